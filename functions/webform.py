@@ -1,0 +1,80 @@
+"""The anonymous web form (R1): pick a service, answer its intake questions, submit, follow the ticket.
+
+Served by the API Lambda at GET /form, so the cloud and the local stack show the same page. It talks
+to the public endpoints only: GET /services, POST /public/tickets, GET /public/tickets/{id}?key=.
+"""
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Caseway: open a ticket</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,select,textarea{width:100%;padding:.45rem;
+box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
+.req:after{content:" *";color:#b00}#result{margin-top:1.5rem;padding:1rem;background:#eef6ee;display:none}
+#error{color:#b00;white-space:pre-wrap}.hist li{margin:.3rem 0}
+</style></head><body>
+<h1>Open a support ticket</h1>
+<p>Pick what you need; we ask only what that service needs. You get a reference and a link to follow it.</p>
+<form id="f">
+<label for="service" class="req">What do you need?</label><select id="service" name="service" required></select>
+<p id="service-help"></p>
+<label for="email" class="req">Your e-mail</label><input id="email" type="email" name="email" required>
+<label for="name">Your name</label><input id="name" name="name">
+<label for="subject" class="req">Subject</label><input id="subject" name="subject" minlength="3" required>
+<label for="description" class="req">Describe it</label><textarea id="description" name="description" required></textarea>
+<div id="fields"></div>
+<button type="submit">Submit</button>
+</form>
+<div id="error" role="alert"></div>
+<div id="result"></div>
+<script>
+const $ = (id) => document.getElementById(id);
+let services = [];
+function esc(s){return String(s??'').replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]))}
+function renderFields(){
+  const svc = services.find(s => s.key === $('service').value); if(!svc) return;
+  $('service-help').textContent = svc.description;
+  $('fields').innerHTML = svc.intake_fields.map(f => {
+    const req = f.required ? ' required' : '', cls = f.required ? ' class="req"' : '';
+    let input;
+    if (f.type === 'textarea') input = `<textarea id="q_${f.key}" data-key="${f.key}"${req}></textarea>`;
+    else if (f.type === 'select') input = `<select id="q_${f.key}" data-key="${f.key}"${req}><option value=""></option>` +
+      f.options.map(o => `<option>${esc(o)}</option>`).join('') + '</select>';
+    else if (f.type === 'boolean') input = `<select id="q_${f.key}" data-key="${f.key}" data-type="boolean"${req}>` +
+      '<option value=""></option><option value="true">yes</option><option value="false">no</option></select>';
+    else if (f.type === 'number') input = `<input type="number" id="q_${f.key}" data-key="${f.key}" data-type="number"${req}>`;
+    else input = `<input id="q_${f.key}" data-key="${f.key}"${req}>`;
+    return `<label for="q_${f.key}"${cls}>${esc(f.label)}</label>${input}`;
+  }).join('');
+}
+async function load(){
+  const r = await fetch('services'.replace(/^/, base()+'/')); services = (await r.json()).items;
+  $('service').innerHTML = services.map(s => `<option value="${esc(s.key)}">${esc(s.title)}</option>`).join('');
+  renderFields();
+}
+function base(){ return location.pathname.replace(/\\/form$/, ''); }
+$('service').addEventListener('change', renderFields);
+$('f').addEventListener('submit', async (e) => {
+  e.preventDefault(); $('error').textContent = '';
+  const fields = {};
+  document.querySelectorAll('#fields [data-key]').forEach(el => {
+    if (el.value === '') return;
+    fields[el.dataset.key] = el.dataset.type === 'boolean' ? el.value === 'true'
+      : el.dataset.type === 'number' ? Number(el.value) : el.value;
+  });
+  const body = {service: $('service').value, email: $('email').value, name: $('name').value || null,
+    subject: $('subject').value, description: $('description').value, fields};
+  const r = await fetch(base() + '/public/tickets', {method: 'POST', headers: {'content-type': 'application/json',
+    'idempotency-key': crypto.randomUUID()}, body: JSON.stringify(body)});
+  const data = await r.json();
+  if (!r.ok) { $('error').textContent = data.detail + (data.errors ? '\\n' +
+      data.errors.map(x => x.field + ': ' + x.message).join('\\n') : ''); return; }
+  $('f').style.display = 'none';
+  $('result').style.display = 'block';
+  $('result').innerHTML = `<h2>Received: ${esc(data.reference)}</h2><p>Quote this reference when you contact us.
+    Follow your ticket here: <a id="follow" href="${esc(base() + data.follow_url)}">${esc(data.reference)}</a></p>`;
+});
+load();
+</script></body></html>
+"""

@@ -1,0 +1,129 @@
+"""AWS emulated by moto, shared by the local stack (server mode) and the tests (in-process).
+
+- Resources are created from the same definitions the CDK app uses: the table from the pynamodb
+  models, the routes from statemachines/*.asl.json.
+- Lambda tasks of the routes run the project's own handlers in-process: moto's Lambda invoke (without
+  Docker) is replaced by a dispatcher to those handlers.
+- Wait states can be made to return at once (a virtual clock for tests).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from infra import routes
+from shared import aws, config, models
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+FUNCTION_PREFIX = "caseway-"
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def function_arn(short_name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_PREFIX}{short_name}"
+
+
+def _handlers() -> dict[str, Callable[[dict, Any], Any]]:
+    from functions import route_tasks
+
+    return {f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler}
+
+
+def install_lambda_dispatcher() -> None:
+    """Route moto's Lambda invocations to the project's handlers, in this process."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    handlers = _handlers()
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+        name = function_name.split(":function:")[-1].split(":")[0]
+        handler = handlers.get(name)
+        if handler is None:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": "ResourceNotFound", "errorMessage": f"no handler for {name}"}).encode()
+        event = json.loads(body) if body else {}
+        try:
+            result = handler(event, None)
+        except Exception as error:
+            logger.warning("route step %s failed: %s", name, error)
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_exc().splitlines()[-5:],
+                }
+            ).encode()
+        return json.dumps(result).encode()
+
+    LambdaSimpleBackend.invoke = invoke
+
+
+def install_virtual_waits(recorded: list[float] | None = None) -> None:
+    """Wait states and task timeouts return at once, recording what they would have waited."""
+    from moto.stepfunctions.parser.asl.component.state.wait import state_wait
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        if recorded is not None:
+            recorded.append(wait_seconds)
+
+    for name in dir(state_wait):
+        cls = getattr(state_wait, name)
+        if isinstance(cls, type) and hasattr(cls, "_wait_interval"):
+            cls._wait_interval = _wait_interval
+
+
+def substitutions() -> dict[str, str]:
+    return {placeholder: function_arn(fn) for placeholder, fn in routes.ROUTE_FUNCTIONS.items()}
+
+
+def provision() -> None:
+    """Create every resource the handlers use, from the project's own definitions."""
+    aws.reset()
+    models.configure()
+    ddb = aws.client("dynamodb")
+    table = models.table_definition()
+    ddb.create_table(**table)
+    ddb.update_time_to_live(
+        TableName=table["TableName"],
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": models.TTL_ATTRIBUTE},
+    )
+    aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
+    aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
+    sender = config.get(config.SENDER_EMAIL)
+    aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
+    aws.client("ses").verify_email_identity(EmailAddress=sender)
+    sfn = aws.client("stepfunctions")
+    for name in routes.route_names():
+        sfn.create_state_machine(
+            name=f"caseway-{name}",
+            definition=routes.definition(name, substitutions()),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/caseway-route-{name}",
+            type="STANDARD",
+        )
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    """What SES sent (moto keeps it in memory): the local mailbox."""
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[ACCOUNT][REGION]
+    out = []
+    for message in backend.sent_messages:
+        out.append(
+            {
+                "id": message.id,
+                "from": message.source,
+                "to": list(message.destinations.get("ToAddresses", [])),
+                "subject": getattr(message, "subject", None),
+                "body": getattr(message, "body", None),
+            }
+        )
+    return out

@@ -1,0 +1,38 @@
+"""Environment variable names and defaults shared by the Lambdas, the local stack and the CDK app.
+
+One source of truth: the CDK app sets exactly these variables on each function, the local stack
+sets them in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+
+TABLE_NAME = "CASEWAY_TABLE_NAME"
+EVENT_BUS_NAME = "CASEWAY_EVENT_BUS_NAME"
+ATTACHMENTS_BUCKET = "CASEWAY_ATTACHMENTS_BUCKET"
+SENDER_EMAIL = "CASEWAY_SENDER_EMAIL"
+ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the route name
+PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
+WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
+AWS_REGION = "AWS_REGION"
+
+DEFAULTS = {
+    TABLE_NAME: "caseway",
+    EVENT_BUS_NAME: "caseway-ticket-events",
+    ATTACHMENTS_BUCKET: "caseway-attachments",
+    SENDER_EMAIL: "support@caseway.example",
+    ROUTE_ARN_PREFIX: "arn:aws:states:us-east-1:123456789012:stateMachine:caseway-",
+    PUBLIC_BASE_URL: "http://127.0.0.1:8000",
+    WEBFORM_RATE_PER_HOUR: "30",
+    AWS_REGION: "us-east-1",
+}
+
+
+def get(name: str) -> str:
+    """The variable's value, or the documented default."""
+    return os.environ.get(name) or DEFAULTS[name]
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULTS[AWS_REGION]

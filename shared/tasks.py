@@ -1,0 +1,197 @@
+"""Internal tasks (R8): created by routes, worked from group queues, never shown to customers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared import clock, integrations, store
+from shared.domain import Role, Status, TaskStatus
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.identity import Caller
+from shared.models import Entity, Task, Ticket
+from shared.tickets import _event, _set_index_keys, _set_status, _status_event, _with_retries, ticket_detail
+
+
+def task_id_for(ticket_id: str, step_key: str) -> str:
+    """Derived from the route step, so a retried Lambda invocation cannot create the task twice."""
+    return f"{ticket_id}-{hashlib.sha256(step_key.encode()).hexdigest()[:8]}"
+
+
+def ticket_id_of(task_id: str) -> str:
+    return task_id.rsplit("-", 1)[0]
+
+
+def create_task(
+    *,
+    ticket_id: str,
+    step_key: str,
+    task_type: str,
+    title: str,
+    group: str,
+    task_token: str | None,
+    due_at: str | None = None,
+    priority: int = 0,
+) -> Task:
+    """Called by a route: a human step for a group, holding the token the route waits on."""
+    ticket = store.get_ticket(ticket_id)
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}")
+    task_id = task_id_for(ticket_id, step_key)
+    now = clock.now_iso()
+    task = Task(
+        store.ticket_pk(ticket_id),
+        f"TASK#{task_id}",
+        task_id=task_id,
+        ticket_id=ticket_id,
+        reference=ticket.reference,
+        task_type=task_type,
+        title=title,
+        group=group,
+        status=TaskStatus.OPEN.value,
+        priority=priority,
+        due_at=due_at,
+        task_token=task_token,
+        created_at=now,
+        queue_pk=store.queue_pk(group),
+        queue_sk=store.queue_sort_key(priority, due_at, task_id),
+    )
+    event = _event(
+        ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, task_id=task_id, group=group
+    )
+    try:
+        store.transact([(task, Task.pk.does_not_exist()), (event, None)])
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" not in store.conflict_reasons(error):
+            raise
+        # The same step again (a retried invocation): keep the task, refresh the route's token.
+        existing = Task.get(store.ticket_pk(ticket_id), f"TASK#{task_id}")
+        existing.task_token = task_token
+        existing.save()
+        return existing
+    integrations.publish(
+        "TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type}
+    )
+    return task
+
+
+def _agent_groups(caller: Caller) -> set[str]:
+    user = store.get_user(caller.sub)
+    return set(user.groups) if user else set()
+
+
+def list_queue(caller: Caller, group: str, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+    """Open tasks of a group: highest priority first, then the earliest due, then arrival (R19)."""
+    caller.require_staff()
+    if caller.role == Role.AGENT and group not in _agent_groups(caller):
+        raise Forbidden(f"You are not in group {group}; ask a manager to add you.")
+    items, next_cursor = store.query_page(
+        Entity.queue_index, "queue_pk", store.queue_pk(group), limit=limit, cursor=cursor, newest_first=False
+    )
+    return [i for i in items if isinstance(i, Task)], next_cursor
+
+
+def _load(task_id: str) -> tuple[Task, Ticket]:
+    ticket_id = ticket_id_of(task_id)
+    items = store.load_ticket_partition(ticket_id) if ticket_id else []
+    task = next((i for i in items if isinstance(i, Task) and i.task_id == task_id), None)
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    if task is None or ticket is None:
+        raise NotFound(f"No task {task_id}.")
+    return task, ticket
+
+
+def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
+    caller.require_staff()
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        task, ticket = _load(task_id)
+        if caller.role == Role.AGENT and task.group not in _agent_groups(caller):
+            raise Forbidden(f"Task {task_id} belongs to group {task.group}, which you are not in.")
+        if task.status == TaskStatus.DONE.value:
+            raise Conflict(f"Task {task_id} is already done.")
+        if task.status == TaskStatus.TAKEN.value:
+            if task.assignee == caller.sub:
+                state.update(task=task, ticket=ticket)
+                return
+            raise Conflict(f"Task {task_id} was already taken by {task.assignee}.", assignee=task.assignee)
+        now = clock.now_iso()
+        task.status = TaskStatus.TAKEN.value
+        task.assignee = caller.sub
+        task.taken_at = now
+        writes: list[tuple[Entity, Any]] = [(task, None)]
+        events = [
+            _event(
+                ticket,
+                caller,
+                "TaskTaken",
+                f"{task.title} taken by {caller.email or caller.sub}",
+                public=False,
+                task_id=task_id,
+            )
+        ]
+        ticket_changed = False
+        if ticket.owner is None:
+            ticket.owner = caller.sub  # R14: the first to take it owns it until the solver's feedback
+            ticket_changed = True
+        if ticket.status == Status.NEW.value:
+            before = ticket.status
+            _set_status(ticket, Status.IN_PROGRESS)
+            events.append(_status_event(ticket, caller, before, "a specialist is working on it"))
+            ticket_changed = True
+        if ticket_changed:
+            ticket.updated_at = now
+            _set_index_keys(ticket)
+            writes.append((ticket, None))
+        store.transact(writes + [(e, None) for e in events])
+        state.update(task=task, ticket=ticket, changed=True)
+
+    _with_retries("This task", attempt)
+    if state.get("changed"):
+        integrations.publish(
+            "TaskTaken", {**ticket_detail(state["ticket"]), "task_id": task_id, "assignee": caller.sub}
+        )
+    return state["task"], state["ticket"]
+
+
+def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | None) -> Task:
+    caller.require_staff()
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        task, ticket = _load(task_id)
+        if task.status == TaskStatus.DONE.value:
+            raise Conflict(f"Task {task_id} is already done ({task.outcome}).")
+        if task.status == TaskStatus.OPEN.value:
+            raise Conflict(f"Take task {task_id} before completing it (POST /tasks/{task_id}/take).")
+        if task.assignee != caller.sub and caller.role != Role.MANAGER:
+            raise Forbidden(f"Task {task_id} is assigned to {task.assignee}; only they or a manager can complete it.")
+        if not outcome.strip():
+            raise Unprocessable("Say what the outcome is.", errors=[{"field": "outcome", "message": "required"}])
+        now = clock.now_iso()
+        task.status = TaskStatus.DONE.value
+        task.outcome = outcome
+        task.note = note
+        task.completed_at = now
+        task.queue_pk = task.queue_sk = None
+        event = _event(
+            ticket,
+            caller,
+            "TaskCompleted",
+            f"{task.title} done: {outcome}",
+            public=False,
+            task_id=task_id,
+            note=note,
+        )
+        store.transact([(task, None), (event, None)])
+        state.update(task=task)
+
+    _with_retries("This task", attempt)
+    task = state["task"]
+    from shared.tickets import _release_route
+
+    _release_route(task)
+    return task

@@ -1,0 +1,835 @@
+"""Ticket logic: intake, messages, resolution, closing. Handlers call these; these call the store.
+
+Each change is written atomically together with its event-log entry (R12), then published to the
+bus and, where the customer must know (R10), emailed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared import catalog, clock, config, integrations, store
+from shared.domain import (
+    BALL_SIDE,
+    OPEN_STATUSES,
+    Role,
+    Status,
+    TaskStatus,
+    check_transition,
+    reference_for,
+    status_after_message,
+)
+from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from shared.identity import Caller
+from shared.models import Attachment, Entity, Event, IdempotencyRecord, Message, ReferenceLink, Task, Ticket
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_ATTACHMENT_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+)
+WRITE_RETRIES = 4
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An `Idempotency-Key` with the hash of the request it came with."""
+
+    scope: str
+    key: str
+    request_hash: str
+
+    @staticmethod
+    def of(scope: str, key: str | None, body: Any) -> Idempotency | None:
+        if not key:
+            return None
+        if len(key) > 200:
+            raise Unprocessable("Idempotency-Key must be at most 200 characters.")
+        digest = hashlib.sha256(repr(body).encode()).hexdigest()
+        return Idempotency(scope=scope, key=key, request_hash=digest)
+
+    def record(self, resource: str, status_code: int) -> IdempotencyRecord:
+        return IdempotencyRecord(
+            f"IDEMP#{self.scope}#{self.key}",
+            "IDEMP",
+            request_hash=self.request_hash,
+            resource=resource,
+            status_code=status_code,
+            expires_at=int(clock.now().timestamp()) + IDEMPOTENCY_TTL_SECONDS,
+        )
+
+
+def replayed_resource(idem: Idempotency | None) -> str | None:
+    """The resource a previous request with this key created; 422 if the key came with another body."""
+    if idem is None:
+        return None
+    record = store.get_idempotency_record(idem.scope, idem.key)
+    if record is None:
+        return None
+    if record.request_hash != idem.request_hash:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request body; use a new key for a new request."
+        )
+    return record.resource
+
+
+# --- who may see and do what ---------------------------------------------------------------------
+
+
+def can_see(caller: Caller, ticket: Ticket) -> bool:
+    if caller.is_staff:
+        return True
+    if ticket.organisation_id != caller.org_id:
+        return False
+    return ticket.requester_sub == caller.sub or caller.is_org_admin
+
+
+def _visible_ticket(caller: Caller, ticket_id: str) -> tuple[Ticket, list[Entity]]:
+    resolved_id = store.resolve_ticket_id(ticket_id)
+    items = store.load_ticket_partition(resolved_id) if resolved_id else []
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    # Another organisation's ticket answers exactly like a missing one.
+    if ticket is None or not can_see(caller, ticket):
+        raise NotFound(f"No ticket {ticket_id} that you can see.")
+    return ticket, items
+
+
+def load_for(caller: Caller, ticket_id: str) -> tuple[Ticket, list[Entity]]:
+    return _visible_ticket(caller, ticket_id)
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def _set_index_keys(ticket: Ticket) -> None:
+    ticket.gsi1pk = store.user_pk(ticket.requester_sub)
+    ticket.gsi1sk = f"{ticket.created_at}#{ticket.ticket_id}"
+    ticket.gsi2pk = store.org_pk(ticket.organisation_id)
+    ticket.gsi2sk = f"{ticket.created_at}#{ticket.ticket_id}"
+    if Status(ticket.status) in OPEN_STATUSES:
+        ticket.open_pk = store.open_pk(ticket.status)
+        ticket.open_sk = f"{ticket.due_at or '9999'}#{ticket.ticket_id}"
+    else:
+        ticket.open_pk = None
+        ticket.open_sk = None
+
+
+def _event(ticket: Ticket, actor: Caller | None, type_: str, summary: str, *, public: bool, **data: Any) -> Event:
+    event_id = store.new_id()
+    return Event(
+        store.ticket_pk(ticket.ticket_id),
+        f"EVENT#{event_id}",
+        ticket_id=ticket.ticket_id,
+        event_id=event_id,
+        at=clock.now_iso(),
+        type=type_,
+        actor_sub=actor.sub if actor else "system",
+        actor_role=actor.role.value if actor else "system",
+        public=public,
+        summary=summary,
+        data=data,
+    )
+
+
+def _set_status(ticket: Ticket, target: Status) -> None:
+    check_transition(ticket.reference, Status(ticket.status), target)
+    ticket.status = target.value
+    side = BALL_SIDE[target]
+    ticket.ball_side = side.value if side else None
+
+
+def _status_event(ticket: Ticket, actor: Caller | None, before: str, note: str = "") -> Event:
+    summary = f"Status changed from {before} to {ticket.status}" + (f": {note}" if note else "")
+    return _event(ticket, actor, "StatusChanged", summary, public=True, before=before, after=ticket.status)
+
+
+def _commit(writes: list[tuple[Entity, Any]], idem: Idempotency | None, resource: str, status_code: int) -> None:
+    if idem is not None:
+        writes = [*writes, (idem.record(resource, status_code), IdempotencyRecord.pk.does_not_exist())]
+    store.transact(writes)
+
+
+def _with_retries(what: str, attempt: Callable[[], Any]) -> Any:
+    """Optimistic locking: re-read and re-apply on a version conflict; 409 after a few tries."""
+    for _ in range(WRITE_RETRIES):
+        try:
+            return attempt()
+        except TransactWriteError as error:
+            if "ConditionalCheckFailed" not in store.conflict_reasons(error):
+                raise
+    raise Conflict(f"{what} is being changed by others right now; try again in a moment.")
+
+
+def ticket_detail(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.ticket_id,
+        "reference": ticket.reference,
+        "organisation_id": ticket.organisation_id,
+        "status": ticket.status,
+        "ball_side": ticket.ball_side,
+        "owner": ticket.owner,
+        "service": ticket.service,
+        "at": ticket.updated_at,
+    }
+
+
+def _url(path: str) -> str:
+    return config.get(config.PUBLIC_BASE_URL).rstrip("/") + path
+
+
+def _notify_customer(ticket: Ticket, headline: str, text: str) -> None:
+    integrations.send_email(
+        ticket.requester_email,
+        f"[{ticket.reference}] {headline}: {ticket.subject}",
+        f"{text}\n\nTicket {ticket.reference}: {ticket.subject}\nStatus: {ticket.status.replace('_', ' ')}\n"
+        f"Reply to this ticket: {_url('/tickets/' + ticket.ticket_id)}\n",
+    )
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+
+def create_ticket(
+    caller: Caller,
+    *,
+    service_key: str,
+    subject: str,
+    description: str,
+    fields: dict[str, Any],
+    submit: bool,
+    channel: str,
+    idem: Idempotency | None = None,
+    with_follow_key: bool = False,
+) -> tuple[Ticket, str | None, bool]:
+    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
+    if caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
+    previous = replayed_resource(idem)
+    if previous:
+        ticket = store.get_ticket(previous.split(":", 1)[1])
+        if ticket is None:
+            raise NotFound("The ticket created with this Idempotency-Key no longer exists.")
+        _ensure_route(ticket)
+        return ticket, None, True
+
+    service = store.get_service(service_key)
+    if service is None or not service.customer_visible:
+        known = ", ".join(s.key for s in store.list_services() if s.customer_visible)
+        raise Unprocessable(
+            f"Unknown service {service_key!r}. Choose one of: {known}.",
+            errors=[{"field": "service", "message": f"choose one of: {known}"}],
+        )
+    answers = catalog.validate_answers(service.intake_fields, fields, complete=submit)
+
+    now = clock.now_iso()
+    ticket_id = store.new_id()
+    reference = reference_for(store.next_sequence("ticket"))
+    follow_key = secrets.token_urlsafe(18) if with_follow_key else None
+    ticket = Ticket(
+        store.ticket_pk(ticket_id),
+        store.TICKET_SK,
+        ticket_id=ticket_id,
+        reference=reference,
+        organisation_id=caller.org_id,
+        requester_sub=caller.sub,
+        requester_email=caller.email or None,
+        service=service.key,
+        subject=subject,
+        description=description,
+        fields=answers,
+        status=Status.DRAFT.value,
+        ball_side=BALL_SIDE[Status.DRAFT].value,
+        channel=channel,
+        created_at=now,
+        updated_at=now,
+        follow_key_hash=_hash_key(follow_key) if follow_key else None,
+    )
+    if submit:
+        _set_status(ticket, Status.NEW)
+        ticket.submitted_at = now
+    _set_index_keys(ticket)
+    event = _event(
+        ticket,
+        caller,
+        "TicketSubmitted" if submit else "TicketCreated",
+        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}",
+        public=True,
+        channel=channel,
+    )
+    link = ReferenceLink(store.reference_pk(reference), "REF", ticket_id=ticket_id)
+    try:
+        _commit(
+            [(ticket, Ticket.pk.does_not_exist()), (link, None), (event, None)],
+            idem,
+            f"ticket:{ticket_id}",
+            201,
+        )
+    except TransactWriteError as error:
+        # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
+        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+            return create_ticket(
+                caller,
+                service_key=service_key,
+                subject=subject,
+                description=description,
+                fields=fields,
+                submit=submit,
+                channel=channel,
+                idem=idem,
+            )
+        raise
+
+    integrations.publish("TicketCreated", {**ticket_detail(ticket), "channel": channel})
+    if submit:
+        _after_submit(ticket, service.route)
+    return ticket, follow_key, False
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _after_submit(ticket: Ticket, route: str) -> None:
+    integrations.publish("TicketSubmitted", ticket_detail(ticket))
+    _start_route(ticket, route)
+    _notify_customer(
+        ticket,
+        "Request received",
+        f"We have received your request {ticket.reference} and a specialist will pick it up. "
+        "You can write into the ticket at any time.",
+    )
+
+
+def _start_route(ticket: Ticket, route: str) -> None:
+    integrations.start_route(
+        route,
+        ticket.ticket_id,
+        {"ticket_id": ticket.ticket_id, "reference": ticket.reference, "service": ticket.service},
+    )
+
+
+def _ensure_route(ticket: Ticket) -> None:
+    """A submitted ticket whose route failed to start gets it on retry (same execution name)."""
+    if ticket.status == Status.NEW.value:
+        service = store.get_service(ticket.service)
+        if service:
+            _start_route(ticket, service.route)
+
+
+def update_draft(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    subject: str | None,
+    description: str | None,
+    fields: dict[str, Any] | None,
+) -> Ticket:
+    """R2: a draft is filled in several steps before it is submitted."""
+
+    def attempt() -> Ticket:
+        ticket, _ = _visible_ticket(caller, ticket_id)
+        if ticket.requester_sub != caller.sub:
+            raise Forbidden("Only the author of a draft can edit it.")
+        if ticket.status != Status.DRAFT.value:
+            raise Conflict(f"Ticket {ticket.reference} is {ticket.status}; only drafts can be edited.")
+        service = store.get_service(ticket.service)
+        changed = []
+        if subject is not None:
+            ticket.subject, _ = subject, changed.append("subject")
+        if description is not None:
+            ticket.description, _ = description, changed.append("description")
+        if fields is not None:
+            merged = {**ticket.fields, **fields}
+            ticket.fields = catalog.validate_answers(service.intake_fields if service else [], merged, complete=False)
+            changed.append("fields")
+        ticket.updated_at = clock.now_iso()
+        event = _event(
+            ticket,
+            caller,
+            "TicketUpdated",
+            f"Draft edited: {', '.join(changed) or 'nothing'}",
+            public=True,
+            changed=changed,
+        )
+        store.transact([(ticket, None), (event, None)])
+        return ticket
+
+    ticket = _with_retries("This ticket", attempt)
+    integrations.publish("TicketUpdated", ticket_detail(ticket))
+    return ticket
+
+
+def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
+    ticket, _ = _visible_ticket(caller, ticket_id)
+    if caller.role != Role.CUSTOMER:
+        raise Forbidden("Only the customer submits a ticket.")
+    if ticket.status == Status.NEW.value:
+        _ensure_route(ticket)  # a retried submit: same execution name, so never a second route
+        return ticket
+    service = store.get_service(ticket.service)
+    if service is None:
+        raise Conflict(f"The service {ticket.service!r} of this draft no longer exists; create a new ticket.")
+
+    def attempt() -> Ticket:
+        current, _ = _visible_ticket(caller, ticket_id)
+        catalog.validate_answers(service.intake_fields, current.fields, complete=True)
+        before = current.status
+        _set_status(current, Status.NEW)
+        current.submitted_at = current.updated_at = clock.now_iso()
+        _set_index_keys(current)
+        event = _event(current, caller, "TicketSubmitted", "Request submitted", public=True, before=before)
+        store.transact([(current, None), (event, None)])
+        return current
+
+    ticket = _with_retries("This ticket", attempt)
+    _after_submit(ticket, service.route)
+    return ticket
+
+
+# --- messages and attachments --------------------------------------------------------------------
+
+
+def add_message(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    body: str,
+    internal: bool,
+    channel: str,
+    attachment_ids: list[str],
+    idem: Idempotency | None = None,
+) -> tuple[Ticket, Message, bool]:
+    """R11: anyone involved can write into the ticket at any time without breaking its route."""
+    if internal and not caller.is_staff:
+        raise Forbidden("Internal notes are for staff; customers write public messages.")
+    previous = replayed_resource(idem)
+    if previous:
+        _, tid, mid = previous.split(":", 2)
+        ticket, items = _visible_ticket(caller, tid)
+        message = next((i for i in items if isinstance(i, Message) and i.message_id == mid), None)
+        if message is None:
+            raise NotFound("The message created with this Idempotency-Key no longer exists.")
+        return ticket, message, True
+
+    message_id = store.new_id()
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, items = _visible_ticket(caller, ticket_id)
+        if ticket.status == Status.CLOSED.value:
+            raise Conflict(f"Ticket {ticket.reference} is closed; open a new ticket for a new problem.")
+        if ticket.status == Status.DRAFT.value:
+            raise Conflict(f"Ticket {ticket.reference} is a draft; submit it before writing messages into it.")
+        attachments = _claim_attachments(items, attachment_ids)
+        now = clock.now_iso()
+        message = Message(
+            store.ticket_pk(ticket.ticket_id),
+            f"MSG#{message_id}",
+            ticket_id=ticket.ticket_id,
+            message_id=message_id,
+            author_sub=caller.sub,
+            author_role=caller.role.value,
+            author_email=caller.email or None,
+            body=body,
+            internal=internal,
+            channel=channel,
+            attachments=attachments,
+            created_at=now,
+        )
+        before = ticket.status
+        target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
+        events = [
+            _event(
+                ticket,
+                caller,
+                "MessageAdded",
+                ("Internal note" if internal else "Reply from support" if caller.is_staff else "Customer wrote"),
+                public=not internal,
+                message_id=message_id,
+                internal=internal,
+            )
+        ]
+        if target.value != before:
+            _set_status(ticket, target)
+            events.append(_status_event(ticket, caller, before))
+        if caller.role == Role.AGENT and not internal and ticket.owner is None:
+            ticket.owner = caller.sub  # R14: whoever first takes the ticket up owns it
+        ticket.updated_at = now
+        _set_index_keys(ticket)
+        _commit(
+            [(ticket, None), (message, Message.pk.does_not_exist()), *((e, None) for e in events)],
+            idem,
+            f"message:{ticket.ticket_id}:{message_id}",
+            201,
+        )
+        state.update(ticket=ticket, message=message, before=before)
+
+    try:
+        _with_retries("This ticket", attempt)
+    except TransactWriteError as error:
+        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+            return add_message(
+                caller,
+                ticket_id,
+                body=body,
+                internal=internal,
+                channel=channel,
+                attachment_ids=attachment_ids,
+                idem=idem,
+            )
+        raise
+    ticket, message, before = state["ticket"], state["message"], state["before"]
+    integrations.publish(
+        "MessageAdded",
+        {
+            **ticket_detail(ticket),
+            "message_id": message_id,
+            "internal": internal,
+            "author_role": caller.role.value,
+        },
+    )
+    if ticket.status != before:
+        integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
+    if caller.is_staff and not internal:
+        _notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
+    return ticket, message, False
+
+
+def _claim_attachments(items: list[Entity], attachment_ids: list[str]) -> list[dict[str, Any]]:
+    by_id = {i.attachment_id: i for i in items if isinstance(i, Attachment)}
+    unknown = [a for a in attachment_ids if a not in by_id]
+    if unknown:
+        raise Unprocessable(
+            "Unknown attachments; upload them to this ticket first (POST /tickets/{id}/attachments).",
+            errors=[{"field": "attachments", "message": f"not an upload of this ticket: {a}"} for a in unknown],
+        )
+    return [
+        {
+            "attachment_id": a.attachment_id,
+            "s3_key": a.s3_key,
+            "file_name": a.file_name,
+            "size": a.size,
+            "content_type": a.content_type,
+        }
+        for a in (by_id[i] for i in attachment_ids)
+    ]
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def create_attachment_upload(
+    caller: Caller, ticket_id: str, *, file_name: str, size: int, content_type: str
+) -> tuple[Attachment, dict[str, Any]]:
+    """A presigned S3 upload for one file, within size and type limits."""
+    ticket, _ = _visible_ticket(caller, ticket_id)
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict(f"Ticket {ticket.reference} is closed; attachments can no longer be added.")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(
+            f"Files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB; this one is {size} bytes."
+        )
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise UnsupportedMediaType(
+            f"Files of type {content_type} are not accepted. Accepted: {', '.join(sorted(ALLOWED_ATTACHMENT_TYPES))}."
+        )
+    attachment_id = store.new_id()
+    safe_name = _SAFE_NAME.sub("_", file_name).strip("._")[:120] or "file"
+    key = f"tickets/{ticket.ticket_id}/{attachment_id}/{safe_name}"
+    attachment = Attachment(
+        store.ticket_pk(ticket.ticket_id),
+        f"ATT#{attachment_id}",
+        ticket_id=ticket.ticket_id,
+        attachment_id=attachment_id,
+        s3_key=key,
+        file_name=file_name,
+        size=size,
+        content_type=content_type,
+        uploaded_by=caller.sub,
+        created_at=clock.now_iso(),
+    )
+    attachment.save()
+    upload = integrations.presigned_upload(key, content_type, MAX_ATTACHMENT_BYTES)
+    integrations.publish("AttachmentAdded", {**ticket_detail(ticket), "attachment_id": attachment_id})
+    return attachment, upload
+
+
+# --- resolve, close, reopen ----------------------------------------------------------------------
+
+
+def _finish_open_tasks(items: list[Entity], outcome: str, now: str) -> list[Task]:
+    finished = []
+    for task in (i for i in items if isinstance(i, Task)):
+        if task.status != TaskStatus.DONE.value:
+            task.status = TaskStatus.DONE.value
+            task.outcome = outcome
+            task.completed_at = now
+            task.queue_pk = task.queue_sk = None
+            finished.append(task)
+    return finished
+
+
+def _change_status(
+    caller: Caller,
+    ticket_id: str,
+    target: Status,
+    *,
+    event_type: str,
+    summary: str,
+    mutate: Callable[[Ticket, str], None] | None = None,
+    finish_tasks: str | None = None,
+) -> tuple[Ticket, str, list[Task]]:
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, items = _visible_ticket(caller, ticket_id)
+        before = ticket.status
+        _set_status(ticket, target)
+        now = clock.now_iso()
+        ticket.updated_at = now
+        if mutate:
+            mutate(ticket, now)
+        _set_index_keys(ticket)
+        tasks = _finish_open_tasks(items, finish_tasks, now) if finish_tasks else []
+        events = [
+            _status_event(ticket, caller, before),
+            _event(ticket, caller, event_type, summary, public=True),
+        ]
+        events += [
+            _event(
+                ticket,
+                caller,
+                "TaskCompleted",
+                f"Task {t.title} closed: {finish_tasks}",
+                public=False,
+                task_id=t.task_id,
+            )
+            for t in tasks
+        ]
+        store.transact([(ticket, None), *((t, None) for t in tasks), *((e, None) for e in events)])
+        state.update(ticket=ticket, before=before, tasks=tasks)
+
+    _with_retries("This ticket", attempt)
+    ticket, before, tasks = state["ticket"], state["before"], state["tasks"]
+    integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
+    for task in tasks:
+        _release_route(task)
+    return ticket, before, tasks
+
+
+def _release_route(task: Task) -> None:
+    """Tell the route a human step is over; the ticket's log already says so."""
+    integrations.publish(
+        "TaskCompleted", {"task_id": task.task_id, "ticket_id": task.ticket_id, "outcome": task.outcome}
+    )
+    if task.task_token:
+        try:
+            integrations.task_success(task.task_token, {"task_id": task.task_id, "outcome": task.outcome})
+        except Exception:
+            logger.exception("route of task %s was not told it is done", task.task_id)
+
+
+def resolve_ticket(caller: Caller, ticket_id: str, *, resolution: str, preventive_measure: str) -> Ticket:
+    """R16: inform the customer, record how it was solved and what prevents a repeat."""
+    caller.require_staff()
+
+    def mutate(ticket: Ticket, now: str) -> None:
+        ticket.resolution = resolution
+        ticket.preventive_measure = preventive_measure
+        ticket.resolved_at = now
+        if ticket.owner is None and caller.role == Role.AGENT:
+            ticket.owner = caller.sub
+
+    ticket, _, _ = _change_status(
+        caller,
+        ticket_id,
+        Status.RESOLVED,
+        event_type="TicketResolved",
+        summary=f"Resolved: {resolution}",
+        mutate=mutate,
+        finish_tasks="ticket resolved",
+    )
+    _notify_customer(
+        ticket,
+        "Resolved",
+        f"Your request has been resolved:\n\n{resolution}\n\n"
+        "If this does not solve it, just reply in the ticket and it reopens.",
+    )
+    return ticket
+
+
+def close_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticket:
+    def mutate(ticket: Ticket, now: str) -> None:
+        ticket.closed_at = now
+
+    who = "support" if caller.is_staff else "the customer"
+    ticket, _, _ = _change_status(
+        caller,
+        ticket_id,
+        Status.CLOSED,
+        event_type="TicketClosed",
+        summary=f"Closed by {who}" + (f": {reason}" if reason else ""),
+        mutate=mutate,
+        finish_tasks="ticket closed",
+    )
+    _notify_customer(ticket, "Closed", "Your ticket is closed. Thank you for working with us.")
+    return ticket
+
+
+def reopen_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticket:
+    def mutate(ticket: Ticket, now: str) -> None:
+        ticket.resolved_at = None
+
+    who = "support" if caller.is_staff else "the customer"
+    ticket, _, _ = _change_status(
+        caller,
+        ticket_id,
+        Status.IN_PROGRESS,
+        event_type="TicketReopened",
+        summary=f"Reopened by {who}" + (f": {reason}" if reason else ""),
+        mutate=mutate,
+    )
+    if caller.is_staff:
+        _notify_customer(ticket, "Reopened", "We have reopened your ticket and are working on it again.")
+    return ticket
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def list_tickets(
+    caller: Caller,
+    *,
+    scope: str,
+    organisation_id: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Ticket], str | None]:
+    if status:
+        caller.require_staff()
+        try:
+            wanted = Status(status)
+        except ValueError:
+            raise Unprocessable(
+                f"Unknown status {status!r}.",
+                errors=[{"field": "status", "message": f"one of {[s.value for s in OPEN_STATUSES]}"}],
+            ) from None
+        if wanted not in OPEN_STATUSES:
+            raise Unprocessable(f"Only open statuses can be listed this way: {sorted(s.value for s in OPEN_STATUSES)}.")
+        items, next_cursor = store.query_page(
+            Entity.open_index,
+            "open_pk",
+            store.open_pk(wanted.value),
+            limit=limit,
+            cursor=cursor,
+            newest_first=False,
+        )
+    elif scope == "organisation":
+        if caller.is_staff:
+            if not organisation_id:
+                raise Unprocessable(
+                    "Say which organisation: ?scope=organisation&organisation_id=...",
+                    errors=[{"field": "organisation_id", "message": "required for staff"}],
+                )
+            org = organisation_id
+        else:
+            if not caller.is_org_admin:
+                raise Forbidden("Only your organisation's admin can list all of its tickets.")
+            if organisation_id and organisation_id != caller.org_id:
+                raise NotFound("No such organisation that you can see.")
+            org = caller.org_id
+        items, next_cursor = store.query_page(
+            Entity.organisation_index,
+            "gsi2pk",
+            store.org_pk(org),
+            limit=limit,
+            cursor=cursor,
+            newest_first=True,
+        )
+    elif scope == "mine":
+        if caller.is_staff:
+            raise Unprocessable(
+                "Staff list tickets by organisation (?scope=organisation&organisation_id=...) or by open status "
+                "(?status=new), and work from the task queue (GET /tasks).",
+                errors=[{"field": "scope", "message": "use organisation or status"}],
+            )
+        items, next_cursor = store.query_page(
+            Entity.requester_index,
+            "gsi1pk",
+            store.user_pk(caller.sub),
+            limit=limit,
+            cursor=cursor,
+            newest_first=True,
+        )
+    else:
+        raise Unprocessable(
+            "scope must be mine or organisation.",
+            errors=[{"field": "scope", "message": "mine or organisation"}],
+        )
+    return [i for i in items if isinstance(i, Ticket)], next_cursor
+
+
+# --- the anonymous web form ----------------------------------------------------------------------
+
+PUBLIC_ORGANISATION = "public"
+
+
+def web_form_caller(email: str, name: str | None, source_ip: str) -> Caller:
+    """Match the sender to a known contact, or create one (linked by e-mail domain when an
+    organisation claims it, otherwise to the organisation of individual requesters)."""
+    from shared import users  # local import: only the web form needs it
+
+    limit = int(config.get(config.WEBFORM_RATE_PER_HOUR))
+    hour = clock.now().strftime("%Y%m%d%H")
+    for bucket in (f"webform-ip#{source_ip}#{hour}", f"webform-email#{email.lower()}#{hour}"):
+        if not store.take_quota(bucket, limit, ttl_seconds=7200):
+            from shared.errors import TooManyRequests
+
+            raise TooManyRequests(
+                f"Too many web form submissions from here in the last hour (limit {limit}). "
+                "Try again later, or sign in to the portal."
+            )
+    user = users.match_or_create_contact(email, name)
+    return Caller(
+        sub=user.sub,
+        email=user.email,
+        role=Role.CUSTOMER,
+        org_id=user.organisation_id,
+        groups=frozenset({"customer"}),
+    )
+
+
+def followed_ticket(ticket_id: str, key: str) -> tuple[Ticket, list[Entity]]:
+    """The follow link of the web form: the ticket id with its secret key, no account needed."""
+    items = store.load_ticket_partition(ticket_id)
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    if (
+        ticket is None
+        or not ticket.follow_key_hash
+        or not secrets.compare_digest(ticket.follow_key_hash, _hash_key(key))
+    ):
+        raise NotFound("No ticket matches this follow link.")
+    return ticket, items

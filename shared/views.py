@@ -1,0 +1,105 @@
+"""What each role sees of a ticket. Customers never see internal notes, internal events or tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.models import Attachment, Entity, Event, Message, Task, Ticket
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.ticket_id,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "ball_side": ticket.ball_side,
+        "owner": ticket.owner,
+        "organisation_id": ticket.organisation_id,
+        "service": ticket.service,
+        "subject": ticket.subject,
+        "channel": ticket.channel,
+        "next_step_at": ticket.next_step_at,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+    }
+
+
+def ticket_view(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[str, Any]:
+    events = [i for i in items if isinstance(i, Event) and (staff or i.public)]
+    messages = [i for i in items if isinstance(i, Message) and (staff or not i.internal)]
+    view = {
+        **ticket_summary(ticket),
+        "requester": {"sub": ticket.requester_sub, "email": ticket.requester_email},
+        "description": ticket.description,
+        "fields": ticket.fields,
+        "classification": ticket.classification,
+        "priority": ticket.priority,
+        "submitted_at": ticket.submitted_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "resolution": ticket.resolution,
+        "version": ticket.version,
+        "history": [event_view(e) for e in sorted(events, key=lambda e: e.event_id)],
+        "messages": [message_view(m) for m in sorted(messages, key=lambda m: m.message_id)],
+        "attachments": [attachment_view(a) for a in items if isinstance(a, Attachment)],
+    }
+    if staff:
+        view["preventive_measure"] = ticket.preventive_measure
+        view["tasks"] = [task_view(t) for t in items if isinstance(t, Task)]
+    return view
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.event_id,
+        "at": event.at,
+        "type": event.type,
+        "actor": {"sub": event.actor_sub, "role": event.actor_role},
+        "summary": event.summary,
+        "public": event.public,
+        "data": event.data,
+    }
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.message_id,
+        "ticket_id": message.ticket_id,
+        "author": {"sub": message.author_sub, "role": message.author_role, "email": message.author_email},
+        "body": message.body,
+        "internal": message.internal,
+        "channel": message.channel,
+        "attachments": message.attachments,
+        "created_at": message.created_at,
+    }
+
+
+def attachment_view(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.attachment_id,
+        "file_name": attachment.file_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "s3_key": attachment.s3_key,
+        "created_at": attachment.created_at,
+    }
+
+
+def task_view(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.task_id,
+        "ticket_id": task.ticket_id,
+        "reference": task.reference,
+        "type": task.task_type,
+        "title": task.title,
+        "group": task.group,
+        "assignee": task.assignee,
+        "status": task.status,
+        "priority": task.priority,
+        "due_at": task.due_at,
+        "outcome": task.outcome,
+        "note": task.note,
+        "created_at": task.created_at,
+        "taken_at": task.taken_at,
+        "completed_at": task.completed_at,
+    }
