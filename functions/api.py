@@ -1,62 +1,77 @@
 """The HTTP API Lambda: API Gateway HTTP API (payload v2) -> powertools resolver -> shared logic.
 
 Handlers here only translate HTTP to calls of the logic layer and back; every rule lives in shared/.
+Every route is declared once with `route(...)`: that declaration registers it with the resolver, feeds
+the OpenAPI document, and says whether it is public (the CDK app and the local gateway read
+PUBLIC_ROUTES from it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-from typing import Annotated, Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from functions import webform
 from shared import tickets as ticket_logic
-from shared.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from shared.errors import BadRequest, DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.identity import Caller
-from shared.store import list_services
+from shared.store import get_ticket, list_services
 from shared.tasks import complete_task, list_queue, take_task
 from shared.views import message_view, task_view, ticket_summary, ticket_view
 
 logger = Logger(service="caseway-api")
-
-# Routes reachable without a token; every other route sits behind the Cognito JWT authorizer.
-# The CDK app and the local gateway both read this list.
-PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
-    ("GET", "/health"),
-    ("GET", "/services"),
-    ("POST", "/public/tickets"),
-    ("GET", "/public/tickets/{ticket_id}"),
-    ("GET", "/form"),
-    ("GET", "/openapi.json"),
-    ("GET", "/docs"),
-)
+app = APIGatewayHttpResolver()
 MAX_BODY_BYTES = 256 * 1024
 
-app = APIGatewayHttpResolver(enable_validation=True)
-app.enable_swagger(
-    path="/docs",
-    title="Caseway API",
-    version="0.1.0",
-    security_schemes={"cognito": HTTPBearer(bearerFormat="JWT", description="Cognito ID or access token")},
-)
 
-ErrorList = list[dict[str, str]]
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # OpenAPI style: /tickets/{ticket_id}
+    name: str
+    summary: str
+    tag: str
+    public: bool = False
+    body: str | None = None  # name of the model in functions.api_models
+    body_optional: bool = False
+    query: tuple[tuple[str, dict[str, Any]], ...] = ()
+    status: int = 200
+    idempotent: bool = False
+    content_type: str = "application/json"
+    path_params: tuple[str, ...] = field(default=())
+
+    @property
+    def openapi_path(self) -> str:
+        return self.path
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, path: str, summary: str, tag: str, **options: Any) -> Callable:
+    def register(fn: Callable) -> Callable:
+        params = tuple(re.findall(r"\{([a-z_]+)\}", path))
+        ROUTES.append(Route(method, path, fn.__name__, summary, tag, path_params=params, **options))
+        app.route(re.sub(r"\{([a-z_]+)\}", r"<\1>", path), method)(fn)
+        return fn
+
+    return register
 
 
 # --- errors: one shape, RFC 9457 -----------------------------------------------------------------
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    with contextlib.suppress(Exception):  # no current event outside a request
-        body["instance"] = app.current_event.path
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    event = getattr(app, "current_event", None)
+    if event is not None:
+        body["instance"] = event.path
     body.update({k: v for k, v in extra.items() if v is not None})
     return Response(status_code=status, content_type="application/problem+json", body=json.dumps(body))
 
@@ -66,43 +81,68 @@ def _domain_error(error: DomainError) -> Response:
     return problem(error.status, error.title, error.detail, **error.extra)
 
 
-@app.exception_handler(RequestValidationError)
-def _validation_error(error: RequestValidationError) -> Response:
-    errors = []
-    for item in error.errors():
-        location = [str(p) for p in item.get("loc", ()) if p not in ("body",)]
-        field = ".".join(location[1:] if location and location[0] in ("query", "path", "header") else location)
-        if item.get("type") == "json_invalid":
-            return problem(400, "Malformed JSON", "The request body is not valid JSON.")
-        errors.append({"field": field or "body", "message": item.get("msg", "invalid")})
-    return problem(422, "Invalid request", "Some fields are missing or invalid; see errors.", errors=errors)
-
-
-@app.exception_handler(json.JSONDecodeError)
-def _bad_json(_: json.JSONDecodeError) -> Response:
-    return problem(400, "Malformed JSON", "The request body is not valid JSON.")
-
-
 @app.not_found
 def _not_found(_: Exception) -> Response:
-    return problem(404, "Not found", f"No such endpoint: {app.current_event.http_method} {app.current_event.path}.")
-
-
-def _check_body(app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
     event = app.current_event
-    if event.http_method in ("POST", "PUT", "PATCH") and event.body:
-        if len(event.body) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(
-                f"Request bodies can be at most {MAX_BODY_BYTES // 1024} KB; upload files as "
-                "attachments (POST /tickets/{id}/attachments)."
-            )
-        content_type = (event.headers or {}).get("content-type", "application/json")
-        if "json" not in content_type.split(";")[0]:
-            raise UnsupportedMediaType(f"Send JSON (Content-Type: application/json), not {content_type}.")
-    return next_middleware(app)
+    return problem(404, "Not found", f"No such endpoint: {event.http_method} {event.path}.")
 
 
-app.use(middlewares=[_check_body])
+# --- request parsing -----------------------------------------------------------------------------
+
+
+def parse_body(model_name: str, *, optional: bool = False) -> Any:
+    """The JSON body validated by its pydantic model; 400 if it is not JSON, 422 naming bad fields."""
+    event = app.current_event
+    text = event.body or ""
+    if event.decoded_body and event.is_base64_encoded:
+        text = event.decoded_body
+    if len(text) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f"Request bodies can be at most {MAX_BODY_BYTES // 1024} KB; "
+            "upload files as attachments (POST /tickets/{id}/attachments)."
+        )
+    content_type = (event.headers or {}).get("content-type", "application/json")
+    if text and "json" not in content_type.split(";")[0]:
+        raise UnsupportedMediaType(f"Send JSON (Content-Type: application/json), not {content_type}.")
+    from pydantic import ValidationError
+
+    from functions import api_models
+
+    model = getattr(api_models, model_name)
+    if not text.strip():
+        if optional:
+            return model()
+        text = "{}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"The request body is not valid JSON: {error.msg} at position {error.pos}.") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in error.errors(include_url=False)
+        ]
+        raise Unprocessable("Some fields are missing or invalid; see errors.", errors=errors) from None
+
+
+def query(name: str, default: str | None = None, *, pattern: str | None = None, max_length: int = 200) -> str | None:
+    value = app.current_event.get_query_string_value(name, default)
+    if value is None:
+        return None
+    if len(value) > max_length or (pattern and not re.fullmatch(pattern, value)):
+        expected = f"matching {pattern}" if pattern else f"at most {max_length} characters"
+        raise Unprocessable(f"Query parameter {name} is invalid.", errors=[{"field": name, "message": expected}])
+    return value
+
+
+def query_limit() -> int:
+    raw = query("limit", "20", pattern=r"\d{1,3}")
+    value = int(raw or 20)
+    if not 1 <= value <= 100:
+        raise Unprocessable("limit must be between 1 and 100.", errors=[{"field": "limit", "message": "1..100"}])
+    return value
 
 
 def caller() -> Caller:
@@ -111,85 +151,65 @@ def caller() -> Caller:
     return Caller.from_claims(claims)
 
 
+def idempotency_key() -> str | None:
+    return (app.current_event.headers or {}).get("idempotency-key")
+
+
 def source_ip() -> str:
     return app.current_event.request_context.http.source_ip or "unknown"
 
 
-IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", description="Repeat-safe POST key")]
-Limit = Annotated[int, Query(ge=1, le=100)]
+def json_response(status: int, view: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, "application/json", json.dumps(view), headers=headers or {})
 
 
-# --- request bodies ------------------------------------------------------------------------------
+def created(view: dict[str, Any], replayed: bool) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return json_response(200 if replayed else 201, view, headers)
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+LIST_QUERY = (
+    ("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    ("cursor", {"type": "string", "description": "next_cursor of the previous page"}),
+)
+
+# --- public routes -------------------------------------------------------------------------------
 
 
-class CreateTicket(_Body):
-    service: str = Field(min_length=1, max_length=64, description="Service key from GET /services")
-    subject: str = Field(min_length=3, max_length=200)
-    description: str = Field(default="", max_length=20000)
-    fields: dict[str, Any] = Field(default_factory=dict, description="Answers to the service's intake form")
-    submit: bool = Field(default=True, description="false keeps it as a draft to finish later (R2)")
-
-
-class PublicTicket(CreateTicket):
-    email: EmailStr
-    name: str | None = Field(default=None, max_length=200)
-
-
-class UpdateDraft(_Body):
-    subject: str | None = Field(default=None, min_length=3, max_length=200)
-    description: str | None = Field(default=None, max_length=20000)
-    fields: dict[str, Any] | None = None
-
-
-class NewMessage(_Body):
-    body: str = Field(min_length=1, max_length=20000)
-    internal: bool = Field(default=False, description="Internal note, staff only")
-    attachments: list[str] = Field(default_factory=list, max_length=20, description="Attachment ids")
-
-
-class NewAttachment(_Body):
-    file_name: str = Field(min_length=1, max_length=255)
-    size: int = Field(gt=0, description="Bytes")
-    content_type: str = Field(min_length=3, max_length=200)
-
-
-class Resolve(_Body):
-    resolution: str = Field(min_length=3, max_length=20000, description="How it was solved")
-    preventive_measure: str = Field(min_length=3, max_length=20000, description="What stops it happening again")
-
-
-class Reason(_Body):
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class CompleteTask(_Body):
-    outcome: str = Field(default="done", min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=20000)
-
-
-# --- routes --------------------------------------------------------------------------------------
-
-
-@app.get("/health")
+@route("GET", "/health", "Liveness check", "meta", public=True)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/openapi.json")
-def openapi():
-    return Response(200, "application/json", app.get_openapi_json_schema(title="Caseway API", version="0.1.0"))
+@route("GET", "/openapi.json", "This API's OpenAPI 3 document", "meta", public=True)
+def openapi_document() -> Response:
+    from functions import openapi
+
+    return Response(200, "application/json", openapi.document(tuple(ROUTES)))
 
 
-@app.get("/form")
-def form():
+@route("GET", "/docs", "Interactive API documentation", "meta", public=True, content_type="text/html")
+def docs() -> Response:
+    from functions import openapi
+
+    return Response(200, "text/html; charset=utf-8", openapi.swagger_page(openapi.document(tuple(ROUTES))))
+
+
+@route(
+    "GET",
+    "/form",
+    "The web form for opening a ticket without an account",
+    "intake",
+    public=True,
+    content_type="text/html",
+)
+def form() -> Response:
     return Response(200, "text/html; charset=utf-8", webform.PAGE)
 
 
-@app.get("/services")
+@route(
+    "GET", "/services", "The service catalog: what customers can ask for, with intake questions", "intake", public=True
+)
 def services() -> dict[str, Any]:
     return {
         "items": [
@@ -206,56 +226,36 @@ def services() -> dict[str, Any]:
     }
 
 
-def _created(view: dict[str, Any], replayed: bool):
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return Response(200 if replayed else 201, "application/json", json.dumps(view), headers=headers)
-
-
-def _require_description(body: CreateTicket) -> None:
+def _require_description(body: Any) -> None:
     if body.submit and not body.description:
-        from shared.errors import Unprocessable
-
         raise Unprocessable(
             "Describe the problem before submitting.",
             errors=[{"field": "description", "message": "required when submit is true"}],
         )
 
 
-@app.post("/tickets")
-def create_ticket(body: CreateTicket, idempotency_key: IdempotencyKey = None):
-    who = caller()
-    _require_description(body)
-    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key, body.model_dump())
-    ticket, _, replayed = ticket_logic.create_ticket(
-        who,
-        service_key=body.service,
-        subject=body.subject,
-        description=body.description,
-        fields=body.fields,
-        submit=body.submit,
-        channel="api",
-        idem=idem,
-    )
-    _, items = ticket_logic.load_for(who, ticket.ticket_id)
-    return _created(ticket_view(ticket, items, staff=who.is_staff), replayed)
-
-
-@app.post("/public/tickets")
-def create_public_ticket(body: PublicTicket, idempotency_key: IdempotencyKey = None):
+@route(
+    "POST",
+    "/public/tickets",
+    "Open a ticket from the web form (anonymous, rate limited)",
+    "intake",
+    public=True,
+    body="PublicTicket",
+    status=201,
+    idempotent=True,
+)
+def create_public_ticket() -> Response:
+    body = parse_body("PublicTicket")
     _require_description(body)
     if not body.submit:
-        from shared.errors import Unprocessable
-
         raise Unprocessable(
             "The web form submits tickets; drafts need an account.",
             errors=[{"field": "submit", "message": "must be true"}],
         )
-    idem = ticket_logic.Idempotency.of(f"webform:{body.email.lower()}", idempotency_key, body.model_dump())
+    idem = ticket_logic.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
     if idem and (previous := ticket_logic.replayed_resource(idem)):
-        from shared.store import get_ticket
-
         ticket = get_ticket(previous.split(":", 1)[1])
-        return _created({**ticket_summary(ticket), "follow_url": None}, True)
+        return created({**ticket_summary(ticket), "follow_url": None}, True)
     who = ticket_logic.web_form_caller(body.email, body.name, source_ip())
     ticket, follow_key, replayed = ticket_logic.create_ticket(
         who,
@@ -269,34 +269,26 @@ def create_public_ticket(body: PublicTicket, idempotency_key: IdempotencyKey = N
         with_follow_key=True,
     )
     follow = f"/public/tickets/{ticket.ticket_id}?key={follow_key}" if follow_key else None
-    return _created({**ticket_summary(ticket), "follow_url": follow}, replayed)
+    return created({**ticket_summary(ticket), "follow_url": follow}, replayed)
 
 
-@app.get("/public/tickets/<ticket_id>")
-def follow_public_ticket(ticket_id: str, key: Annotated[str, Query(min_length=8, max_length=200)]) -> dict:
+@route(
+    "GET",
+    "/public/tickets/{ticket_id}",
+    "Follow a web-form ticket with the key from its follow link",
+    "intake",
+    public=True,
+    query=(("key", {"type": "string"}),),
+)
+def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
+    key = query("key", "")
+    if not key:
+        raise Unprocessable("The follow link needs its key.", errors=[{"field": "key", "message": "required"}])
     ticket, items = ticket_logic.followed_ticket(ticket_id, key)
     return ticket_view(ticket, items, staff=False)
 
 
-@app.get("/tickets")
-def list_tickets(
-    scope: Annotated[str, Query(pattern="^(mine|organisation)$")] = "mine",
-    organisation_id: Annotated[str | None, Query(max_length=100)] = None,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Limit = 20,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> dict[str, Any]:
-    found, next_cursor = ticket_logic.list_tickets(
-        caller(), scope=scope, organisation_id=organisation_id, status=status, limit=limit, cursor=cursor
-    )
-    return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
-
-
-@app.get("/tickets/<ticket_id>")
-def get_ticket(ticket_id: str) -> dict[str, Any]:
-    who = caller()
-    ticket, items = ticket_logic.load_for(who, ticket_id)
-    return ticket_view(ticket, items, staff=who.is_staff)
+# --- tickets -------------------------------------------------------------------------------------
 
 
 def _view(who: Caller, ticket_id: str) -> dict[str, Any]:
@@ -304,24 +296,97 @@ def _view(who: Caller, ticket_id: str) -> dict[str, Any]:
     return ticket_view(ticket, items, staff=who.is_staff)
 
 
-@app.patch("/tickets/<ticket_id>")
-def update_draft(ticket_id: str, body: UpdateDraft) -> dict[str, Any]:
+@route(
+    "POST",
+    "/tickets",
+    "Open a ticket (submitted, or a draft to finish later)",
+    "tickets",
+    body="CreateTicket",
+    status=201,
+    idempotent=True,
+)
+def create_ticket() -> Response:
     who = caller()
+    body = parse_body("CreateTicket")
+    _require_description(body)
+    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key(), body.model_dump())
+    ticket, _, replayed = ticket_logic.create_ticket(
+        who,
+        service_key=body.service,
+        subject=body.subject,
+        description=body.description,
+        fields=body.fields,
+        submit=body.submit,
+        channel="api",
+        idem=idem,
+    )
+    return created(_view(who, ticket.ticket_id), replayed)
+
+
+@route(
+    "GET",
+    "/tickets",
+    "My tickets, my organisation's (admins, staff) or open tickets by status (staff)",
+    "tickets",
+    query=(
+        ("scope", {"enum": ["mine", "organisation"], "default": "mine"}),
+        ("organisation_id", {"type": "string"}),
+        ("status", {"type": "string"}),
+        *LIST_QUERY,
+    ),
+)
+def list_tickets() -> dict[str, Any]:
+    who = caller()
+    found, next_cursor = ticket_logic.list_tickets(
+        who,
+        scope=query("scope", "mine") or "mine",
+        organisation_id=query("organisation_id", max_length=100),
+        status=query("status", max_length=40),
+        limit=query_limit(),
+        cursor=query("cursor", max_length=2000),
+    )
+    return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
+
+
+@route("GET", "/tickets/{ticket_id}", "A ticket with the history the caller may see (id or CW- reference)", "tickets")
+def get_ticket_route(ticket_id: str) -> dict[str, Any]:
+    return _view(caller(), ticket_id)
+
+
+@route(
+    "PATCH",
+    "/tickets/{ticket_id}",
+    "Fill in a draft (R2: several steps before submitting)",
+    "tickets",
+    body="UpdateDraft",
+)
+def update_draft(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    body = parse_body("UpdateDraft")
     ticket_logic.update_draft(who, ticket_id, subject=body.subject, description=body.description, fields=body.fields)
     return _view(who, ticket_id)
 
 
-@app.post("/tickets/<ticket_id>/submit")
+@route("POST", "/tickets/{ticket_id}/submit", "Submit a draft; repeating it is safe", "tickets")
 def submit(ticket_id: str) -> dict[str, Any]:
     who = caller()
     ticket_logic.submit_ticket(who, ticket_id)
     return _view(who, ticket_id)
 
 
-@app.post("/tickets/<ticket_id>/messages")
-def add_message(ticket_id: str, body: NewMessage, idempotency_key: IdempotencyKey = None):
+@route(
+    "POST",
+    "/tickets/{ticket_id}/messages",
+    "Write into the ticket (staff may add internal notes)",
+    "tickets",
+    body="NewMessage",
+    status=201,
+    idempotent=True,
+)
+def add_message(ticket_id: str) -> Response:
     who = caller()
-    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key, {"ticket": ticket_id, **body.model_dump()})
+    body = parse_body("NewMessage")
+    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key(), {"ticket": ticket_id, **body.model_dump()})
     ticket, message, replayed = ticket_logic.add_message(
         who,
         ticket_id,
@@ -331,11 +396,19 @@ def add_message(ticket_id: str, body: NewMessage, idempotency_key: IdempotencyKe
         attachment_ids=body.attachments,
         idem=idem,
     )
-    return _created({"message": message_view(message), "ticket": ticket_summary(ticket)}, replayed)
+    return created({"message": message_view(message), "ticket": ticket_summary(ticket)}, replayed)
 
 
-@app.post("/tickets/<ticket_id>/attachments")
-def add_attachment(ticket_id: str, body: NewAttachment):
+@route(
+    "POST",
+    "/tickets/{ticket_id}/attachments",
+    "Get a presigned upload for one file (size and type limits)",
+    "tickets",
+    body="NewAttachment",
+    status=201,
+)
+def add_attachment(ticket_id: str) -> Response:
+    body = parse_body("NewAttachment")
     attachment, upload = ticket_logic.create_attachment_upload(
         caller(), ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
     )
@@ -345,56 +418,82 @@ def add_attachment(ticket_id: str, body: NewAttachment):
         "upload": upload,
         "hint": "POST the file to upload.url with upload.fields, then reference the id in a message.",
     }
-    return Response(201, "application/json", json.dumps(view))
+    return json_response(201, view)
 
 
-@app.post("/tickets/<ticket_id>/resolve")
-def resolve(ticket_id: str, body: Resolve) -> dict[str, Any]:
+@route(
+    "POST",
+    "/tickets/{ticket_id}/resolve",
+    "Resolve: how it was solved and the preventive measure (R16)",
+    "tickets",
+    body="Resolve",
+)
+def resolve(ticket_id: str) -> dict[str, Any]:
     who = caller()
+    body = parse_body("Resolve")
     ticket_logic.resolve_ticket(who, ticket_id, resolution=body.resolution, preventive_measure=body.preventive_measure)
     return _view(who, ticket_id)
 
 
-@app.post("/tickets/<ticket_id>/close")
-def close(ticket_id: str, body: Reason | None = None) -> dict[str, Any]:
+@route("POST", "/tickets/{ticket_id}/close", "Close the ticket", "tickets", body="Reason", body_optional=True)
+def close(ticket_id: str) -> dict[str, Any]:
     who = caller()
-    ticket_logic.close_ticket(who, ticket_id, reason=body.reason if body else None)
+    body = parse_body("Reason", optional=True)
+    ticket_logic.close_ticket(who, ticket_id, reason=body.reason)
     return _view(who, ticket_id)
 
 
-@app.post("/tickets/<ticket_id>/reopen")
-def reopen(ticket_id: str, body: Reason | None = None) -> dict[str, Any]:
+@route("POST", "/tickets/{ticket_id}/reopen", "Reopen a resolved ticket", "tickets", body="Reason", body_optional=True)
+def reopen(ticket_id: str) -> dict[str, Any]:
     who = caller()
-    ticket_logic.reopen_ticket(who, ticket_id, reason=body.reason if body else None)
+    body = parse_body("Reason", optional=True)
+    ticket_logic.reopen_ticket(who, ticket_id, reason=body.reason)
     return _view(who, ticket_id)
 
 
-@app.get("/tasks")
-def tasks(
-    group: Annotated[str, Query(min_length=1, max_length=64)],
-    limit: Limit = 20,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> dict[str, Any]:
-    found, next_cursor = list_queue(caller(), group, limit=limit, cursor=cursor)
+# --- tasks ---------------------------------------------------------------------------------------
+
+
+@route(
+    "GET",
+    "/tasks",
+    "A group's open tasks: highest priority, then earliest due, then arrival",
+    "tasks",
+    query=(("group", {"type": "string"}), *LIST_QUERY),
+)
+def tasks() -> dict[str, Any]:
+    group = query("group", max_length=64)
+    if not group:
+        raise Unprocessable("Say which group's queue: ?group=L1", errors=[{"field": "group", "message": "required"}])
+    found, next_cursor = list_queue(caller(), group, limit=query_limit(), cursor=query("cursor", max_length=2000))
     return {"items": [task_view(t) for t in found], "next_cursor": next_cursor}
 
 
-@app.post("/tasks/<task_id>/take")
+@route("POST", "/tasks/{task_id}/take", "Take a task (the first taker becomes the ticket's owner, R14)", "tasks")
 def take(task_id: str) -> dict[str, Any]:
     task, ticket = take_task(caller(), task_id)
     return {"task": task_view(task), "ticket": ticket_summary(ticket)}
 
 
-@app.post("/tasks/<task_id>/complete")
-def complete(task_id: str, body: CompleteTask | None = None) -> dict[str, Any]:
-    body = body or CompleteTask()
-    task = complete_task(caller(), task_id, outcome=body.outcome, note=body.note)
+@route(
+    "POST",
+    "/tasks/{task_id}/complete",
+    "Complete a taken task; its route goes on",
+    "tasks",
+    body="CompleteTask",
+    body_optional=True,
+)
+def complete(task_id: str) -> dict[str, Any]:
+    who = caller()
+    body = parse_body("CompleteTask", optional=True)
+    task = complete_task(who, task_id, outcome=body.outcome, note=body.note)
     return {"task": task_view(task)}
+
+
+# Routes reachable without a token; every other route sits behind the Cognito JWT authorizer.
+PUBLIC_ROUTES: tuple[tuple[str, str], ...] = tuple((r.method, r.path) for r in ROUTES if r.public)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
-
-
-__all__ = ["PUBLIC_ROUTES", "Unauthorized", "app", "handler"]

@@ -275,7 +275,7 @@ class LocalStack:
         self.moto.start()
         import urllib.request
 
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - our own loopback moto server
             f"{self.moto_url}/moto-api/config",
             method="POST",
             data=json.dumps(aws_emulation.MOTO_CONFIG).encode(),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +51,7 @@ ALLOWED_ATTACHMENT_TYPES = frozenset(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 )
-WRITE_RETRIES = 4
+WRITE_RETRIES = 8
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 
@@ -173,12 +175,13 @@ def _commit(writes: list[tuple[Entity, Any]], idem: Idempotency | None, resource
 
 def _with_retries(what: str, attempt: Callable[[], Any]) -> Any:
     """Optimistic locking: re-read and re-apply on a version conflict; 409 after a few tries."""
-    for _ in range(WRITE_RETRIES):
+    for attempt_no in range(WRITE_RETRIES):
         try:
             return attempt()
         except TransactWriteError as error:
             if "ConditionalCheckFailed" not in store.conflict_reasons(error):
                 raise
+            time.sleep(random.uniform(0, 0.02 * (attempt_no + 1)))  # noqa: S311 - jitter, not security
     raise Conflict(f"{what} is being changed by others right now; try again in a moment.")
 
 

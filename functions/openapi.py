@@ -1,0 +1,113 @@
+"""The OpenAPI 3 document, generated from the API's route table and its pydantic request models.
+
+Loaded only when /openapi.json or /docs is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from functions import api_models
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+_CACHE: dict[int, str] = {}
+
+
+def document(routes: tuple[Any, ...]) -> str:
+    key = len(routes)
+    if key not in _CACHE:
+        _CACHE[key] = _build(routes)
+    return _CACHE[key]
+
+
+def _build(routes: tuple[Any, ...]) -> str:
+    models = sorted({r.body for r in routes if r.body}, key=lambda m: m)
+    classes = [getattr(api_models, name) for name in models]
+    _, schemas = models_json_schema([(c, "validation") for c in classes], ref_template="#/components/schemas/{model}")
+    components = {"schemas": {**schemas.get("$defs", {}), "Problem": PROBLEM_SCHEMA}}
+    components["securitySchemes"] = {
+        "cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito token"}
+    }
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        op: dict[str, Any] = {
+            "summary": route.summary,
+            "operationId": route.name,
+            "tags": [route.tag],
+            "responses": {
+                str(route.status): {"description": "Success", "content": {route.content_type: {}}},
+                "default": {
+                    "description": "Problem",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            },
+        }
+        params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in route.path_params]
+        params += [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in route.query]
+        if route.idempotent:
+            params.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Same key and body returns the first result again; another body is 422.",
+                    "schema": {"type": "string", "maxLength": 200},
+                }
+            )
+        if params:
+            op["parameters"] = params
+        if route.body:
+            op["requestBody"] = {
+                "required": not route.body_optional,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{route.body}"}}},
+            }
+        if not route.public:
+            op["security"] = [{"cognito": []}]
+        paths.setdefault(route.openapi_path, {})[route.method.lower()] = op
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Caseway API",
+            "version": "0.1.0",
+            "description": "Zero-ops helpdesk. Errors are application/problem+json (RFC 9457).",
+        },
+        "paths": paths,
+        "components": components,
+    }
+    return json.dumps(doc)
+
+
+def swagger_page(spec: str) -> str:
+    """Swagger UI with its assets inlined from powertools' package: works offline."""
+    from pathlib import Path
+
+    import aws_lambda_powertools.event_handler.openapi.swagger_ui as ui
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+    folder = Path(ui.__file__).parent
+    js = (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    css = (folder / "swagger-ui.min.css").read_text(encoding="utf-8")
+    return generate_swagger_html(spec.replace("</", "<\\/"), js, css, "", None, False)
