@@ -281,9 +281,51 @@ def create_public_ticket() -> Response:
     query=(("key", {"type": "string"}),),
 )
 def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
+    ticket, items = ticket_logic.followed_ticket(ticket_id, _follow_key())
+    return ticket_view(ticket, items, staff=False)
+
+
+def _follow_key() -> str:
     key = query("key", "")
     if not key:
         raise Unprocessable("The follow link needs its key.", errors=[{"field": "key", "message": "required"}])
+    return key
+
+
+@route(
+    "POST",
+    "/public/tickets/{ticket_id}/messages",
+    "Reply through a web-form ticket's follow link",
+    "intake",
+    public=True,
+    body="NewMessage",
+    status=201,
+    query=(("key", {"type": "string"}),),
+)
+def reply_public_ticket(ticket_id: str) -> Response:
+    who = ticket_logic.follow_link_caller(ticket_id, _follow_key())
+    body = parse_body("NewMessage")
+    ticket, message, _ = ticket_logic.add_message(
+        who, ticket_id, body=body.body, internal=body.internal, channel="web_form", attachment_ids=body.attachments
+    )
+    return created({"message": message_view(message), "ticket": ticket_summary(ticket)}, False)
+
+
+@route(
+    "POST",
+    "/public/tickets/{ticket_id}/close",
+    "Confirm and close a web-form ticket through its follow link",
+    "intake",
+    public=True,
+    body="Reason",
+    body_optional=True,
+    query=(("key", {"type": "string"}),),
+)
+def close_public_ticket(ticket_id: str) -> dict[str, Any]:
+    key = _follow_key()
+    who = ticket_logic.follow_link_caller(ticket_id, key)
+    body = parse_body("Reason", optional=True)
+    ticket_logic.close_ticket(who, ticket_id, reason=body.reason)
     ticket, items = ticket_logic.followed_ticket(ticket_id, key)
     return ticket_view(ticket, items, staff=False)
 

@@ -836,3 +836,15 @@ def followed_ticket(ticket_id: str, key: str) -> tuple[Ticket, list[Entity]]:
     ):
         raise NotFound("No ticket matches this follow link.")
     return ticket, items
+
+
+def follow_link_caller(ticket_id: str, key: str) -> Caller:
+    """Whoever holds a web-form ticket's follow link acts as its requester on that ticket only."""
+    ticket, _ = followed_ticket(ticket_id, key)
+    return Caller(
+        sub=ticket.requester_sub,
+        email=ticket.requester_email or "",
+        role=Role.CUSTOMER,
+        org_id=ticket.organisation_id,
+        groups=frozenset({"customer"}),
+    )

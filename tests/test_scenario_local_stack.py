@@ -1,0 +1,209 @@
+"""The whole helpdesk over real HTTP: `caseway local` on a free port, driven like people would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.local import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CUSTOMER = "new.customer@example.org"
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __call__(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read().decode()
+                status = response.status
+                kind = response.headers.get("content-type", "")
+        except urllib.error.HTTPError as error:
+            text, status, kind = error.read().decode(), error.code, error.headers.get("content-type", "")
+        return status, (json.loads(text) if "json" in kind and text else {"text": text})
+
+    def token(self, email: str) -> str:
+        status, body = self("GET", f"/local/token?user={email}")
+        assert status == 200, body
+        return body["token"]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[Http, list[str]]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        if line.startswith("Press Ctrl-C"):
+            break
+    if not any(line.startswith("Press Ctrl-C") for line in lines):
+        process.kill()
+        pytest.fail("the local stack did not start:\n" + "\n".join(lines))
+    yield Http(f"http://127.0.0.1:{port}"), lines
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _poll(fn, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_start_prints_every_demo_user_with_role_and_the_emulated_aws_url(stack):
+    _, lines = stack
+    assert "alice@acme.example customer" in lines
+    assert "lena.l1@caseway.example agent" in lines
+    assert "maria.manager@caseway.example manager" in lines
+    assert any("aws --endpoint-url http://127.0.0.1:" in line for line in lines)
+
+
+def test_a_port_in_use_gives_a_clear_error(stack):
+    http, _ = stack
+    port = http.base.rsplit(":", 1)[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "local", "--port", port],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert f"Port {port}" in done.stdout + done.stderr and "already in use" in done.stdout + done.stderr
+
+
+def test_web_form_ticket_from_submission_to_closing(stack):
+    http, _ = stack
+    # The web form page and its catalog are there
+    status, page = http("GET", "/form")
+    assert status == 200 and "Open a support ticket" in page["text"]
+    status, services = http("GET", "/services")
+    assert "functionality-question" in [s["key"] for s in services["items"]]
+
+    # A customer without an account submits the web form
+    status, created = http(
+        "POST",
+        "/public/tickets",
+        {
+            "service": "functionality-question",
+            "email": CUSTOMER,
+            "name": "Nora New",
+            "subject": "Cannot log in after password change",
+            "description": "Since this morning the portal rejects my new password.",
+            "fields": {"problem": "Login rejected", "contact": "+420 777 000 111", "reachable_in_an_hour": True},
+        },
+    )
+    assert status == 201, created
+    reference, follow = created["reference"], created["follow_url"]
+    assert reference.startswith("CW-") and follow
+
+    # L1 takes the task the route created and answers
+    lena = http.token("lena.l1@caseway.example")
+
+    def l1_task():
+        _, queue = http("GET", "/tasks?group=L1", token=lena)
+        return next((t for t in queue["items"] if t["reference"] == reference), None)
+
+    task = _poll(l1_task)
+    status, taken = http("POST", f"/tasks/{task['id']}/take", token=lena)
+    assert status == 200 and taken["ticket"]["owner"] == "agent-lena"
+    ticket_id = task["ticket_id"]
+    status, _ = http("POST", f"/tickets/{ticket_id}/messages", {"body": "Please clear the browser cache."}, lena)
+    assert status == 201
+    http("POST", f"/tickets/{ticket_id}/messages", {"body": "Known SSO cache issue", "internal": True}, lena)
+
+    # The customer replies through the follow link
+    status, reply = http("POST", follow.replace("?", "/messages?"), {"body": "Cleared it, still failing."})
+    assert status == 201, reply
+    assert reply["ticket"]["status"] == "in_progress" and reply["ticket"]["ball_side"] == "us"
+
+    # L1 resolves with the preventive measure; the customer confirms and the ticket closes
+    status, resolved = http(
+        "POST",
+        f"/tickets/{ticket_id}/resolve",
+        {"resolution": "Session store flushed for the account", "preventive_measure": "Flush on password change"},
+        lena,
+    )
+    assert status == 200 and resolved["status"] == "resolved", resolved
+    status, closed = http("POST", follow.replace("?", "/close?"), {"reason": "Works now, thanks"})
+    assert status == 200 and closed["status"] == "closed", closed
+
+    # The history shows every step; the customer's view hides internal ones
+    status, seen = http("GET", follow)
+    types = [e["type"] for e in seen["history"]]
+    for step in ("TicketSubmitted", "MessageAdded", "TicketResolved", "TicketClosed", "StatusChanged"):
+        assert step in types, types
+    assert all(not m["internal"] for m in seen["messages"])
+    assert "Known SSO cache issue" not in json.dumps(seen)
+    status, staff = http("GET", f"/tickets/{ticket_id}", token=lena)
+    staff_types = [e["type"] for e in staff["history"]]
+    assert {"TaskCreated", "TaskTaken", "TaskCompleted"} <= set(staff_types)
+    assert any(m["internal"] for m in staff["messages"])
+
+    # The mailbox shows the customer's e-mails
+    status, mailbox = http("GET", f"/local/mailbox?to={CUSTOMER}")
+    subjects = [m["subject"] for m in mailbox["items"]]
+    assert [s.split("]")[1].split(":")[0].strip() for s in subjects] == [
+        "Request received",
+        "New reply",
+        "Resolved",
+        "Closed",
+    ]
+    assert all(reference in s for s in subjects)
+
+
+def test_portal_customer_and_org_admin_over_http(stack):
+    http, _ = stack
+    bob, alice, vera = (http.token(u) for u in ("bob@acme.example", "alice@acme.example", "vera@globex.example"))
+    body = {
+        "service": "document-request",
+        "subject": "Copy of the October invoice",
+        "description": "Our accounting lost it.",
+        "fields": {"document_type": "invoice"},
+    }
+    status, ticket = http("POST", "/tickets", body, bob)
+    assert status == 201
+    assert http("GET", f"/tickets/{ticket['reference']}", token=bob)[0] == 200
+    assert http("GET", f"/tickets/{ticket['id']}", token=vera)[0] == 404
+    _, org = http("GET", "/tickets?scope=organisation", token=alice)
+    assert ticket["id"] in [t["id"] for t in org["items"]]
+    status, problem = http("GET", "/tickets", token="not-a-token")
+    assert status == 401 and problem["status"] == 401
+    status, docs = http("GET", "/docs")
+    assert status == 200 and "swagger" in docs["text"].lower()
+    status, spec = http("GET", "/openapi.json")
+    assert spec["openapi"].startswith("3.") and "/tickets/{ticket_id}/resolve" in spec["paths"]
