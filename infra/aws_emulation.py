@@ -31,9 +31,12 @@ def function_arn(short_name: str) -> str:
 
 
 def _handlers() -> dict[str, Callable[[dict, Any], Any]]:
-    from functions import route_tasks
+    from functions import housekeeping, route_tasks
 
-    return {f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler}
+    return {
+        f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
+        f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
+    }
 
 
 def install_lambda_dispatcher() -> None:
@@ -127,3 +130,51 @@ def sent_emails() -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def fire_schedule(name: str) -> dict[str, Any]:
+    """Fire a schedule as EventBridge Scheduler would: invoke its function with its payload."""
+    from shared.schedules import by_name
+
+    schedule = by_name(name)
+    response = aws.client("lambda").invoke(
+        FunctionName=function_arn(schedule.function), Payload=json.dumps(schedule.payload).encode()
+    )
+    result = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        raise RuntimeError(f"schedule {name} failed: {result}")
+    return result
+
+
+class Scheduler:
+    """The local stack's stand-in for EventBridge Scheduler: fires every rate() schedule on time."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="caseway-scheduler", daemon=True)
+        self.fired: list[tuple[str, str]] = []
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import time
+
+        from shared.schedules import SCHEDULES, rate_seconds
+
+        next_at = {s.name: time.monotonic() + rate_seconds(s.expression) for s in SCHEDULES}
+        while not self._stop.wait(1.0):
+            for schedule in SCHEDULES:
+                if time.monotonic() >= next_at[schedule.name]:
+                    next_at[schedule.name] += rate_seconds(schedule.expression)
+                    try:
+                        fire_schedule(schedule.name)
+                        self.fired.append((schedule.name, "ok"))
+                    except Exception as error:  # keep firing the others
+                        logger.warning("schedule %s failed: %s", schedule.name, error)
+                        self.fired.append((schedule.name, f"failed: {error}"))

@@ -208,15 +208,37 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 to = (query.get("to") or [None])[0]
                 mails = [m for m in aws_emulation.sent_emails() if not to or to.lower() in [t.lower() for t in m["to"]]]
                 return 200, {"content-type": "application/json"}, json.dumps({"items": mails}).encode()
+            if path == "/local/schedules":
+                from shared.schedules import SCHEDULES
+
+                items = [
+                    {"name": s.name, "expression": s.expression, "timezone": s.timezone, "description": s.description}
+                    for s in SCHEDULES
+                ]
+                return 200, {"content-type": "application/json"}, json.dumps({"items": items}).encode()
             if path == "/":
                 return 302, {"location": "/form"}, b""
             return None
+
+        def _fire(self, path: str) -> tuple[int, dict[str, str], bytes] | None:
+            """POST /local/schedules/<name>: fire a schedule now (what EventBridge Scheduler does on time)."""
+            if not path.startswith("/local/schedules/"):
+                return None
+            name = path.rsplit("/", 1)[1]
+            try:
+                result = aws_emulation.fire_schedule(name)
+            except KeyError as error:
+                return _problem(404, "Not found", str(error).strip("'\""))
+            return 200, {"content-type": "application/json"}, json.dumps({"schedule": name, "result": result}).encode()
 
         def _dispatch(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
-            local = self._local(path, urllib.parse.parse_qs(query)) if self.command == "GET" else None
+            if self.command == "GET":
+                local = self._local(path, urllib.parse.parse_qs(query))
+            else:
+                local = self._fire(path) if self.command == "POST" else None
             if local is not None:
                 self._send(*local)
                 return
@@ -288,12 +310,16 @@ class LocalStack:
             from infra import demo
 
             demo.seed()
+        self.scheduler = aws_emulation.Scheduler()
+        self.scheduler.start()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), make_http_handler(Gateway()))
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
         return self
 
     def stop(self) -> None:
+        if getattr(self, "scheduler", None):
+            self.scheduler.stop()
         if self.httpd:
             self.httpd.shutdown()
             self.httpd.server_close()
@@ -309,6 +335,7 @@ def banner(stack: LocalStack) -> str:
         f"  web form      {stack.url}/form",
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
+        f"  schedules     {stack.url}/local/schedules   (fire now: POST /local/schedules/<name>)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",
         "",
         "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",

@@ -31,6 +31,7 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
     MANAGER = "manager"
+    SYSTEM = "system"  # the desk itself: schedules and routes; never granted through a token
 
 
 class TaskStatus(StrEnum):

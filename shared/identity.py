@@ -34,7 +34,7 @@ class Caller:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.AGENT, Role.MANAGER)
+        return self.role in (Role.AGENT, Role.MANAGER, Role.SYSTEM)
 
     @property
     def is_org_admin(self) -> bool:
@@ -58,6 +58,11 @@ class Caller:
             org_id=org_id,
             groups=groups,
         )
+
+    @classmethod
+    def system(cls) -> Caller:
+        """The desk acting on its own (schedules, routes)."""
+        return cls(sub="system", email="", role=Role.SYSTEM)
 
     def require_staff(self) -> None:
         if not self.is_staff:

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -31,7 +32,7 @@ from shared.domain import (
 )
 from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.identity import Caller
-from shared.models import Attachment, Entity, Event, IdempotencyRecord, Message, ReferenceLink, Task, Ticket
+from shared.models import Attachment, Entity, Event, IdempotencyRecord, Message, OpenIndex, ReferenceLink, Task, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ ALLOWED_ATTACHMENT_TYPES = frozenset(
 )
 WRITE_RETRIES = 8
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# R21 (seed: 3 days). Calendar days for now; working-calendar clocks replace it with the SLA ledger.
+AUTO_CLOSE_RESOLVED_AFTER = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -156,10 +159,16 @@ def _event(ticket: Ticket, actor: Caller | None, type_: str, summary: str, *, pu
 
 
 def _set_status(ticket: Ticket, target: Status) -> None:
-    check_transition(ticket.reference, Status(ticket.status), target)
+    before = Status(ticket.status)
+    check_transition(ticket.reference, before, target)
     ticket.status = target.value
     side = BALL_SIDE[target]
     ticket.ball_side = side.value if side else None
+    if target == Status.RESOLVED:
+        # R21: a resolved ticket the customer does not answer closes by itself; the customer sees when.
+        ticket.due_at = ticket.next_step_at = clock.iso(clock.now() + AUTO_CLOSE_RESOLVED_AFTER)
+    elif before == Status.RESOLVED:
+        ticket.due_at = ticket.next_step_at = None
 
 
 def _status_event(ticket: Ticket, actor: Caller | None, before: str, note: str = "") -> Event:
@@ -687,7 +696,7 @@ def close_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticke
     def mutate(ticket: Ticket, now: str) -> None:
         ticket.closed_at = now
 
-    who = "support" if caller.is_staff else "the customer"
+    who = "the customer" if not caller.is_staff else "Caseway" if caller.role == Role.SYSTEM else "support"
     ticket, _, _ = _change_status(
         caller,
         ticket_id,
@@ -697,8 +706,34 @@ def close_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticke
         mutate=mutate,
         finish_tasks="ticket closed",
     )
-    _notify_customer(ticket, "Closed", "Your ticket is closed. Thank you for working with us.")
+    text = "Your ticket is closed. Thank you for working with us."
+    if reason and caller.role == Role.SYSTEM:
+        text = f"Your ticket is closed: {reason}. Thank you for working with us."
+    _notify_customer(ticket, "Closed", text)
     return ticket
+
+
+def close_resolved_after_silence(limit: int = 100) -> list[str]:
+    """R21: close resolved tickets whose customer stayed silent past the auto-close time.
+
+    Reads only resolved tickets that are due (the sparse open_index), never all tickets.
+    """
+    now = clock.now_iso()
+    due = Entity.open_index.query(
+        store.open_pk(Status.RESOLVED.value), OpenIndex.open_sk < f"{now}#~", limit=limit, page_size=limit
+    )
+    closed = []
+    for ticket in (t for t in due if isinstance(t, Ticket)):
+        try:
+            close_ticket(
+                Caller.system(),
+                ticket.ticket_id,
+                reason=f"no reply within {AUTO_CLOSE_RESOLVED_AFTER.days} days of the resolution",
+            )
+            closed.append(ticket.ticket_id)
+        except Conflict:
+            logger.info("ticket %s changed before it could be closed", ticket.ticket_id)
+    return closed
 
 
 def reopen_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticket:

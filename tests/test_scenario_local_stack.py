@@ -207,3 +207,13 @@ def test_portal_customer_and_org_admin_over_http(stack):
     assert status == 200 and "swagger" in docs["text"].lower()
     status, spec = http("GET", "/openapi.json")
     assert spec["openapi"].startswith("3.") and "/tickets/{ticket_id}/resolve" in spec["paths"]
+
+
+def test_the_local_stack_lists_and_fires_the_schedules_the_cloud_would_run(stack):
+    http, lines = stack
+    status, listed = http("GET", "/local/schedules")
+    assert status == 200 and "close-silent-resolved" in [s["name"] for s in listed["items"]]
+    status, fired = http("POST", "/local/schedules/close-silent-resolved")
+    assert status == 200 and fired["result"] == {"closed": []}
+    status, missing = http("POST", "/local/schedules/nope")
+    assert status == 404 and "close-silent-resolved" in missing["detail"]
