@@ -210,7 +210,7 @@ def test_portal_customer_and_org_admin_over_http(stack):
 
 
 def test_the_local_stack_lists_and_fires_the_schedules_the_cloud_would_run(stack):
-    http, lines = stack
+    http, _ = stack
     status, listed = http("GET", "/local/schedules")
     assert status == 200 and "close-silent-resolved" in [s["name"] for s in listed["items"]]
     status, fired = http("POST", "/local/schedules/close-silent-resolved")
