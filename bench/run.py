@@ -1,0 +1,369 @@
+"""Benchmark (`make bench`, not part of the tests): writes bench/results.json and prints a table.
+
+- import_ratio: import time of the API Lambda's module (functions.api) in a fresh interpreter divided
+  by `import boto3` alone, each best of 5, run alternately. Target <= 1.3.
+- dynamodb: per API operation, the DynamoDB requests by kind and the consumed capacity, counted with
+  botocore event hooks on every DynamoDB client, against emulated AWS (moto) seeded with the demo
+  data, calling the API Lambda's real handler with HTTP API (payload v2) events. Targets: create
+  ticket <= 3 write requests; get ticket with history = 1 Query; no Scan anywhere.
+
+Exit code is 0 even when a target fails: this is a report; failures are printed as FAIL lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results.json"
+
+# Same environment as tests/conftest.py, set before any project module is imported.
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+for path in (str(ROOT), str(BENCH)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+import dynamo_counter  # noqa: E402
+import import_time  # noqa: E402
+
+IMPORT_RATIO_TARGET = 1.3
+CREATE_MAX_WRITES = 3
+
+BOB = "bob@acme.example"  # Acme customer
+LENA = "lena.l1@caseway.example"  # L1 agent
+QUESTION = {
+    "service": "functionality-question",
+    "subject": "CSV export fails",
+    "description": "Exporting the monthly report to CSV ends with an error page.",
+    "fields": {"problem": "x", "contact": "y"},
+}
+
+
+# --- calling the API Lambda as API Gateway would ---------------------------------------------------
+
+
+class _Context:
+    function_name = "caseway-api"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:caseway-api"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+class Api:
+    """Calls functions.api.handler with HTTP API v2 events built by the local gateway."""
+
+    def __init__(self) -> None:
+        from functions import api
+        from infra import demo
+        from infra.local import Gateway
+
+        self.handler = api.handler
+        self.demo = demo
+        self.gateway = Gateway()
+
+    def __call__(self, method: str, path: str, *, user: str, body: Any = None) -> tuple[int, Any]:
+        found = self.demo.user_by_email(user)
+        if found is None:
+            raise RuntimeError(f"no demo user {user}")
+        claims = self.demo.claims_for(found)
+        text = json.dumps(body) if body is not None else ""
+        headers = {"content-type": "application/json"}
+        event = self.gateway.event(method, path, headers, text.encode(), "198.51.100.7", claims)
+        result = self.handler(event, _Context())
+        status = int(result["statusCode"])
+        reply = result.get("body") or ""
+        data = json.loads(reply) if reply else None
+        if status >= 400:
+            raise RuntimeError(f"{method} {path} as {user} -> {status}: {reply[:500]}")
+        return status, data
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+# --- DynamoDB requests per operation ----------------------------------------------------------------
+
+
+def summarise(name: str, requests: list[dynamo_counter.Request], status: int) -> dict[str, Any]:
+    by_operation = Counter(r.operation for r in requests)
+    capacities = [r.capacity_units for r in requests if r.capacity_units is not None]
+    return {
+        "operation": name,
+        "http_status": status,
+        "requests_by_operation": dict(sorted(by_operation.items())),
+        "requests": len(requests),
+        "writes": sum(r.kind == "write" for r in requests),
+        "reads": sum(r.kind == "read" for r in requests),
+        "scans": sum(r.kind == "scan" for r in requests),
+        "other": sum(r.kind == "other" for r in requests),
+        "items_written": sum(r.items for r in requests if r.kind == "write"),
+        "consumed_capacity_units": float(sum(capacities)) if capacities else None,
+        "requests_without_consumed_capacity": sum(r.capacity_units is None for r in requests if r.kind != "other"),
+        "detail": [r.as_dict() for r in requests],
+    }
+
+
+def measure_dynamodb() -> dict[str, Any]:
+    recorder = dynamo_counter.Recorder(root=ROOT)
+    recorder.install()  # before the app creates any client
+
+    from moto import mock_aws
+
+    from infra import aws_emulation, demo
+    from shared import aws
+
+    operations: dict[str, dict[str, Any]] = {}
+    me = threading.get_ident()
+
+    def measured(name: str, call: Callable[[], tuple[int, Any]]) -> Any:
+        mark = recorder.mark()
+        status, data = call()
+        operations[name] = summarise(name, recorder.since(mark, thread=me), status)
+        return data
+
+    with mock_aws(config=aws_emulation.MOTO_CONFIG):
+        aws_emulation.install_lambda_dispatcher()
+        aws_emulation.provision()
+        demo.seed()
+        api = Api()
+        created: list[str] = []
+
+        def create() -> tuple[int, Any]:
+            status, data = api("POST", "/tickets", user=BOB, body=QUESTION)
+            created.append(data["id"])
+            return status, data
+
+        def add_message(ticket_id: str, text: str) -> tuple[int, Any]:
+            return api("POST", f"/tickets/{ticket_id}/messages", user=BOB, body={"body": text})
+
+        def l1_task_of(ticket_id: str) -> dict[str, Any]:
+            def find() -> dict[str, Any] | None:
+                _, data = api("GET", "/tasks?group=L1", user=LENA)
+                return next((t for t in data["items"] if t["ticket_id"] == ticket_id), None)
+
+            return wait_for(find, what=f"the L1 task of ticket {ticket_id}")
+
+        # Warm-up: one of each operation, so caches and lazily built clients are in place.
+        create()
+        add_message(created[-1], "Warm-up message.")
+        api("GET", f"/tickets/{created[-1]}", user=BOB)
+        api("GET", "/tickets", user=BOB)
+
+        measured("create ticket", create)
+
+        # A ticket with history: messages, and the L1 task its route created.
+        create()
+        history_ticket = created[-1]
+        add_message(history_ticket, "It also fails for the weekly report.")
+        add_message(history_ticket, "Screenshot: the error page says 500.")
+        l1_task_of(history_ticket)
+        history = measured("get ticket with history", lambda: api("GET", f"/tickets/{history_ticket}", user=BOB))
+
+        measured("add message", lambda: add_message(history_ticket, "Any news?"))
+        listed = measured("list my tickets", lambda: api("GET", "/tickets", user=BOB))
+
+        # Let every route started here finish, so the whole-run scan count includes their requests.
+        for ticket_id in created:
+            l1_task_of(ticket_id)
+        time.sleep(0.5)
+
+        everything = recorder.since(0)
+        aws.reset()
+
+    all_threads = Counter(r.operation for r in everything)
+    scans = [r.as_dict() for r in everything if r.kind == "scan"]
+    return {
+        "counting": (
+            "botocore event hooks (before-parameter-build / after-call) on every DynamoDB client; "
+            "per operation, only requests made on the API call's own thread are counted (routes started by "
+            "a submit run on moto's Step Functions interpreter in background threads and are excluded)"
+        ),
+        "clients_hooked": recorder.clients_hooked,
+        "operations": operations,
+        "history_items_returned": _history_size(history),
+        "tickets_listed": len((listed or {}).get("items") or []),
+        "whole_run": {
+            "scope": "every DynamoDB request of the whole bench run, all threads (seeding, warm-up, routes)",
+            "requests": len(everything),
+            "requests_by_operation": dict(sorted(all_threads.items())),
+            "scans": len(scans),
+            "scan_detail": scans,
+            "background_thread_requests": sum(r.thread != me for r in everything),
+            "consumed_capacity_returned": any(r.capacity_units is not None for r in everything),
+        },
+    }
+
+
+def _history_size(view: Any) -> dict[str, int]:
+    if not isinstance(view, dict):
+        return {}
+    return {key: len(value) for key, value in view.items() if isinstance(value, list)}
+
+
+# --- targets, table ------------------------------------------------------------------------------
+
+
+def targets(imports: dict[str, Any], ddb: dict[str, Any]) -> list[dict[str, Any]]:
+    ops = ddb["operations"]
+    create, get = ops["create ticket"], ops["get ticket with history"]
+    get_ops = get["requests_by_operation"]
+    return [
+        {
+            "name": "import_ratio <= 1.3",
+            "value": imports["ratio"],
+            "ok": imports["ratio"] <= IMPORT_RATIO_TARGET,
+        },
+        {
+            "name": "create ticket <= 3 write requests",
+            "value": create["writes"],
+            "ok": create["writes"] <= CREATE_MAX_WRITES,
+        },
+        {
+            "name": "get ticket with history = 1 Query (and no other reads)",
+            "value": dict(get_ops),
+            "ok": get_ops.get("Query", 0) == 1 and get["reads"] == 1,
+        },
+        {
+            "name": "no Scan anywhere (measured operations and whole run, all threads)",
+            "value": ddb["whole_run"]["scans"] + sum(o["scans"] for o in ops.values()),
+            "ok": ddb["whole_run"]["scans"] == 0 and all(o["scans"] == 0 for o in ops.values()),
+        },
+    ]
+
+
+def _capacity(op: dict[str, Any]) -> str:
+    units = op["consumed_capacity_units"]
+    if units is None:
+        return "n/a (not returned)"
+    missing = op["requests_without_consumed_capacity"]
+    return f"{units:g}" + (f" (+{missing} n/a)" if missing else "")
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    rule = "-+-".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def report(imports: dict[str, Any], ddb: dict[str, Any], checks: list[dict[str, Any]]) -> str:
+    ok = {c["name"]: c["ok"] for c in checks}
+    mark = {True: "ok", False: "FAIL"}
+    out = [
+        "import_ratio (fresh interpreter, import only, best of "
+        f"{imports['rounds']}, alternating): functions.api {imports['module_ms']:.1f} ms / "
+        f"boto3 {imports['baseline_ms']:.1f} ms = {imports['ratio']:.2f}  "
+        f"target <= {IMPORT_RATIO_TARGET}  {mark[ok['import_ratio <= 1.3']]}",
+        "  functions.api import, self time by package (-X importtime, one run): "
+        + ", ".join(f"{p['package']} {p['self_ms']:g} ms" for p in imports.get("breakdown_self_ms_by_package", [])),
+        "",
+        "DynamoDB requests per API operation (API call's own thread only; routes run in background threads):",
+    ]
+    no_scan = ok["no Scan anywhere (measured operations and whole run, all threads)"]
+    targets_by_op = {
+        "create ticket": ("writes <= 3", ok["create ticket <= 3 write requests"]),
+        "get ticket with history": ("1 Query", ok["get ticket with history = 1 Query (and no other reads)"]),
+    }
+    rows = []
+    for name, op in ddb["operations"].items():
+        kinds = ", ".join(f"{k} {v}" for k, v in op["requests_by_operation"].items()) or "-"
+        target, passed = targets_by_op.get(name, ("no Scan", True))
+        passed = passed and op["scans"] == 0
+        target = target if target == "no Scan" else f"{target}, no Scan"
+        rows.append([name, kinds, op["writes"], op["reads"], op["scans"], _capacity(op), target, mark[passed]])
+    whole = ddb["whole_run"]
+    rows.append(
+        [
+            "whole run, all threads",
+            f"{whole['requests']} requests",
+            "",
+            "",
+            whole["scans"],
+            "",
+            "no Scan",
+            mark[no_scan],
+        ]
+    )
+    header = ["operation", "requests by kind", "writes", "reads", "scans", "consumed capacity", "target", "ok"]
+    out.append(table(rows, header))
+    out.append("")
+    for name, op in ddb["operations"].items():
+        out.append(f"{name}:")
+        for r in op["detail"]:
+            units = r["consumed_capacity_units"]
+            cap = f"{units:g} CU" if units is not None else "CU n/a"
+            out.append(f"  {r['operation']:<18} {cap:<8} {r['detail']}")
+            out.append(f"  {'':<18} {'':<8} via {r['code_path']}")
+    out.append("")
+    for check in checks:
+        out.append(f"{'PASS' if check['ok'] else 'FAIL'}: {check['name']} (measured: {check['value']})")
+    return "\n".join(out)
+
+
+def main() -> int:
+    started = datetime.datetime.now(datetime.UTC)
+    imports = import_time.measure(ROOT)
+    imports["breakdown_self_ms_by_package"] = import_time.breakdown(ROOT)
+    ddb = measure_dynamodb()
+    checks = targets(imports, ddb)
+    results = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": {
+            "python": sys.version.split()[0],
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "tz": os.environ.get("TZ"),
+        },
+        "import_ratio": {
+            **imports,
+            "target": f"<= {IMPORT_RATIO_TARGET}",
+            "ok": imports["ratio"] <= IMPORT_RATIO_TARGET,
+        },
+        "dynamodb": ddb,
+        "targets": checks,
+        "all_ok": all(c["ok"] for c in checks),
+    }
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(report(imports, ddb, checks))
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
