@@ -395,8 +395,8 @@ def update_draft(
 
 def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
     ticket, _ = _visible_ticket(caller, ticket_id)
-    if caller.role != Role.CUSTOMER:
-        raise Forbidden("Only the customer submits a ticket.")
+    if caller.role != Role.CUSTOMER or ticket.requester_sub != caller.sub:
+        raise Forbidden("Only the ticket's author submits it.")
     if ticket.status == Status.NEW.value:
         _ensure_route(ticket)  # a retried submit: same execution name, so never a second route
         return ticket
