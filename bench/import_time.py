@@ -17,19 +17,10 @@ CHILD = "import time\nt = time.perf_counter()\nimport {module}\nprint(repr(time.
 
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.pop("AWS_ENDPOINT_URL", None)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    return env
+    from infra import fake_aws
+
+    return fake_aws.apply(env, POWERTOOLS_LOG_LEVEL="WARNING")
 
 
 def time_import(module: str, root: Path, env: dict[str, str]) -> float:

@@ -29,20 +29,13 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results.json"
 
 # Same environment as tests/conftest.py, set before any project module is imported.
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
 for path in (str(ROOT), str(BENCH)):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+from infra import fake_aws  # noqa: E402
+
+fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
 import dynamo_counter  # noqa: E402
 import import_time  # noqa: E402
@@ -61,16 +54,6 @@ QUESTION = {
 
 
 # --- calling the API Lambda as API Gateway would ---------------------------------------------------
-
-
-class _Context:
-    function_name = "caseway-api"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:caseway-api"
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 class Api:
@@ -93,7 +76,7 @@ class Api:
         text = json.dumps(body) if body is not None else ""
         headers = {"content-type": "application/json"}
         event = self.gateway.event(method, path, headers, text.encode(), "198.51.100.7", claims)
-        result = self.handler(event, _Context())
+        result = self.handler(event, fake_aws.LambdaContext())
         status = int(result["statusCode"])
         reply = result.get("body") or ""
         data = json.loads(reply) if reply else None

@@ -23,6 +23,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from infra import fake_aws
+
 LOCAL_JWT_SECRET = secrets.token_hex(32)
 LOCAL_ISSUER = "https://cognito-idp.local/caseway-local"
 LOCAL_AUDIENCE = "caseway-local-portal"
@@ -151,23 +153,13 @@ class Gateway:
                 except Exception as error:
                     return _problem(401, "Authentication required", f"The bearer token was refused: {error}.")
         event = self.event(method, raw_path, headers, body, source_ip, claims)
-        result = self.api.handler(event, _LambdaContext())
+        result = self.api.handler(event, fake_aws.LambdaContext())
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         out_headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
         for cookie in result.get("cookies") or []:
             out_headers.setdefault("set-cookie", cookie)
         return int(result.get("statusCode", 200)), out_headers, data
-
-
-class _LambdaContext:
-    function_name = "caseway-api"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:caseway-api"
-    aws_request_id = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str], bytes]:

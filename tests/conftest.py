@@ -4,7 +4,6 @@ Lambda's real handler with HTTP API events as API Gateway would build them."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,22 +11,14 @@ from typing import Any
 
 import pytest
 
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
+from infra import fake_aws
 
-from moto import mock_aws
+fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
-from infra import aws_emulation, demo
-from shared import aws
+from moto import mock_aws  # noqa: E402
+
+from infra import aws_emulation, demo  # noqa: E402
+from shared import aws  # noqa: E402
 
 
 @pytest.fixture
@@ -89,18 +80,8 @@ class Api:
             claims = demo.claims_for(found)
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
         event = self.gateway.event(method, path, hdrs, text.encode(), source_ip, claims)
-        result = api.handler(event, _Context())
+        result = api.handler(event, fake_aws.LambdaContext())
         return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")
-
-
-class _Context:
-    function_name = "caseway-api"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:caseway-api"
-    aws_request_id = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @pytest.fixture
