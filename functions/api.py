@@ -96,7 +96,7 @@ def parse_body(model_name: str, *, optional: bool = False) -> Any:
     text = event.body or ""
     if event.decoded_body and event.is_base64_encoded:
         text = event.decoded_body
-    if len(text) > MAX_BODY_BYTES:
+    if len(text.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(
             f"Request bodies can be at most {MAX_BODY_BYTES // 1024} KB; "
             "upload files as attachments (POST /tickets/{id}/attachments)."
@@ -253,9 +253,10 @@ def create_public_ticket() -> Response:
             errors=[{"field": "submit", "message": "must be true"}],
         )
     idem = ticket_logic.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
-    if idem and (previous := ticket_logic.replayed_resource(idem)):
-        ticket = get_ticket(previous.split(":", 1)[1])
-        return created({**ticket_summary(ticket), "follow_url": None}, True)
+    # A retry is answered before the rate limit counts it and before any contact is created.
+    if record := ticket_logic.replayed_record(idem):
+        ticket = get_ticket(record.resource.split(":", 1)[1])
+        return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, record.secret)}, True)
     who = ticket_logic.web_form_caller(body.email, body.name, source_ip())
     ticket, follow_key, replayed = ticket_logic.create_ticket(
         who,
@@ -268,8 +269,11 @@ def create_public_ticket() -> Response:
         idem=idem,
         with_follow_key=True,
     )
-    follow = f"/public/tickets/{ticket.ticket_id}?key={follow_key}" if follow_key else None
-    return created({**ticket_summary(ticket), "follow_url": follow}, replayed)
+    return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, follow_key)}, replayed)
+
+
+def _follow_url(ticket_id: str, key: str | None) -> str | None:
+    return f"/public/tickets/{ticket_id}?key={key}" if key else None
 
 
 @route(

@@ -241,6 +241,7 @@ class IdempotencyRecord(Entity, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
     resource = UnicodeAttribute()
     status_code = NumberAttribute()
+    secret = UnicodeAttribute(null=True)  # e.g. a web-form ticket's follow key, to answer a retry in full
 
 
 ALL_MODELS: tuple[type[Entity], ...] = (

@@ -23,6 +23,7 @@ from shared import catalog, clock, config, integrations, store
 from shared.domain import (
     BALL_SIDE,
     OPEN_STATUSES,
+    TRANSITIONS,
     Role,
     Status,
     TaskStatus,
@@ -75,19 +76,20 @@ class Idempotency:
         digest = hashlib.sha256(repr(body).encode()).hexdigest()
         return Idempotency(scope=scope, key=key, request_hash=digest)
 
-    def record(self, resource: str, status_code: int) -> IdempotencyRecord:
+    def record(self, resource: str, status_code: int, secret: str | None = None) -> IdempotencyRecord:
         return IdempotencyRecord(
             f"IDEMP#{self.scope}#{self.key}",
             "IDEMP",
             request_hash=self.request_hash,
             resource=resource,
             status_code=status_code,
+            secret=secret,
             expires_at=int(clock.now().timestamp()) + IDEMPOTENCY_TTL_SECONDS,
         )
 
 
-def replayed_resource(idem: Idempotency | None) -> str | None:
-    """The resource a previous request with this key created; 422 if the key came with another body."""
+def replayed_record(idem: Idempotency | None) -> IdempotencyRecord | None:
+    """The record of a previous request with this key; 422 if the key came with another body."""
     if idem is None:
         return None
     record = store.get_idempotency_record(idem.scope, idem.key)
@@ -97,7 +99,13 @@ def replayed_resource(idem: Idempotency | None) -> str | None:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different request body; use a new key for a new request."
         )
-    return record.resource
+    return record
+
+
+def replayed_resource(idem: Idempotency | None) -> str | None:
+    """The resource a previous request with this key created."""
+    record = replayed_record(idem)
+    return record.resource if record else None
 
 
 # --- who may see and do what ---------------------------------------------------------------------
@@ -176,9 +184,15 @@ def _status_event(ticket: Ticket, actor: Caller | None, before: str, note: str =
     return _event(ticket, actor, "StatusChanged", summary, public=True, before=before, after=ticket.status)
 
 
-def _commit(writes: list[tuple[Entity, Any]], idem: Idempotency | None, resource: str, status_code: int) -> None:
+def _commit(
+    writes: list[tuple[Entity, Any]],
+    idem: Idempotency | None,
+    resource: str,
+    status_code: int,
+    secret: str | None = None,
+) -> None:
     if idem is not None:
-        writes = [*writes, (idem.record(resource, status_code), IdempotencyRecord.pk.does_not_exist())]
+        writes = [*writes, (idem.record(resource, status_code, secret), IdempotencyRecord.pk.does_not_exist())]
     store.transact(writes)
 
 
@@ -238,13 +252,13 @@ def create_ticket(
     """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
     if caller.role != Role.CUSTOMER:
         raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
-    previous = replayed_resource(idem)
+    previous = replayed_record(idem)
     if previous:
-        ticket = store.get_ticket(previous.split(":", 1)[1])
+        ticket = store.get_ticket(previous.resource.split(":", 1)[1])
         if ticket is None:
             raise NotFound("The ticket created with this Idempotency-Key no longer exists.")
         _ensure_route(ticket)
-        return ticket, None, True
+        return ticket, previous.secret, True
 
     service = store.get_service(service_key)
     if service is None or not service.customer_visible:
@@ -297,6 +311,7 @@ def create_ticket(
             idem,
             f"ticket:{ticket_id}",
             201,
+            secret=follow_key,
         )
     except TransactWriteError as error:
         # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
@@ -310,6 +325,7 @@ def create_ticket(
                 submit=submit,
                 channel=channel,
                 idem=idem,
+                with_follow_key=with_follow_key,
             )
         raise
 
@@ -612,12 +628,20 @@ def _change_status(
     summary: str,
     mutate: Callable[[Ticket, str], None] | None = None,
     finish_tasks: str | None = None,
+    only_from: Status | None = None,
 ) -> tuple[Ticket, str, list[Task]]:
     state: dict[str, Any] = {}
 
     def attempt() -> None:
         ticket, items = _visible_ticket(caller, ticket_id)
         before = ticket.status
+        if only_from is not None and before != only_from.value:
+            raise Conflict(
+                f"Ticket {ticket.reference} is {before}; only a {only_from.value} ticket can become "
+                f"{target.value} this way.",
+                current_status=before,
+                allowed=sorted(s.value for s in TRANSITIONS[Status(before)]),
+            )
         _set_status(ticket, target)
         now = clock.now_iso()
         ticket.updated_at = now
@@ -748,6 +772,7 @@ def reopen_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Tick
         event_type="TicketReopened",
         summary=f"Reopened by {who}" + (f": {reason}" if reason else ""),
         mutate=mutate,
+        only_from=Status.RESOLVED,
     )
     if caller.is_staff:
         _notify_customer(ticket, "Reopened", "We have reopened your ticket and are working on it again.")

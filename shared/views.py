@@ -41,12 +41,23 @@ def ticket_view(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[str
         "version": ticket.version,
         "history": [event_view(e) for e in sorted(events, key=lambda e: e.event_id)],
         "messages": [message_view(m) for m in sorted(messages, key=lambda m: m.message_id)],
-        "attachments": [attachment_view(a) for a in items if isinstance(a, Attachment)],
+        "attachments": [attachment_view(a) for a in _visible_attachments(ticket, items, messages, staff=staff)],
     }
     if staff:
         view["preventive_measure"] = ticket.preventive_measure
         view["tasks"] = [task_view(t) for t in items if isinstance(t, Task)]
     return view
+
+
+def _visible_attachments(
+    ticket: Ticket, items: list[Entity], messages: list[Message], *, staff: bool
+) -> list[Attachment]:
+    """Staff see every upload; a customer sees those in messages they can see and their own."""
+    uploads = [i for i in items if isinstance(i, Attachment)]
+    if staff:
+        return uploads
+    shown = {a["attachment_id"] for m in messages for a in m.attachments}
+    return [a for a in uploads if a.attachment_id in shown or a.uploaded_by == ticket.requester_sub]
 
 
 def event_view(event: Event) -> dict[str, Any]:
