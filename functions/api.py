@@ -273,6 +273,7 @@ def create_public_ticket() -> Response:
 
 
 def _follow_url(ticket_id: str, key: str | None) -> str | None:
+    """The follow link (JSON); the same id and key open the web page at /form?ticket=...&key=..."""
     return f"/public/tickets/{ticket_id}?key={key}" if key else None
 
 
@@ -309,10 +310,17 @@ def _follow_key() -> str:
 def reply_public_ticket(ticket_id: str) -> Response:
     who = ticket_logic.follow_link_caller(ticket_id, _follow_key())
     body = parse_body("NewMessage")
-    ticket, message, _ = ticket_logic.add_message(
-        who, ticket_id, body=body.body, internal=body.internal, channel="web_form", attachment_ids=body.attachments
+    idem = ticket_logic.Idempotency.of(f"follow:{ticket_id}", idempotency_key(), body.model_dump())
+    ticket, message, replayed = ticket_logic.add_message(
+        who,
+        ticket_id,
+        body=body.body,
+        internal=body.internal,
+        channel="web_form",
+        attachment_ids=body.attachments,
+        idem=idem,
     )
-    return created({"message": message_view(message), "ticket": ticket_summary(ticket)}, False)
+    return created({"message": message_view(message), "ticket": ticket_summary(ticket)}, replayed)
 
 
 @route(

@@ -28,6 +28,15 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 </form>
 <div id="error" role="alert"></div>
 <div id="result"></div>
+<div id="ticket" style="display:none">
+<h2 id="t-title"></h2>
+<p><b>Status:</b> <span id="t-status"></span> &middot; <b>Whose move:</b> <span id="t-ball"></span>
+<span id="t-next"></span></p>
+<h3>Messages</h3><ul id="t-messages" class="hist"></ul>
+<h3>History</h3><ul id="t-history" class="hist"></ul>
+<form id="reply"><label for="reply-body">Write to support</label><textarea id="reply-body" required></textarea>
+<button type="submit">Send</button> <button type="button" id="close-ticket">Close the ticket: it is solved</button></form>
+</div>
 <script>
 const $ = (id) => document.getElementById(id);
 let services = [];
@@ -53,6 +62,10 @@ async function load(){
   $('service').innerHTML = services.map(s => `<option value="${esc(s.key)}">${esc(s.title)}</option>`).join('');
   renderFields();
 }
+function followPage(data){
+  const u = new URL(data.follow_url, location.href);
+  return base() + '/form?ticket=' + encodeURIComponent(data.id) + '&key=' + encodeURIComponent(u.searchParams.get('key'));
+}
 function base(){ return location.pathname.replace(/\\/form$/, ''); }
 $('service').addEventListener('change', renderFields);
 $('f').addEventListener('submit', async (e) => {
@@ -73,8 +86,41 @@ $('f').addEventListener('submit', async (e) => {
   $('f').style.display = 'none';
   $('result').style.display = 'block';
   $('result').innerHTML = `<h2>Received: ${esc(data.reference)}</h2><p>Quote this reference when you contact us.
-    Follow your ticket here: <a id="follow" href="${esc(base() + data.follow_url)}">${esc(data.reference)}</a></p>`;
+    Follow your ticket here: <a id="follow" href="${esc(followPage(data))}">${esc(data.reference)}</a>.
+    We have also sent the link to ${esc(body.email)}.</p>`;
 });
-load();
+const params = new URLSearchParams(location.search);
+async function follow(){
+  const id = params.get('ticket'), key = params.get('key');
+  const url = base() + '/public/tickets/' + encodeURIComponent(id);
+  const r = await fetch(url + '?key=' + encodeURIComponent(key));
+  const t = await r.json();
+  if (!r.ok) { $('error').textContent = t.detail; return; }
+  $('f').style.display = 'none'; document.querySelector('h1').textContent = 'Your ticket';
+  document.querySelector('body > p').style.display = 'none';
+  $('ticket').style.display = 'block';
+  $('t-title').textContent = t.reference + ': ' + t.subject;
+  $('t-status').textContent = t.status.replaceAll('_', ' ');
+  $('t-ball').textContent = t.ball_side === 'us' ? 'ours' : t.ball_side === 'customer' ? 'yours' : 'nobody (closed)';
+  $('t-next').textContent = t.next_step_at ? ' · next step by ' + new Date(t.next_step_at).toLocaleString() : '';
+  $('t-messages').innerHTML = t.messages.map(m => `<li><b>${esc(m.author.role === 'customer' ? 'You' : 'Support')}</b>
+    (${esc(new Date(m.created_at).toLocaleString())}): ${esc(m.body)}</li>`).join('') || '<li>No messages yet.</li>';
+  $('t-history').innerHTML = t.history.map(e => `<li>${esc(new Date(e.at).toLocaleString())}: ${esc(e.summary)}</li>`).join('');
+  $('reply').style.display = t.status === 'closed' ? 'none' : 'block';
+  $('close-ticket').onclick = async () => {
+    const c = await fetch(url + '/close?key=' + encodeURIComponent(key), {method: 'POST',
+      headers: {'content-type': 'application/json'}, body: '{}'});
+    if (!c.ok) { $('error').textContent = (await c.json()).detail; } follow();
+  };
+  $('reply').onsubmit = async (e) => {
+    e.preventDefault(); $('error').textContent = '';
+    const w = await fetch(url + '/messages?key=' + encodeURIComponent(key), {method: 'POST',
+      headers: {'content-type': 'application/json', 'idempotency-key': crypto.randomUUID()},
+      body: JSON.stringify({body: $('reply-body').value})});
+    if (!w.ok) { $('error').textContent = (await w.json()).detail; return; }
+    $('reply-body').value = ''; follow();
+  };
+}
+if (params.get('ticket') && params.get('key')) follow(); else load();
 </script></body></html>
 """

@@ -6,11 +6,13 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shared.calendars import Calendar
+    from shared.sla import SupportPlan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,12 +48,32 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
     between.add_argument("--calendar", required=True, help="calendar JSON file")
     between.add_argument("--from", dest="from_", required=True, metavar="A", help="ISO 8601 date-time with offset")
     between.add_argument("--to", required=True, metavar="B", help="ISO 8601 date-time with offset")
+    explain = commands.add_parser(
+        "explain",
+        help="a ticket's SLA ledger and why: from the local stack (--ticket) or an event log file (--events, what-if)",
+    )
+    source = explain.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--events", help="JSON file: a list of history entries, or a ticket as GET /tickets/{id} returns it"
+    )
+    source.add_argument("--ticket", help="reference or id of a ticket on the local stack, e.g. CW-1001")
+    explain.add_argument("--service", help="service key, e.g. functionality-question (default: the ticket's)")
+    explain.add_argument("--plan", help="support plan: a built-in name (default, vip) or a plan JSON file")
+    explain.add_argument("--calendar", help="calendar JSON file that replaces the plan's (what-if)")
+    explain.add_argument("--at", help="ISO 8601 date-time with offset: explain as of then (default: now)")
+    explain.add_argument("--json", action="store_true", help="print the ledger as JSON")
+    explain.add_argument("--url", default="http://127.0.0.1:8000", help="the local stack (with --ticket)")
+    explain.add_argument(
+        "--user", default="lena.l1@caseway.example", help="demo user whose token reads the ticket (with --ticket)"
+    )
 
 
 def _sla(args: argparse.Namespace) -> int:
     """Run one `sla` command; bad input is one argparse-style line on stderr and exit code 2, never a traceback."""
     from shared.calendars import format_duration, parse_duration
 
+    if args.sla_command == "explain":
+        return _sla_explain(args)
     try:
         calendar = _load_calendar(args.calendar)
         if args.sla_command == "deadline":
@@ -90,6 +112,105 @@ def _instant(text: str, option: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{option} {text!r} needs a UTC offset, e.g. 2026-12-23T16:00:00+01:00")
     return moment
+
+
+def _sla_explain(args: argparse.Namespace) -> int:
+    """`sla explain`: the ledger of a ticket or of a log file; bad input or an unreachable stack is exit code 2."""
+    from shared.sla import ledger
+
+    try:
+        source = (
+            _fetch_ticket(args.url, args.ticket, args.user) if args.ticket else _read_json(args.events, "event log")
+        )
+        events, service = _history(source, args.service)
+        plan = _load_plan(args.plan)
+        calendar = _load_calendar(args.calendar) if args.calendar else None
+        now = _instant(args.at, "--at") if args.at else datetime.now(UTC)
+        result = ledger(plan, events, service, now, calendar)
+    except (ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"caseway sla explain: error: {' '.join(str(message).split())}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(result.render_text(), end="")
+    return 0
+
+
+def _history(source: Any, service: str | None) -> tuple[list[Any], str]:
+    """The history entries and the service of a ticket document, or of a bare list of entries."""
+    history = source
+    if isinstance(source, Mapping):
+        history, service = source.get("history"), service or source.get("service")
+    if not isinstance(history, list):
+        raise ValueError("the event log must be a list of history entries, or a ticket with a 'history' list")
+    if not isinstance(service, str) or not service:
+        raise ValueError("say which service the ticket is for: --service KEY (a bare event log does not name it)")
+    return history, service
+
+
+def _load_plan(value: str | None) -> SupportPlan:
+    """A built-in plan by name (the default when none is given), else the plan in the JSON file at `value`."""
+    from shared.sla import PLANS, SupportPlan, plan_named
+
+    if value is None or value in PLANS:
+        return plan_named(value)
+    try:
+        return SupportPlan.from_json(_read_json(value, "plan"))
+    except ValueError as exc:
+        raise ValueError(f"plan {value}: {exc}") from None
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"{what} {path} is not valid JSON: {exc}") from None
+
+
+def _fetch_ticket(url: str, ticket: str, user: str) -> Any:
+    """The ticket as staff see it on the local stack, read with a demo user's token from /local/token."""
+    from urllib.parse import quote, urlsplit
+
+    base = url.rstrip("/")
+    if urlsplit(base).scheme not in ("http", "https"):
+        raise ValueError(f"--url {url!r} must be an http:// or https:// URL")
+    token = _get_json(base, f"/local/token?user={quote(user)}", None, f"a token for {user}").get("token")
+    if not isinstance(token, str):
+        raise ValueError(f"{base}/local/token gave no token for {user}")
+    return _get_json(base, f"/tickets/{quote(ticket)}", token, f"ticket {ticket}")
+
+
+def _get_json(base: str, path: str, token: str | None, what: str) -> Any:
+    import urllib.error
+    import urllib.request
+
+    headers = {"accept": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 - the scheme is checked to be http(s)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - as above
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise ValueError(f"cannot get {what} from {base}: HTTP {exc.code} {_problem_detail(exc)}") from None
+    except urllib.error.URLError as exc:
+        raise ValueError(f"cannot reach the stack at {base} ({exc.reason}); is `caseway local` running?") from None
+    except OSError as exc:
+        raise ValueError(f"cannot get {what} from {base}: {exc}") from None
+    except ValueError:
+        raise ValueError(f"{base}{path} did not answer with JSON") from None
+
+
+def _problem_detail(error: Any) -> str:
+    """The `detail` of an RFC 9457 problem body, or the HTTP reason when there is none."""
+    try:
+        detail = json.loads(error.read() or b"{}").get("detail")
+    except (OSError, ValueError, AttributeError):
+        detail = None
+    return str(detail or error.reason)
 
 
 if __name__ == "__main__":

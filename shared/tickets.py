@@ -225,12 +225,19 @@ def _url(path: str) -> str:
     return config.get(config.PUBLIC_BASE_URL).rstrip("/") + path
 
 
+def follow_page(ticket: Ticket) -> str | None:
+    """Where a web-form customer follows, answers and closes their ticket without an account."""
+    return _url(f"/form?ticket={ticket.ticket_id}&key={ticket.follow_key}") if ticket.follow_key else None
+
+
 def _notify_customer(ticket: Ticket, headline: str, text: str) -> None:
+    link = follow_page(ticket) or _url(f"/tickets/{ticket.reference}")
+    next_step = f"Next step by: {ticket.next_step_at}\n" if ticket.next_step_at else ""
     integrations.send_email(
         ticket.requester_email,
         f"[{ticket.reference}] {headline}: {ticket.subject}",
         f"{text}\n\nTicket {ticket.reference}: {ticket.subject}\nStatus: {ticket.status.replace('_', ' ')}\n"
-        f"Reply to this ticket: {_url('/tickets/' + ticket.ticket_id)}\n",
+        f"{next_step}Follow and reply: {link}\n",
     )
 
 
@@ -290,7 +297,7 @@ def create_ticket(
         channel=channel,
         created_at=now,
         updated_at=now,
-        follow_key_hash=_hash_key(follow_key) if follow_key else None,
+        follow_key=follow_key,
     )
     if submit:
         _set_status(ticket, Status.NEW)
@@ -333,10 +340,6 @@ def create_ticket(
     if submit:
         _after_submit(ticket, service.route)
     return ticket, follow_key, False
-
-
-def _hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _after_submit(ticket: Ticket, route: str) -> None:
@@ -889,11 +892,7 @@ def followed_ticket(ticket_id: str, key: str) -> tuple[Ticket, list[Entity]]:
     """The follow link of the web form: the ticket id with its secret key, no account needed."""
     items = store.load_ticket_partition(ticket_id)
     ticket = next((i for i in items if isinstance(i, Ticket)), None)
-    if (
-        ticket is None
-        or not ticket.follow_key_hash
-        or not secrets.compare_digest(ticket.follow_key_hash, _hash_key(key))
-    ):
+    if ticket is None or not ticket.follow_key or not secrets.compare_digest(ticket.follow_key.encode(), key.encode()):
         raise NotFound("No ticket matches this follow link.")
     return ticket, items
 

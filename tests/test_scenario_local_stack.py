@@ -217,3 +217,27 @@ def test_the_local_stack_lists_and_fires_the_schedules_the_cloud_would_run(stack
     assert status == 200 and fired["result"] == {"closed": []}
     status, missing = http("POST", "/local/schedules/nope")
     assert status == 404 and "close-silent-resolved" in missing["detail"]
+
+
+def test_the_web_form_customer_gets_a_follow_page_link_by_email(stack):
+    http, _ = stack
+    email = "follow.me@example.org"
+    status, created = http(
+        "POST",
+        "/public/tickets",
+        {
+            "service": "document-request",
+            "email": email,
+            "subject": "Certificate of insurance",
+            "description": "For our auditor.",
+            "fields": {"document_type": "certificate"},
+        },
+    )
+    assert status == 201, created
+    _, mailbox = http("GET", f"/local/mailbox?to={email}")
+    body = mailbox["items"][0]["body"]
+    link = next(line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Follow and reply: "))
+    key = created["follow_url"].split("key=")[1]
+    assert link == f"{http.base}/form?ticket={created['id']}&key={key}"
+    status, page = http("GET", link.removeprefix(http.base))
+    assert status == 200 and "Your ticket" in page["text"] and "/public/tickets/" in page["text"]
