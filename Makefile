@@ -1,12 +1,23 @@
 # The two commands: `make run` (the whole helpdesk locally) and `make test` (every test).
 # Each creates the virtualenv and installs what it needs on first use; a second run installs nothing.
+# Cloud: `make synth STAGE=prod` (offline), `make deploy STAGE=dev`, `make destroy STAGE=dev`;
+# CDK_ARGS='-c caseway:alarm_email=ops@acme.example' overrides a stage setting (infra/stages.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PORT ?= 8000
+STAGE ?= dev
+CDK_ARGS ?=
+CDK := node_modules/.bin/cdk
 
-.PHONY: run test lint format bench clean
+# Node 20 still runs the pinned CDK CLI and jsii; keep their end-of-life banners and telemetry quiet.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: run test lint format bench clean synth deploy destroy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +25,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The CDK CLI and the ASL validator, pinned in package.json / package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/caseway local
 
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) lint
 	TZ=UTC $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -31,5 +47,14 @@ format: $(STAMP)
 bench: $(STAMP)
 	TZ=UTC $(BIN)/python bench/run.py
 
+synth: $(STAMP) $(NODE_STAMP)
+	$(CDK) synth -c stage=$(STAGE) $(CDK_ARGS) --quiet
+
+deploy: $(STAMP) $(NODE_STAMP)
+	$(CDK) deploy -c stage=$(STAGE) $(CDK_ARGS) caseway-$(STAGE)
+
+destroy: $(STAMP) $(NODE_STAMP)
+	$(CDK) destroy -c stage=$(STAGE) $(CDK_ARGS) caseway-$(STAGE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache cdk.out .cache/lambda-deps

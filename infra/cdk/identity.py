@@ -1,0 +1,135 @@
+"""Who may call the API: a Cognito user pool with the desk's groups and the organisation attribute the
+API reads (shared/identity.py), an app client for the portal and one for machine clients."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra.cdk import nag
+from infra.cdk.functions import removal_policy
+from infra.stages import StageSettings
+from shared.domain import Role
+from shared.identity import ORG_ADMIN_GROUP
+
+GROUPS: dict[str, str] = {
+    Role.CUSTOMER.value: "Customers: open and follow their own tickets",
+    Role.AGENT.value: "Agents: work tickets and tasks of their support groups",
+    Role.MANAGER.value: "Managers: everything agents do, plus reviews and figures",
+    ORG_ADMIN_GROUP: "With customer: an organisation's admin, sees all of the organisation's tickets",
+}
+ORG_ATTRIBUTE = "org_id"  # the token carries it as custom:org_id
+RESOURCE_SERVER = "caseway"
+MACHINE_SCOPES = {"tickets.read": "Read tickets", "tickets.write": "Open and update tickets"}
+
+
+class Identity(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
+        super().__init__(scope, construct_id)
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=settings.prefix,
+            self_sign_up_enabled=False,  # staff and organisations' users are invited
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True),
+            ),
+            custom_attributes={ORG_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)},
+            password_policy=cognito.PasswordPolicy(
+                min_length=settings.password_min_length,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=cdk.Duration.days(7),
+            ),
+            mfa=cognito.Mfa.REQUIRED if settings.mfa == "required" else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS if settings.threat_protection else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if settings.threat_protection else None
+            ),
+            deletion_protection=settings.deletion_protection,
+            removal_policy=removal_policy(settings),
+        )
+        if settings.mfa != "required":
+            nag.acknowledge(
+                self.user_pool,
+                "COG2",
+                f"MFA is optional in the {settings.name} stage (StageSettings.mfa) so test users and scripts "
+                "can sign in without an authenticator; the prod stage requires TOTP MFA.",
+            )
+        if not settings.threat_protection:
+            nag.acknowledge(
+                self.user_pool,
+                "COG8",
+                f"The {settings.name} stage stays on the Essentials feature plan (StageSettings.threat_protection "
+                "off) to avoid the Plus plan's per-user price for test users; prod uses Plus with full-function "
+                "threat protection.",
+            )
+        for name, description in GROUPS.items():
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Group{name.title().replace('_', '')}",
+                user_pool_id=self.user_pool.user_pool_id,
+                group_name=name,
+                description=description,
+            )
+
+        self.domain = self.user_pool.add_domain(
+            "HostedSignIn",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=settings.auth_domain_prefix or f"{settings.prefix}-{cdk.Aws.ACCOUNT_ID}"
+            ),
+        )
+
+        # Users may edit their own name; never their organisation, which decides what they may see.
+        readable = cognito.ClientAttributes().with_standard_attributes(email=True, email_verified=True, fullname=True)
+        self.portal_client = self.user_pool.add_client(
+            "PortalClient",
+            user_pool_client_name=f"{settings.prefix}-portal",
+            generate_secret=False,  # a browser app: authorization code with PKCE, no secret
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[f"{settings.portal_url}/callback"],
+                logout_urls=[f"{settings.portal_url}/"],
+            ),
+            read_attributes=readable.with_custom_attributes(ORG_ATTRIBUTE),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+            prevent_user_existence_errors=True,
+            access_token_validity=cdk.Duration.hours(1),
+            id_token_validity=cdk.Duration.hours(1),
+            refresh_token_validity=cdk.Duration.days(30),
+            enable_token_revocation=True,
+        )
+        self.clients = [self.portal_client]
+
+        self.machine_client: cognito.UserPoolClient | None = None
+        if settings.machine_clients:
+            scopes = [cognito.ResourceServerScope(scope_name=n, scope_description=d) for n, d in MACHINE_SCOPES.items()]
+            server = self.user_pool.add_resource_server(
+                "ApiResourceServer",
+                identifier=RESOURCE_SERVER,
+                user_pool_resource_server_name=settings.prefix,
+                scopes=scopes,
+            )
+            self.machine_client = self.user_pool.add_client(
+                "MachineClient",
+                user_pool_client_name=f"{settings.prefix}-machine",
+                generate_secret=True,
+                auth_flows=cognito.AuthFlow(),
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(client_credentials=True),
+                    scopes=[cognito.OAuthScope.resource_server(server, scope) for scope in scopes],
+                ),
+                prevent_user_existence_errors=True,
+                access_token_validity=cdk.Duration.hours(1),
+                enable_token_revocation=True,
+            )
+            self.clients.append(self.machine_client)

@@ -1,0 +1,161 @@
+"""One stack per stage, composed of one construct per concern, and the permissions between them."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.cdk import nag
+from infra.cdk.api import Api
+from infra.cdk.data import ATTACHMENTS_PREFIX, Data
+from infra.cdk.functions import Functions
+from infra.cdk.identity import Identity
+from infra.cdk.monitoring import Monitoring, metrics_namespace
+from infra.cdk.notifications import Notifications
+from infra.cdk.route_machines import RouteMachines, route_arn_prefix
+from infra.cdk.schedules import Schedules
+from infra.stages import StageSettings
+from shared import config
+
+# What each function's code calls on the table (pynamodb: get/save/update/query/transactions; the
+# counters and quotas: UpdateItem). TransactWriteItems is authorized per item by these actions.
+TABLE_ITEM_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
+]
+
+
+class CasewayStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.settings = settings
+
+        self.data = Data(self, "Data", settings=settings)
+        self.notifications = Notifications(self, "Notifications", settings=settings)
+        self.identity = Identity(self, "Identity", settings=settings)
+        self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
+        self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
+        self.api = Api(self, "Api", settings=settings, function=self.functions["api"], identity=self.identity)
+        self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            settings=settings,
+            api=self.api,
+            functions=self.functions.functions,
+            machines=self.routes.machines,
+            dead_letter_queues={"failed-invocations": self.functions.failed_invocations},
+            topic=self.notifications.ops_topic,
+        )
+
+        self.functions.set_environment(
+            {
+                config.TABLE_NAME: self.data.table.table_name,
+                config.EVENT_BUS_NAME: self.notifications.bus.event_bus_name,
+                config.ATTACHMENTS_BUCKET: self.data.attachments.bucket_name,
+                config.SENDER_EMAIL: settings.sender_email,
+                config.ROUTE_ARN_PREFIX: route_arn_prefix(self, settings),
+                config.PUBLIC_BASE_URL: self.api.url,
+                config.WEBFORM_RATE_PER_HOUR: str(settings.webform_rate_per_hour),
+            }
+        )
+        self._grant()
+        self._outputs()
+        if not settings.alarm_email:
+            cdk.Annotations.of(self.notifications.ops_topic).add_warning_v2(
+                "caseway:no-alarm-email",
+                f"Stage {settings.name} has no alarm_email: alarms notify the ops topic, which nobody receives. "
+                "Set it with -c caseway:alarm_email=<address>.",
+            )
+
+    # --- who may do what ------------------------------------------------------------------------
+
+    def _grant(self) -> None:
+        api, route_tasks, housekeeping = (self.functions[n] for n in ("api", "route-tasks", "housekeeping"))
+        for function in (api, route_tasks, housekeeping):
+            self._grant_table(function)
+            self.notifications.bus.grant_put_events_to(function)
+        for function in (api, housekeeping):
+            self._grant_send_email(function)
+        machines = self.routes.arns
+        if machines:
+            api.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
+                    resources=machines,
+                )
+            )
+            housekeeping.add_to_role_policy(iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=machines))
+        # Presigned POST: the browser uploads with the API function's permission, under tickets/ only.
+        uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
+        api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[uploads]))
+        nag.acknowledge_wildcard(
+            api.role,
+            uploads,
+            "Presigned POST uploads create keys tickets/<ticket id>/<attachment id>/<file name> chosen per "
+            "request (shared/tickets.py), so the tickets/ prefix of the attachments bucket is the narrowest "
+            "resource that covers them; the only action is s3:PutObject.",
+        )
+
+    def _grant_table(self, function: lambda_.Function) -> None:
+        table = self.data.table
+        function.add_to_role_policy(iam.PolicyStatement(actions=TABLE_ITEM_ACTIONS, resources=[table.table_arn]))
+        if self.data.index_names:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{table.table_arn}/index/{name}" for name in self.data.index_names],
+                )
+            )
+
+    def _grant_send_email(self, function: lambda_.Function) -> None:
+        identities = f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/*"
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[identities],
+                conditions={"StringEquals": {"ses:FromAddress": self.settings.sender_email}},
+            )
+        )
+        assert function.role is not None
+        nag.acknowledge_wildcard(
+            function.role,
+            identities,
+            "SES authorizes SendEmail against the sender's identity (address or domain, whichever is "
+            "verified) and, while the account is in the SES sandbox, each recipient's; recipients are any "
+            "customer, so the resource is this account's identities in the region, and the ses:FromAddress "
+            "condition pins the sender to the stage's sender address.",
+        )
+
+    # --- what a deployer needs ------------------------------------------------------------------
+
+    def _outputs(self) -> None:
+        identity = self.identity
+        outputs = {
+            "ApiUrl": (self.api.url, "The HTTP API"),
+            "WebFormUrl": (f"{self.api.url}/form", "The public web form"),
+            "UserPoolId": (identity.user_pool.user_pool_id, "Cognito user pool (users and groups)"),
+            "PortalClientId": (identity.portal_client.user_pool_client_id, "App client for the portal (PKCE)"),
+            "HostedSignInUrl": (identity.domain.base_url(), "Cognito hosted sign-in"),
+            "EventBusName": (self.notifications.bus.event_bus_name, "The ticket-events bus for integrations"),
+            "OpsTopicArn": (self.notifications.ops_topic.topic_arn, "Alarms notify this topic"),
+        }
+        if identity.machine_client is not None:
+            outputs["MachineClientId"] = (
+                identity.machine_client.user_pool_client_id,
+                "App client for machine clients (client credentials; secret in the Cognito console)",
+            )
+        if self.api.domain is not None:
+            outputs["CustomDomainTarget"] = (
+                self.api.domain.regional_domain_name,
+                f"Point {self.settings.custom_domain} (CNAME or alias) here",
+            )
+        if self.monitoring.dashboard is not None:
+            outputs["DashboardName"] = (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard")
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)

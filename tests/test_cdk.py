@@ -1,0 +1,646 @@
+"""The CDK app, checked offline: what each stage's template holds, what differs between dev and prod,
+and that cfn-lint, cdk-nag (AwsSolutions) and an ASL validator find nothing a deploy would reject.
+
+Every stage is synthesized once per session, in one app, without bundling (CDK stages a placeholder
+for the Lambda asset; `make synth` bundles for real).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks
+
+from functions.api import PUBLIC_ROUTES, ROUTES
+from infra import routes
+from infra.app import build_stack
+from infra.cdk import bundling, nag
+from infra.cdk.functions import FUNCTIONS
+from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
+from infra.cdk.stack import CasewayStack
+from infra.stages import STAGES, settings_for
+from shared import config, models
+from shared.schedules import SCHEDULES
+
+ROOT = Path(__file__).resolve().parent.parent
+ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
+STAGE_NAMES = tuple(STAGES)
+ALARM_EMAIL = "ops@acme.example"
+# The test app sets one override through the same context mechanism `-c caseway:...` uses.
+OVERRIDES = {"staging": {"caseway:alarm_email": ALARM_EMAIL}}
+
+
+class Synthesized:
+    def __init__(self) -> None:
+        context = json.loads((ROOT / "cdk.json").read_text())["context"]
+        context["aws:cdk:bundling-stacks"] = []  # no pip install in tests
+        self.app = cdk.App(context=context)
+        self.stacks: dict[str, CasewayStack] = {
+            stage: build_stack(self.app, settings_for(stage, OVERRIDES.get(stage))) for stage in STAGE_NAMES
+        }
+        assembly = self.app.synth()
+        self.json: dict[str, dict[str, Any]] = {
+            stage: assembly.get_stack_by_name(stack.stack_name).template for stage, stack in self.stacks.items()
+        }
+        self.templates = {stage: Template.from_json(template) for stage, template in self.json.items()}
+
+    def resources(self, stage: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.json[stage]["Resources"].items() if v["Type"] == resource_type}
+
+    def one(self, stage: str, resource_type: str) -> dict[str, Any]:
+        found = list(self.resources(stage, resource_type).values())
+        assert len(found) == 1, f"{stage}: expected one {resource_type}, found {len(found)}"
+        return found[0]
+
+    def functions(self, stage: str) -> dict[str, dict[str, Any]]:
+        """Our functions by short name (the S3 auto-delete provider is not one of them)."""
+        by_name = {}
+        for resource in self.resources(stage, "AWS::Lambda::Function").values():
+            name = resource["Properties"].get("FunctionName", "")
+            if isinstance(name, str) and name.startswith(f"caseway-{stage}-"):
+                by_name[name.removeprefix(f"caseway-{stage}-")] = resource
+        return by_name
+
+
+@pytest.fixture(scope="module")
+def synth() -> Synthesized:
+    return Synthesized()
+
+
+@pytest.fixture(scope="module")
+def template_files(synth: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("templates")
+    files = {}
+    for stage, template in synth.json.items():
+        files[stage] = folder / f"caseway-{stage}.template.json"
+        files[stage].write_text(json.dumps(template, indent=1))
+    return files
+
+
+def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policies_of_role(synth: Synthesized, stage: str, role_id: str) -> list[dict[str, Any]]:
+    return [
+        p for p in synth.resources(stage, "AWS::IAM::Policy").values() if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+
+
+# --- stages -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_stack_name_and_tags_carry_the_stage(synth: Synthesized, stage: str) -> None:
+    stack = synth.stacks[stage]
+    assert stack.stack_name == f"caseway-{stage}"
+    assert stack.tags.tag_values() == {"project": "caseway", "caseway:stage": stage}
+    table = synth.one(stage, "AWS::DynamoDB::Table")
+    assert {"Key": "caseway:stage", "Value": stage} in table["Properties"]["Tags"]
+
+
+def test_two_stages_in_one_account_share_no_physical_name(synth: Synthesized) -> None:
+    # Names scoped by a parent that carries the stage (user pool, schedule group) may repeat.
+    scoped = {"AWS::Cognito::UserPoolGroup", "AWS::Cognito::UserPoolResourceServer", "AWS::Scheduler::Schedule"}
+    name_keys = {
+        "Name",
+        "FunctionName",
+        "StateMachineName",
+        "QueueName",
+        "TopicName",
+        "UserPoolName",
+        "ClientName",
+        "AlarmName",
+        "DashboardName",
+        "LogGroupName",
+        "ArchiveName",
+        "TableName",
+        "BucketName",
+    }
+
+    def names(stage: str) -> set[str]:
+        found = set()
+        for resource in synth.json[stage]["Resources"].values():
+            if resource["Type"] in scoped:
+                continue
+            for key, value in resource.get("Properties", {}).items():
+                if key in name_keys and isinstance(value, str):  # not a reference to another resource
+                    found.add(f"{resource['Type']}:{value}")
+        return found
+
+    dev, prod = names("dev"), names("prod")
+    assert len(dev) > 10
+    assert not dev & prod
+    assert all("dev" in name for name in dev), sorted(n for n in dev if "dev" not in n)
+
+
+def test_stage_settings_overrides_from_context() -> None:
+    settings = settings_for(
+        "prod",
+        {
+            "caseway:alarm_email": "ops@acme.example",
+            "caseway:api_rate_limit": "75.5",
+            "caseway:machine_clients": "false",
+            "caseway:schedule_expressions": "close-silent-resolved=rate(5 minutes)",
+            "stage": "prod",
+        },
+    )
+    assert settings.alarm_email == "ops@acme.example"
+    assert settings.api_rate_limit == 75.5
+    assert settings.machine_clients is False
+    assert settings.schedule_expressions == {"close-silent-resolved": "rate(5 minutes)"}
+    with pytest.raises(ValueError, match="unknown stage setting"):
+        settings_for("dev", {"caseway:no_such_setting": "1"})
+    with pytest.raises(ValueError, match="unknown stage"):
+        settings_for("qa")
+
+
+def test_prod_differs_from_dev_where_it_must(synth: Synthesized) -> None:
+    dev, prod = STAGES["dev"], STAGES["prod"]
+    for stage, deletion_protected, policy in (("dev", False, "Delete"), ("prod", True, "Retain")):
+        table = synth.one(stage, "AWS::DynamoDB::Table")
+        assert table["Properties"]["DeletionProtectionEnabled"] is deletion_protected
+        assert table["DeletionPolicy"] == policy
+        pool = synth.one(stage, "AWS::Cognito::UserPool")
+        assert pool["DeletionPolicy"] == policy
+        assert pool["Properties"]["DeletionProtection"] == ("ACTIVE" if deletion_protected else "INACTIVE")
+        for bucket in synth.resources(stage, "AWS::S3::Bucket").values():
+            assert bucket["DeletionPolicy"] == policy
+    assert synth.stacks["prod"].termination_protection is True
+    assert synth.stacks["dev"].termination_protection is False
+
+    for stage, settings in (("dev", dev), ("prod", prod)):
+        retentions = {
+            g["Properties"]["RetentionInDays"] for g in synth.resources(stage, "AWS::Logs::LogGroup").values()
+        }
+        assert retentions == {settings.log_retention_days}
+        throttle = synth.one(stage, "AWS::ApiGatewayV2::Stage")["Properties"]["DefaultRouteSettings"]
+        assert throttle["ThrottlingRateLimit"] == settings.api_rate_limit
+        assert throttle["ThrottlingBurstLimit"] == settings.api_burst_limit
+    assert dev.log_retention_days < prod.log_retention_days
+    assert dev.api_rate_limit < prod.api_rate_limit
+
+    assert synth.one("dev", "AWS::Cognito::UserPool")["Properties"]["MfaConfiguration"] == "OPTIONAL"
+    assert synth.one("prod", "AWS::Cognito::UserPool")["Properties"]["MfaConfiguration"] == "ON"
+    assert synth.one("prod", "AWS::Cognito::UserPool")["Properties"]["UserPoolTier"] == "PLUS"
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_table_is_exactly_what_the_models_declare(synth: Synthesized, stage: str) -> None:
+    expected = models.table_definition()
+    table = synth.one(stage, "AWS::DynamoDB::Table")["Properties"]
+
+    def by_name(items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+        return {item[key]: item for item in items}
+
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert by_name(table["AttributeDefinitions"], "AttributeName") == by_name(
+        expected["AttributeDefinitions"], "AttributeName"
+    )
+    indexes = by_name(table["GlobalSecondaryIndexes"], "IndexName")
+    expected_indexes = by_name(expected["GlobalSecondaryIndexes"], "IndexName")
+    assert indexes.keys() == expected_indexes.keys()
+    for name, index in expected_indexes.items():
+        assert indexes[name]["KeySchema"] == index["KeySchema"], name
+        assert indexes[name]["Projection"] == index["Projection"], name
+    assert table["BillingMode"] == expected["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": models.TTL_ATTRIBUTE, "Enabled": True}
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesized, stage: str) -> None:
+    template = synth.templates[stage]
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}},
+                ]
+            },
+            "LoggingConfiguration": Match.object_like({"LogFilePrefix": "attachments/"}),
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})]
+                )
+            },
+        },
+    )
+    attachments = next(
+        b["Properties"]
+        for b in synth.resources(stage, "AWS::S3::Bucket").values()
+        if "CorsConfiguration" in b["Properties"]
+    )
+    (cors,) = attachments["CorsConfiguration"]["CorsRules"]
+    assert (cors["AllowedMethods"], cors["AllowedOrigins"]) == (["POST"], [STAGES[stage].portal_url])
+    for policy in synth.resources(stage, "AWS::S3::BucketPolicy").values():
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements(policy)
+        )
+
+
+# --- functions --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesized, stage: str) -> None:
+    settings = STAGES[stage]
+    functions = synth.functions(stage)
+    assert set(functions) == {spec.short_name for spec in FUNCTIONS}
+    handlers = {spec.short_name: spec.handler for spec in FUNCTIONS}
+    assert handlers == {
+        "api": "functions.api.handler",
+        "route-tasks": "functions.route_tasks.handler",
+        "housekeeping": "functions.housekeeping.handler",
+    }
+    roles = set()
+    log_groups = set()
+    queue_ids = {k for k in synth.resources(stage, "AWS::SQS::Queue")}
+    for name, function in functions.items():
+        props = function["Properties"]
+        assert props["Handler"] == handlers[name]
+        assert props["Architectures"] == ["arm64"]
+        assert props["Runtime"] == bundling.RUNTIME.name == f"python{bundling.PYTHON_VERSION}"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["LoggingConfig"]["ApplicationLogLevel"] == settings.log_level.replace("WARNING", "WARN")
+        log_groups.add(props["LoggingConfig"]["LogGroup"]["Ref"])
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+        variables = props["Environment"]["Variables"]
+        wanted = {v for k, v in vars(config).items() if k.isupper() and isinstance(v, str) and v.startswith("CASEWAY_")}
+        assert wanted <= variables.keys(), f"{name} misses {wanted - variables.keys()}"
+        assert "AWS_REGION" not in variables  # reserved: Lambda sets it
+        assert variables["POWERTOOLS_LOG_LEVEL"] == settings.log_level
+        assert variables["POWERTOOLS_SERVICE_NAME"].startswith("caseway-")
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == f"Caseway/{stage}"
+        # Asynchronous invocations (the schedules) that fail for good land in a dead-letter queue.
+        assert props["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0] in queue_ids
+    assert len(roles) == len(functions), "one role per function"
+    assert len(log_groups) == len(functions), "one log group per function"
+
+
+def test_route_arn_prefix_points_at_the_state_machines(synth: Synthesized) -> None:
+    for stage in STAGE_NAMES:
+        prefix = synth.functions(stage)["api"]["Properties"]["Environment"]["Variables"][config.ROUTE_ARN_PREFIX]
+        flat = nag.flatten_reference(prefix)
+        assert flat == f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:caseway-{stage}-"
+        names = {
+            m["Properties"]["StateMachineName"]
+            for m in synth.resources(stage, "AWS::StepFunctions::StateMachine").values()
+        }
+        assert names == {f"caseway-{stage}-{route}" for route in routes.route_names()}
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: str) -> None:
+    """Least privilege: '*' only for X-Ray (no resource-level permissions); each function gets only
+    the services its code calls."""
+    expected_services = {
+        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3"},
+        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events"},
+        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
+    }
+    for name, function in synth.functions(stage).items():
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        role = synth.json[stage]["Resources"][role_id]
+        assert "ManagedPolicyArns" not in role["Properties"]
+        services = set()
+        for policy in policies_of_role(synth, stage, role_id):
+            for statement in statements(policy):
+                actions = as_list(statement["Action"])
+                services |= {a.split(":")[0] for a in actions}
+                assert not any("*" in a for a in actions), f"{name}: wildcard action {actions}"
+                if "*" in as_list(statement["Resource"]):
+                    assert {a.split(":")[0] for a in actions} == {"xray"}, f"{name}: '*' for {actions}"
+        assert services == expected_services[name], name
+    # The API may start and complete the routes, and nothing else in Step Functions.
+    api_role = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    machines = set(synth.resources(stage, "AWS::StepFunctions::StateMachine"))
+    for policy in policies_of_role(synth, stage, api_role):
+        for statement in statements(policy):
+            if any(a.startswith("states:") for a in as_list(statement["Action"])):
+                assert {r["Ref"] for r in as_list(statement["Resource"])} == machines
+
+
+# --- API --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_every_api_route_is_in_the_cloud_and_only_public_ones_skip_the_jwt(synth: Synthesized, stage: str) -> None:
+    authorizer_id, authorizer = next(iter(synth.resources(stage, "AWS::ApiGatewayV2::Authorizer").items()))
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    issuer = nag.flatten_reference(authorizer["Properties"]["JwtConfiguration"]["Issuer"])
+    assert issuer.startswith("https://cognito-idp.")
+    routes_by_key = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in synth.resources(stage, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert set(routes_by_key) == {f"{r.method} {r.path}" for r in ROUTES}
+    assert not [key for key in routes_by_key if "/local/" in key or key.split(" ")[1].startswith("/local")]
+    public = {f"{method} {path}" for method, path in PUBLIC_ROUTES}
+    assert public == {f"{r.method} {r.path}" for r in ROUTES if r.public}
+    for key, route in routes_by_key.items():
+        if key in public:
+            assert route["AuthorizationType"] == "NONE", key
+            assert "AuthorizerId" not in route, key
+        else:
+            assert route["AuthorizationType"] == "JWT", key
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}, key
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_api_stage_throttles_logs_and_allows_the_portal(synth: Synthesized, stage: str) -> None:
+    settings = STAGES[stage]
+    props = synth.one(stage, "AWS::ApiGatewayV2::Stage")["Properties"]
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    log_format = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"requestId", "routeKey", "status", "ip"} <= log_format.keys()
+    anonymous_writes = {f"{r.method} {r.path}" for r in ROUTES if r.public and r.method != "GET"}
+    assert "POST /public/tickets" in anonymous_writes
+    assert set(props["RouteSettings"]) == anonymous_writes
+    for setting in props["RouteSettings"].values():
+        assert setting["ThrottlingRateLimit"] == settings.webform_rate_limit < settings.api_rate_limit
+        assert setting["ThrottlingBurstLimit"] == settings.webform_burst_limit < settings.api_burst_limit
+    cors = synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [settings.portal_url]
+    assert "authorization" in cors["AllowHeaders"]
+
+
+# --- identity ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_user_pool_groups_org_attribute_and_clients(synth: Synthesized, stage: str) -> None:
+    settings = STAGES[stage]
+    pool = synth.one(stage, "AWS::Cognito::UserPool")["Properties"]
+    org = next(a for a in pool["Schema"] if a["Name"] == ORG_ATTRIBUTE)
+    assert (org["AttributeDataType"], org["Mutable"]) == ("String", True)
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == settings.password_min_length
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    groups = {g["Properties"]["GroupName"] for g in synth.resources(stage, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == set(GROUPS) >= {"customer", "agent", "manager"}
+
+    clients = {
+        c["Properties"]["ClientName"]: c["Properties"]
+        for c in synth.resources(stage, "AWS::Cognito::UserPoolClient").values()
+    }
+    portal = clients[f"caseway-{stage}-portal"]
+    assert portal["AllowedOAuthFlows"] == ["code"]
+    assert portal["GenerateSecret"] is False  # public client: PKCE
+    assert portal["CallbackURLs"] == [f"{settings.portal_url}/callback"]
+    assert f"custom:{ORG_ATTRIBUTE}" in portal["ReadAttributes"]
+    assert not [a for a in portal["WriteAttributes"] if a.startswith("custom:")], "users must not set their org"
+    machine = clients[f"caseway-{stage}-machine"]
+    assert machine["AllowedOAuthFlows"] == ["client_credentials"]
+    assert machine["GenerateSecret"] is True
+    # Both clients' tokens pass the API's JWT authorizer.
+    audience = synth.one(stage, "AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]["Audience"]
+    assert len(audience) == 2
+
+
+# --- routes -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_state_machines_are_the_asl_files_inline_with_every_placeholder_substituted(
+    synth: Synthesized, stage: str
+) -> None:
+    machines = synth.resources(stage, "AWS::StepFunctions::StateMachine")
+    by_name = {m["Properties"]["StateMachineName"].removeprefix(f"caseway-{stage}-"): m for m in machines.values()}
+    assert set(by_name) == set(routes.route_names())
+    functions = {
+        logical: name
+        for logical, name in (
+            (k, v["Properties"].get("FunctionName")) for k, v in synth.resources(stage, "AWS::Lambda::Function").items()
+        )
+    }
+    for route, machine in by_name.items():
+        props = machine["Properties"]
+        assert "DefinitionS3Location" not in props
+        definition = props["DefinitionString"]
+        assert isinstance(definition, str), "inline text, so cfn-lint checks it"
+        assert json.loads(definition) == json.loads((routes.STATEMACHINES_DIR / f"{route}.asl.json").read_text())
+        substitutions = props.get("DefinitionSubstitutions", {})
+        assert set(substitutions) == routes.placeholders(route)
+        for placeholder, value in substitutions.items():
+            target = functions[value["Fn::GetAtt"][0]]
+            assert target == f"caseway-{stage}-{routes.ROUTE_FUNCTIONS[placeholder]}"
+        assert props["TracingConfiguration"] == {"Enabled": True}
+        assert props["LoggingConfiguration"]["Level"] == "ALL"
+        assert props["LoggingConfiguration"]["IncludeExecutionData"] is STAGES[stage].log_execution_data
+        # The role may invoke exactly the functions its definition names.
+        role_id = props["RoleArn"]["Fn::GetAtt"][0]
+        invoked = [
+            r["Fn::GetAtt"][0]
+            for p in policies_of_role(synth, stage, role_id)
+            for s in statements(p)
+            if "lambda:InvokeFunction" in as_list(s["Action"])
+            for r in as_list(s["Resource"])
+        ]
+        assert sorted(invoked) == sorted({v["Fn::GetAtt"][0] for v in substitutions.values()})
+
+
+def test_every_asl_file_passes_the_asl_validator() -> None:
+    if not ASL_VALIDATOR.exists():
+        pytest.fail("node_modules/.bin/asl-validator is missing: run `make test` (it runs npm ci) or `npm ci`")
+    names = routes.route_names()
+    assert names, "no statemachines/*.asl.json"
+    for name in names:
+        dummy = {
+            p: f"arn:aws:lambda:us-east-1:123456789012:function:caseway-test-{p}" for p in routes.placeholders(name)
+        }
+        text = routes.definition(name, dummy)
+        assert not re.search(r"\$\{[A-Za-z0-9_]+\}", text)
+        result = subprocess.run(
+            [str(ASL_VALIDATOR), "--json-definition", text],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, f"{name}.asl.json: {result.stdout}{result.stderr}"
+
+
+# --- schedules, events, monitoring, outputs ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_every_schedule_definition_is_an_eventbridge_schedule_with_its_time_zone(
+    synth: Synthesized, stage: str
+) -> None:
+    schedules = {
+        s["Properties"]["Name"]: s["Properties"] for s in synth.resources(stage, "AWS::Scheduler::Schedule").values()
+    }
+    assert set(schedules) == {s.name for s in SCHEDULES}
+    functions = {
+        k: v["Properties"].get("FunctionName") for k, v in synth.resources(stage, "AWS::Lambda::Function").items()
+    }
+    group = synth.one(stage, "AWS::Scheduler::ScheduleGroup")["Properties"]["Name"]
+    assert group == f"caseway-{stage}"
+    for entry in SCHEDULES:
+        props = schedules[entry.name]
+        assert props["GroupName"] == group
+        assert props["ScheduleExpression"] == entry.expression
+        assert props["ScheduleExpressionTimezone"] == (STAGES[stage].schedule_timezone or entry.timezone)
+        assert props["State"] == "ENABLED"
+        target = props["Target"]
+        assert functions[target["Arn"]["Fn::GetAtt"][0]] == f"caseway-{stage}-{entry.function}"
+        assert json.loads(target["Input"]) == entry.payload
+        assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] in synth.resources(stage, "AWS::SQS::Queue")
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+        role_id = target["RoleArn"]["Fn::GetAtt"][0]
+        invoke = [
+            s
+            for p in policies_of_role(synth, stage, role_id)
+            for s in statements(p)
+            if s["Action"] == "lambda:InvokeFunction"
+        ]
+        assert [s["Resource"] for s in invoke] == [target["Arn"]]
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_ticket_events_bus_has_an_archive(synth: Synthesized, stage: str) -> None:
+    bus_id, bus = next(iter(synth.resources(stage, "AWS::Events::EventBus").items()))
+    assert bus["Properties"]["Name"] == f"caseway-{stage}-ticket-events"
+    archive = synth.one(stage, "AWS::Events::Archive")["Properties"]
+    assert archive["SourceArn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
+    assert archive["RetentionDays"] == STAGES[stage].event_archive_days
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_alarms_notify_the_ops_topic_and_the_dashboard_shows_the_desk(synth: Synthesized, stage: str) -> None:
+    topic_id = next(iter(synth.resources(stage, "AWS::SNS::Topic")))
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"] for a in synth.resources(stage, "AWS::CloudWatch::Alarm").values()
+    }
+    prefix = f"caseway-{stage}-"
+    expected = {"api-5xx-rate", "failed-invocations-depth"}
+    expected |= {f"{spec.short_name}-errors" for spec in FUNCTIONS}
+    expected |= {f"route-{route}-failed" for route in routes.route_names()}
+    assert {name.removeprefix(prefix) for name in alarms} == expected
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+    dashboard = synth.one(stage, "AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
+    body = json.dumps(dashboard)
+    for title in (
+        "API requests",
+        "API latency",
+        "API 5xx",
+        "Lambda errors",
+        "Lambda throttles",
+        "Lambda duration",
+        "Route executions",
+        "Tickets created",
+        "SLA breaches",
+    ):
+        assert title in body, title
+    subscriptions = [s["Properties"] for s in synth.resources(stage, "AWS::SNS::Subscription").values()]
+    if stage in OVERRIDES:
+        assert subscriptions == [{"Protocol": "email", "TopicArn": {"Ref": topic_id}, "Endpoint": ALARM_EMAIL}]
+    else:
+        assert subscriptions == []
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_outputs_tell_the_deployer_where_things_are(synth: Synthesized, stage: str) -> None:
+    outputs = synth.json[stage]["Outputs"]
+    assert {"ApiUrl", "WebFormUrl", "UserPoolId", "PortalClientId", "MachineClientId", "EventBusName"} <= outputs.keys()
+    assert nag.flatten_reference(outputs["WebFormUrl"]["Value"]).endswith("/form")
+
+
+# --- what a deploy would reject ----------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_no_errors(template_files: dict[str, Path]) -> None:
+    from cfnlint.api import lint
+
+    for stage, path in template_files.items():
+        matches = lint(path.read_text(), regions=["us-east-1", "eu-west-1"])
+        errors = [m for m in matches if str(m.rule.id).startswith("E")]
+        assert not errors, f"{stage}: " + "\n".join(str(m) for m in errors)
+
+
+def test_cdk_nag_has_no_unacknowledged_findings(synth: Synthesized) -> None:
+    report = AwsSolutionsChecks().validate_scope(synth.app)
+    findings = [
+        f"{v.rule_name} ({v.severity}) at {r.construct_path}" for v in report.violations for r in v.violating_resources
+    ]
+    assert not findings, "\n".join(findings)
+
+
+def test_every_acknowledgment_names_the_finding_and_a_specific_reason(synth: Synthesized) -> None:
+    acknowledged = nag.acknowledgments(synth.app)
+    assert acknowledged, "expected the documented acknowledgments (public routes, X-Ray '*', ...)"
+    for item in acknowledged:
+        assert re.fullmatch(r"(Annotation::)?AwsSolutions-[A-Z]+\d+(\[.+\])?", item.rule), item
+        assert len(item.reason) >= 60, f"{item.rule} at {item.path}: reason too short: {item.reason!r}"
+    # Prod keeps MFA and the Plus plan: nothing about Cognito acknowledged there.
+    prod_rules = {a.rule for a in acknowledged if a.path.startswith("caseway-prod/")}
+    assert not [r for r in prod_rules if "COG" in r]
+
+
+# --- bundling (without pip) -------------------------------------------------------------------------
+
+
+def test_bundle_leaves_out_what_the_lambda_runtime_provides(tmp_path: Path) -> None:
+    dependencies = [bundling.requirement_name(r) for r in bundling.runtime_dependencies()]
+    assert "boto3" not in dependencies
+    assert "botocore" not in dependencies
+    assert "pynamodb" in dependencies
+    # A pip --target folder with botocore pulled in by pynamodb: botocore's files go, pynamodb's stay.
+    for name, files in (
+        ("botocore", ["botocore/__init__.py", "botocore/data/x.json"]),
+        ("pynamodb", ["pynamodb/__init__.py"]),
+    ):
+        dist = tmp_path / f"{name}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        for file in files:
+            (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / file).write_text("#")
+        (dist / "RECORD").write_text("".join(f"{f},,\n" for f in [*files, f"{dist.name}/METADATA"]))
+    bundling._remove_runtime_provided(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "pynamodb",
+        "pynamodb-1.0.dist-info",
+        "pynamodb-1.0.dist-info/METADATA",
+        "pynamodb-1.0.dist-info/RECORD",
+        "pynamodb/__init__.py",
+    ]
+
+
+def test_asset_holds_the_code_packages_and_targets_the_runtime() -> None:
+    files = {p.relative_to(ROOT).parts[0] for p in bundling.source_files()}
+    assert files == {"shared", "functions"}
+    assert not [p for p in bundling.source_files() if "__pycache__" in p.parts]
+    assert bundling.PLATFORM.endswith("aarch64")
+    assert bundling.ARCHITECTURE.name == "arm64"
