@@ -19,7 +19,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import catalog, clock, config, integrations, store
+from shared import catalog, clock, config, integrations, metrics, store
 from shared.domain import (
     BALL_SIDE,
     OPEN_STATUSES,
@@ -337,6 +337,7 @@ def create_ticket(
         raise
 
     integrations.publish("TicketCreated", {**ticket_detail(ticket), "channel": channel})
+    metrics.count(metrics.TICKETS_CREATED)
     if submit:
         _after_submit(ticket, service.route)
     return ticket, follow_key, False

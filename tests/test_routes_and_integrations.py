@@ -145,3 +145,17 @@ def test_concurrent_messages_are_never_lost(api, monkeypatch):
     assert sorted(r.status for r in results) == [201] * 6, [r.text for r in results if r.status != 201]
     bodies = {m["body"] for m in api("GET", f"/tickets/{ticket['id']}", user=LENA).json["messages"]}
     assert bodies == {f"message {i}" for i in range(6)}
+
+
+def test_a_created_ticket_is_counted_for_the_dashboard(api, monkeypatch, capsys):
+    # Given the function runs with a metrics namespace, as in the cloud
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Caseway/test")
+    capsys.readouterr()
+    # When a ticket is created
+    assert api("POST", "/tickets", user=BOB, body=QUESTION).status == 201
+    # Then one TicketsCreated count is emitted in the embedded metric format
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    counted = [line for line in lines if "TicketsCreated" in line]
+    assert len(counted) == 1
+    assert counted[0]["TicketsCreated"] in (1, [1])
+    assert counted[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Caseway/test"

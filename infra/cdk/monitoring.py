@@ -14,11 +14,10 @@ from constructs import Construct
 
 from infra.cdk.api import Api
 from infra.stages import StageSettings
+from shared.metrics import SLA_BREACHES, TICKETS_CREATED  # the names the code emits
 
 # The desk's own figures, emitted with powertools Metrics into the stage's namespace
 # (POWERTOOLS_METRICS_NAMESPACE); the dashboard sums them over every dimension.
-TICKETS_CREATED = "TicketsCreated"
-SLA_BREACHES = "SlaBreaches"
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 API_5XX_RATE_PERCENT = 5
