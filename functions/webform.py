@@ -32,6 +32,7 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 <h2 id="t-title"></h2>
 <p><b>Status:</b> <span id="t-status"></span> &middot; <b>Whose move:</b> <span id="t-ball"></span>
 <span id="t-next"></span></p>
+<h3>Your request</h3><p id="t-description"></p>
 <h3>Messages</h3><ul id="t-messages" class="hist"></ul>
 <h3>History</h3><ul id="t-history" class="hist"></ul>
 <form id="reply"><label for="reply-body">Write to support</label><textarea id="reply-body" required></textarea>
@@ -101,6 +102,7 @@ async function follow(){
   $('ticket').style.display = 'block';
   $('t-title').textContent = t.reference + ': ' + t.subject;
   $('t-status').textContent = t.status.replaceAll('_', ' ');
+  $('t-description').textContent = t.description;
   $('t-ball').textContent = t.ball_side === 'us' ? 'ours' : t.ball_side === 'customer' ? 'yours' : 'nobody (closed)';
   $('t-next').textContent = t.next_step_at ? ' · next step by ' + new Date(t.next_step_at).toLocaleString() : '';
   $('t-messages').innerHTML = t.messages.map(m => `<li><b>${esc(m.author.role === 'customer' ? 'You' : 'Support')}</b>

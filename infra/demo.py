@@ -89,7 +89,7 @@ DEMO_ORGANISATIONS = [
 
 
 def seed_services() -> None:
-    for spec in catalog.DEFAULT_SERVICES:
+    for position, spec in enumerate(catalog.DEFAULT_SERVICES):
         Service(
             store.CATALOG_PK,
             store.service_sk(spec["key"]),
@@ -100,6 +100,7 @@ def seed_services() -> None:
             intake_fields=spec["intake_fields"],
             groups=spec["groups"],
             customer_visible=True,
+            position=position,
         ).save()
 
 

@@ -232,6 +232,7 @@ class Service(Entity, discriminator="service"):
     intake_fields = JSONAttribute(default=list)
     customer_visible = BooleanAttribute(default=True)
     groups = JSONAttribute(default=list)
+    position = NumberAttribute(default=100)  # order in the catalog
 
 
 class Counter(Entity, discriminator="counter"):

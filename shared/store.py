@@ -159,7 +159,9 @@ def get_service(key: str) -> Service | None:
 
 
 def list_services() -> list[Service]:
-    return [s for s in Entity.query(CATALOG_PK, Entity.sk.startswith("SERVICE#")) if isinstance(s, Service)]
+    """The catalog in the order customers should see it."""
+    found = [s for s in Entity.query(CATALOG_PK, Entity.sk.startswith("SERVICE#")) if isinstance(s, Service)]
+    return sorted(found, key=lambda s: (s.position, s.title))
 
 
 def get_user(sub: str) -> User | None:

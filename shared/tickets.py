@@ -180,7 +180,9 @@ def _set_status(ticket: Ticket, target: Status) -> None:
 
 
 def _status_event(ticket: Ticket, actor: Caller | None, before: str, note: str = "") -> Event:
-    summary = f"Status changed from {before} to {ticket.status}" + (f": {note}" if note else "")
+    summary = f"Status changed from {before.replace('_', ' ')} to {ticket.status.replace('_', ' ')}" + (
+        f": {note}" if note else ""
+    )
     return _event(ticket, actor, "StatusChanged", summary, public=True, before=before, after=ticket.status)
 
 

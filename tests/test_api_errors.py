@@ -530,3 +530,8 @@ def test_presigned_upload_then_message_with_the_attachment(api):
     )
     seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
     assert [a["attachments"] for a in seen["messages"]] == [[attached]]
+
+
+def test_the_catalog_lists_services_in_their_set_order(api):
+    keys = [s["key"] for s in api("GET", "/services").json["items"]]
+    assert keys == ["functionality-question", "document-request", "licence-key", "change-request"]
