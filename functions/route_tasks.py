@@ -1,4 +1,8 @@
-"""The Lambda that routes (Step Functions state machines) call for their steps."""
+"""The Lambda that routes (Step Functions state machines) call for their steps.
+
+Each action is one step of a route; its result is what the route needs next (a timer for the next
+human step, the branch to take). Logic lives in shared/support.py and shared/tasks.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,50 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from shared import support
 from shared.tasks import create_task
 
 logger = Logger(service="caseway-routes")
 
 
+def _step_task(event: dict[str, Any]) -> dict[str, Any]:
+    """A human step: the task the route waits on (its token), with due date and priority from the SLA."""
+    fields = support.step_task_fields(event["ticket_id"], event["step"])
+    note = event.get("note")
+    task = create_task(
+        ticket_id=event["ticket_id"],
+        step_key=event.get("step_key") or event["step"],
+        task_type=fields["task_type"],
+        title=fields["title"] + (f" (L1 notes: {note})" if note else ""),
+        group=fields["group"],
+        task_token=event.get("task_token"),
+        due_at=fields["due_at"],
+        priority=fields["priority"],
+    )
+    logger.info("task for route step", extra={"task_id": task.task_id, "priority_reason": fields["priority_reason"]})
+    return {"task_id": task.task_id}
+
+
+def _error(error: Any) -> tuple[str, str | None]:
+    """The route's caught error ({"Error", "Cause"}), whatever parts of it arrived."""
+    if isinstance(error, dict):
+        return str(error.get("Error") or "unknown"), error.get("Cause")
+    return str(error or "unknown"), None
+
+
+ACTIONS = {
+    "intake": lambda e: support.intake(e["ticket_id"]),
+    "step_task": _step_task,
+    "classified": lambda e: support.classified(e["ticket_id"], e.get("classification", ""), e.get("note"), e.get("by")),
+    "timer": lambda e: support.on_timer(e["ticket_id"]),
+    "follow_up": lambda e: support.follow_up(e["ticket_id"]),
+    "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
+}
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     action = event.get("action")
-    if action == "create_task":
+    if action == "create_task":  # the minimal route's step, kept for executions started before the SLA route
         task = create_task(
             ticket_id=event["ticket_id"],
             step_key=event["step_key"],
@@ -24,6 +64,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             due_at=event.get("due_at"),
             priority=int(event.get("priority", 0)),
         )
-        logger.info("task created", extra={"task_id": task.task_id, "ticket_id": task.ticket_id})
         return {"task_id": task.task_id}
-    raise ValueError(f"unknown route action {action!r}")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown route action {action!r}")
+    return ACTIONS[action](event)

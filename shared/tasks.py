@@ -14,6 +14,12 @@ from shared.identity import Caller
 from shared.models import Entity, Task, Ticket
 from shared.tickets import _event, _set_index_keys, _set_status, _status_event, _with_retries, ticket_detail
 
+# Task types whose outcome decides the route's next step (R7): the outcome must be one of these.
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "classify": ("question", "bug", "critical_bug", "improvement"),
+    "approve": ("approved", "declined"),
+}
+
 
 def task_id_for(ticket_id: str, step_key: str) -> str:
     """Derived from the route step, so a retried Lambda invocation cannot create the task twice."""
@@ -171,6 +177,12 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
             raise Forbidden(f"Task {task_id} is assigned to {task.assignee}; only they or a manager can complete it.")
         if not outcome.strip():
             raise Unprocessable("Say what the outcome is.", errors=[{"field": "outcome", "message": "required"}])
+        allowed = OUTCOMES.get(task.task_type)
+        if allowed and outcome not in allowed:
+            raise Unprocessable(
+                f"A {task.task_type} task ends with one of: {', '.join(allowed)}.",
+                errors=[{"field": "outcome", "message": f"one of {list(allowed)}"}],
+            )
         now = clock.now_iso()
         task.status = TaskStatus.DONE.value
         task.outcome = outcome

@@ -688,7 +688,10 @@ def _release_route(task: Task) -> None:
     )
     if task.task_token:
         try:
-            integrations.task_success(task.task_token, {"task_id": task.task_id, "outcome": task.outcome})
+            integrations.task_success(
+                task.task_token,
+                {"task_id": task.task_id, "outcome": task.outcome, "note": task.note, "by": task.assignee},
+            )
         except Exception:
             logger.exception("route of task %s was not told it is done", task.task_id)
 

@@ -17,6 +17,16 @@ def _execution_status(ticket_id: str) -> str:
     return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
 
 
+def _entered_states(ticket_id: str) -> list[str]:
+    arn = (
+        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+    events = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
 def test_submitting_starts_one_route_named_after_the_ticket(api):
     # Given a submitted ticket
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
@@ -33,17 +43,32 @@ def test_submitting_starts_one_route_named_after_the_ticket(api):
     assert _execution_status(ticket["id"]) == "RUNNING"
 
 
-def test_completing_the_task_lets_the_route_finish(api):
+def test_completing_the_classify_task_moves_the_route_on(api):
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
     task = open_l1_task(api, ticket["id"])
+    assert task["type"] == "classify"
     assert api("POST", f"/tasks/{task['id']}/take", user=LENA).status == 200
-    done = api("POST", f"/tasks/{task['id']}/complete", user=LENA, body={"outcome": "answered"})
+    done = api("POST", f"/tasks/{task['id']}/complete", user=LENA, body={"outcome": "question"})
     assert done.status == 200, done.text
     assert done.json["task"]["status"] == "done"
-    wait_for(lambda: _execution_status(ticket["id"]) == "SUCCEEDED", what="the route to finish")
-    # the task has left the queue (sparse index)
+    # the classify task has left the queue (sparse index) and the answer task has come
+    answer = wait_for(
+        lambda: next(
+            (t for t in api("GET", "/tasks?group=L1", user=LENA).json["items"] if t["type"] == "answer"), None
+        ),
+        what="the answer task",
+    )
     queue = api("GET", "/tasks?group=L1", user=LENA).json["items"]
-    assert all(t["id"] != task["id"] for t in queue)
+    assert [t["id"] for t in queue] == [answer["id"]]
+
+
+def test_a_classify_task_needs_a_classification_as_its_outcome(api):
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    task = open_l1_task(api, ticket["id"])
+    api("POST", f"/tasks/{task['id']}/take", user=LENA)
+    refused = api("POST", f"/tasks/{task['id']}/complete", user=LENA, body={"outcome": "answered"})
+    assert refused.status == 422
+    assert "question, bug, critical_bug, improvement" in refused.json["detail"]
 
 
 def test_resolving_the_ticket_closes_its_open_tasks_and_releases_the_route(api):
@@ -58,7 +83,9 @@ def test_resolving_the_ticket_closes_its_open_tasks_and_releases_the_route(api):
     assert resolved.status == 200, resolved.text
     assert [t["status"] for t in resolved.json["tasks"]] == ["done"]
     assert resolved.json["tasks"][0]["id"] == task["id"]
-    wait_for(lambda: _execution_status(ticket["id"]) == "SUCCEEDED", what="the route to finish")
+    # the route goes on to wait for the customer (auto-close after silent working days, R21)
+    wait_for(lambda: "AwaitCustomer" in _entered_states(ticket["id"]), what="the route to wait for the customer")
+    assert "Fault" not in _entered_states(ticket["id"])
 
 
 def test_every_ticket_change_is_published_on_the_bus(api):

@@ -1,0 +1,336 @@
+"""The support route's steps (R7), driven by the SLA ledger.
+
+The route (statemachines/support.asl.json) calls these through functions/route_tasks.py. Each step
+reads the ticket's own log, asks the ledger where the clocks stand, writes what happened back into
+the log, and tells the route how long to wait before it must look again (`timer`): the timeouts of
+its human steps come from the ledger, never from constants in the route.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared import clock, integrations, metrics, store
+from shared.domain import Role, Status
+from shared.errors import Conflict, NotFound
+from shared.identity import Caller
+from shared.models import Event, Message, Ticket
+from shared.sla import CLASSIFICATIONS, DEFAULT_PLAN, VIP_PLAN, Ledger, SupportPlan, ledger
+from shared.tickets import _event, _set_index_keys, _with_retries, close_ticket, ticket_detail
+from shared.views import event_view
+
+logger = logging.getLogger(__name__)
+
+# How long a human step waits when no SLA timer is pending (a paused clock, an improvement without a
+# resolution target): the route looks again then, in case a pause moved a deadline.
+IDLE_RECHECK = timedelta(days=7)
+
+# The human steps of the route: who works on them and which clock their due date follows.
+STEPS: dict[str, dict[str, str]] = {
+    "classify": {"type": "classify", "group": "L1", "title": "Classify the request", "clock": "reaction"},
+    "answer": {"type": "answer", "group": "L1", "title": "Answer the customer's question", "clock": "resolution"},
+    "fix": {"type": "fix", "group": "L2", "title": "Fix the bug", "clock": "resolution"},
+    "approve": {"type": "approve", "group": "managers", "title": "Approve or decline the improvement", "clock": ""},
+    "tell": {"type": "tell", "group": "L1", "title": "Tell the customer the outcome", "clock": "resolution"},
+}
+
+LABELS = {"question": "question", "bug": "bug", "critical_bug": "critical bug", "improvement": "improvement proposal"}
+
+
+def plan_for(ticket: Ticket) -> SupportPlan:
+    """The organisation's support plan: VIP organisations get the VIP plan, everyone else the default."""
+    organisation = store.get_organisation(ticket.organisation_id)
+    return VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN
+
+
+def task_priority(classification: str | None, importance: str) -> tuple[int, str]:
+    """R15, R19: priority from the task's data, with the reason it has it (explainable)."""
+    base = {"critical_bug": 800, "bug": 500, "question": 300, "improvement": 100}.get(classification or "", 200)
+    bonus = 100 if importance == "vip" else 0
+    reason = f"{LABELS.get(classification or '', 'unclassified')} {base}" + (" + VIP customer 100" if bonus else "")
+    return base + bonus, reason
+
+
+def _load(ticket_id: str) -> tuple[Ticket, list[Any]]:
+    items = store.load_ticket_partition(ticket_id)
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}")
+    return ticket, items
+
+
+def history(items: list[Any]) -> list[dict[str, Any]]:
+    return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
+
+
+def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None) -> Ledger:
+    return ledger(plan_for(ticket), history(items), ticket.service, now or clock.now())
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _customer_time(moment: datetime, plan: SupportPlan) -> str:
+    local = moment.astimezone(plan.calendar.zone)
+    return f"{local:%A %d %B %Y, %H:%M} ({plan.calendar.timezone})"
+
+
+def _handled(items: list[Any]) -> set[tuple[str, str]]:
+    """SLA timers already acted on, from the log: (clock, warning|breach)."""
+    return {
+        (i.data.get("clock"), i.data.get("level"))
+        for i in items
+        if isinstance(i, Event) and i.type in ("SlaWarning", "SlaBreached")
+    }
+
+
+def next_timer(state: Ledger, items: list[Any], now: datetime) -> dict[str, Any]:
+    """When the route must look again: the earliest SLA instant not yet acted on, after now."""
+    handled = _handled(items)
+    candidates: list[tuple[datetime, str]] = []
+    for name, clock_state in (("reaction", state.reaction), ("resolution", state.resolution)):
+        if clock_state is None or clock_state.phase != "running":
+            continue
+        if (name, "warning") not in handled and (name, "breach") not in handled:
+            candidates.append((clock_state.internal_due, f"{name}_warning"))
+        if (name, "breach") not in handled:
+            candidates.append((clock_state.due, f"{name}_breach"))
+    future = [(at, kind) for at, kind in candidates if at > now]
+    at, kind = min(future, default=(now + IDLE_RECHECK, "recheck"))
+    return {"seconds": _seconds_until(at, now), "at": clock.iso(at), "kind": kind}
+
+
+def _system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
+    message_id = store.new_id()
+    message = Message(
+        store.ticket_pk(ticket.ticket_id),
+        f"MSG#{message_id}",
+        ticket_id=ticket.ticket_id,
+        message_id=message_id,
+        author_sub="system",
+        author_role="system",
+        body=body,
+        internal=False,
+        channel="system",
+        automatic=True,
+        created_at=now,
+    )
+    event = _event(
+        ticket,
+        Caller.system(),
+        "MessageAdded",
+        "Automatic message",
+        public=True,
+        message_id=message_id,
+        internal=False,
+        automatic=True,
+    )
+    return message, event
+
+
+def _save(ticket: Ticket, *extra: Any) -> None:
+    ticket.updated_at = clock.now_iso()
+    _set_index_keys(ticket)
+    store.transact([(ticket, None), *((item, None) for item in extra)])
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def intake(ticket_id: str) -> dict[str, Any]:
+    """R7, R10: compute the reaction deadline and tell the customer; the route then creates the L1 task."""
+    result: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, items = _load(ticket_id)
+        plan = plan_for(ticket)
+        now = clock.now()
+        state = ledger(plan, history(items), ticket.service, now)
+        if not any(isinstance(i, Message) and i.automatic for i in items):
+            text = f"We have received your request and will respond by {_customer_time(state.reaction.due, plan)}."
+            message, event = _system_message(ticket, text, clock.iso(now))
+            ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
+            ticket.due_at = clock.iso(state.reaction.due)
+            _save(ticket, message, event)
+            result["message"] = text
+        result["timer"] = next_timer(state, items, now)
+
+    _with_retries("This ticket", attempt)
+    return result
+
+
+def step_task_fields(ticket_id: str, step: str) -> dict[str, Any]:
+    """Due date (the internal target, R18), priority and the notes a step's task carries (R27)."""
+    spec = STEPS[step]
+    ticket, items = _load(ticket_id)
+    state = ledger_of(ticket, items)
+    organisation = store.get_organisation(ticket.organisation_id)
+    importance = organisation.importance if organisation else "standard"
+    clock_state = state.reaction if spec["clock"] == "reaction" else state.resolution if spec["clock"] else None
+    due = clock.iso(clock_state.internal_due) if clock_state is not None else None
+    priority, reason = task_priority(ticket.classification, importance)
+    if spec["group"] == "L1" and step in ("classify", "answer"):
+        priority, reason = 0, "first line works in order of arrival (R19)"
+    return {
+        "task_type": spec["type"],
+        "title": spec["title"],
+        "group": spec["group"],
+        "due_at": due,
+        "priority": priority,
+        "priority_reason": reason,
+    }
+
+
+def classified(ticket_id: str, classification: str, note: str | None, by: str | None) -> dict[str, Any]:
+    """R7, R9: the classification sets the resolution deadline and the way on; the milestone is public."""
+    if classification not in CLASSIFICATIONS:
+        return {"branch": "done", "timer": None}  # the task ended otherwise (ticket resolved or closed)
+    result: dict[str, Any] = {"branch": classification}
+
+    def attempt() -> None:
+        ticket, items = _load(ticket_id)
+        plan = plan_for(ticket)
+        now = clock.now()
+        ticket.classification = classification
+        staff = store.get_user(by) if by else None
+        actor = Caller(sub=staff.sub, email=staff.email, role=Role(staff.role)) if staff else Caller.system()
+        label = LABELS[classification]
+        milestone = _event(
+            ticket, actor, "TicketClassified", f"Classified as {label}", public=True, classification=classification
+        )
+        state = ledger(plan, [*history(items), event_view(milestone)], ticket.service, now)
+        if state.resolution is not None:
+            text = f"Classified as {label}: we will resolve it by {_customer_time(state.resolution.due, plan)}."
+        else:
+            text = f"Classified as {label}: it needs approval first; we will tell you the decision."
+        message, said = _system_message(ticket, text, clock.iso(now))
+        ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
+        ticket.due_at = clock.iso(state.resolution.due) if state.resolution else None
+        _save(ticket, milestone, message, said)
+        if note:
+            result["l1_note"] = note
+        result["timer"] = next_timer(state, [*items, milestone], now)
+
+    _with_retries("This ticket", attempt)
+    return result
+
+
+def on_timer(ticket_id: str) -> dict[str, Any]:
+    """A human step's timeout fired: ask the ledger again (a pause may have moved the deadline), warn at
+    the internal target, breach at the promise; the task stays open and the route keeps waiting."""
+    ticket, items = _load(ticket_id)
+    plan = plan_for(ticket)
+    now = clock.now()
+    state = ledger(plan, history(items), ticket.service, now)
+    handled = _handled(items)
+    raised: list[Event] = []
+    for name, clock_state in (("reaction", state.reaction), ("resolution", state.resolution)):
+        if clock_state is None or clock_state.phase != "running":
+            continue
+        if now >= clock_state.due and (name, "breach") not in handled:
+            raised.append(
+                _event(
+                    ticket,
+                    None,
+                    "SlaBreached",
+                    f"{name.capitalize()} promise breached",
+                    public=False,
+                    clock=name,
+                    level="breach",
+                    due=clock.iso(clock_state.due),
+                )
+            )
+        elif now >= clock_state.internal_due and not {(name, "warning"), (name, "breach")} & handled:
+            if not plan.calendar.is_open(now):
+                # Never warn outside working hours: look again at the next opening.
+                opening = plan.calendar.next_opening(now)
+                return {
+                    "timer": {
+                        "seconds": _seconds_until(opening, now),
+                        "at": clock.iso(opening),
+                        "kind": f"{name}_warning",
+                    },
+                    "raised": [],
+                }
+            raised.append(
+                _event(
+                    ticket,
+                    None,
+                    "SlaWarning",
+                    f"{name.capitalize()} internal target passed",
+                    public=False,
+                    clock=name,
+                    level="warning",
+                    due=clock.iso(clock_state.internal_due),
+                )
+            )
+    if raised:
+        store.transact([(e, None) for e in raised])
+        for event in raised:
+            _tell_staff(ticket, event)
+    return {"timer": next_timer(state, [*items, *raised], now), "raised": [e.type for e in raised]}
+
+
+def _tell_staff(ticket: Ticket, event: Event) -> None:
+    """The owner is told of a warning or breach; a breach is also a manager incident (R24 builds on it)."""
+    owner = store.get_user(ticket.owner) if ticket.owner else None
+    subject = f"[{ticket.reference}] {event.summary}"
+    body = f"{event.summary} on {ticket.reference} ({ticket.subject}); it was due {event.data.get('due')}."
+    if owner is not None:
+        integrations.send_email(owner.email, subject, body)
+    if event.type == "SlaBreached":
+        metrics.count(metrics.SLA_BREACHES)
+        integrations.publish("TicketUpdated", {**ticket_detail(ticket), "sla_breach": event.data.get("clock")})
+
+
+def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
+    """Anything a route step could not do becomes a manual task for a person (R6) and an incident."""
+    from shared.tasks import create_task
+
+    ticket, _ = _load(ticket_id)
+    detail = (cause or "")[:500]
+    store.transact(
+        [
+            (
+                _event(
+                    ticket, None, "RouteFault", f"Route step failed: {error}", public=False, error=error, cause=detail
+                ),
+                None,
+            )
+        ]
+    )
+    task = create_task(
+        ticket_id=ticket_id,
+        step_key=f"fault#{store.new_id()}",
+        task_type="manual",
+        title=f"Handle by hand: the route failed ({error})",
+        group="L1",
+        task_token=None,
+        priority=900,
+    )
+    return {"task_id": task.task_id}
+
+
+def follow_up(ticket_id: str) -> dict[str, Any]:
+    """After the last human step: close a ticket whose customer stayed silent (R21, working days)."""
+    ticket, items = _load(ticket_id)
+    if ticket.status == Status.CLOSED.value:
+        return {"closed": True, "timer": None}
+    now = clock.now()
+    state = ledger_of(ticket, items, now)
+    if state.auto_close_at is not None and now >= state.auto_close_at:
+        try:
+            close_ticket(
+                Caller.system(),
+                ticket_id,
+                reason=f"no reply within {plan_for(ticket).auto_close_after_days} working days",
+            )
+        except Conflict:
+            logger.info("ticket %s changed before it could be closed", ticket_id)
+        return {"closed": True, "timer": None}
+    at = state.auto_close_at if state.auto_close_at is not None else now + IDLE_RECHECK
+    return {"closed": False, "timer": {"seconds": _seconds_until(at, now), "at": clock.iso(at), "kind": "follow"}}
