@@ -1,0 +1,121 @@
+"""The support route end to end (R7): the real ASL on moto's interpreter, route steps in-process, and a
+virtual clock so that days of SLA timers pass in milliseconds and fire at the exact computed instant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from infra import aws_emulation, demo
+from infra.virtual_time import VirtualClock
+from shared import aws, integrations
+from tests.conftest import BOB, DANA, LENA, QUESTION, VERA, Api, wait_for
+
+# Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
+MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
+    vc = VirtualClock(MONDAY_0900)
+    vc.install()
+    try:
+        demo.seed()
+        yield Api(), vc
+    finally:
+        vc.uninstall()
+
+
+def _z(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _task(api: Api, group: str, user: str, ticket_id: str, task_type: str) -> dict:
+    def find():
+        items = api("GET", f"/tasks?group={group}", user=user).json["items"]
+        return next((t for t in items if t["ticket_id"] == ticket_id and t["type"] == task_type), None)
+
+    return wait_for(find, what=f"the {task_type} task in {group}")
+
+
+def _finish(api: Api, user: str, task: dict, outcome: str, note: str | None = None) -> None:
+    assert api("POST", f"/tasks/{task['id']}/take", user=user).status == 200
+    body = {"outcome": outcome, **({"note": note} if note else {})}
+    reply = api("POST", f"/tasks/{task['id']}/complete", user=user, body=body)
+    assert reply.status == 200, reply.text
+
+
+def _states(ticket_id: str) -> list[str]:
+    arn = (
+        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+    events = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def _status(ticket_id: str) -> str:
+    arn = (
+        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+    return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
+
+
+def test_question_answered_resolved_and_closed_after_three_silent_working_days(desk):
+    api, vc = desk
+    # Given a question submitted on Monday at 09:00
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+
+    # Then the customer is told when we will respond (unclassified: 4 working hours, R7, R10)
+    seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert seen["messages"][0]["body"] == (
+        "We have received your request and will respond by Monday 23 November 2026, 13:00 (Europe/Prague)."
+    )
+    assert seen["next_step_at"] == "2026-11-23T12:00:00.000Z"
+    # and the classify task waits with its timeout at the internal target (1h20m, R18)
+    assert classify["due_at"] == "2026-11-23T09:20:00.000Z"
+    vc.wait_for_pending(1)
+    assert vc.pending()[0].due == datetime(2026, 11, 23, 9, 20, tzinfo=UTC)
+
+    # When L1 classifies it as a question at 09:30 (before the warning)
+    assert vc.advance(timedelta(minutes=30)) == []
+    _finish(api, LENA, classify, "question")
+    answer = _task(api, "L1", LENA, ticket["id"], "answer")
+
+    # Then the milestone is public (R9) and the resolution deadline is shown: 16 working hours from Monday 09:00
+    seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert [e["summary"] for e in seen["history"] if e["type"] == "TicketClassified"] == ["Classified as question"]
+    assert seen["messages"][-1]["body"] == (
+        "Classified as question: we will resolve it by Tuesday 24 November 2026, 17:00 (Europe/Prague)."
+    )
+    assert seen["next_step_at"] == "2026-11-24T16:00:00.000Z"
+    assert answer["due_at"] == "2026-11-23T13:20:00.000Z"  # the internal target: 5h20m
+
+    # When L1 answers and resolves
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Use the new export button."})
+    resolved = api(
+        "POST",
+        f"/tickets/{ticket['id']}/resolve",
+        user=LENA,
+        body={"resolution": "Explained the new export", "preventive_measure": "FAQ article on exports"},
+    )
+    assert resolved.status == 200
+
+    # Then the route waits for the customer and closes the ticket after 3 silent working days (R21)
+    wait_for(lambda: "AwaitCustomer" in _states(ticket["id"]), what="the route to wait for the customer")
+    vc.wait_for_pending(1)
+    closing = vc.fire_next()
+    # resolved on Monday 09:30 Prague: closed on the third working day after, Thursday 09:30
+    assert closing.due == datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    wait_for(lambda: _status(ticket["id"]) == "SUCCEEDED", what="the route to finish")
+    final = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert final["status"] == "closed" and final["closed_at"] == "2026-11-26T08:30:00.000Z"
+    closed = [e for e in final["history"] if e["type"] == "TicketClosed"]
+    assert [e["summary"] for e in closed] == ["Closed by Caseway: no reply within 3 working days"]
+    assert _states(ticket["id"]).count("Fault") == 0
