@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import aws_emulation, demo
+from infra import demo
 from infra.virtual_time import VirtualClock
 from shared import aws, integrations
-from tests.conftest import BOB, DANA, LENA, QUESTION, VERA, Api, wait_for
+from tests.conftest import BOB, LENA, QUESTION, Api, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
