@@ -324,7 +324,23 @@ def main() -> int:
     ddb = measure_dynamodb()
     checks = targets(imports, ddb)
     import cdk_bench
+    import route_bench
 
+    route = route_bench.measure(Api, wait_for, ROOT)
+    checks.append(
+        {
+            "name": f"state transitions of the question path <= {route_bench.TRANSITIONS_TARGET}",
+            "value": route["transitions_per_ticket"],
+            "ok": route["transitions_per_ticket"]["ok"],
+        }
+    )
+    checks.append(
+        {
+            "name": f"cost per 1000 tickets <= {route_bench.COST_TARGET_PER_1000} USD (question and bug paths)",
+            "value": route["cost_per_1000_tickets_usd"],
+            "ok": route["cost_per_1000_tickets_usd"]["ok"],
+        }
+    )
     cdk = cdk_bench.measure()
     asset = cdk["asset_mb"]
     checks.append(
@@ -351,6 +367,7 @@ def main() -> int:
         },
         "dynamodb": ddb,
         **cdk,
+        **route,
         "targets": checks,
         "all_ok": all(c["ok"] for c in checks),
     }

@@ -1,0 +1,232 @@
+"""What a ticket costs on its route: state transitions and AWS list prices for the typical paths.
+
+Runs the support route's question path and bug path end to end (the real ASL on moto's interpreter,
+route steps in-process, a virtual clock so the auto-close after three working days fires at once) and
+counts what AWS would bill: Step Functions state transitions (StateEntered events in the execution
+history), Lambda requests and GB-seconds (handler wall time measured here, times the function's memory),
+DynamoDB request units, SES e-mails, EventBridge events and HTTP API requests.
+
+Durations are measured on this machine, in-process, so they stand in for Lambda's billed duration (a
+warm arm64 function is usually as fast or faster); cold starts are not included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+# AWS list prices, us-east-1 (the public pricing pages of each service: Step Functions standard workflows,
+# Lambda arm64, DynamoDB on-demand, SES outbound e-mail, EventBridge custom events, API Gateway HTTP APIs).
+PRICES_USD = {
+    "state_transition": 0.025 / 1000,
+    "lambda_request": 0.20 / 1_000_000,
+    "lambda_gb_second_arm64": 0.0000133334,
+    "dynamodb_write_unit": 0.625 / 1_000_000,
+    "dynamodb_read_unit": 0.125 / 1_000_000,
+    "ses_email": 0.10 / 1000,
+    "eventbridge_event": 1.00 / 1_000_000,
+    "http_api_request": 1.00 / 1_000_000,
+}
+MEMORY_GB = {"api": 1.0, "route-tasks": 0.5}  # as infra/cdk/functions.py configures them
+TRANSITIONS_TARGET = 12
+COST_TARGET_PER_1000 = 0.40
+MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+BOB, LENA, DANA = "bob@acme.example", "lena.l1@caseway.example", "dev.l2@caseway.example"
+QUESTION = {
+    "service": "functionality-question",
+    "subject": "CSV export fails",
+    "description": "Exporting the monthly report to CSV ends with an error page.",
+    "fields": {"problem": "Export shows an error", "contact": "+420 123 456 789"},
+}
+
+
+class Meter:
+    """Counts Lambda invocations with their durations, API requests and bus events."""
+
+    def __init__(self) -> None:
+        self.invocations: dict[str, list[float]] = {"api": [], "route-tasks": []}
+        self.events = 0
+
+    def timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.invocations[name].append(time.perf_counter() - started)
+
+        return wrapper
+
+
+def _run_path(api: Any, wait_for: Callable[..., Any], vc: Any, classification: str) -> str:
+    """One ticket from submission to its automatic close; returns the ticket id."""
+    _, ticket = api("POST", "/tickets", user=BOB, body=QUESTION)
+
+    def task(group: str, user: str, task_type: str) -> dict[str, Any]:
+        def find() -> dict[str, Any] | None:
+            _, page = api("GET", f"/tasks?group={group}", user=user)
+            return next((t for t in page["items"] if t["ticket_id"] == ticket["id"] and t["type"] == task_type), None)
+
+        return wait_for(find, what=f"{task_type} task")
+
+    def finish(found: dict[str, Any], user: str, outcome: str, note: str | None = None) -> None:
+        api("POST", f"/tasks/{found['id']}/take", user=user)
+        api("POST", f"/tasks/{found['id']}/complete", user=user, body={"outcome": outcome, "note": note})
+
+    finish(task("L1", LENA, "classify"), LENA, classification, "reproduced on the demo tenant")
+    if classification == "question":
+        task("L1", LENA, "answer")
+    else:
+        finish(task("L2", DANA, "fix"), DANA, "fixed")
+        task("L1", LENA, "tell")
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Solved: please check."})
+    api(
+        "POST",
+        f"/tickets/{ticket['id']}/resolve",
+        user=LENA,
+        body={"resolution": "Explained and fixed", "preventive_measure": "Covered by a regression test"},
+    )
+    api("GET", f"/tickets/{ticket['id']}", user=BOB)
+    return ticket["id"]
+
+
+def _execution_states(ticket_id: str) -> list[str]:
+    from shared import aws, integrations
+
+    arn = (
+        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+    history = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+
+
+def _status(ticket_id: str) -> str:
+    from shared import aws, integrations
+
+    arn = (
+        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+    return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
+
+
+# Every write also writes the item to each index it is projected into (tickets: up to 3 of the 4
+# indexes, tasks: the queue index): counted as 3 extra units per unit written, an overestimate.
+INDEX_WRITE_FACTOR = 4
+
+
+def _units(requests: list[Any]) -> tuple[float, float]:
+    """Write and read request units: the emulator's consumed capacity where it reports it, otherwise
+    DynamoDB's rule for items under 1 KB (transactional writes 2 units an item, strong reads 1)."""
+    writes = reads = 0.0
+    for request in requests:
+        reported = request.capacity_units
+        if request.kind == "write":
+            items = max(1, request.items)
+            units = 2 * items if request.operation.startswith("Transact") else items
+            writes += (reported if reported is not None else units) * INDEX_WRITE_FACTOR
+        elif request.kind == "read":
+            reads += reported if reported is not None else 1
+    return writes, reads
+
+
+def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: Any) -> dict[str, Any]:
+    import dynamo_counter
+    from moto import mock_aws
+
+    import functions.api
+    import functions.route_tasks
+    from infra import aws_emulation, demo
+    from infra.virtual_time import VirtualClock
+    from shared import integrations
+
+    recorder = dynamo_counter.Recorder(root=root)
+    recorder.install()
+    results: dict[str, Any] = {}
+    for classification in ("question", "bug"):
+        meter = Meter()
+        original_api, original_route = functions.api.handler, functions.route_tasks.handler
+        original_publish = integrations.publish
+
+        def publish(
+            detail_type: str, detail: dict[str, Any], meter: Meter = meter, send: Callable = original_publish
+        ) -> None:
+            meter.events += 1
+            send(detail_type, detail)
+
+        functions.api.handler = meter.timed("api", original_api)
+        functions.route_tasks.handler = meter.timed("route-tasks", original_route)
+        integrations.publish = publish
+        try:
+            with mock_aws(config=aws_emulation.MOTO_CONFIG):
+                aws_emulation.install_lambda_dispatcher()
+                aws_emulation.provision()
+                with VirtualClock(MONDAY_0900) as vc:
+                    demo.seed()
+                    mark = recorder.mark()
+                    meter.invocations = {"api": [], "route-tasks": []}
+                    meter.events = 0
+                    mails_before = len(aws_emulation.sent_emails())
+                    ticket_id = _run_path(api_factory(), wait_for, vc, classification)
+                    wait_for(
+                        lambda ticket_id=ticket_id: "AwaitCustomer" in _execution_states(ticket_id),
+                        what="the route to wait for the customer",
+                    )
+                    vc.wait_for_pending(1)
+                    vc.fire_next()
+                    wait_for(lambda ticket_id=ticket_id: _status(ticket_id) == "SUCCEEDED", what="the route to end")
+                    states = _execution_states(ticket_id)
+                    emails = len(aws_emulation.sent_emails()) - mails_before
+                    writes, reads = _units(recorder.since(mark))
+        finally:
+            functions.api.handler, functions.route_tasks.handler = original_api, original_route
+            integrations.publish = original_publish
+        results[f"{classification}_path"] = _costs(states, meter, writes, reads, emails)
+    question = results["question_path"]
+    return {
+        "transitions_per_ticket": {
+            "question_path": question["state_transitions"],
+            "bug_path": results["bug_path"]["state_transitions"],
+            "target_question_path": f"<= {TRANSITIONS_TARGET}",
+            "ok": question["state_transitions"] <= TRANSITIONS_TARGET,
+        },
+        "cost_per_1000_tickets_usd": {
+            "question_path": question["usd_per_1000"],
+            "bug_path": results["bug_path"]["usd_per_1000"],
+            "target": f"<= {COST_TARGET_PER_1000}",
+            "ok": max(question["usd_per_1000"], results["bug_path"]["usd_per_1000"]) <= COST_TARGET_PER_1000,
+        },
+        "paths": results,
+        "prices_usd": PRICES_USD,
+    }
+
+
+def _costs(states: list[str], meter: Meter, writes: float, reads: float, emails: int) -> dict[str, Any]:
+    gb_seconds = sum(sum(durations) * MEMORY_GB[name] for name, durations in meter.invocations.items())
+    requests = sum(len(d) for d in meter.invocations.values())
+    api_requests = len(meter.invocations["api"])
+    parts = {
+        "step_functions": len(states) * PRICES_USD["state_transition"],
+        "lambda_requests": requests * PRICES_USD["lambda_request"],
+        "lambda_duration": gb_seconds * PRICES_USD["lambda_gb_second_arm64"],
+        "dynamodb": writes * PRICES_USD["dynamodb_write_unit"] + reads * PRICES_USD["dynamodb_read_unit"],
+        "ses": emails * PRICES_USD["ses_email"],
+        "eventbridge": meter.events * PRICES_USD["eventbridge_event"],
+        "http_api": api_requests * PRICES_USD["http_api_request"],
+    }
+    return {
+        "state_transitions": len(states),
+        "states": states,
+        "lambda_invocations": {name: len(d) for name, d in meter.invocations.items()},
+        "lambda_gb_seconds": round(gb_seconds, 4),
+        "dynamodb_units": {"write": writes, "read": reads},
+        "emails": emails,
+        "bus_events": meter.events,
+        "usd_per_1000_by_part": {k: round(v * 1000, 5) for k, v in parts.items()},
+        "usd_per_1000": round(sum(parts.values()) * 1000, 4),
+    }
