@@ -505,6 +505,39 @@ def reopen(ticket_id: str) -> dict[str, Any]:
     return _view(who, ticket_id)
 
 
+@route(
+    "POST",
+    "/tickets/{ticket_id}/feedback",
+    "Rate a closed ticket, 1-5 with a comment (R30)",
+    "tickets",
+    body="Feedback",
+)
+def feedback(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    body = parse_body("Feedback")
+    ticket_logic.give_feedback(who, ticket_id, rating=body.rating, comment=body.comment)
+    return _view(who, ticket_id)
+
+
+@route(
+    "POST",
+    "/public/tickets/{ticket_id}/feedback",
+    "Rate a closed web-form ticket through its follow link",
+    "intake",
+    public=True,
+    body="Feedback",
+    query=(("key", {"type": "string"}),),
+)
+def feedback_public(ticket_id: str) -> dict[str, Any]:
+    key = _follow_key()
+    body = parse_body("Feedback")
+    ticket_logic.give_feedback(
+        ticket_logic.follow_link_caller(ticket_id, key), ticket_id, rating=body.rating, comment=body.comment
+    )
+    ticket, items = ticket_logic.followed_ticket(ticket_id, key)
+    return ticket_view(ticket, items, staff=False)
+
+
 # --- tasks ---------------------------------------------------------------------------------------
 
 

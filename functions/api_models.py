@@ -61,6 +61,11 @@ class Resolve(_Body):
     preventive_measure: str = Field(min_length=3, max_length=20000, description="What stops it happening again")
 
 
+class Feedback(_Body):
+    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    comment: str | None = Field(default=None, max_length=5000)
+
+
 class Reason(_Body):
     reason: str | None = Field(default=None, max_length=2000)
 

@@ -37,6 +37,13 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 <h3>History</h3><ul id="t-history" class="hist"></ul>
 <form id="reply"><label for="reply-body">Write to support</label><textarea id="reply-body" required></textarea>
 <button type="submit">Send</button> <button type="button" id="close-ticket">Close the ticket: it is solved</button></form>
+<form id="rate" style="display:none"><h3>How did we do?</h3>
+<label for="rating">Your rating</label><select id="rating" required><option value="5">5 excellent</option>
+<option value="4">4 good</option><option value="3">3 fair</option><option value="2">2 poor</option>
+<option value="1">1 bad</option></select>
+<label for="rate-comment">Why? (optional)</label><textarea id="rate-comment"></textarea>
+<button type="submit">Send the rating</button></form>
+<p id="rated"></p>
 </div>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -109,6 +116,16 @@ async function follow(){
     (${esc(new Date(m.created_at).toLocaleString())}): ${esc(m.body)}</li>`).join('') || '<li>No messages yet.</li>';
   $('t-history').innerHTML = t.history.map(e => `<li>${esc(new Date(e.at).toLocaleString())}: ${esc(e.summary)}</li>`).join('');
   $('reply').style.display = t.status === 'closed' ? 'none' : 'block';
+  $('rate').style.display = t.status === 'closed' && !t.satisfaction ? 'block' : 'none';
+  $('rated').textContent = t.satisfaction ? 'You rated us ' + t.satisfaction.rating + '/5. Thank you.' : '';
+  $('rate').onsubmit = async (e) => {
+    e.preventDefault();
+    const f = await fetch(url + '/feedback?key=' + encodeURIComponent(key), {method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({rating: Number($('rating').value), comment: $('rate-comment').value || null})});
+    if (!f.ok) { $('error').textContent = (await f.json()).detail; return; }
+    follow();
+  };
   $('close-ticket').onclick = async () => {
     const c = await fetch(url + '/close?key=' + encodeURIComponent(key), {method: 'POST',
       headers: {'content-type': 'application/json'}, body: '{}'});

@@ -126,6 +126,8 @@ class Ticket(Entity, discriminator="ticket"):
     next_step_at = UnicodeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     preventive_measure = UnicodeAttribute(null=True)
+    satisfaction = NumberAttribute(null=True)  # R30: the customer's 1-5 after closing
+    satisfaction_comment = UnicodeAttribute(null=True)
     # The web form's follow link (a capability, like a sign-in link): never in any API view.
     follow_key = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

@@ -742,7 +742,42 @@ def close_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticke
     text = "Your ticket is closed. Thank you for working with us."
     if reason and caller.role == Role.SYSTEM:
         text = f"Your ticket is closed: {reason}. Thank you for working with us."
+    # R30: satisfaction beyond the SLA: ask how it went.
+    text += "\n\nHow did we do? Rate us from 1 (poor) to 5 (excellent) and tell us why, on the ticket's page."
     _notify_customer(ticket, "Closed", text)
+    return ticket
+
+
+def give_feedback(caller: Caller, ticket_id: str, *, rating: int, comment: str | None) -> Ticket:
+    """R30: the requester rates a closed ticket once, 1 to 5, with an optional comment."""
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, _ = _visible_ticket(caller, ticket_id)
+        if caller.role != Role.CUSTOMER or ticket.requester_sub != caller.sub:
+            raise Forbidden("Only the ticket's requester rates it.")
+        if ticket.status != Status.CLOSED.value:
+            raise Conflict(f"Ticket {ticket.reference} is {ticket.status}; feedback is asked for once it is closed.")
+        if ticket.satisfaction is not None:
+            raise Conflict(f"Ticket {ticket.reference} was already rated {int(ticket.satisfaction)}; thank you.")
+        ticket.satisfaction = rating
+        ticket.satisfaction_comment = comment
+        ticket.updated_at = clock.now_iso()
+        event = _event(
+            ticket,
+            caller,
+            "FeedbackGiven",
+            f"Customer rated the support {rating}/5",
+            public=True,
+            rating=rating,
+            comment=comment,
+        )
+        store.transact([(ticket, None), (event, None)])
+        state["ticket"] = ticket
+
+    _with_retries("This ticket", attempt)
+    ticket = state["ticket"]
+    integrations.publish("TicketUpdated", {**ticket_detail(ticket), "satisfaction": rating})
     return ticket
 
 

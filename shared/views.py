@@ -38,6 +38,9 @@ def ticket_view(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[str
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
         "resolution": ticket.resolution,
+        "satisfaction": {"rating": int(ticket.satisfaction), "comment": ticket.satisfaction_comment}
+        if ticket.satisfaction is not None
+        else None,
         "version": ticket.version,
         "history": [event_view(e) for e in sorted(events, key=lambda e: e.event_id)],
         "messages": [message_view(m) for m in sorted(messages, key=lambda m: m.message_id)],

@@ -537,3 +537,23 @@ def test_presigned_upload_then_message_with_the_attachment(api):
 def test_the_catalog_lists_services_in_their_set_order(api):
     keys = [s["key"] for s in api("GET", "/services").json["items"]]
     assert keys == ["functionality-question", "document-request", "licence-key", "change-request"]
+
+
+def test_the_requester_rates_a_closed_ticket_once(api):
+    # Given a closed ticket
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    early = api("POST", f"/tickets/{ticket['id']}/feedback", user=BOB, body={"rating": 5})
+    assert early.status == 409 and "once it is closed" in early.json["detail"]
+    api("POST", f"/tickets/{ticket['id']}/close", user=BOB, body={"reason": "solved myself"})
+    # When the customer rates it (R30)
+    bad = api("POST", f"/tickets/{ticket['id']}/feedback", user=BOB, body={"rating": 6})
+    assert bad.status == 422 and error_fields(bad.json) == {"rating"}
+    assert api("POST", f"/tickets/{ticket['id']}/feedback", user=LENA, body={"rating": 1}).status == 403
+    rated = api("POST", f"/tickets/{ticket['id']}/feedback", user=BOB, body={"rating": 4, "comment": "Quick, polite"})
+    # Then it is on the ticket and in its history, and a second rating is refused
+    assert rated.status == 200, rated.text
+    assert rated.json["satisfaction"] == {"rating": 4, "comment": "Quick, polite"}
+    assert [e["summary"] for e in rated.json["history"] if e["type"] == "FeedbackGiven"] == [
+        "Customer rated the support 4/5"
+    ]
+    assert api("POST", f"/tickets/{ticket['id']}/feedback", user=BOB, body={"rating": 1}).status == 409

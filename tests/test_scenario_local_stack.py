@@ -161,6 +161,8 @@ def test_web_form_ticket_from_submission_to_closing(stack):
     assert status == 200 and resolved["status"] == "resolved", resolved
     status, closed = http("POST", follow.replace("?", "/close?"), {"reason": "Works now, thanks"})
     assert status == 200 and closed["status"] == "closed", closed
+    status, rated = http("POST", follow.replace("?", "/feedback?"), {"rating": 5, "comment": "Fast and kind"})
+    assert status == 200 and rated["satisfaction"] == {"rating": 5, "comment": "Fast and kind"}, rated
 
     # The history shows every step; the customer's view hides internal ones
     status, seen = http("GET", follow)
