@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import support
+from shared import followups, support
 from shared.tasks import create_task
 
 logger = Logger(service="caseway-routes")
@@ -48,6 +48,7 @@ ACTIONS = {
     "timer": lambda e: support.on_timer(e["ticket_id"]),
     "follow_up": lambda e: support.follow_up(e["ticket_id"]),
     "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
+    "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
 }
 
 

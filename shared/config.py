@@ -15,6 +15,7 @@ SENDER_EMAIL = "CASEWAY_SENDER_EMAIL"
 ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the route name
 PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
 WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
+WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 AWS_REGION = "AWS_REGION"
 
 DEFAULTS = {
@@ -25,6 +26,7 @@ DEFAULTS = {
     ROUTE_ARN_PREFIX: "arn:aws:states:us-east-1:123456789012:stateMachine:caseway-",
     PUBLIC_BASE_URL: "http://127.0.0.1:8000",
     WEBFORM_RATE_PER_HOUR: "30",
+    WORKER_FUNCTION: "caseway-route-tasks",
     AWS_REGION: "us-east-1",
 }
 

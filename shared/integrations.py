@@ -102,3 +102,17 @@ def presigned_upload(key: str, content_type: str, max_size: int) -> dict[str, An
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_size]],
         ExpiresIn=900,
     )
+
+
+def hand_over(action: str, ticket_id: str, **payload: Any) -> None:
+    """Ask the route worker to do something later (asynchronous invoke): the API answers at once and the
+    worker, which has the SLA calendars, does the rest. A failure is logged; the route's own timers and the
+    daily review catch up."""
+    try:
+        aws.client("lambda").invoke(
+            FunctionName=config.get(config.WORKER_FUNCTION),
+            InvocationType="Event",
+            Payload=json.dumps({"action": action, "ticket_id": ticket_id, **payload}).encode(),
+        )
+    except Exception:
+        logger.exception("could not hand %s of ticket %s to the worker", action, ticket_id)

@@ -24,8 +24,8 @@ from shared.views import event_view
 
 logger = logging.getLogger(__name__)
 
-# How long a human step waits when no SLA timer is pending (a paused clock, an improvement without a
-# resolution target): the route looks again then, in case a pause moved a deadline.
+# How long a human step waits when no SLA timer is pending (an improvement without a resolution target,
+# every timer already acted on): the route looks again then.
 IDLE_RECHECK = timedelta(days=7)
 
 # The human steps of the route: who works on them and which clock their due date follows.
@@ -89,11 +89,15 @@ def _handled(items: list[Any]) -> set[tuple[str, str]]:
 
 
 def next_timer(state: Ledger, items: list[Any], now: datetime) -> dict[str, Any]:
-    """When the route must look again: the earliest SLA instant not yet acted on, after now."""
+    """When the route must look again: the earliest SLA instant not yet acted on, after now.
+
+    A paused clock's dues are projected as if it resumed now; the real ones can only be later (the pause goes on
+    for as long as it lasts), so looking again at the projection is never late once the customer answers.
+    """
     handled = _handled(items)
     candidates: list[tuple[datetime, str]] = []
     for name, clock_state in (("reaction", state.reaction), ("resolution", state.resolution)):
-        if clock_state is None or clock_state.phase != "running":
+        if clock_state is None or clock_state.phase not in ("running", "paused"):
             continue
         if (name, "warning") not in handled and (name, "breach") not in handled:
             candidates.append((clock_state.internal_due, f"{name}_warning"))
@@ -132,6 +136,21 @@ def _system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event
     return message, event
 
 
+def apply_ledger(ticket: Ticket, state: Ledger) -> None:
+    """The ticket's next-step date (R10) and due date (the open-tickets index) from the ledger: the automatic
+    close while the customer has the ball, otherwise the running promise (reaction first, then resolution)."""
+    ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
+    if ticket.status in (Status.RESOLVED.value, Status.WAITING_FOR_CUSTOMER.value) and state.auto_close_at:
+        due = state.auto_close_at
+    elif state.reaction.phase == "running":
+        due = state.reaction.due
+    elif state.resolution is not None and state.resolution.phase in ("running", "paused"):
+        due = state.resolution.due
+    else:
+        due = None
+    ticket.due_at = clock.iso(due) if due else None
+
+
 def _save(ticket: Ticket, *extra: Any) -> None:
     ticket.updated_at = clock.now_iso()
     _set_index_keys(ticket)
@@ -153,8 +172,7 @@ def intake(ticket_id: str) -> dict[str, Any]:
         if not any(isinstance(i, Message) and i.automatic for i in items):
             text = f"We have received your request and will respond by {_customer_time(state.reaction.due, plan)}."
             message, event = _system_message(ticket, text, clock.iso(now))
-            ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
-            ticket.due_at = clock.iso(state.reaction.due)
+            apply_ledger(ticket, state)
             _save(ticket, message, event)
             result["message"] = text
         result["timer"] = next_timer(state, items, now)
@@ -208,8 +226,7 @@ def classified(ticket_id: str, classification: str, note: str | None, by: str | 
         else:
             text = f"Classified as {label}: it needs approval first; we will tell you the decision."
         message, said = _system_message(ticket, text, clock.iso(now))
-        ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
-        ticket.due_at = clock.iso(state.resolution.due) if state.resolution else None
+        apply_ledger(ticket, state)
         _save(ticket, milestone, message, said)
         if note:
             result["l1_note"] = note

@@ -546,6 +546,10 @@ def add_message(
     )
     if ticket.status != before:
         integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
+    if not internal and (ticket.status != before or not caller.is_staff):
+        integrations.hand_over(
+            "refresh", ticket.ticket_id, trigger="customer_message" if not caller.is_staff else "status"
+        )
     if caller.is_staff and not internal:
         _notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
     return ticket, message, False
@@ -678,6 +682,8 @@ def _change_status(
     integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
     for task in tasks:
         _release_route(task)
+    if target != Status.CLOSED:
+        integrations.hand_over("refresh", ticket.ticket_id, trigger="status")
     return ticket, before, tasks
 
 

@@ -119,3 +119,38 @@ def test_question_answered_resolved_and_closed_after_three_silent_working_days(d
     closed = [e for e in final["history"] if e["type"] == "TicketClosed"]
     assert [e["summary"] for e in closed] == ["Closed by Caseway: no reply within 3 working days"]
     assert _states(ticket["id"]).count("Fault") == 0
+
+
+def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owners_feed(desk):
+    api, vc = desk
+    # Given a question classified by Lena on Monday at 09:30 (resolution due Tuesday 17:00 Prague)
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    vc.advance(timedelta(minutes=30))
+    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    _task(api, "L1", LENA, ticket["id"], "answer")
+    assert api("GET", f"/tickets/{ticket['id']}", user=BOB).json["next_step_at"] == "2026-11-24T16:00:00.000Z"
+
+    # When Lena asks the customer something at 11:00 (the ball goes to the customer: the clock pauses)
+    vc.advance_to(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which browser do you use?"})
+    # Then the customer sees the automatic close as the next step: three working days later, Thursday 11:00
+    waiting = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert waiting["status"] == "waiting_for_customer"
+    assert waiting["next_step_at"] == "2026-11-26T10:00:00.000Z"
+
+    # When the customer answers on Tuesday at 11:00
+    vc.advance_to(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "Firefox 140."})
+    # Then the resolution promise moved by the paused working time (Mon 11-17 + Tue 9-11 = 8h): Wednesday 17:00
+    seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert seen["status"] == "in_progress"
+    assert seen["next_step_at"] == "2026-11-25T16:00:00.000Z"
+    # and the owner's feed has an "answer the customer" task due in two working hours (R11)
+    reply = _task(api, "L1", LENA, ticket["id"], "reply")
+    assert reply["title"] == "Answer the customer's message"
+    assert reply["due_at"] == "2026-11-24T12:00:00.000Z"
+    assert reply["priority"] == 700
+    # a second message while it is open adds no second task
+    api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "Also on Chrome."})
+    staff = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
+    assert [t["type"] for t in staff["tasks"]].count("reply") == 1

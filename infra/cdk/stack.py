@@ -62,6 +62,7 @@ class CasewayStack(cdk.Stack):
                 config.ROUTE_ARN_PREFIX: route_arn_prefix(self, settings),
                 config.PUBLIC_BASE_URL: self.api.url,
                 config.WEBFORM_RATE_PER_HOUR: str(settings.webform_rate_per_hour),
+                config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }
         )
         self._grant()
@@ -80,8 +81,10 @@ class CasewayStack(cdk.Stack):
         for function in (api, route_tasks, housekeeping):
             self._grant_table(function)
             self.notifications.bus.grant_put_events_to(function)
-        for function in (api, housekeeping):
+        for function in (api, route_tasks, housekeeping):
             self._grant_send_email(function)
+        # The API hands SLA follow-ups (next-step dates, the customer's-message task) to the route worker.
+        route_tasks.grant_invoke(api)
         machines = self.routes.arns
         if machines:
             api.add_to_role_policy(
@@ -90,7 +93,8 @@ class CasewayStack(cdk.Stack):
                     resources=machines,
                 )
             )
-            housekeeping.add_to_role_policy(iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=machines))
+            for worker in (route_tasks, housekeeping):
+                worker.add_to_role_policy(iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=machines))
         # Presigned POST: the browser uploads with the API function's permission, under tickets/ only.
         uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
         api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[uploads]))
