@@ -324,8 +324,10 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
     """Least privilege: '*' only for X-Ray (no resource-level permissions); each function gets only
     the services its code calls."""
     expected_services = {
-        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3"},
-        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events"},
+        # the API hands SLA follow-ups to the route worker (lambda:InvokeFunction on that function only)
+        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda"},
+        # the route worker e-mails owners and customers and releases human steps when it closes a ticket
+        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
         "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
     }
     for name, function in synth.functions(stage).items():
@@ -341,6 +343,23 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
                 if "*" in as_list(statement["Resource"]):
                     assert {a.split(":")[0] for a in actions} == {"xray"}, f"{name}: '*' for {actions}"
         assert services == expected_services[name], name
+    # The API invokes the route worker and no other function.
+    worker = next(k for k, f in synth.functions(stage).items() if k == "route-tasks")
+    worker_id = next(
+        logical
+        for logical, r in synth.resources(stage, "AWS::Lambda::Function").items()
+        if r["Properties"].get("FunctionName") == f"caseway-{stage}-{worker}"
+    )
+    for policy in policies_of_role(synth, stage, synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]):
+        for statement in statements(policy):
+            if any(a.startswith("lambda:") for a in as_list(statement["Action"])):
+                targets = {
+                    r["Fn::GetAtt"][0]
+                    if isinstance(r, dict) and "Fn::GetAtt" in r
+                    else r["Fn::Join"][1][0]["Fn::GetAtt"][0]
+                    for r in as_list(statement["Resource"])
+                }
+                assert targets == {worker_id}
     # The API may start and complete the routes, and nothing else in Step Functions.
     api_role = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
     machines = set(synth.resources(stage, "AWS::StepFunctions::StateMachine"))
