@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import followups, support
+from shared import followups, integrations, support
 from shared.tasks import create_task
 
 logger = Logger(service="caseway-routes")
@@ -18,6 +18,11 @@ logger = Logger(service="caseway-routes")
 
 def _step_task(event: dict[str, Any]) -> dict[str, Any]:
     """A human step: the task the route waits on (its token), with due date and priority from the SLA."""
+    if support.is_closed(event["ticket_id"]):
+        # Closed while the route was between steps (e.g. closed by a timer): end the step at once.
+        if event.get("task_token"):
+            integrations.task_success(event["task_token"], {"outcome": "ticket closed", "note": None, "by": None})
+        return {"task_id": None}
     fields = support.step_task_fields(event["ticket_id"], event["step"])
     note = event.get("note")
     task = create_task(

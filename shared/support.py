@@ -62,6 +62,11 @@ def _load(ticket_id: str) -> tuple[Ticket, list[Any]]:
     return ticket, items
 
 
+def is_closed(ticket_id: str) -> bool:
+    ticket = store.get_ticket(ticket_id)
+    return ticket is None or ticket.status == Status.CLOSED.value
+
+
 def history(items: list[Any]) -> list[dict[str, Any]]:
     return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
 
@@ -103,9 +108,51 @@ def next_timer(state: Ledger, items: list[Any], now: datetime) -> dict[str, Any]
             candidates.append((clock_state.internal_due, f"{name}_warning"))
         if (name, "breach") not in handled:
             candidates.append((clock_state.due, f"{name}_breach"))
+    if state.reminder_at is not None and not _reminded(items):
+        candidates.append((state.reminder_at, "reminder"))
+    if state.auto_close_at is not None:
+        candidates.append((state.auto_close_at, "auto_close"))
     future = [(at, kind) for at, kind in candidates if at > now]
     at, kind = min(future, default=(now + IDLE_RECHECK, "recheck"))
     return {"seconds": _seconds_until(at, now), "at": clock.iso(at), "kind": kind}
+
+
+def _reminded(items: list[Any]) -> bool:
+    """Whether the customer was reminded since the ball last went to their side."""
+    events = sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)
+    last_wait = max(
+        (e.event_id for e in events if e.type == "StatusChanged" and e.data.get("after") == "waiting_for_customer"),
+        default="",
+    )
+    return any(e.type == "ReminderSent" and e.event_id > last_wait for e in events)
+
+
+def customer_side(ticket: Ticket, items: list[Any], state: Ledger, now: datetime) -> str | None:
+    """R21 while the customer has the ball: remind once, then close after the silent working days.
+    Returns "closed" or "reminded" when it acted."""
+    if state.auto_close_at is not None and now >= state.auto_close_at:
+        try:
+            close_ticket(
+                Caller.system(),
+                ticket.ticket_id,
+                reason=f"no reply within {plan_for(ticket).auto_close_after_days} working days",
+            )
+        except Conflict:
+            logger.info("ticket %s changed before it could be closed", ticket.ticket_id)
+        return "closed"
+    if state.reminder_at is not None and now >= state.reminder_at and not _reminded(items):
+        closes = (
+            f" Without an answer it closes on {_customer_time(state.auto_close_at, plan_for(ticket))}."
+            if (state.auto_close_at)
+            else ""
+        )
+        event = _event(ticket, None, "ReminderSent", "Reminder sent: we are waiting for your answer", public=True)
+        store.transact([(event, None)])
+        from shared.tickets import _notify_customer
+
+        _notify_customer(ticket, "Waiting for your answer", f"We need your answer to go on with your request.{closes}")
+        return "reminded"
+    return None
 
 
 def _system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
@@ -289,7 +336,13 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
         store.transact([(e, None) for e in raised])
         for event in raised:
             _tell_staff(ticket, event)
-    return {"timer": next_timer(state, [*items, *raised], now), "raised": [e.type for e in raised]}
+    acted = customer_side(ticket, items, state, now)
+    if acted == "reminded":
+        ticket, items = _load(ticket_id)
+    return {
+        "timer": next_timer(state, [*items, *raised], now),
+        "raised": [e.type for e in raised] + ([acted] if acted else []),
+    }
 
 
 def _tell_staff(ticket: Ticket, event: Event) -> None:
@@ -339,15 +392,13 @@ def follow_up(ticket_id: str) -> dict[str, Any]:
         return {"closed": True, "timer": None}
     now = clock.now()
     state = ledger_of(ticket, items, now)
-    if state.auto_close_at is not None and now >= state.auto_close_at:
-        try:
-            close_ticket(
-                Caller.system(),
-                ticket_id,
-                reason=f"no reply within {plan_for(ticket).auto_close_after_days} working days",
-            )
-        except Conflict:
-            logger.info("ticket %s changed before it could be closed", ticket_id)
+    acted = customer_side(ticket, items, state, now)
+    if acted == "closed":
         return {"closed": True, "timer": None}
-    at = state.auto_close_at if state.auto_close_at is not None else now + IDLE_RECHECK
+    if acted == "reminded":
+        ticket, items = _load(ticket_id)
+    pending = [
+        at for at in (state.reminder_at if not _reminded(items) else None, state.auto_close_at) if at and at > now
+    ]
+    at = min(pending, default=now + IDLE_RECHECK)
     return {"closed": False, "timer": {"seconds": _seconds_until(at, now), "at": clock.iso(at), "kind": "follow"}}

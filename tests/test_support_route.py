@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import demo
+from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
 from shared import aws, integrations
 from tests.conftest import BOB, LENA, QUESTION, Api, wait_for
@@ -154,3 +154,33 @@ def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owne
     api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "Also on Chrome."})
     staff = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
     assert [t["type"] for t in staff["tasks"]].count("reply") == 1
+
+
+def test_a_silent_customer_is_reminded_then_the_ticket_closes_while_the_answer_step_waits(desk):
+    api, vc = desk
+    # Given a question classified on Monday 09:00 and Lena asking the customer something at once
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    _task(api, "L1", LENA, ticket["id"], "answer")
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which browser do you use?"})
+
+    # When the customer stays silent, the route's timers fire in order:
+    # the reminder after 16 working hours (Mon 09:00 + 16h = Tue 17:00 Prague = 16:00Z),
+    # then the automatic close three working days after the ball went over (Thu 09:00 Prague = 08:00Z)
+    fired = vc.advance_to(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    dues = [t.due for t in fired]
+    assert datetime(2026, 11, 24, 16, 0, tzinfo=UTC) in dues
+    assert datetime(2026, 11, 26, 8, 0, tzinfo=UTC) in dues
+    wait_for(lambda: _status(ticket["id"]) == "SUCCEEDED", what="the route to end")
+
+    # Then the customer got the reminder, then the ticket closed, and the answer task was closed with it
+    seen = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
+    assert seen["status"] == "closed" and seen["closed_at"] == "2026-11-26T08:00:00.000Z"
+    summaries = [e["summary"] for e in seen["history"]]
+    assert summaries.index("Reminder sent: we are waiting for your answer") < summaries.index(
+        "Closed by Caseway: no reply within 3 working days"
+    )
+    assert all(t["status"] == "done" for t in seen["tasks"])
+    subjects = [m["subject"].split("] ")[1] for m in aws_emulation.sent_emails() if m["to"] == [BOB]]
+    assert subjects[-2:] == [f"Waiting for your answer: {QUESTION['subject']}", f"Closed: {QUESTION['subject']}"]
+    assert "Fault" not in _states(ticket["id"])
