@@ -383,7 +383,7 @@ def create_ticket() -> Response:
     "My tickets, my organisation's (admins, staff) or open tickets by status (staff)",
     "tickets",
     query=(
-        ("scope", {"enum": ["mine", "organisation"], "default": "mine"}),
+        ("scope", {"enum": ["mine", "organisation", "owned"], "default": "mine"}),
         ("organisation_id", {"type": "string"}),
         ("status", {"type": "string"}),
         *LIST_QUERY,

@@ -14,6 +14,7 @@ Access patterns (each served by GetItem or Query; no Scan anywhere):
 | an organisation's tickets, newest first         | Query organisation_index gsi2pk=ORG#<org>, descending |
 | open tasks of a group by priority, then due     | Query queue_index queue_pk=QUEUE#<group> (sparse)     |
 | open tickets by status and due date             | Query open_index open_pk=STATUS#<status> (sparse)     |
+| an owner's open tickets (R14)                   | Query owner_index owner_pk=OWNER#<sub> (sparse)       |
 | service catalog                                 | Query pk=CATALOG                                      |
 | organisation, user, user by email               | GetItem ORG#<id> / USER#<sub> / EMAIL#<address>       |
 | idempotency record                              | GetItem IDEMP#<caller>#<key>                          |
@@ -77,6 +78,15 @@ class OpenIndex(GlobalSecondaryIndex["Entity"]):
     open_sk = UnicodeAttribute(range_key=True)
 
 
+class OwnerIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "owner_index"
+        projection = AllProjection()
+
+    owner_pk = UnicodeAttribute(hash_key=True)
+    owner_sk = UnicodeAttribute(range_key=True)
+
+
 class Entity(Model):
     class Meta:
         table_name = config.get(config.TABLE_NAME)
@@ -95,12 +105,15 @@ class Entity(Model):
     queue_sk = UnicodeAttribute(null=True)
     open_pk = UnicodeAttribute(null=True)
     open_sk = UnicodeAttribute(null=True)
+    owner_pk = UnicodeAttribute(null=True)
+    owner_sk = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL attribute (epoch seconds)
 
     requester_index = RequesterIndex()
     organisation_index = OrganisationIndex()
     queue_index = QueueIndex()
     open_index = OpenIndex()
+    owner_index = OwnerIndex()
 
 
 TTL_ATTRIBUTE = "expires_at"
@@ -118,6 +131,7 @@ class Ticket(Entity, discriminator="ticket"):
     fields = JSONAttribute(default=dict)
     status = UnicodeAttribute()
     ball_side = UnicodeAttribute(null=True)
+    ball_since = UnicodeAttribute(null=True)  # R13, R14: since when the ball is where it is
     owner = UnicodeAttribute(null=True)
     classification = UnicodeAttribute(null=True)  # set by the support route (SLA issue)
     priority = NumberAttribute(null=True)  # computed by routing (catalog issue)
@@ -280,7 +294,13 @@ def table_definition() -> dict[str, Any]:
     compared with the CDK template, so both clouds get the same keys and indexes."""
     attribute_types: dict[str, str] = {"pk": "S", "sk": "S"}
     indexes = []
-    for index in (Entity.requester_index, Entity.organisation_index, Entity.queue_index, Entity.open_index):
+    for index in (
+        Entity.requester_index,
+        Entity.organisation_index,
+        Entity.queue_index,
+        Entity.open_index,
+        Entity.owner_index,
+    ):
         schema = index._get_schema()
         for attr in schema["key_schema"]:
             attribute_types[attr["AttributeName"]] = "S"

@@ -147,6 +147,12 @@ def _set_index_keys(ticket: Ticket) -> None:
     else:
         ticket.open_pk = None
         ticket.open_sk = None
+    if ticket.owner and Status(ticket.status) in OPEN_STATUSES:
+        ticket.owner_pk = f"OWNER#{ticket.owner}"
+        ticket.owner_sk = f"{ticket.ball_since or ticket.created_at}#{ticket.ticket_id}"
+    else:
+        ticket.owner_pk = None
+        ticket.owner_sk = None
 
 
 def _event(ticket: Ticket, actor: Caller | None, type_: str, summary: str, *, public: bool, **data: Any) -> Event:
@@ -171,7 +177,10 @@ def _set_status(ticket: Ticket, target: Status) -> None:
     check_transition(ticket.reference, before, target)
     ticket.status = target.value
     side = BALL_SIDE[target]
-    ticket.ball_side = side.value if side else None
+    new_side = side.value if side else None
+    if new_side != ticket.ball_side or ticket.ball_since is None:
+        ticket.ball_since = clock.now_iso()
+    ticket.ball_side = new_side
     if target == Status.RESOLVED:
         # R21: a resolved ticket the customer does not answer closes by itself; the customer sees when.
         ticket.due_at = ticket.next_step_at = clock.iso(clock.now() + AUTO_CLOSE_RESOLVED_AFTER)
@@ -882,6 +891,11 @@ def list_tickets(
             cursor=cursor,
             newest_first=True,
         )
+    elif scope == "owned":
+        caller.require_staff()
+        items, next_cursor = store.query_page(
+            Entity.owner_index, "owner_pk", f"OWNER#{caller.sub}", limit=limit, cursor=cursor, newest_first=False
+        )
     elif scope == "mine":
         if caller.is_staff:
             raise Unprocessable(
@@ -899,8 +913,8 @@ def list_tickets(
         )
     else:
         raise Unprocessable(
-            "scope must be mine or organisation.",
-            errors=[{"field": "scope", "message": "mine or organisation"}],
+            "scope must be mine, organisation or owned.",
+            errors=[{"field": "scope", "message": "mine, organisation or owned"}],
         )
     return [i for i in items if isinstance(i, Ticket)], next_cursor
 

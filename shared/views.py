@@ -13,6 +13,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "reference": ticket.reference,
         "status": ticket.status,
         "ball_side": ticket.ball_side,
+        "ball_since": ticket.ball_since,
         "owner": ticket.owner,
         "organisation_id": ticket.organisation_id,
         "service": ticket.service,

@@ -11,7 +11,7 @@ import pytest
 from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
 from shared import aws, integrations
-from tests.conftest import BOB, LENA, QUESTION, Api, wait_for
+from tests.conftest import BOB, DANA, LENA, QUESTION, Api, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -184,3 +184,28 @@ def test_a_silent_customer_is_reminded_then_the_ticket_closes_while_the_answer_s
     subjects = [m["subject"].split("] ")[1] for m in aws_emulation.sent_emails() if m["to"] == [BOB]]
     assert subjects[-2:] == [f"Waiting for your answer: {QUESTION['subject']}", f"Closed: {QUESTION['subject']}"]
     assert "Fault" not in _states(ticket["id"])
+
+
+def test_the_owner_sees_their_open_tickets_with_whose_side_the_ball_is_on_and_since_when(desk):
+    api, vc = desk
+    # Given Lena took two tickets up: one she asked the customer about, one handed to L2
+    first = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    second = api("POST", "/tickets", user=BOB, body={**QUESTION, "subject": "Totals are wrong"}).json
+    _finish(api, LENA, _task(api, "L1", LENA, first["id"], "classify"), "question")
+    _finish(api, LENA, _task(api, "L1", LENA, second["id"], "classify"), "bug", "reproduced")
+    vc.advance(timedelta(hours=1))
+    api("POST", f"/tickets/{first['id']}/messages", user=LENA, body={"body": "Which browser?"})
+    fix = _task(api, "L2", DANA, second["id"], "fix")
+    _finish(api, DANA, fix, "fixed")  # L2 takes and finishes: the ticket's owner stays Lena (R14)
+
+    # When Lena lists what she owns
+    owned = api("GET", "/tickets?scope=owned", user=LENA).json["items"]
+    # Then both are there, with whose side the ball is on and since when
+    by_id = {t["id"]: t for t in owned}
+    assert set(by_id) == {first["id"], second["id"]}
+    assert by_id[first["id"]]["ball_side"] == "customer"
+    assert by_id[first["id"]]["ball_since"] == "2026-11-23T09:00:00.000Z"
+    assert by_id[second["id"]]["ball_side"] == "us" and by_id[second["id"]]["owner"] == "agent-lena"
+    # Dana owns nothing; customers cannot ask
+    assert api("GET", "/tickets?scope=owned", user=DANA).json["items"] == []
+    assert api("GET", "/tickets?scope=owned", user=BOB).status == 403
