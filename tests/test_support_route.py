@@ -209,3 +209,21 @@ def test_the_owner_sees_their_open_tickets_with_whose_side_the_ball_is_on_and_si
     # Dana owns nothing; customers cannot ask
     assert api("GET", "/tickets?scope=owned", user=DANA).json["items"] == []
     assert api("GET", "/tickets?scope=owned", user=BOB).status == 403
+
+
+def test_a_customer_message_during_l2_work_becomes_an_answer_task_and_l2_goes_on(desk):
+    api, vc = desk
+    # Given a bug Lena classified and handed to L2
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "bug", "reproduced with a 2 MB file")
+    fix = _task(api, "L2", DANA, ticket["id"], "fix")
+    assert "reproduced with a 2 MB file" in fix["title"] and fix["priority"] == 500
+    # When the customer writes while L2 works (R11)
+    vc.advance(timedelta(hours=1))
+    api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "It also fails with small files."})
+    # Then the owner's line gets an answer task due in two working hours, and the L2 task is untouched
+    reply = _task(api, "L1", LENA, ticket["id"], "reply")
+    assert reply["due_at"] == "2026-11-23T11:00:00.000Z"
+    still = _task(api, "L2", DANA, ticket["id"], "fix")
+    assert still["id"] == fix["id"] and still["status"] == "open"
+    assert "Fix" in _states(ticket["id"]) and "Fault" not in _states(ticket["id"])
