@@ -92,29 +92,6 @@ def _run_path(api: Any, wait_for: Callable[..., Any], vc: Any, classification: s
     return ticket["id"]
 
 
-def _execution_states(ticket_id: str) -> list[str]:
-    from shared import aws, integrations
-
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    history = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
-
-
-def _status(ticket_id: str) -> str:
-    from shared import aws, integrations
-
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
-
-
 # Every write also writes the item to each index it is projected into (tickets: up to 3 of the 4
 # indexes, tasks: the queue index): counted as 3 extra units per unit written, an overestimate.
 INDEX_WRITE_FACTOR = 4
@@ -174,13 +151,16 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
                     mails_before = len(aws_emulation.sent_emails())
                     ticket_id = _run_path(api_factory(), wait_for, vc, classification)
                     wait_for(
-                        lambda ticket_id=ticket_id: "AwaitCustomer" in _execution_states(ticket_id),
+                        lambda ticket_id=ticket_id: "AwaitCustomer" in aws_emulation.route_states(ticket_id),
                         what="the route to wait for the customer",
                     )
                     vc.wait_for_pending(1)
                     vc.fire_next()
-                    wait_for(lambda ticket_id=ticket_id: _status(ticket_id) == "SUCCEEDED", what="the route to end")
-                    states = _execution_states(ticket_id)
+                    wait_for(
+                        lambda ticket_id=ticket_id: aws_emulation.route_status(ticket_id) == "SUCCEEDED",
+                        what="the route to end",
+                    )
+                    states = aws_emulation.route_states(ticket_id)
                     emails = len(aws_emulation.sent_emails()) - mails_before
                     writes, reads = _units(recorder.since(mark))
         finally:

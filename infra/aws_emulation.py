@@ -178,3 +178,24 @@ class Scheduler:
                     except Exception as error:  # keep firing the others
                         logger.warning("schedule %s failed: %s", schedule.name, error)
                         self.fired.append((schedule.name, f"failed: {error}"))
+
+
+def _execution_arn(ticket_id: str, route: str) -> str:
+    from shared import integrations
+
+    return (
+        integrations.route_arn(route).replace(":stateMachine:", ":execution:")
+        + ":"
+        + (integrations.execution_name(ticket_id))
+    )
+
+
+def route_states(ticket_id: str, route: str = "support") -> list[str]:
+    """The states a ticket's route has entered so far, in order (from the execution history)."""
+    events = aws.client("stepfunctions").get_execution_history(executionArn=_execution_arn(ticket_id, route))
+    return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
+
+
+def route_status(ticket_id: str, route: str = "support") -> str:
+    """RUNNING, SUCCEEDED, FAILED, ... of a ticket's route."""
+    return aws.client("stepfunctions").describe_execution(executionArn=_execution_arn(ticket_id, route))["status"]

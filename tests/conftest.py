@@ -124,3 +124,21 @@ def open_l1_task(api: Api, ticket_id: str) -> dict[str, Any]:
         return next((t for t in items if t["ticket_id"] == ticket_id), None)
 
     return wait_for(find, what=f"the L1 task of ticket {ticket_id}")
+
+
+def route_task(api: Api, group: str, user: str, ticket_id: str, task_type: str) -> dict[str, Any]:
+    """Wait for the ticket's route to put a task of this type into the group's queue."""
+
+    def find() -> dict[str, Any] | None:
+        items = api("GET", f"/tasks?group={group}", user=user).json["items"]
+        return next((t for t in items if t["ticket_id"] == ticket_id and t["type"] == task_type), None)
+
+    return wait_for(find, what=f"the {task_type} task in {group}")
+
+
+def finish_task(api: Api, user: str, task: dict[str, Any], outcome: str, note: str | None = None) -> None:
+    """Take a task and complete it with an outcome, as the agent would."""
+    assert api("POST", f"/tasks/{task['id']}/take", user=user).status == 200
+    body = {"outcome": outcome, **({"note": note} if note else {})}
+    reply = api("POST", f"/tasks/{task['id']}/complete", user=user, body=body)
+    assert reply.status == 200, reply.text

@@ -8,25 +8,6 @@ from shared import aws, integrations
 from tests.conftest import BOB, LENA, QUESTION, open_l1_task, wait_for
 
 
-def _execution_status(ticket_id: str) -> str:
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
-
-
-def _entered_states(ticket_id: str) -> list[str]:
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    events = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-
-
 def test_submitting_starts_one_route_named_after_the_ticket(api):
     # Given a submitted ticket
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
@@ -40,7 +21,7 @@ def test_submitting_starts_one_route_named_after_the_ticket(api):
     assert names.count(integrations.execution_name(ticket["id"])) == 1
     staff = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
     assert len(staff["tasks"]) == 1
-    assert _execution_status(ticket["id"]) == "RUNNING"
+    assert aws_emulation.route_status(ticket["id"]) == "RUNNING"
 
 
 def test_completing_the_classify_task_moves_the_route_on(api):
@@ -84,8 +65,10 @@ def test_resolving_the_ticket_closes_its_open_tasks_and_releases_the_route(api):
     assert [t["status"] for t in resolved.json["tasks"]] == ["done"]
     assert resolved.json["tasks"][0]["id"] == task["id"]
     # the route goes on to wait for the customer (auto-close after silent working days, R21)
-    wait_for(lambda: "AwaitCustomer" in _entered_states(ticket["id"]), what="the route to wait for the customer")
-    assert "Fault" not in _entered_states(ticket["id"])
+    wait_for(
+        lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"]), what="the route to wait for the customer"
+    )
+    assert "Fault" not in aws_emulation.route_states(ticket["id"])
 
 
 def test_every_ticket_change_is_published_on_the_bus(api):

@@ -10,8 +10,7 @@ import pytest
 
 from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
-from shared import aws, integrations
-from tests.conftest import BOB, DANA, LENA, QUESTION, Api, wait_for
+from tests.conftest import BOB, DANA, LENA, QUESTION, Api, finish_task, route_task, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -32,45 +31,11 @@ def _z(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _task(api: Api, group: str, user: str, ticket_id: str, task_type: str) -> dict:
-    def find():
-        items = api("GET", f"/tasks?group={group}", user=user).json["items"]
-        return next((t for t in items if t["ticket_id"] == ticket_id and t["type"] == task_type), None)
-
-    return wait_for(find, what=f"the {task_type} task in {group}")
-
-
-def _finish(api: Api, user: str, task: dict, outcome: str, note: str | None = None) -> None:
-    assert api("POST", f"/tasks/{task['id']}/take", user=user).status == 200
-    body = {"outcome": outcome, **({"note": note} if note else {})}
-    reply = api("POST", f"/tasks/{task['id']}/complete", user=user, body=body)
-    assert reply.status == 200, reply.text
-
-
-def _states(ticket_id: str) -> list[str]:
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    events = aws.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-
-
-def _status(ticket_id: str) -> str:
-    arn = (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
-        + ":"
-        + (integrations.execution_name(ticket_id))
-    )
-    return aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
-
-
 def test_question_answered_resolved_and_closed_after_three_silent_working_days(desk):
     api, vc = desk
     # Given a question submitted on Monday at 09:00
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
 
     # Then the customer is told when we will respond (unclassified: 4 working hours, R7, R10)
     seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
@@ -85,8 +50,8 @@ def test_question_answered_resolved_and_closed_after_three_silent_working_days(d
 
     # When L1 classifies it as a question at 09:30 (before the warning)
     assert vc.advance(timedelta(minutes=30)) == []
-    _finish(api, LENA, classify, "question")
-    answer = _task(api, "L1", LENA, ticket["id"], "answer")
+    finish_task(api, LENA, classify, "question")
+    answer = route_task(api, "L1", LENA, ticket["id"], "answer")
 
     # Then the milestone is public (R9) and the resolution deadline is shown: 16 working hours from Monday 09:00
     seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
@@ -108,17 +73,19 @@ def test_question_answered_resolved_and_closed_after_three_silent_working_days(d
     assert resolved.status == 200
 
     # Then the route waits for the customer and closes the ticket after 3 silent working days (R21)
-    wait_for(lambda: "AwaitCustomer" in _states(ticket["id"]), what="the route to wait for the customer")
+    wait_for(
+        lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"]), what="the route to wait for the customer"
+    )
     vc.wait_for_pending(1)
     closing = vc.fire_next()
     # resolved on Monday 09:30 Prague: closed on the third working day after, Thursday 09:30
     assert closing.due == datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
-    wait_for(lambda: _status(ticket["id"]) == "SUCCEEDED", what="the route to finish")
+    wait_for(lambda: aws_emulation.route_status(ticket["id"]) == "SUCCEEDED", what="the route to finish")
     final = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
     assert final["status"] == "closed" and final["closed_at"] == "2026-11-26T08:30:00.000Z"
     closed = [e for e in final["history"] if e["type"] == "TicketClosed"]
     assert [e["summary"] for e in closed] == ["Closed by Caseway: no reply within 3 working days"]
-    assert _states(ticket["id"]).count("Fault") == 0
+    assert aws_emulation.route_states(ticket["id"]).count("Fault") == 0
 
 
 def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owners_feed(desk):
@@ -126,8 +93,8 @@ def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owne
     # Given a question classified by Lena on Monday at 09:30 (resolution due Tuesday 17:00 Prague)
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
     vc.advance(timedelta(minutes=30))
-    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "question")
-    _task(api, "L1", LENA, ticket["id"], "answer")
+    finish_task(api, LENA, route_task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    route_task(api, "L1", LENA, ticket["id"], "answer")
     assert api("GET", f"/tickets/{ticket['id']}", user=BOB).json["next_step_at"] == "2026-11-24T16:00:00.000Z"
 
     # When Lena asks the customer something at 11:00 (the ball goes to the customer: the clock pauses)
@@ -146,7 +113,7 @@ def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owne
     assert seen["status"] == "in_progress"
     assert seen["next_step_at"] == "2026-11-25T16:00:00.000Z"
     # and the owner's feed has an "answer the customer" task due in two working hours (R11)
-    reply = _task(api, "L1", LENA, ticket["id"], "reply")
+    reply = route_task(api, "L1", LENA, ticket["id"], "reply")
     assert reply["title"] == "Answer the customer's message"
     assert reply["due_at"] == "2026-11-24T12:00:00.000Z"
     assert reply["priority"] == 700
@@ -160,8 +127,8 @@ def test_a_silent_customer_is_reminded_then_the_ticket_closes_while_the_answer_s
     api, vc = desk
     # Given a question classified on Monday 09:00 and Lena asking the customer something at once
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "question")
-    _task(api, "L1", LENA, ticket["id"], "answer")
+    finish_task(api, LENA, route_task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    route_task(api, "L1", LENA, ticket["id"], "answer")
     api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which browser do you use?"})
 
     # When the customer stays silent, the route's timers fire in order:
@@ -171,7 +138,7 @@ def test_a_silent_customer_is_reminded_then_the_ticket_closes_while_the_answer_s
     dues = [t.due for t in fired]
     assert datetime(2026, 11, 24, 16, 0, tzinfo=UTC) in dues
     assert datetime(2026, 11, 26, 8, 0, tzinfo=UTC) in dues
-    wait_for(lambda: _status(ticket["id"]) == "SUCCEEDED", what="the route to end")
+    wait_for(lambda: aws_emulation.route_status(ticket["id"]) == "SUCCEEDED", what="the route to end")
 
     # Then the customer got the reminder, then the ticket closed, and the answer task was closed with it
     seen = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
@@ -183,7 +150,7 @@ def test_a_silent_customer_is_reminded_then_the_ticket_closes_while_the_answer_s
     assert all(t["status"] == "done" for t in seen["tasks"])
     subjects = [m["subject"].split("] ")[1] for m in aws_emulation.sent_emails() if m["to"] == [BOB]]
     assert subjects[-2:] == [f"Waiting for your answer: {QUESTION['subject']}", f"Closed: {QUESTION['subject']}"]
-    assert "Fault" not in _states(ticket["id"])
+    assert "Fault" not in aws_emulation.route_states(ticket["id"])
 
 
 def test_the_owner_sees_their_open_tickets_with_whose_side_the_ball_is_on_and_since_when(desk):
@@ -191,12 +158,12 @@ def test_the_owner_sees_their_open_tickets_with_whose_side_the_ball_is_on_and_si
     # Given Lena took two tickets up: one she asked the customer about, one handed to L2
     first = api("POST", "/tickets", user=BOB, body=QUESTION).json
     second = api("POST", "/tickets", user=BOB, body={**QUESTION, "subject": "Totals are wrong"}).json
-    _finish(api, LENA, _task(api, "L1", LENA, first["id"], "classify"), "question")
-    _finish(api, LENA, _task(api, "L1", LENA, second["id"], "classify"), "bug", "reproduced")
+    finish_task(api, LENA, route_task(api, "L1", LENA, first["id"], "classify"), "question")
+    finish_task(api, LENA, route_task(api, "L1", LENA, second["id"], "classify"), "bug", "reproduced")
     vc.advance(timedelta(hours=1))
     api("POST", f"/tickets/{first['id']}/messages", user=LENA, body={"body": "Which browser?"})
-    fix = _task(api, "L2", DANA, second["id"], "fix")
-    _finish(api, DANA, fix, "fixed")  # L2 takes and finishes: the ticket's owner stays Lena (R14)
+    fix = route_task(api, "L2", DANA, second["id"], "fix")
+    finish_task(api, DANA, fix, "fixed")  # L2 takes and finishes: the ticket's owner stays Lena (R14)
 
     # When Lena lists what she owns
     owned = api("GET", "/tickets?scope=owned", user=LENA).json["items"]
@@ -215,15 +182,15 @@ def test_a_customer_message_during_l2_work_becomes_an_answer_task_and_l2_goes_on
     api, vc = desk
     # Given a bug Lena classified and handed to L2
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    _finish(api, LENA, _task(api, "L1", LENA, ticket["id"], "classify"), "bug", "reproduced with a 2 MB file")
-    fix = _task(api, "L2", DANA, ticket["id"], "fix")
+    finish_task(api, LENA, route_task(api, "L1", LENA, ticket["id"], "classify"), "bug", "reproduced with a 2 MB file")
+    fix = route_task(api, "L2", DANA, ticket["id"], "fix")
     assert "reproduced with a 2 MB file" in fix["title"] and fix["priority"] == 500
     # When the customer writes while L2 works (R11)
     vc.advance(timedelta(hours=1))
     api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "It also fails with small files."})
     # Then the owner's line gets an answer task due in two working hours, and the L2 task is untouched
-    reply = _task(api, "L1", LENA, ticket["id"], "reply")
+    reply = route_task(api, "L1", LENA, ticket["id"], "reply")
     assert reply["due_at"] == "2026-11-23T11:00:00.000Z"
-    still = _task(api, "L2", DANA, ticket["id"], "fix")
+    still = route_task(api, "L2", DANA, ticket["id"], "fix")
     assert still["id"] == fix["id"] and still["status"] == "open"
-    assert "Fix" in _states(ticket["id"]) and "Fault" not in _states(ticket["id"])
+    assert "Fix" in aws_emulation.route_states(ticket["id"]) and "Fault" not in aws_emulation.route_states(ticket["id"])

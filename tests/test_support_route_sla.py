@@ -14,10 +14,10 @@ import pytest
 import shared.support
 from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
-from shared import aws, integrations, store
+from shared import integrations, store
 from shared.models import Ticket
 from shared.sla import DEFAULT_PLAN, ledger
-from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, VERA, Api, wait_for
+from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, VERA, Api, finish_task, route_task, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague.
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -53,36 +53,12 @@ def _z(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _task(api: Api, group: str, user: str, ticket_id: str, task_type: str) -> dict:
-    def find():
-        items = api("GET", f"/tasks?group={group}", user=user).json["items"]
-        return next((t for t in items if t["ticket_id"] == ticket_id and t["type"] == task_type), None)
-
-    return wait_for(find, what=f"the {task_type} task in {group}")
-
-
-def _finish(api: Api, user: str, task: dict, outcome: str, note: str | None = None) -> None:
-    assert api("POST", f"/tasks/{task['id']}/take", user=user).status == 200
-    body = {"outcome": outcome, **({"note": note} if note else {})}
-    reply = api("POST", f"/tasks/{task['id']}/complete", user=user, body=body)
-    assert reply.status == 200, reply.text
-
-
 def _arn(ticket_id: str) -> str:
     return (
         integrations.route_arn("support").replace(":stateMachine:", ":execution:")
         + ":"
         + integrations.execution_name(ticket_id)
     )
-
-
-def _states(ticket_id: str) -> list[str]:
-    events = aws.client("stepfunctions").get_execution_history(executionArn=_arn(ticket_id))["events"]
-    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-
-
-def _status(ticket_id: str) -> str:
-    return aws.client("stepfunctions").describe_execution(executionArn=_arn(ticket_id))["status"]
 
 
 def _staff_view(api: Api, ticket_id: str) -> dict:
@@ -107,17 +83,17 @@ def test_critical_bug_goes_through_l2_and_is_told_within_two_working_hours(desk)
     api, vc = desk
     # Given BOB (standard plan) submits on Monday 09:00 Prague
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
     # unclassified internal target 1h20m from 09:00 -> 10:20 Prague = 09:20Z
     assert _timer(vc, "Classify") == _utc(23, 9, 20)
 
     # When L1 classifies it as a critical bug at 09:05 with a note
     assert vc.advance_to(_utc(23, 8, 5)) == []
-    _finish(api, LENA, classify, "critical_bug", note="Export crashes for every customer")
+    finish_task(api, LENA, classify, "critical_bug", note="Export crashes for every customer")
 
     # Then L2 gets a fix task: priority 800 (critical bug, standard customer), L1's note in its title, due at the
     # resolution internal target: 40 working minutes from submission (09:00) -> 09:40 Prague = 08:40Z
-    fix = _task(api, "L2", DANA, ticket["id"], "fix")
+    fix = route_task(api, "L2", DANA, ticket["id"], "fix")
     assert fix["group"] == "L2"
     assert fix["priority"] == 800
     assert fix["title"] == "Fix the bug (L1 notes: Export crashes for every customer)"
@@ -135,21 +111,21 @@ def test_critical_bug_goes_through_l2_and_is_told_within_two_working_hours(desk)
 
     # When DANA fixes it at 09:30 Prague (08:30Z), before the warning
     assert vc.advance_to(_utc(23, 8, 30)) == []
-    _finish(api, DANA, fix, "fixed", note="Patched the exporter")
+    finish_task(api, DANA, fix, "fixed", note="Patched the exporter")
 
     # Then L1 gets the tell task, still due at the resolution internal target (08:40Z), priority 800
-    tell = _task(api, "L1", LENA, ticket["id"], "tell")
+    tell = route_task(api, "L1", LENA, ticket["id"], "tell")
     assert tell["due_at"] == "2026-11-23T08:40:00.000Z"
     assert tell["priority"] == 800
     assert _timer(vc, "Tell") == _utc(23, 8, 40)
 
     # When L1 tells the customer at 09:35 Prague
     assert vc.advance_to(_utc(23, 8, 35)) == []
-    _finish(api, LENA, tell, "told")
+    finish_task(api, LENA, tell, "told")
 
     # Then the route waits in the follow-up loop; no warning or breach was ever raised; L2's fix ran in between
-    wait_for(lambda: "AwaitCustomer" in _states(ticket["id"]), what="the follow-up wait")
-    states = _states(ticket["id"])
+    wait_for(lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"]), what="the follow-up wait")
+    states = aws_emulation.route_states(ticket["id"])
     assert states[: states.index("FollowUp")] == ["Intake", "Classify", "Classified", "Branch", "Fix", "Fixed", "Tell"]
     assert "Fault" not in states
     assert _sla_events(api, ticket["id"]) == []
@@ -165,7 +141,7 @@ def test_friday_evening_ticket_warns_and_breaches_on_monday_inside_working_hours
     api, vc = desk
     # Given BOB submits on Friday 27 November 16:50 Prague (15:50Z) and nobody classifies it
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
     # unclassified reaction, promise 4h: 10 min on Friday + 3h50 on Monday -> Monday 30th 12:50 Prague = 11:50Z
     seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
     assert seen["messages"][0]["body"] == (
@@ -211,9 +187,9 @@ def test_friday_evening_ticket_warns_and_breaches_on_monday_inside_working_hours
 
     # and the classify task is still open (the same task), the route still waits in Classify, now a week on
     wait_for(lambda: _timer(vc, "Classify") == _utc(30, 11, 50) + timedelta(days=7), what="the idle recheck")
-    states = _states(ticket["id"])
+    states = aws_emulation.route_states(ticket["id"])
     assert states == ["Intake", "Classify", "ClassifyTimer", "Classify", "ClassifyTimer", "Classify"]
-    assert _status(ticket["id"]) == "RUNNING"
+    assert aws_emulation.route_status(ticket["id"]) == "RUNNING"
     tasks = _staff_view(api, ticket["id"])["tasks"]
     assert [(t["id"], t["type"], t["status"]) for t in tasks] == [
         (classify["id"], "classify", "taken" if taker else "open")
@@ -239,7 +215,7 @@ def test_a_warning_due_at_closing_time_is_raised_at_the_next_opening(desk):
     # at closing time, Monday 17:00 Prague (16:00Z); the promise, 4h: 1h20 on Monday + 2h40 on Tuesday -> Tuesday
     # 11:40 Prague (10:40Z)
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
     assert classify["due_at"] == "2026-11-23T16:00:00.000Z"
     assert _staff_view(api, ticket["id"])["next_step_at"] == "2026-11-24T10:40:00.000Z"
 
@@ -257,7 +233,7 @@ def test_a_warning_due_at_closing_time_is_raised_at_the_next_opening(desk):
         ("SlaWarning", "2026-11-24T08:00:00.000Z", "2026-11-23T16:00:00.000Z"),
         ("SlaBreached", "2026-11-24T10:40:00.000Z", "2026-11-24T10:40:00.000Z"),
     ]
-    assert _states(ticket["id"]).count("ClassifyTimer") == 3
+    assert aws_emulation.route_states(ticket["id"]).count("ClassifyTimer") == 3
 
 
 # --- 3. a pause moves the resolution deadline -------------------------------------------------------------------
@@ -267,10 +243,10 @@ def test_customer_pause_moves_the_resolution_deadline_by_the_paused_working_time
     api, vc = desk
     # Given a question submitted on Monday 09:00 and classified at 09:30
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
     assert vc.advance_to(_utc(23, 8, 30)) == []
-    _finish(api, LENA, classify, "question")
-    answer = _task(api, "L1", LENA, ticket["id"], "answer")
+    finish_task(api, LENA, classify, "question")
+    answer = route_task(api, "L1", LENA, ticket["id"], "answer")
     # resolution 16 working hours from Monday 09:00 -> Tuesday 17:00 Prague (16:00Z); internal 5h20m -> 14:20 (13:20Z)
     assert _staff_view(api, ticket["id"])["next_step_at"] == "2026-11-24T16:00:00.000Z"
     assert answer["due_at"] == "2026-11-23T13:20:00.000Z"
@@ -354,11 +330,11 @@ def test_a_failing_route_step_ends_in_a_manual_task_and_an_incident(desk, monkey
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
 
     # Then the route goes to Fault and finishes (no silent failure, no hanging execution)
-    wait_for(lambda: _status(ticket["id"]) != "RUNNING", what="the route to finish")
-    assert _status(ticket["id"]) == "SUCCEEDED"
-    assert _states(ticket["id"]) == ["Intake", "Fault", "Done"]
+    wait_for(lambda: aws_emulation.route_status(ticket["id"]) != "RUNNING", what="the route to finish")
+    assert aws_emulation.route_status(ticket["id"]) == "SUCCEEDED"
+    assert aws_emulation.route_states(ticket["id"]) == ["Intake", "Fault", "Done"]
     # and a person gets a manual task in L1 at priority 900
-    manual = _task(api, "L1", LENA, ticket["id"], "manual")
+    manual = route_task(api, "L1", LENA, ticket["id"], "manual")
     assert manual["title"] == "Handle by hand: the route failed (RuntimeError)"
     assert manual["priority"] == 900
     assert manual["status"] == "open"
@@ -379,14 +355,14 @@ def test_a_failing_route_step_ends_in_a_manual_task_and_an_incident(desk, monkey
 def test_improvement_needs_a_managers_approval_before_the_customer_is_told(desk):
     api, vc = desk
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
-    classify = _task(api, "L1", LENA, ticket["id"], "classify")
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
     # When L1 classifies it as an improvement at 09:30 Prague
     assert vc.advance_to(_utc(23, 8, 30)) == []
-    _finish(api, LENA, classify, "improvement")
+    finish_task(api, LENA, classify, "improvement")
 
     # Then a manager approves: the task is in group managers, with no due date (improvements have no resolution
     # target), priority 100 (improvement, standard customer)
-    approve = _task(api, "managers", MARIA, ticket["id"], "approve")
+    approve = route_task(api, "managers", MARIA, ticket["id"], "approve")
     assert (approve["group"], approve["due_at"], approve["priority"]) == ("managers", None, 100)
     # with no SLA timer pending, the route looks again in a week (the idle recheck): Monday 30th 08:30Z
     assert _timer(vc, "Approve") == _utc(30, 8, 30)
@@ -409,12 +385,12 @@ def test_improvement_needs_a_managers_approval_before_the_customer_is_told(desk)
     assert done.status == 200, done.text
 
     # Then L1 tells the customer the decision
-    tell = _task(api, "L1", LENA, ticket["id"], "tell")
+    tell = route_task(api, "L1", LENA, ticket["id"], "tell")
     assert (tell["due_at"], tell["priority"]) == (None, 100)
     assert _timer(vc, "Tell") == _utc(30, 9, 0)
-    _finish(api, LENA, tell, "told")
-    wait_for(lambda: "AwaitCustomer" in _states(ticket["id"]), what="the follow-up wait")
-    states = _states(ticket["id"])
+    finish_task(api, LENA, tell, "told")
+    wait_for(lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"]), what="the follow-up wait")
+    states = aws_emulation.route_states(ticket["id"])
     assert states[: states.index("FollowUp")] == [
         "Intake",
         "Classify",
@@ -435,8 +411,8 @@ def test_a_vip_organisation_is_promised_a_faster_reaction(desk):
     # Given BOB (Acme, standard) and VERA (Globex, VIP) submit at the same instant, Monday 09:00 Prague
     standard = api("POST", "/tickets", user=BOB, body=QUESTION).json
     vip = api("POST", "/tickets", user=VERA, body=QUESTION).json
-    vip_classify = _task(api, "L1", LENA, vip["id"], "classify")
-    _task(api, "L1", LENA, standard["id"], "classify")
+    vip_classify = route_task(api, "L1", LENA, vip["id"], "classify")
+    route_task(api, "L1", LENA, standard["id"], "classify")
 
     def first_message(ticket: dict, user: str) -> dict:
         return wait_for(
