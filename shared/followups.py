@@ -59,4 +59,9 @@ def _reply_task(ticket_id: str) -> str | None:
         due_at=clock.iso(due),
         priority=REPLY_PRIORITY,
     )
+    # R11, R14: it lands in the owner's feed, already theirs (still visible in the L1 queue).
+    task.status = TaskStatus.TAKEN.value
+    task.assignee = ticket.owner
+    task.taken_at = clock.now_iso()
+    task.save()
     return task.task_id

@@ -117,6 +117,7 @@ def test_a_pause_moves_the_next_step_and_the_customers_message_lands_in_the_owne
     assert reply["title"] == "Answer the customer's message"
     assert reply["due_at"] == "2026-11-24T12:00:00.000Z"
     assert reply["priority"] == 700
+    assert reply["assignee"] == "agent-lena" and reply["status"] == "taken"  # the owner's feed
     # a second message while it is open adds no second task
     api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "Also on Chrome."})
     staff = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
