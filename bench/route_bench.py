@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from scenario import BOB, DANA, LENA, QUESTION
+
 # AWS list prices, us-east-1 (the public pricing pages of each service: Step Functions standard workflows,
 # Lambda arm64, DynamoDB on-demand, SES outbound e-mail, EventBridge custom events, API Gateway HTTP APIs).
 PRICES_USD = {
@@ -33,13 +35,6 @@ MEMORY_GB = {"api": 1.0, "route-tasks": 0.5}  # as infra/cdk/functions.py config
 TRANSITIONS_TARGET = 12
 COST_TARGET_PER_1000 = 0.40
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-BOB, LENA, DANA = "bob@acme.example", "lena.l1@caseway.example", "dev.l2@caseway.example"
-QUESTION = {
-    "service": "functionality-question",
-    "subject": "CSV export fails",
-    "description": "Exporting the monthly report to CSV ends with an error page.",
-    "fields": {"problem": "Export shows an error", "contact": "+420 123 456 789"},
-}
 
 
 class Meter:

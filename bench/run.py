@@ -39,18 +39,10 @@ fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
 import dynamo_counter  # noqa: E402
 import import_time  # noqa: E402
+from scenario import BOB, LENA, QUESTION, wait_for  # noqa: E402
 
 IMPORT_RATIO_TARGET = 1.3
 CREATE_MAX_WRITES = 3
-
-BOB = "bob@acme.example"  # Acme customer
-LENA = "lena.l1@caseway.example"  # L1 agent
-QUESTION = {
-    "service": "functionality-question",
-    "subject": "CSV export fails",
-    "description": "Exporting the monthly report to CSV ends with an error page.",
-    "fields": {"problem": "x", "contact": "y"},
-}
 
 
 # --- calling the API Lambda as API Gateway would ---------------------------------------------------
@@ -83,16 +75,6 @@ class Api:
         if status >= 400:
             raise RuntimeError(f"{method} {path} as {user} -> {status}: {reply[:500]}")
         return status, data
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 # --- DynamoDB requests per operation ----------------------------------------------------------------
