@@ -577,6 +577,9 @@ def complete(task_id: str) -> dict[str, Any]:
     return {"task": task_view(task)}
 
 
+# Each feature's routes live in its own module and register themselves with route() on import.
+from functions import api_catalog, api_figures, api_kb, api_money, api_review, api_routing  # noqa: E402,F401
+
 # Routes reachable without a token; every other route sits behind the Cognito JWT authorizer.
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = tuple((r.method, r.path) for r in ROUTES if r.public)
 

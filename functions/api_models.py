@@ -73,3 +73,12 @@ class Reason(_Body):
 class CompleteTask(_Body):
     outcome: str = Field(default="done", min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=20000)
+
+
+# Each feature's bodies, found here by name.
+from functions.bodies_catalog import *  # noqa: E402,F403
+from functions.bodies_figures import *  # noqa: E402,F403
+from functions.bodies_kb import *  # noqa: E402,F403
+from functions.bodies_money import *  # noqa: E402,F403
+from functions.bodies_review import *  # noqa: E402,F403
+from functions.bodies_routing import *  # noqa: E402,F403

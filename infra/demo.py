@@ -43,7 +43,13 @@ DEMO_USERS: list[dict] = [
         "groups": ["office"],
         "line": "L1",
     },
-    {"email": "maria.manager@caseway.example", "role": Role.MANAGER, "sub": "manager-maria", "name": "Maria"},
+    {
+        "email": "maria.manager@caseway.example",
+        "role": Role.MANAGER,
+        "sub": "manager-maria",
+        "name": "Maria (manager, account manager)",
+        "groups": ["accounts"],
+    },
     {
         "email": "alice@acme.example",
         "role": Role.CUSTOMER,
@@ -119,6 +125,11 @@ def seed() -> None:
             groups=u.get("groups"),
             line=u.get("line"),
         )
+    # Each feature's demo data (knowledge base articles, contracts, ...), in its own module.
+    from infra import demo_catalog, demo_kb, demo_money, demo_review, demo_routing
+
+    for feature in (demo_catalog, demo_routing, demo_kb, demo_money, demo_review):
+        feature.seed()
 
 
 def claims_for(user: dict) -> dict:

@@ -279,9 +279,17 @@ ALL_MODELS: tuple[type[Entity], ...] = (
 )
 
 
+def _all_models() -> list[type[Entity]]:
+    """Entity and every subclass, including those of the feature model modules imported below."""
+    found: list[type[Entity]] = [Entity]
+    for model in found:
+        found.extend(m for m in model.__subclasses__() if m not in found)
+    return found
+
+
 def configure(table_name: str | None = None, region: str | None = None) -> None:
     """Point every model at a table (tests and the local stack switch tables at run time)."""
-    for model in ALL_MODELS:
+    for model in _all_models():
         if table_name:
             model.Meta.table_name = table_name
         if region:
@@ -321,3 +329,8 @@ def table_definition() -> dict[str, Any]:
         "GlobalSecondaryIndexes": indexes,
         "BillingMode": "PAY_PER_REQUEST",
     }
+
+
+# Item types of the feature modules. Imported here so that every process that reads the table knows every
+# discriminator value: a Query over a partition must be able to type each item it returns.
+from shared import models_catalog, models_kb, models_money, models_review  # noqa: E402,F401
