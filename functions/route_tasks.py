@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import followups, integrations, support
+from shared import followups, integrations, routes_catalog, support
 from shared.tasks import create_task
 
 logger = Logger(service="caseway-routes")
@@ -55,6 +55,7 @@ ACTIONS = {
     "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
 }
+ACTIONS.update(routes_catalog.ACTIONS)  # the catalog's routes: licence key, document request, change request
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

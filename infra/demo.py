@@ -107,6 +107,7 @@ def seed_services() -> None:
             groups=spec["groups"],
             customer_visible=True,
             position=position,
+            deadline_working_days=spec.get("deadline_working_days"),
         ).save()
 
 

@@ -1,8 +1,14 @@
-"""Demo data of one feature for the local stack and the tests' seeded desk; called by infra.demo.seed()
-after the organisations, users and services exist."""
+"""Demo data of the catalog's routes: each organisation's licence-key limit (R6). Acme may hold 3 keys and
+already has 2, so its third request is issued and its fourth goes to the account manager; Globex may hold 10."""
 
 from __future__ import annotations
 
+from shared import store
+from shared.models_catalog import LICENCES_SK, LicenceAccount
+
+LICENCE_LIMITS = {"acme": (3, 2), "globex": (10, 0)}  # organisation: (limit, already issued)
+
 
 def seed() -> None:
-    """Nothing yet."""
+    for org_id, (limit, issued) in LICENCE_LIMITS.items():
+        LicenceAccount(store.org_pk(org_id), LICENCES_SK, organisation_id=org_id, limit=limit, issued=issued).save()

@@ -38,6 +38,11 @@ QUESTION_BANK: dict[str, dict[str, Any]] = {
 }
 
 
+# The routes the code knows (one statemachines/<route>.asl.json each, steps in functions/route_tasks.py); a service
+# names one of them. tests/test_catalog_api.py checks this list against the files.
+KNOWN_ROUTES: tuple[str, ...] = ("change-request", "document-request", "licence-key", "support")
+
+
 def _fields(required: list[str], optional: list[str]) -> list[dict[str, Any]]:
     return [{"key": k, **QUESTION_BANK[k], "required": True} for k in required] + [
         {"key": k, **QUESTION_BANK[k], "required": False} for k in optional
@@ -73,7 +78,8 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "key": "document-request",
         "title": "Document request",
         "description": "You need a document from us: an invoice copy, a certificate, a statement.",
-        "route": "support",
+        "route": "document-request",
+        "deadline_working_days": 3,
         "groups": ["office"],
         "intake_fields": _fields(["document_type"], ["wanted_by", "contact"]),
     },
@@ -81,7 +87,7 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "key": "licence-key",
         "title": "Licence key request",
         "description": "You need a new licence key for one of our products.",
-        "route": "support",
+        "route": "licence-key",
         "groups": ["L1"],
         "intake_fields": _fields(["licence_product"], ["licence_seats"]),
     },
@@ -89,7 +95,8 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "key": "change-request",
         "title": "Change request",
         "description": "You want something changed or added; we estimate it and you approve before we start.",
-        "route": "support",
+        "route": "change-request",
+        "deadline_working_days": 5,
         "groups": ["L1", "L2"],
         "intake_fields": _fields(["change_description"], ["wanted_by", "impact", "contact"]),
     },

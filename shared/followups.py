@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared import clock, store
+from shared import clock, routes_catalog, store
 from shared.domain import Status, TaskStatus
 from shared.models import Task
 from shared.support import _load, _save, apply_ledger, ledger_of, plan_for
@@ -26,6 +26,8 @@ def refresh(ticket_id: str, trigger: str) -> dict[str, Any]:
         ticket, items = _load(ticket_id)
         if ticket.status in (Status.DRAFT.value, Status.CLOSED.value) or ticket.submitted_at is None:
             return
+        if routes_catalog.keeps_next_step(ticket):
+            return  # a catalog route's own promise (deadline in working days) stands while we work
         # The resolved ticket's due date is its automatic close (R21, working days): the housekeeping
         # schedule reads it from the open-tickets index, the route from the ledger; both agree.
         before = (ticket.next_step_at, ticket.due_at)

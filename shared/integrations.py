@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "TaskTaken",
     "TaskCompleted",
     "AttachmentAdded",
+    "RouteMilestone",  # a catalog route's public milestone: licence key issued, estimate given, ... (docs/events.md)
 )
 
 

@@ -249,6 +249,7 @@ class Service(Entity, discriminator="service"):
     customer_visible = BooleanAttribute(default=True)
     groups = JSONAttribute(default=list)
     position = NumberAttribute(default=100)  # order in the catalog
+    deadline_working_days = NumberAttribute(null=True)  # the route's human step is due this many working days on
 
 
 class Counter(Entity, discriminator="counter"):

@@ -18,6 +18,11 @@ from shared.tickets import _event, _set_index_keys, _set_status, _status_event, 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "classify": ("question", "bug", "critical_bug", "improvement"),
     "approve": ("approved", "declined"),
+    # the catalog's routes (shared/routes_catalog.py)
+    "licence_limit": ("extend", "decline"),
+    "evaluate": ("estimated", "declined"),
+    "prepare_document": ("sent", "declined"),
+    "change_work": ("done", "declined"),
 }
 
 

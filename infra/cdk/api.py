@@ -97,6 +97,7 @@ class Api(Construct):
                     apigw.CorsHttpMethod.GET,
                     apigw.CorsHttpMethod.POST,
                     apigw.CorsHttpMethod.PATCH,
+                    apigw.CorsHttpMethod.PUT,
                     apigw.CorsHttpMethod.OPTIONS,
                 ],
                 allow_headers=CORS_HEADERS,
