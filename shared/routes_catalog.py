@@ -20,7 +20,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from shared import clock, integrations, store
-from shared.domain import Role, Status
+from shared.domain import Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Attachment, Service, Ticket
@@ -468,6 +468,10 @@ def record_estimate(caller: Caller, task_id: str, *, hours: float, note: str | N
     task, ticket = load_task(task_id)
     if task.task_type != STEPS["evaluate"]["type"]:
         raise Unprocessable(f"Task {task_id} is a {task.task_type} task; only evaluate tasks take an estimate.")
+    if task.status != TaskStatus.TAKEN.value:
+        raise Conflict(f"Task {task_id} is {task.status}; take it before estimating (POST /tasks/{task_id}/take).")
+    if task.assignee != caller.sub and caller.role != Role.MANAGER:
+        raise Forbidden(f"Task {task_id} is assigned to {task.assignee}; only they or a manager can estimate it.")
     approval = _approval(ticket.ticket_id)
     if approval is not None and approval.status != "pending":
         raise Conflict(f"The customer already {approval.status} the estimate of {ticket.reference}.")
