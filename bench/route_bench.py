@@ -205,3 +205,146 @@ def _costs(states: list[str], meter: Meter, writes: float, reads: float, emails:
         "usd_per_1000_by_part": {k: round(v * 1000, 5) for k, v in parts.items()},
         "usd_per_1000": round(sum(parts.values()) * 1000, 4),
     }
+
+
+# --- the catalog's routes: state transitions per ticket, for each way a ticket can go --------------------------
+
+LICENCE = {
+    "service": "licence-key",
+    "subject": "Key for the new laptop",
+    "description": "A second seat.",
+    "fields": {"licence_product": "Caseway Desktop", "licence_seats": 1},
+}
+DOCUMENT = {
+    "service": "document-request",
+    "subject": "Copy of the October invoice",
+    "description": "Our accounting lost it.",
+    "fields": {"document_type": "invoice"},
+}
+CHANGE = {
+    "service": "change-request",
+    "subject": "Export to XLSX",
+    "description": "We need the monthly report as XLSX.",
+    "fields": {"change_description": "Add an XLSX export next to CSV"},
+}
+MARIA = "maria.manager@caseway.example"
+OLGA = "office@caseway.example"
+
+
+def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) -> tuple[str, str]:
+    """Acts out one way through a catalog route, to the route's end; returns (ticket id, route)."""
+
+    def task(ticket_id: str, group: str, user: str, task_type: str) -> dict[str, Any]:
+        def find() -> dict[str, Any] | None:
+            _, page = api("GET", f"/tasks?group={group}", user=user)
+            return next((t for t in page["items"] if t["ticket_id"] == ticket_id and t["type"] == task_type), None)
+
+        return wait_for(find, what=f"{task_type} task")
+
+    def finish(found: dict[str, Any], user: str, outcome: str, note: str | None = None) -> None:
+        api("POST", f"/tasks/{found['id']}/take", user=user)
+        api("POST", f"/tasks/{found['id']}/complete", user=user, body={"outcome": outcome, "note": note})
+
+    def waiting(ticket_id: str, route: str) -> None:
+        from infra import aws_emulation
+
+        wait_for(lambda: "AwaitCustomer" in aws_emulation.route_states(ticket_id, route), what="follow-up")
+
+    route = path.split(":")[0]
+    if path.startswith("licence-key"):
+        if "over_limit" in path:
+            api("PUT", "/organisations/acme/licences", user=MARIA, body={"limit": 2})
+        if path == "licence-key:generator_fault":
+            from shared import routes_catalog
+
+            original = routes_catalog.generate_key
+            routes_catalog.generate_key = lambda product: (_ for _ in ()).throw(RuntimeError("licence server down"))
+            try:
+                _, ticket = api("POST", "/tickets", user=BOB, body=LICENCE)
+                task(ticket["id"], "accounts", MARIA, "manual")
+            finally:
+                routes_catalog.generate_key = original
+            return ticket["id"], route
+        _, ticket = api("POST", "/tickets", user=BOB, body=LICENCE)
+        if path == "licence-key:over_limit_extended":
+            finish(task(ticket["id"], "accounts", MARIA, "licence_limit"), MARIA, "extend")
+        elif path == "licence-key:over_limit_declined":
+            finish(task(ticket["id"], "accounts", MARIA, "licence_limit"), MARIA, "decline", "contract limit")
+        return ticket["id"], route
+    if route == "document-request":
+        _, ticket = api("POST", "/tickets", user=BOB, body=DOCUMENT)
+        prepare = task(ticket["id"], "office", OLGA, "prepare_document")
+        if path.endswith("declined"):
+            finish(prepare, OLGA, "declined", "archived")
+            return ticket["id"], route
+        finish(prepare, OLGA, "sent")
+        waiting(ticket["id"], route)
+        if path.endswith("confirmed"):
+            api("POST", f"/tickets/{ticket['id']}/close", user=BOB)
+        # the follow-up's wait ends at the silent-customer close; after a confirmation it finds the ticket closed
+        vc.wait_for_pending(1)
+        vc.fire_next()
+        return ticket["id"], route
+    _, ticket = api("POST", "/tickets", user=BOB, body=CHANGE)
+    evaluate = task(ticket["id"], "L2", DANA, "evaluate")
+    if path.endswith("declined_at_evaluation"):
+        finish(evaluate, DANA, "declined", "not planned")
+        return ticket["id"], route
+    api("POST", f"/tasks/{evaluate['id']}/take", user=DANA)
+    api("POST", f"/tasks/{evaluate['id']}/estimate", user=DANA, body={"hours": 12})
+
+    def estimated() -> bool:
+        _, seen = api("GET", f"/tickets/{ticket['id']}", user=BOB)
+        return seen["status"] == "waiting_for_customer"
+
+    wait_for(estimated, what="the estimate")
+    decision = "decline" if path.endswith("declined_by_customer") else "approve"
+    api("POST", f"/tickets/{ticket['id']}/approval", user=BOB, body={"decision": decision})
+    if decision == "approve":
+        finish(task(ticket["id"], "L2", DANA, "change_work"), DANA, "done", "released")
+        waiting(ticket["id"], route)
+        api("POST", f"/tickets/{ticket['id']}/close", user=BOB)
+        vc.wait_for_pending(1)
+        vc.fire_next()
+    return ticket["id"], route
+
+
+def _succeeded(ticket_id: str, route: str) -> bool:
+    from infra import aws_emulation
+
+    return aws_emulation.route_status(ticket_id, route) == "SUCCEEDED"
+
+
+CATALOG_PATHS = (
+    "licence-key:within_limit",
+    "licence-key:over_limit_extended",
+    "licence-key:over_limit_declined",
+    "licence-key:generator_fault",
+    "document-request:sent_confirmed",
+    "document-request:sent_silent_close",
+    "document-request:declined",
+    "change-request:approved_confirmed",
+    "change-request:declined_at_evaluation",
+    "change-request:declined_by_customer",
+)
+
+
+def measure_catalog(api_factory: Callable[[], Any], wait_for: Callable[..., Any]) -> dict[str, Any]:
+    """State transitions (states entered in the execution history) per ticket on each catalog route path."""
+    from moto import mock_aws
+
+    from infra import aws_emulation, demo
+    from infra.virtual_time import VirtualClock
+
+    results: dict[str, Any] = {}
+    for path in CATALOG_PATHS:
+        with mock_aws(config=aws_emulation.MOTO_CONFIG):
+            aws_emulation.install_lambda_dispatcher()
+            aws_emulation.provision()
+            with VirtualClock(MONDAY_0900) as vc:
+                demo.seed()
+                ticket_id, route = _catalog_path(api_factory(), wait_for, vc, path)
+                wait_for(lambda t=ticket_id, r=route: _succeeded(t, r), what=f"the {path} route to end")
+                states = aws_emulation.route_states(ticket_id, route)
+        results[path] = {"state_transitions": len(states), "states": states}
+    return results
