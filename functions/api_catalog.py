@@ -9,10 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions.api import _view, caller, json_response, parse_body, route
+from functions.api import _follow_key, _view, caller, json_response, parse_body, route
 from shared import catalog_edit, routes_catalog
+from shared import tickets as ticket_logic
 from shared.tasks import complete_task
-from shared.views import task_view
+from shared.views import task_view, ticket_view
 
 
 @route(
@@ -46,6 +47,25 @@ def approval(ticket_id: str) -> dict[str, Any]:
     body = parse_body("CatalogApproval")
     routes_catalog.decide(who, ticket_id, decision=body.decision, comment=body.comment)
     return _view(who, ticket_id)
+
+
+@route(
+    "POST",
+    "/public/tickets/{ticket_id}/approval",
+    "Approve or decline a web-form change request's estimate through its follow link (R26)",
+    "intake",
+    public=True,
+    body="CatalogApproval",
+    query=(("key", {"type": "string"}),),
+)
+def approval_public(ticket_id: str) -> dict[str, Any]:
+    key = _follow_key()
+    body = parse_body("CatalogApproval")
+    routes_catalog.decide(
+        ticket_logic.follow_link_caller(ticket_id, key), ticket_id, decision=body.decision, comment=body.comment
+    )
+    ticket, items = ticket_logic.followed_ticket(ticket_id, key)
+    return ticket_view(ticket, items, staff=False)
 
 
 @route(

@@ -233,14 +233,18 @@ def test_document_request_declined_by_the_office_tells_the_customer_why(desk):
 # --- change request (R26) --------------------------------------------------------------------------------------
 
 
-def _estimated(api: Api, ticket_id: str, hours: float = 12) -> dict:
+def _estimated(api: Api, ticket_id: str, hours: float = 12, user: str | None = BOB, key: str | None = None) -> dict:
     task = route_task(api, "L2", DANA, ticket_id, "evaluate")
     assert api("POST", f"/tasks/{task['id']}/take", user=DANA).status == 200
     reply = api("POST", f"/tasks/{task['id']}/estimate", user=DANA, body={"hours": hours, "note": "export + tests"})
     assert reply.status == 200, reply.text
-    wait_for(
-        lambda: _seen(api, ticket_id)["status"] == "waiting_for_customer", what="the estimate to reach the customer"
-    )
+
+    def status() -> str:
+        if key:
+            return api("GET", f"/public/tickets/{ticket_id}?key={key}").json["status"]
+        return _seen(api, ticket_id, user=user)["status"]
+
+    wait_for(lambda: status() == "waiting_for_customer", what="the estimate to reach the customer")
     return task
 
 
@@ -344,3 +348,16 @@ def test_an_evaluate_completed_as_estimated_without_hours_becomes_a_manual_task(
     _ended(ticket["id"], "change-request")
     manual = route_task(api, "L1", LENA, ticket["id"], "manual")
     assert "ValueError" in manual["title"]
+
+
+def test_a_web_form_customer_approves_the_estimate_through_the_follow_link(desk):
+    api, _ = desk
+    created = api("POST", "/public/tickets", body={**CHANGE, "email": "someone@example.org", "name": "Someone"}).json
+    ticket_id, key = created["id"], created["follow_url"].split("key=")[1]
+    _estimated(api, ticket_id, user=None, key=key)
+    wrong = api("POST", f"/public/tickets/{ticket_id}/approval?key=nope", body={"decision": "approve"})
+    assert wrong.status == 404
+    reply = api("POST", f"/public/tickets/{ticket_id}/approval?key={key}", body={"decision": "approve"})
+    assert reply.status == 200 and reply.json["status"] == "in_progress"
+    assert "tasks" not in reply.json
+    route_task(api, "L2", DANA, ticket_id, "change_work")
