@@ -10,10 +10,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from functions.api import _follow_key, _view, caller, json_response, parse_body, route
-from shared import catalog_edit, routes_catalog
 from shared import tickets as ticket_logic
 from shared.tasks import complete_task
 from shared.views import task_view, ticket_view
+
+# shared.catalog_edit and shared.routes_catalog are imported where used: they bring the SLA calendars (holidays),
+# which only these requests need, so the API's cold start does not pay for them.
 
 
 @route(
@@ -24,6 +26,8 @@ from shared.views import task_view, ticket_view
     body="CatalogService",
 )
 def put_service(key: str) -> Response:
+    from shared import catalog_edit
+
     who = caller()
     body = parse_body("CatalogService")
     service, created = catalog_edit.put_service(who, key, body.model_dump())
@@ -32,6 +36,8 @@ def put_service(key: str) -> Response:
 
 @route("GET", "/catalog/services", "The whole catalog with hidden services and route settings (staff)", "intake")
 def catalog_services() -> dict[str, Any]:
+    from shared import catalog_edit
+
     return {"items": [catalog_edit.service_view(s) for s in catalog_edit.list_all(caller())]}
 
 
@@ -43,6 +49,8 @@ def catalog_services() -> dict[str, Any]:
     body="CatalogApproval",
 )
 def approval(ticket_id: str) -> dict[str, Any]:
+    from shared import routes_catalog
+
     who = caller()
     body = parse_body("CatalogApproval")
     routes_catalog.decide(who, ticket_id, decision=body.decision, comment=body.comment)
@@ -59,6 +67,8 @@ def approval(ticket_id: str) -> dict[str, Any]:
     query=(("key", {"type": "string"}),),
 )
 def approval_public(ticket_id: str) -> dict[str, Any]:
+    from shared import routes_catalog
+
     key = _follow_key()
     body = parse_body("CatalogApproval")
     routes_catalog.decide(
@@ -76,6 +86,8 @@ def approval_public(ticket_id: str) -> dict[str, Any]:
     body="CatalogEstimate",
 )
 def estimate(task_id: str) -> dict[str, Any]:
+    from shared import routes_catalog
+
     who = caller()
     body = parse_body("CatalogEstimate")
     routes_catalog.record_estimate(who, task_id, hours=body.hours, note=body.note)
@@ -85,6 +97,8 @@ def estimate(task_id: str) -> dict[str, Any]:
 
 @route("GET", "/organisations/{org_id}/licences", "An organisation's licence-key limit and count (managers)", "admin")
 def licences(org_id: str) -> dict[str, Any]:
+    from shared import catalog_edit
+
     return catalog_edit.licences_view(caller(), org_id)
 
 
@@ -96,6 +110,8 @@ def licences(org_id: str) -> dict[str, Any]:
     body="CatalogLicenceLimit",
 )
 def set_licences(org_id: str) -> dict[str, Any]:
+    from shared import catalog_edit
+
     who = caller()
     body = parse_body("CatalogLicenceLimit")
     return catalog_edit.set_limit(who, org_id, body.limit)
