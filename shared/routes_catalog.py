@@ -167,8 +167,10 @@ def intake(ticket_id: str, route: str) -> dict[str, Any]:
             return  # a retried step: already told
         plan = plan_for(ticket)
         due = _deadline(ticket, deadline_days(ticket, route))
+        service = _service(ticket)
+        document = ticket.fields.get("document_type") or (service.title if service else "document")
         what = {
-            "document-request": f"our office will send you the document ({ticket.fields.get('document_type', '')})",
+            "document-request": f"we will send you the document ({document})",
             "change-request": "a specialist will evaluate the change and send you an estimate to approve",
         }.get(route, "a specialist will handle it")
         text = f"We have received your request: {what} by {_customer_time(due, plan)}."

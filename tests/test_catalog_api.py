@@ -70,6 +70,8 @@ def test_a_manager_adds_a_service_on_an_existing_route_and_a_customer_gets_it_ha
     # Then the route runs with the service's own deadline (2 working days: Wednesday 09:00 Prague)
     task = route_task(api, "office", OLGA, ticket["id"], "prepare_document")
     assert task["due_at"] == "2026-11-25T08:00:00.000Z"
+    told = api("GET", f"/tickets/{ticket['id']}", user=BOB).json["messages"][0]["body"]
+    assert told.startswith("We have received your request: we will send you the document (Certificate of insurance)")
     finish_task(api, OLGA, task, "sent")
     wait_for(lambda: api("GET", f"/tickets/{ticket['id']}", user=BOB).json["status"] == "resolved", what="resolved")
     states = aws_emulation.route_states(ticket["id"], "document-request")

@@ -135,6 +135,30 @@ def test_licence_key_over_the_limit_declined_tells_the_customer_why_and_closes(d
     assert _licences(api, "acme")["issued"] == 2
 
 
+def test_two_requests_for_the_last_key_never_exceed_the_limit(desk):
+    api, _ = desk
+    # Given Acme has one key left, when Bob and Alice ask at the same time
+    first = api("POST", "/tickets", user=BOB, body=LICENCE).json
+    second = api("POST", "/tickets", user=ALICE, body=LICENCE).json
+    # Then exactly one gets the key and the other's request goes to the account manager
+    task = wait_for(
+        lambda: next(
+            (
+                t
+                for t in api("GET", "/tasks?group=accounts", user=MARIA).json["items"]
+                if t["ticket_id"] in (first["id"], second["id"])
+            ),
+            None,
+        ),
+        what="the account manager's task",
+    )
+    issued = first["id"] if task["ticket_id"] == second["id"] else second["id"]
+    _ended(issued, "licence-key")
+    assert _seen(api, issued, user=ALICE)["status"] == "closed"
+    assert _seen(api, task["ticket_id"], user=ALICE)["status"] == "new"
+    assert _licences(api, "acme") == {"organisation_id": "acme", "limit": 3, "issued": 3}
+
+
 def test_a_failing_key_generator_becomes_a_manual_task_never_a_failed_route(desk, monkeypatch):
     api, _ = desk
 
@@ -168,7 +192,7 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
     seen = _seen(api, ticket["id"])
     assert seen["next_step_at"] == "2026-11-26T08:00:00.000Z" and task["due_at"] == "2026-11-26T08:00:00.000Z"
     assert _bodies(seen) == [
-        "We have received your request: our office will send you the document (invoice) by "
+        "We have received your request: we will send you the document (invoice) by "
         "Thursday 26 November 2026, 09:00 (Europe/Prague)."
     ]
     # When Olga attaches the invoice and completes the task
