@@ -74,8 +74,11 @@ def test_a_manager_adds_a_service_on_an_existing_route_and_a_customer_gets_it_ha
     assert told.startswith("We have received your request: we will send you the document (Certificate of insurance)")
     finish_task(api, OLGA, task, "sent")
     wait_for(lambda: api("GET", f"/tickets/{ticket['id']}", user=BOB).json["status"] == "resolved", what="resolved")
-    states = aws_emulation.route_states(ticket["id"], "document-request")
-    assert states[:4] == ["Intake", "Prepare", "Prepared", "AfterPrepared"] and "Fault" not in states
+    states = wait_for(
+        lambda: (s := aws_emulation.route_states(ticket["id"], "document-request")) and "FollowUp" in s and s,
+        what="the route to follow up",
+    )
+    assert states[:5] == ["Intake", "Prepare", "Prepared", "AfterPrepared", "FollowUp"] and "Fault" not in states
 
 
 def test_a_manager_updates_a_service_and_can_hide_it(desk):
