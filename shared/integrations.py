@@ -26,6 +26,7 @@ EVENT_TYPES = (
     "TaskCreated",
     "TaskTaken",
     "TaskCompleted",
+    "TaskReassigned",
     "AttachmentAdded",
 )
 

@@ -47,6 +47,10 @@ def create_task(
         raise NotFound(f"No ticket {ticket_id}")
     task_id = task_id_for(ticket_id, step_key)
     now = clock.now_iso()
+    from shared import priority as ranking  # R15, R19: the computed priority and the queue's order
+    from shared import routing
+
+    basis = routing.basis_for(ticket, group=group, base=priority, due_at=due_at, created_at=now)
     task = Task(
         store.ticket_pk(ticket_id),
         f"TASK#{task_id}",
@@ -58,11 +62,12 @@ def create_task(
         group=group,
         status=TaskStatus.OPEN.value,
         priority=priority,
+        priority_basis=basis.as_dict(),
         due_at=due_at,
         task_token=task_token,
         created_at=now,
         queue_pk=store.queue_pk(group),
-        queue_sk=store.queue_sort_key(priority, due_at, task_id),
+        queue_sk=ranking.queue_key(basis, task_id),
     )
     event = _event(
         ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, task_id=task_id, group=group
@@ -80,6 +85,7 @@ def create_task(
     integrations.publish(
         "TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type}
     )
+    routing.refresh_waiting_on(ticket_id)
     return task
 
 
@@ -160,6 +166,9 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
         integrations.publish(
             "TaskTaken", {**ticket_detail(state["ticket"]), "task_id": task_id, "assignee": caller.sub}
         )
+        from shared import routing
+
+        routing.refresh_waiting_on(state["ticket"].ticket_id)
     return state["task"], state["ticket"]
 
 
@@ -206,4 +215,7 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
     from shared.tickets import _release_route
 
     _release_route(task)
+    from shared import routing
+
+    routing.refresh_waiting_on(task.ticket_id)
     return task
