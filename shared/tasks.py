@@ -7,7 +7,8 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import clock, integrations, store
+from shared import clock, integrations, routing, store
+from shared import priority as ranking  # R15, R19: the computed priority and the queue's order
 from shared.domain import Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
@@ -47,9 +48,6 @@ def create_task(
         raise NotFound(f"No ticket {ticket_id}")
     task_id = task_id_for(ticket_id, step_key)
     now = clock.now_iso()
-    from shared import priority as ranking  # R15, R19: the computed priority and the queue's order
-    from shared import routing
-
     basis = routing.basis_for(ticket, group=group, base=priority, due_at=due_at, created_at=now)
     task = Task(
         store.ticket_pk(ticket_id),
@@ -166,8 +164,6 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
         integrations.publish(
             "TaskTaken", {**ticket_detail(state["ticket"]), "task_id": task_id, "assignee": caller.sub}
         )
-        from shared import routing
-
         routing.refresh_waiting_on(state["ticket"].ticket_id)
     return state["task"], state["ticket"]
 
@@ -215,7 +211,5 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
     from shared.tickets import _release_route
 
     _release_route(task)
-    from shared import routing
-
     routing.refresh_waiting_on(task.ticket_id)
     return task

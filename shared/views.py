@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import routing
 from shared.models import Attachment, Entity, Event, Message, Task, Ticket
+from shared.models_routing import WaitingOn
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
@@ -124,15 +126,10 @@ def task_view(task: Task) -> dict[str, Any]:
 
 def _priority_detail(task: Task) -> dict[str, Any] | None:
     """The priority now and why (R19): base, deadline and waiting parts; see shared.priority."""
-    from shared import routing
-
     return routing.explain(task)
 
 
 def _waiting_on(items: list[Entity]) -> dict[str, Any] | None:
     """R14: with which other line or person the ball is, and since when (staff only)."""
-    from shared.models_routing import WaitingOn
-    from shared.routing import waiting_view
-
     found = next((i for i in items if isinstance(i, WaitingOn)), None)
-    return waiting_view(found) if found is not None else None
+    return routing.waiting_view(found) if found is not None else None
