@@ -83,7 +83,8 @@ def create_task(
     integrations.publish(
         "TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type}
     )
-    routing.refresh_waiting_on(ticket_id)
+    if ticket.owner:  # nobody owns it yet: nobody waits on anyone
+        routing.refresh_waiting_on(ticket_id)
     return task
 
 

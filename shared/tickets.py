@@ -691,7 +691,7 @@ def _change_status(
     integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
     for task in tasks:
         _release_route(task)
-    if tasks or target == Status.CLOSED:
+    if ticket.owner and (tasks or target == Status.CLOSED):
         from shared import routing
 
         routing.refresh_waiting_on(ticket.ticket_id)

@@ -426,3 +426,31 @@ def test_a_group_moved_to_another_line_re_sorts_its_open_tasks(api):
     assert api("PUT", "/routing/groups/L1-vip", user=MARIA, body={"line": "L2"}).json["order"] == "priority"
     # Then its queue runs by priority
     assert queue() == [newer.task_id, older.task_id]
+
+
+def test_an_agent_in_two_groups_of_a_line_gets_the_best_task_of_both(api):
+    # Given Dana in L2 and L2-db, a standard bug in L2 and a VIP critical bug in L2-db, created in that order
+    dana = {"groups": ["L2", "L2-db"], "line": "L2"}
+    assert api("PUT", "/routing/agents/agent-dev", user=MARIA, body=dana).status == 200
+    bob = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    vera = api("POST", "/tickets", user=VERA, body=QUESTION).json
+    bug = create_task(
+        ticket_id=bob["id"], step_key="bug", task_type="fix", title="Bug", group="L2", task_token=None, priority=500
+    )
+    critical = create_task(
+        ticket_id=vera["id"],
+        step_key="crit",
+        task_type="fix",
+        title="Critical",
+        group="L2-db",
+        task_token=None,
+        priority=900,
+    )
+    # Then her next task is the critical one in L2-db, and after it the bug in L2
+    assert api("GET", "/tasks/next", user=DANA).json["task"]["id"] == critical.task_id
+    assert api("POST", "/tasks/next/take", user=DANA).json["task"]["id"] == critical.task_id
+    assert api("POST", "/tasks/next/take", user=DANA).json["task"]["id"] == bug.task_id
+    assert api("GET", "/tasks/next", user=DANA).json["task"] is None
+    # and her profile says where she works
+    profile = api("GET", "/routing/agents/agent-dev", user=LENA).json
+    assert (profile["line"], profile["groups"]) == ("L2", ["L2", "L2-db"])
