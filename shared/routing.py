@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from shared import clock, integrations, priority, store
 from shared.domain import OPEN_STATUSES, Role, Status, TaskStatus
@@ -98,13 +98,23 @@ def save_group(
 
 
 def _resort_queue(group: str, line: str) -> None:
-    for item in Entity.queue_index.query(store.queue_pk(group)):
-        if not isinstance(item, Task) or not item.priority_basis:
-            continue
-        basis = priority.Basis.from_dict({**item.priority_basis, "line": line})
-        item.priority_basis = basis.as_dict()
-        item.queue_sk = priority.queue_key(basis, item.task_id)
-        item.save()
+    """Re-key the group's unfinished tasks for its new line (read back from the table: the index may lag)."""
+    for found in Entity.queue_index.query(store.queue_pk(group)):
+        for _ in range(3):
+            try:
+                task = Task.get(found.pk, found.sk, consistent_read=True)
+            except DoesNotExist:
+                break
+            if not task.priority_basis or task.queue_pk != store.queue_pk(group):
+                break
+            basis = priority.Basis.from_dict({**task.priority_basis, "line": line})
+            task.priority_basis = basis.as_dict()
+            task.queue_sk = priority.queue_key(basis, task.task_id)
+            try:
+                task.save()
+                break
+            except PutError:
+                continue  # changed meanwhile (taken, done): read it again
 
 
 def _require_manager(caller: Caller) -> None:
