@@ -399,7 +399,13 @@ def list_tickets() -> dict[str, Any]:
         limit=query_limit(),
         cursor=query("cursor", max_length=2000),
     )
-    return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
+    views = [ticket_summary(t) for t in found]
+    if who.is_staff:  # R14: where the ball is when it is with another line (never shown to customers)
+        from shared.routing import waiting_on_for
+
+        waits = waiting_on_for([t.ticket_id for t in found])
+        views = [{**v, "waiting_on": waits.get(v["id"])} for v in views]
+    return {"items": views, "next_cursor": next_cursor}
 
 
 @route("GET", "/tickets/{ticket_id}", "A ticket with the history the caller may see (id or CW- reference)", "tickets")

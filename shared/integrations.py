@@ -26,6 +26,7 @@ EVENT_TYPES = (
     "TaskCreated",
     "TaskTaken",
     "TaskCompleted",
+    "TaskReassigned",
     "AttachmentAdded",
     "RouteMilestone",  # a catalog route's public milestone: licence key issued, estimate given, ... (docs/events.md)
 )

@@ -192,6 +192,7 @@ class Task(Entity, discriminator="task"):
     assignee = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     priority = NumberAttribute(default=0)
+    priority_basis = JSONAttribute(null=True)  # what shared.priority computes the priority from
     due_at = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute(null=True)
@@ -234,6 +235,7 @@ class User(Entity, discriminator="user"):
     org_admin = BooleanAttribute(default=False)
     groups = JSONAttribute(default=list)  # agents: support groups such as L1, L2
     line = UnicodeAttribute(null=True)  # agents: L1 or L2
+    skills = JSONAttribute(default=list)  # agents: what they know, e.g. ["databases", "billing"]
 
 
 class EmailLink(Entity, discriminator="email"):
@@ -334,4 +336,4 @@ def table_definition() -> dict[str, Any]:
 
 # Item types of the feature modules. Imported here so that every process that reads the table knows every
 # discriminator value: a Query over a partition must be able to type each item it returns.
-from shared import models_catalog, models_kb, models_money, models_review  # noqa: E402,F401
+from shared import models_catalog, models_kb, models_money, models_review, models_routing  # noqa: E402,F401

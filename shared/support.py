@@ -47,11 +47,11 @@ def plan_for(ticket: Ticket) -> SupportPlan:
 
 
 def task_priority(classification: str | None, importance: str) -> tuple[int, str]:
-    """R15, R19: priority from the task's data, with the reason it has it (explainable)."""
-    base = {"critical_bug": 800, "bug": 500, "question": 300, "improvement": 100}.get(classification or "", 200)
-    bonus = 100 if importance == "vip" else 0
-    reason = f"{LABELS.get(classification or '', 'unclassified')} {base}" + (" + VIP customer 100" if bonus else "")
-    return base + bonus, reason
+    """R15, R19: a task's base priority with its reason; the formula (and its time parts) is shared.priority."""
+    from shared.priority import base_priority
+
+    points, parts = base_priority(classification, importance)
+    return points, " + ".join(f"{p['why']} {p['points']}" for p in parts)
 
 
 def _load(ticket_id: str) -> tuple[Ticket, list[Any]]:

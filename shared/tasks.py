@@ -7,7 +7,8 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import clock, integrations, store
+from shared import clock, integrations, routing, store
+from shared import priority as ranking  # R15, R19: the computed priority and the queue's order
 from shared.domain import Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
@@ -52,6 +53,7 @@ def create_task(
         raise NotFound(f"No ticket {ticket_id}")
     task_id = task_id_for(ticket_id, step_key)
     now = clock.now_iso()
+    basis = routing.basis_for(ticket, group=group, base=priority, due_at=due_at, created_at=now)
     task = Task(
         store.ticket_pk(ticket_id),
         f"TASK#{task_id}",
@@ -63,11 +65,12 @@ def create_task(
         group=group,
         status=TaskStatus.OPEN.value,
         priority=priority,
+        priority_basis=basis.as_dict(),
         due_at=due_at,
         task_token=task_token,
         created_at=now,
         queue_pk=store.queue_pk(group),
-        queue_sk=store.queue_sort_key(priority, due_at, task_id),
+        queue_sk=ranking.queue_key(basis, task_id),
     )
     event = _event(
         ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, task_id=task_id, group=group
@@ -85,6 +88,8 @@ def create_task(
     integrations.publish(
         "TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type}
     )
+    if ticket.owner:  # nobody owns it yet: nobody waits on anyone
+        routing.refresh_waiting_on(ticket_id)
     return task
 
 
@@ -165,6 +170,7 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
         integrations.publish(
             "TaskTaken", {**ticket_detail(state["ticket"]), "task_id": task_id, "assignee": caller.sub}
         )
+        routing.refresh_waiting_on(state["ticket"].ticket_id)
     return state["task"], state["ticket"]
 
 
@@ -211,4 +217,5 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
     from shared.tickets import _release_route
 
     _release_route(task)
+    routing.refresh_waiting_on(task.ticket_id)
     return task

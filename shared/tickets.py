@@ -691,6 +691,10 @@ def _change_status(
     integrations.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
     for task in tasks:
         _release_route(task)
+    if ticket.owner and (tasks or target == Status.CLOSED):
+        from shared import routing
+
+        routing.refresh_waiting_on(ticket.ticket_id)
     if target != Status.CLOSED:
         integrations.hand_over("refresh", ticket.ticket_id, trigger="status")
     return ticket, before, tasks

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import routing
 from shared.models import Attachment, Entity, Event, Message, Task, Ticket
+from shared.models_routing import WaitingOn
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
@@ -50,6 +52,7 @@ def ticket_view(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[str
     if staff:
         view["preventive_measure"] = ticket.preventive_measure
         view["tasks"] = [task_view(t) for t in items if isinstance(t, Task)]
+        view["waiting_on"] = _waiting_on(items)
     return view
 
 
@@ -111,6 +114,7 @@ def task_view(task: Task) -> dict[str, Any]:
         "assignee": task.assignee,
         "status": task.status,
         "priority": task.priority,
+        "priority_detail": _priority_detail(task),
         "due_at": task.due_at,
         "outcome": task.outcome,
         "note": task.note,
@@ -118,3 +122,14 @@ def task_view(task: Task) -> dict[str, Any]:
         "taken_at": task.taken_at,
         "completed_at": task.completed_at,
     }
+
+
+def _priority_detail(task: Task) -> dict[str, Any] | None:
+    """The priority now and why (R19): base, deadline and waiting parts; see shared.priority."""
+    return routing.explain(task)
+
+
+def _waiting_on(items: list[Entity]) -> dict[str, Any] | None:
+    """R14: with which other line or person the ball is, and since when (staff only)."""
+    found = next((i for i in items if isinstance(i, WaitingOn)), None)
+    return routing.waiting_view(found) if found is not None else None
