@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "TaskTaken",
     "TaskCompleted",
     "AttachmentAdded",
+    "KbArticleSaved",  # the knowledge base (shared/kb.py): an article created or edited
 )
 
 
