@@ -38,21 +38,16 @@ def list_articles() -> dict[str, Any]:
     q = query("q", max_length=200)
     limit = query_limit()
     offset = int(query("cursor", "0", pattern=r"\d{1,6}") or 0)
-    found = kb.search(
+    return kb.list_view(
         who,
         q=q,
+        limit=limit,
+        offset=offset,
         service=query("service", max_length=64),
         tag=query("tag", max_length=40),
         audience=query("audience", pattern="|".join(kb.AUDIENCES)),
         status=query("status", pattern="|".join(kb.STATUSES)),
     )
-    page = found[offset : offset + limit]
-    more = offset + limit < len(found)
-    return {
-        "items": [kb.article_summary(article, hit, q) for article, hit in page],
-        "total": len(found),
-        "next_cursor": str(offset + limit) if more else None,
-    }
 
 
 @route(

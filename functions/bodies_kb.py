@@ -16,7 +16,7 @@ _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 class KbArticle(_Body):
     title: str = Field(min_length=3, max_length=200)
-    body: str = Field(min_length=1, max_length=100_000, description="Markdown; raw HTML is shown as text")
+    body: str = Field(min_length=1, max_length=50_000, description="Markdown; raw HTML is shown as text")
     audience: Literal["customers", "staff"] = Field(description="Who may read it")
     service: str | None = Field(default=None, min_length=1, max_length=64, description="Service key, or none")
     tags: list[str] = Field(default_factory=list, max_length=20)
@@ -29,7 +29,7 @@ class KbArticle(_Body):
 
 class KbArticleUpdate(_Body):
     title: str | None = Field(default=None, min_length=3, max_length=200)
-    body: str | None = Field(default=None, min_length=1, max_length=100_000)
+    body: str | None = Field(default=None, min_length=1, max_length=50_000)
     audience: Literal["customers", "staff"] | None = None
     service: str | None = Field(default=None, max_length=64, description="Service key; empty string clears it")
     tags: list[str] | None = Field(default=None, max_length=20)

@@ -28,11 +28,13 @@ from shared.errors import Conflict, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Ticket
 from shared.models_kb import (
+    ARTICLE_SK,
     KB_PK,
     Article,
+    ArticleCard,
     ArticleSlug,
     ArticleVersion,
-    article_sk,
+    card_sk,
     slug_pk,
     version_sk,
     versions_pk,
@@ -46,6 +48,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 MAX_SLUG = 80
 KB_TASK_TYPE = "kb_article"
+SUMMARY_LENGTH = 300
 
 ALLOWED_TAGS = frozenset(
     [
@@ -140,7 +143,7 @@ class _Reader:
             self._plan = plan_of_organisation(self.caller.org_id)
         return self._plan
 
-    def can_read(self, article: Article) -> bool:
+    def can_read(self, article: Article | ArticleCard) -> bool:
         if self.caller.is_staff:
             return True
         if article.audience != "customers" or article.status != "published":
@@ -158,7 +161,7 @@ def _article(key: str) -> Article | None:
     if not key or len(key) > 200:
         return None
     try:
-        return Article.get(KB_PK, article_sk(key))
+        return Article.get(versions_pk(key), ARTICLE_SK)
     except DoesNotExist:
         pass
     if not SLUG.match(key):
@@ -168,7 +171,7 @@ def _article(key: str) -> Article | None:
     except DoesNotExist:
         return None
     try:
-        return Article.get(KB_PK, article_sk(link.article_id))
+        return Article.get(versions_pk(link.article_id), ARTICLE_SK)
     except DoesNotExist:
         return None
 
@@ -185,9 +188,9 @@ def get_article(caller: Caller, key: str) -> Article:
     return article
 
 
-def all_articles() -> list[Article]:
-    """The whole knowledge base: one partition, read with one paged Query (no Scan)."""
-    return [a for a in Article.query(KB_PK, Article.sk.startswith("ARTICLE#")) if isinstance(a, Article)]
+def all_cards() -> list[ArticleCard]:
+    """The whole knowledge base's cards: one partition, read with one paged Query (no Scan)."""
+    return [c for c in ArticleCard.query(KB_PK, ArticleCard.sk.startswith("ARTICLE#")) if isinstance(c, ArticleCard)]
 
 
 def search(
@@ -198,13 +201,13 @@ def search(
     tag: str | None = None,
     audience: str | None = None,
     status: str | None = None,
-) -> list[tuple[Article, kb_search.Hit | None]]:
+) -> list[tuple[ArticleCard, kb_search.Hit | None]]:
     """The articles the caller may read that pass the filters; ranked by relevance when q is given,
     else in title order. Staff see drafts too, archived ones only when they ask for status=archived."""
     reader = _Reader(caller)
     wanted_tag = tag.strip().lower() if tag else None
     found = []
-    for article in all_articles():
+    for article in all_cards():
         if not reader.can_read(article):
             continue
         if status and article.status != status:
@@ -221,7 +224,7 @@ def search(
     if not q or not kb_search.terms(q):
         return [(a, None) for a in sorted(found, key=lambda a: (a.title.lower(), a.article_id))]
     by_key = {a.article_id: a for a in found}
-    documents = [kb_search.Document(a.article_id, a.title, a.body, tuple(a.tags)) for a in found]
+    documents = [kb_search.Document(a.article_id, a.title, a.terms) for a in found]
     return [(by_key[h.key], h) for h in kb_search.rank(q, documents)]
 
 
@@ -272,6 +275,26 @@ def _version_item(article: Article, caller: Caller, note: str | None, now: str) 
     )
 
 
+def _card(article: Article) -> ArticleCard:
+    text = " ".join(plain_text(article.body_html).split())
+    return ArticleCard(
+        KB_PK,
+        card_sk(article.article_id),
+        article_id=article.article_id,
+        slug=article.slug,
+        audience=article.audience,
+        status=article.status,
+        service=article.service,
+        plan=article.plan,
+        tags=list(article.tags),
+        title=article.title,
+        version=article.version,
+        updated_at=article.updated_at,
+        summary=text[:SUMMARY_LENGTH],
+        terms=kb_search.index_fields(article.title, text, article.tags),
+    )
+
+
 def _slug_conflict(slug: str) -> Conflict:
     return Conflict(
         f"The slug {slug!r} is already used by another article; choose another slug.",
@@ -301,8 +324,8 @@ def create_article(
     now = clock.now_iso()
     article_id = store.new_id()
     article = Article(
-        KB_PK,
-        article_sk(article_id),
+        versions_pk(article_id),
+        ARTICLE_SK,
         article_id=article_id,
         slug=slug,
         audience=audience,
@@ -327,6 +350,7 @@ def create_article(
         store.transact(
             [
                 (article, Article.pk.does_not_exist()),
+                (_card(article), None),
                 (_version_item(article, caller, note or "Created", now), ArticleVersion.pk.does_not_exist()),
                 (link, ArticleSlug.pk.does_not_exist()),
             ]
@@ -393,6 +417,7 @@ def update_article(
     article.updated_by_email = caller.email or None
     writes: list[tuple[Any, Any]] = [
         (article, Article.version == old_version),
+        (_card(article), None),
         (_version_item(article, caller, note, now), ArticleVersion.pk.does_not_exist()),
     ]
     if article.slug != old_slug:
@@ -402,7 +427,7 @@ def update_article(
         store.transact(writes)
     except TransactWriteError as error:
         reasons = store.conflict_reasons(error)
-        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+        if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
             raise _slug_conflict(article.slug) from None
         if "ConditionalCheckFailed" in reasons:
             raise Conflict(
@@ -457,7 +482,9 @@ def version(caller: Caller, key: str, number: int) -> ArticleVersion:
 # --- views ---------------------------------------------------------------------------------------
 
 
-def article_summary(article: Article, hit: kb_search.Hit | None = None, q: str | None = None) -> dict[str, Any]:
+def article_summary(
+    article: Article | ArticleCard, hit: kb_search.Hit | None = None, snippet: str | None = None
+) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": article.article_id,
         "slug": article.slug,
@@ -470,10 +497,29 @@ def article_summary(article: Article, hit: kb_search.Hit | None = None, q: str |
         "version": int(article.version),
         "updated_at": article.updated_at,
     }
+    if isinstance(article, ArticleCard):
+        view["summary"] = article.summary
     if hit is not None:
         view["score"] = round(hit.score, 4)
-        view["snippet"] = kb_search.snippet(plain_text(article.body_html), q or "")
+        view["snippet"] = snippet
     return view
+
+
+def list_view(caller: Caller, *, q: str | None, limit: int, offset: int, **filters: str | None) -> dict[str, Any]:
+    """One page of search(): cards, and for a search the text around the first match of each (the
+    page's articles are read with one BatchGetItem)."""
+    found = search(caller, q=q, **filters)
+    page = found[offset : offset + limit]
+    snippets: dict[str, str] = {}
+    if q and page:
+        keys = [(versions_pk(card.article_id), ARTICLE_SK) for card, _ in page]
+        for article in Article.batch_get(keys):
+            snippets[article.article_id] = kb_search.snippet(plain_text(article.body_html), q)
+    return {
+        "items": [article_summary(card, hit, snippets.get(card.article_id)) for card, hit in page],
+        "total": len(found),
+        "next_cursor": str(offset + limit) if offset + limit < len(found) else None,
+    }
 
 
 def article_view(article: Article, *, staff: bool) -> dict[str, Any]:

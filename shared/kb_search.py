@@ -16,8 +16,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 K1 = 1.2
 B = 0.75
@@ -73,10 +74,13 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lowercase without accents, so 'Číslo' and 'cislo' match."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stemmer: exports/exporting/exported -> export; escalate/escalating -> escalat.
 
@@ -107,19 +111,24 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(fold(text)) if w not in STOP_WORDS]
 
 
+FieldTerms = Mapping[str, Mapping[str, int]]
+
+
+def index_fields(title: str, body: str, tags: Sequence[str] = ()) -> dict[str, dict[str, int]]:
+    """Term counts per field: computed once when an article is written and stored on its card, so a
+    search tokenises only the query."""
+    return {
+        "title": dict(Counter(terms(title))),
+        "tags": dict(Counter(terms(" ".join(tags)))),
+        "body": dict(Counter(terms(body))),
+    }
+
+
 @dataclass(frozen=True)
 class Document:
     key: str
     title: str
-    body: str
-    tags: Sequence[str] = ()
-
-
-@dataclass
-class _Indexed:
-    doc: Document
-    fields: dict[str, Counter[str]] = field(default_factory=dict)
-    lengths: dict[str, int] = field(default_factory=dict)
+    fields: FieldTerms  # index_fields(...) of the document
 
 
 @dataclass(frozen=True)
@@ -134,28 +143,20 @@ def rank(query: str, documents: Sequence[Document]) -> list[Hit]:
     wanted = list(dict.fromkeys(terms(query)))
     if not wanted or not documents:
         return []
-    indexed = []
-    for doc in documents:
-        item = _Indexed(doc)
-        for name, text in (("title", doc.title), ("tags", " ".join(doc.tags)), ("body", doc.body)):
-            words = terms(text)
-            item.fields[name] = Counter(words)
-            item.lengths[name] = len(words)
-        indexed.append(item)
-    count = len(indexed)
-    average = {name: max(1.0, sum(i.lengths[name] for i in indexed) / count) for name in FIELD_WEIGHTS}
-    frequency = {t: sum(1 for i in indexed if any(i.fields[f][t] for f in FIELD_WEIGHTS)) for t in wanted}
+    count = len(documents)
+    lengths = [{name: sum(d.fields.get(name, {}).values()) for name in FIELD_WEIGHTS} for d in documents]
+    average = {name: max(1.0, sum(n[name] for n in lengths) / count) for name in FIELD_WEIGHTS}
+    frequency = {t: sum(1 for d in documents if any(d.fields.get(f, {}).get(t) for f in FIELD_WEIGHTS)) for t in wanted}
     phrase = " ".join(wanted)
     hits = []
-    for item in indexed:
+    for doc, length in zip(documents, lengths, strict=True):
         score, matched = 0.0, []
         for term in wanted:
             weighted = 0.0
             for name, weight in FIELD_WEIGHTS.items():
-                tf = item.fields[name][term]
+                tf = doc.fields.get(name, {}).get(term, 0)
                 if tf:
-                    norm = 1 - B + B * item.lengths[name] / average[name]
-                    weighted += weight * tf / norm
+                    weighted += weight * tf / (1 - B + B * length[name] / average[name])
             if weighted:
                 df = frequency[term]
                 idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
@@ -163,9 +164,9 @@ def rank(query: str, documents: Sequence[Document]) -> list[Hit]:
                 matched.append(term)
         if not matched:
             continue
-        if len(wanted) > 1 and phrase in " ".join(terms(item.doc.title)):
+        if len(wanted) > 1 and phrase in " ".join(terms(doc.title)):
             score *= TITLE_PHRASE_BONUS
-        hits.append(Hit(item.doc.key, score, tuple(matched)))
+        hits.append(Hit(doc.key, score, tuple(matched)))
     titles = {d.key: d.title.lower() for d in documents}
     hits.sort(key=lambda h: (-h.score, titles[h.key], h.key))
     return hits

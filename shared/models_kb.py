@@ -5,13 +5,14 @@ with key prefixes of their own.
 
 | pattern                                   | how                                                    |
 |-------------------------------------------|--------------------------------------------------------|
-| every article (list, search)              | Query pk=KB (one partition, sk=ARTICLE#<id>)           |
-| article by id                             | GetItem pk=KB, sk=ARTICLE#<id>                         |
+| every article's card (list, search)       | Query pk=KB (one partition, sk=ARTICLE#<id>)           |
+| article by id (with Markdown and HTML)    | GetItem pk=KBART#<id>, sk=ARTICLE                      |
 | article by slug (also earlier slugs)      | GetItem pk=KBSLUG#<slug>, sk=SLUG -> article id        |
-| an article's versions, oldest first       | Query pk=KBART#<id> (sk=VERSION#<0000n>)               |
+| an article's versions, oldest first       | Query pk=KBART#<id>, sk begins_with VERSION#           |
 
-The knowledge base needs none of the generic indexes: search ranks the one partition in memory
-(shared/kb.py, docs/kb.md).
+The knowledge base needs none of the generic indexes: search ranks the cards of the one KB partition
+in memory (shared/kb.py, docs/kb.md). A card is small (no body, its terms already counted), so a
+search reads and tokenises little; the full article is read only when opened.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from shared.models import Entity
 KB_PK = "KB"
 
 
-def article_sk(article_id: str) -> str:
+ARTICLE_SK = "ARTICLE"
+
+
+def card_sk(article_id: str) -> str:
     return f"ARTICLE#{article_id}"
 
 
@@ -40,7 +44,8 @@ def version_sk(version: int) -> str:
 
 
 class Article(Entity, discriminator="kb_article"):
-    """The current version of an article; every edit also writes an ArticleVersion snapshot."""
+    """The current version of an article (pk=KBART#<id>, sk=ARTICLE); every edit also writes an
+    ArticleVersion snapshot next to it and refreshes its ArticleCard."""
 
     article_id = UnicodeAttribute()
     slug = UnicodeAttribute()
@@ -60,6 +65,23 @@ class Article(Entity, discriminator="kb_article"):
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     updated_by_email = UnicodeAttribute(null=True)
+
+
+class ArticleCard(Entity, discriminator="kb_card"):
+    """What list and search need of an article, in the KB partition: no body, its terms counted."""
+
+    article_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    audience = UnicodeAttribute()
+    status = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    plan = UnicodeAttribute(null=True)
+    tags = JSONAttribute(default=list)
+    title = UnicodeAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    summary = UnicodeAttribute()  # the start of the text, for result lists
+    terms = JSONAttribute(default=dict)  # {"title"|"tags"|"body": {term: count}} (shared/kb_search.py)
 
 
 class ArticleVersion(Entity, discriminator="kb_version"):

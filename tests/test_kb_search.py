@@ -5,7 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.kb_search import Document, rank, snippet, stem, terms
+from shared.kb_search import Document, index_fields, rank, snippet, stem, terms
+
+
+def _doc(key: str, title: str, body: str, tags: tuple[str, ...] = ()) -> Document:
+    return Document(key, title, index_fields(title, body, tags))
 
 
 def test_stemming_maps_word_forms_to_one_term():
@@ -21,19 +25,19 @@ def test_terms_fold_case_accents_and_drop_stop_words():
 
 def test_title_beats_tags_beats_body():
     docs = [
-        Document("body", "Statements", "A statement lists every invoice of the month."),
-        Document("tags", "Monthly paperwork", "What arrives each month.", ("invoice",)),
-        Document("title", "Invoice copies", "Ask for a copy."),
-        Document("none", "Passwords", "Reset it."),
+        _doc("body", "Statements", "A statement lists every invoice of the month."),
+        _doc("tags", "Monthly paperwork", "What arrives each month.", ("invoice",)),
+        _doc("title", "Invoice copies", "Ask for a copy."),
+        _doc("none", "Passwords", "Reset it."),
     ]
     assert [h.key for h in rank("invoice", docs)] == ["title", "tags", "body"]
 
 
 def test_more_matched_terms_rank_higher_and_a_title_phrase_gets_a_bonus():
     docs = [
-        Document("one", "Export", "Reports can be exported."),
-        Document("both", "CSV export", "The CSV export of a report."),
-        Document("phrase", "Export to CSV", "How to export to CSV."),
+        _doc("one", "Export", "Reports can be exported."),
+        _doc("both", "CSV export", "The CSV export of a report."),
+        _doc("phrase", "Export to CSV", "How to export to CSV."),
     ]
     ranked = [h.key for h in rank("export csv", docs)]
     assert ranked[-1] == "one"
@@ -41,15 +45,15 @@ def test_more_matched_terms_rank_higher_and_a_title_phrase_gets_a_bonus():
 
 
 def test_rare_terms_weigh_more_than_common_ones():
-    docs = [Document(str(i), f"Report {i}", "report report") for i in range(5)]
-    docs.append(Document("rare", "Licence", "report"))
+    docs = [_doc(str(i), f"Report {i}", "report report") for i in range(5)]
+    docs.append(_doc("rare", "Licence", "report"))
     hits = rank("report licence", docs)
     assert hits[0].key == "rare"
 
 
 def test_no_terms_no_hits():
-    assert rank("the and of", [Document("a", "The title", "and of")]) == []
-    assert rank("", [Document("a", "x", "y")]) == []
+    assert rank("the and of", [_doc("a", "The title", "and of")]) == []
+    assert rank("", [_doc("a", "x", "y")]) == []
 
 
 def test_snippet_is_centred_on_the_first_match():
@@ -65,12 +69,11 @@ def test_snippet_is_centred_on_the_first_match():
     st.text(min_size=0, max_size=30),
 )
 def test_ranking_is_total_and_only_returns_matching_documents(bodies, query):
-    docs = [Document(str(i), f"Title {i}", body) for i, body in enumerate(bodies)]
+    docs = [_doc(str(i), f"Title {i}", body) for i, body in enumerate(bodies)]
     hits = rank(query, docs)
     wanted = set(terms(query))
     assert len({h.key for h in hits}) == len(hits)
     for hit in hits:
         assert hit.score > 0
-        doc = docs[int(hit.key)]
-        assert wanted & set(terms(doc.title + " " + doc.body))
+        assert wanted & set(terms(f"Title {hit.key} {bodies[int(hit.key)]}"))
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
