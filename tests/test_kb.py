@@ -551,3 +551,36 @@ def test_without_kb_task_no_task_is_created(api):
     assert _tasks(api, "L1", LENA, ticket["id"]) == []
     staff_view = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
     assert all(t["type"] != kb.KB_TASK_TYPE for t in staff_view["tasks"])
+
+
+def test_a_managers_kb_task_goes_to_the_owners_group(api):
+    # Given Bob's ticket owned by Dana (L2): her public reply made her the owner (R14)
+    ticket = _ticket(api)
+    reply = api("POST", f"/tickets/{ticket['id']}/messages", user=DANA, body={"body": "Looking into it."})
+    assert reply.status == 201, reply.text
+    assert api("GET", f"/tickets/{ticket['id']}", user=LENA).json["owner"] == "agent-dev"
+
+    # When Maria (manager, no support line) resolves it asking for an article
+    assert _resolve(api, ticket["id"], user=MARIA, kb_task=True).status == 200
+
+    # Then the task goes to the owner's group, L2, not to L1
+    [kb_task] = _tasks(api, "L2", DANA, ticket["id"])
+    assert kb_task["title"].startswith("Knowledge base: write or update an article")
+    assert _tasks(api, "L1", LENA, ticket["id"]) == []
+
+
+def test_saving_an_article_is_published_on_the_bus(api, monkeypatch):
+    from shared import integrations
+
+    published: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(integrations, "publish", lambda kind, detail: published.append((kind, detail)))
+
+    article = _write(api, audience="staff")
+    api("PATCH", f"/kb/articles/{article['id']}", user=LENA, body={"status": "draft"})
+
+    saved = [d for kind, d in published if kind == "KbArticleSaved"]
+    assert [(d["article_id"], d["version"], d["created"], d["status"]) for d in saved] == [
+        (article["id"], 1, True, "published"),
+        (article["id"], 2, False, "draft"),
+    ]
+    assert "KbArticleSaved" in integrations.EVENT_TYPES
