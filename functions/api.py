@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from functions import webform
+from shared import kb
 from shared import tickets as ticket_logic
 from shared.errors import BadRequest, DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.identity import Caller
@@ -491,7 +492,12 @@ def add_attachment(ticket_id: str) -> Response:
 def resolve(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("Resolve")
-    ticket_logic.resolve_ticket(who, ticket_id, resolution=body.resolution, preventive_measure=body.preventive_measure)
+    cited = kb.resolution_articles(who, ticket_id, body.articles)
+    ticket = ticket_logic.resolve_ticket(
+        who, ticket_id, resolution=body.resolution, preventive_measure=body.preventive_measure, articles=cited
+    )
+    if body.kb_task or body.kb_note:
+        kb.request_article_task(who, ticket, note=body.kb_note, cited=cited)
     return _view(who, ticket_id)
 
 

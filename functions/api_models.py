@@ -59,6 +59,13 @@ class NewAttachment(_Body):
 class Resolve(_Body):
     resolution: str = Field(min_length=3, max_length=20000, description="How it was solved")
     preventive_measure: str = Field(min_length=3, max_length=20000, description="What stops it happening again")
+    articles: list[str] = Field(
+        default_factory=list, max_length=10, description="Knowledge base articles (ids or slugs) that answer it"
+    )
+    kb_task: bool = Field(default=False, description="The answer belongs in the knowledge base: create a task")
+    kb_note: str | None = Field(
+        default=None, max_length=500, description="What the article should cover; implies kb_task"
+    )
 
 
 class Feedback(_Body):

@@ -18,4 +18,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         closed = tickets.close_resolved_after_silence()
         logger.info("closed silent resolved tickets", extra={"count": len(closed)})
         return {"closed": closed}
+    if action == "seed_knowledge_base":
+        # R29: the mandatory articles of a fresh deployment; re-run after a support plan changes.
+        from shared import kb
+
+        done = kb.seed_mandatory()
+        logger.info("knowledge base seeded", extra=done)
+        return done
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -29,6 +29,7 @@ EVENT_TYPES = (
     "TaskReassigned",
     "AttachmentAdded",
     "RouteMilestone",  # a catalog route's public milestone: licence key issued, estimate given, ... (docs/events.md)
+    "KbArticleSaved",  # the knowledge base (shared/kb.py): an article created or edited
 )
 
 

@@ -140,6 +140,7 @@ class Ticket(Entity, discriminator="ticket"):
     next_step_at = UnicodeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     preventive_measure = UnicodeAttribute(null=True)
+    kb_articles = JSONAttribute(null=True)  # R29: articles the resolution cites (shared/kb.py snapshots)
     satisfaction = NumberAttribute(null=True)  # R30: the customer's 1-5 after closing
     satisfaction_comment = UnicodeAttribute(null=True)
     # The web form's follow link (a capability, like a sign-in link): never in any API view.

@@ -33,6 +33,7 @@ from shared.domain import (
 )
 from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.identity import Caller
+from shared.kb import customer_article_lines
 from shared.models import Attachment, Entity, Event, IdempotencyRecord, Message, OpenIndex, ReferenceLink, Task, Ticket
 
 logger = logging.getLogger(__name__)
@@ -626,10 +627,14 @@ def create_attachment_upload(
 # --- resolve, close, reopen ----------------------------------------------------------------------
 
 
+# Work about the desk's knowledge, not the customer's problem: closing the ticket leaves it open (R29).
+TASKS_OUTLIVING_TICKET = frozenset({"kb_article"})
+
+
 def _finish_open_tasks(items: list[Entity], outcome: str, now: str) -> list[Task]:
     finished = []
     for task in (i for i in items if isinstance(i, Task)):
-        if task.status != TaskStatus.DONE.value:
+        if task.status != TaskStatus.DONE.value and task.task_type not in TASKS_OUTLIVING_TICKET:
             task.status = TaskStatus.DONE.value
             task.outcome = outcome
             task.completed_at = now
@@ -715,13 +720,22 @@ def _release_route(task: Task) -> None:
             logger.exception("route of task %s was not told it is done", task.task_id)
 
 
-def resolve_ticket(caller: Caller, ticket_id: str, *, resolution: str, preventive_measure: str) -> Ticket:
-    """R16: inform the customer, record how it was solved and what prevents a repeat."""
+def resolve_ticket(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    resolution: str,
+    preventive_measure: str,
+    articles: list[dict[str, Any]] | None = None,
+) -> Ticket:
+    """R16: inform the customer, record how it was solved and what prevents a repeat; R29: with the
+    knowledge base articles it cites (checked by shared.kb.resolution_articles)."""
     caller.require_staff()
 
     def mutate(ticket: Ticket, now: str) -> None:
         ticket.resolution = resolution
         ticket.preventive_measure = preventive_measure
+        ticket.kb_articles = articles or None
         ticket.resolved_at = now
         if ticket.owner is None and caller.role == Role.AGENT:
             ticket.owner = caller.sub
@@ -738,7 +752,7 @@ def resolve_ticket(caller: Caller, ticket_id: str, *, resolution: str, preventiv
     _notify_customer(
         ticket,
         "Resolved",
-        f"Your request has been resolved:\n\n{resolution}\n\n"
+        f"Your request has been resolved:\n\n{resolution}{customer_article_lines(articles)}\n\n"
         "If this does not solve it, just reply in the ticket and it reopens.",
     )
     return ticket

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared import routing
+from shared.kb import visible_ticket_articles
 from shared.models import Attachment, Entity, Event, Message, Task, Ticket
 from shared.models_routing import WaitingOn
 
@@ -41,6 +42,7 @@ def ticket_view(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[str
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
         "resolution": ticket.resolution,
+        "articles": visible_ticket_articles(ticket.kb_articles, staff=staff),
         "satisfaction": {"rating": int(ticket.satisfaction), "comment": ticket.satisfaction_comment}
         if ticket.satisfaction is not None
         else None,

@@ -27,6 +27,7 @@ TABLE_ITEM_ACTIONS = [
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:Query",
+    "dynamodb:BatchGetItem",  # the knowledge base reads a search page's articles at once (shared/kb.py)
 ]
 
 
