@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import tickets
+from shared import review, tickets
 
 logger = Logger(service="caseway-housekeeping")
 
@@ -18,4 +18,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         closed = tickets.close_resolved_after_silence()
         logger.info("closed silent resolved tickets", extra={"count": len(closed)})
         return {"closed": closed}
+    if action == "daily_review":
+        result = review.daily_review()
+        logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing")})
+        return result
+    if action == "weekly_review":
+        result = review.weekly_review()
+        logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing")})
+        return result
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -27,6 +27,9 @@ EVENT_TYPES = (
     "TaskTaken",
     "TaskCompleted",
     "AttachmentAdded",
+    "ReviewTaskCreated",
+    "ReviewTaskTaken",
+    "ReviewTaskCompleted",
 )
 
 
