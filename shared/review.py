@@ -90,11 +90,11 @@ def open_tickets() -> list[Ticket]:
     return found
 
 
-def _known_groups() -> set[str]:
+def _known_groups(services: list[Any]) -> set[str]:
     from shared.support import STEPS
 
     groups = {step["group"] for step in STEPS.values()} | {DEFAULT_GROUP}
-    for service in store.list_services():
+    for service in services:
         groups.update(service.groups or [])
     return groups
 
@@ -242,7 +242,9 @@ def review_entries(now: datetime, *, idle_hours: float = IDLE_WORKING_HOURS) -> 
     """What each group's daily review lists: group -> entries, oldest ball first."""
     tickets = open_tickets()
     lookups = _Lookups()
-    groups = _known_groups() | {g for t in tickets if t.owner for g in [lookups.user_group(t.owner)] if g}
+    groups = _known_groups(list(lookups.services.values())) | {
+        g for t in tickets if t.owner for g in [lookups.user_group(t.owner)] if g
+    }
     tasks = open_tasks(groups)
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for ticket in tickets:
