@@ -362,3 +362,32 @@ def test_a_ticket_opened_through_the_api_shows_in_the_next_day_review(api):
     assert entry["ticket_id"] == ticket["id"] and entry["status"] == "new"
     # its classify task waits in L1 with no activity since Monday 09:00; the reaction promise (13:00) passed
     assert [a["action"] for a in entry["actions"]] == ["chase L1", "overdue"]
+
+
+def test_the_daily_review_reads_only_what_is_open(desk, monkeypatch):
+    """R20 at scale: open tickets from the sparse open_index, open tasks from queue_index; no Scan, no closed ticket."""
+    from botocore.client import BaseClient
+
+    _, vc = desk
+    closed = [put_ticket(status="closed", owner="agent-lena", created_at=prague(2, 10), sequence=n) for n in range(5)]
+    put_ticket(status="in_progress", owner="agent-lena", created_at=prague(12, 10), sequence=9)
+    vc.advance_to(prague(18, 8))
+    requests: list[tuple[str, dict]] = []
+    original = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "dynamodb":
+            requests.append((operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    result = aws_emulation.fire_schedule("daily-review")
+    monkeypatch.undo()
+
+    assert len(result["created"]) == 1
+    operations = {name for name, _ in requests}
+    assert "Scan" not in operations and operations <= {"Query", "GetItem", "PutItem"}
+    queried = {params.get("IndexName") or "table" for name, params in requests if name == "Query"}
+    assert queried == {"open_index", "queue_index", "table"}  # the table: the catalog only
+    text = repr(requests)
+    assert not any(t.ticket_id in text for t in closed)
