@@ -19,7 +19,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("closed silent resolved tickets", extra={"count": len(closed)})
         return {"closed": closed}
     if action == "daily_review":
-        result = review.daily_review()
+        # N of "no activity for more than N working hours", set in the schedule's payload (shared/schedules.py)
+        idle = event.get("idle_working_hours", review.IDLE_WORKING_HOURS)
+        if isinstance(idle, bool) or not isinstance(idle, int | float) or idle < 0:
+            raise ValueError(f"idle_working_hours must be a number of hours >= 0, not {idle!r}")
+        result = review.daily_review(idle_hours=float(idle))
         logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing")})
         return result
     if action == "weekly_review":

@@ -35,7 +35,7 @@ SCHEDULES: tuple[Schedule, ...] = (
         expression="cron(0 8 ? * MON-FRI *)",
         timezone="Europe/Prague",
         function="housekeeping",
-        payload={"action": "daily_review"},
+        payload={"action": "daily_review", "idle_working_hours": 4},
         description="R20: every working-day morning, one review task per support group for the open tickets "
         "that need a nudge (none on a holiday of the plan calendar)",
     ),

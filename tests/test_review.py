@@ -14,7 +14,7 @@ from infra.virtual_time import VirtualClock
 from shared import clock, store
 from shared.models_money import TimeEntry
 from shared.review import nudges
-from shared.schedules import SCHEDULES, next_firing, parse_cron
+from shared.schedules import SCHEDULES, check_expression, next_firing, parse_cron
 from shared.sla import DEFAULT_PLAN
 from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, open_l1_task
 
@@ -75,6 +75,8 @@ def test_cron_next_firing_follows_the_schedule_time_zone_and_weekdays():
         with pytest.raises(ValueError):
             next_firing(bad, "UTC", prague(23, 9))
     assert parse_cron("cron(0 8 ? * MON-FRI *)").days_of_week == frozenset({2, 3, 4, 5, 6})
+    for schedule in SCHEDULES:  # every schedule of both clouds is one the local scheduler can compute
+        check_expression(schedule.expression)
 
 
 def test_daily_review_fires_on_a_working_day_and_creates_nothing_on_a_holiday(desk):
@@ -391,3 +393,16 @@ def test_the_daily_review_reads_only_what_is_open(desk, monkeypatch):
     assert queried == {"open_index", "queue_index", "table"}  # the table: the catalog only
     text = repr(requests)
     assert not any(t.ticket_id in text for t in closed)
+
+
+def test_the_idle_threshold_comes_from_the_schedule_payload(desk):
+    from functions import housekeeping
+
+    _, vc = desk
+    put_ticket(status="in_progress", owner="agent-lena", created_at=prague(18, 9), sequence=1)
+    vc.advance_to(prague(18, 12))  # 3 working hours without activity
+    assert housekeeping.handler({"action": "daily_review", "idle_working_hours": 4}, None)["created"] == []
+    created = housekeeping.handler({"action": "daily_review", "idle_working_hours": 2}, None)["created"]
+    assert created == ["review-daily-2026-11-18-L1"]
+    with pytest.raises(ValueError, match="idle_working_hours"):
+        housekeeping.handler({"action": "daily_review", "idle_working_hours": "four"}, None)
