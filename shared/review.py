@@ -99,14 +99,18 @@ def _known_groups(services: list[Any]) -> set[str]:
     return groups
 
 
-def open_tasks(groups: set[str]) -> dict[str, list[Task]]:
-    """Open tasks of tickets by ticket id, from the sparse queue_index: one Query (paged) per group."""
+def open_tasks(groups: set[str]) -> tuple[dict[str, list[Task]], list[ReviewTask]]:
+    """Open tasks of tickets by ticket id, and the open review tasks, from the sparse queue_index: one Query
+    (paged) per group."""
     by_ticket: dict[str, list[Task]] = defaultdict(list)
+    reviews: list[ReviewTask] = []
     for group in sorted(groups):
         for item in Entity.queue_index.query(store.queue_pk(group), page_size=PAGE):
-            if isinstance(item, Task) and not isinstance(item, ReviewTask):
+            if isinstance(item, ReviewTask):
+                reviews.append(item)
+            elif isinstance(item, Task):
                 by_ticket[item.ticket_id].append(item)
-    return by_ticket
+    return by_ticket, reviews
 
 
 class _Lookups:
@@ -238,14 +242,17 @@ def _entry(ticket: Ticket, actions: list[dict[str, str]], tasks: list[Task]) -> 
     }
 
 
-def review_entries(now: datetime, *, idle_hours: float = IDLE_WORKING_HOURS) -> dict[str, list[dict[str, Any]]]:
-    """What each group's daily review lists: group -> entries, oldest ball first."""
+def review_entries(
+    now: datetime, *, idle_hours: float = IDLE_WORKING_HOURS
+) -> tuple[dict[str, list[dict[str, Any]]], list[ReviewTask]]:
+    """What each group's daily review lists (group -> entries, oldest ball first), and the review tasks still
+    open in the groups' queues."""
     tickets = open_tickets()
     lookups = _Lookups()
     groups = _known_groups(list(lookups.services.values())) | {
         g for t in tickets if t.owner for g in [lookups.user_group(t.owner)] if g
     }
-    tasks = open_tasks(groups)
+    tasks, open_reviews = open_tasks(groups)
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for ticket in tickets:
         ticket_tasks = tasks.get(ticket.ticket_id, [])
@@ -264,7 +271,7 @@ def review_entries(now: datetime, *, idle_hours: float = IDLE_WORKING_HOURS) -> 
             by_group[home].append(_entry(ticket, actions, ticket_tasks))
     for entries in by_group.values():
         entries.sort(key=lambda e: (e["ball_since"] or "", e["reference"]))
-    return dict(by_group)
+    return dict(by_group), open_reviews
 
 
 def _save_new(task: ReviewTask) -> bool:
@@ -286,6 +293,24 @@ def _save_new(task: ReviewTask) -> bool:
             "tickets": len(task.items) if task.review == "daily" else 1,
         },
     )
+    return True
+
+
+def _supersede(old: ReviewTask, new_task_id: str | None, otherwise: str) -> bool:
+    """An earlier review nobody took is done once the next one exists: the queue shows the current one only.
+    A review someone has taken stays theirs. True if `old` was closed here."""
+    if old.status != TaskStatus.OPEN.value:
+        return False
+    old.status = TaskStatus.DONE.value
+    old.outcome = "superseded"
+    old.note = f"Superseded by {new_task_id}" if new_task_id else f"Superseded: {otherwise}"
+    old.completed_at = clock.now_iso()
+    old.queue_pk = old.queue_sk = None
+    try:
+        old.save()  # the version check: someone taking it at this very moment wins
+    except PutError:
+        return False
+    integrations.publish("ReviewTaskCompleted", {"task_id": old.task_id, "group": old.group, "outcome": old.outcome})
     return True
 
 
@@ -316,7 +341,8 @@ def daily_review(now: datetime | None = None, *, idle_hours: float = IDLE_WORKIN
     if not is_working_day(calendar, day):
         return {"date": day.isoformat(), "working_day": False, "created": [], "existing": []}
     created, existing = [], []
-    for group, entries in sorted(review_entries(now, idle_hours=idle_hours).items()):
+    by_group, open_reviews = review_entries(now, idle_hours=idle_hours)
+    for group, entries in sorted(by_group.items()):
         count = len(entries)
         task = _review_task(
             "daily",
@@ -330,7 +356,21 @@ def daily_review(now: datetime | None = None, *, idle_hours: float = IDLE_WORKIN
             items=entries,
         )
         (created if _save_new(task) else existing).append(task.task_id)
-    return {"date": day.isoformat(), "working_day": True, "created": created, "existing": existing}
+    today = {group: _task_id("daily", day.isoformat(), group) for group in by_group}
+    superseded = [
+        old.task_id
+        for old in open_reviews
+        if old.review == "daily"
+        and old.review_date < day.isoformat()
+        and _supersede(old, today.get(old.group), "nothing to review in this group today")
+    ]
+    return {
+        "date": day.isoformat(),
+        "working_day": True,
+        "created": created,
+        "existing": existing,
+        "superseded": superseded,
+    }
 
 
 # --- the weekly review of long cases -------------------------------------------------------------------------
@@ -372,6 +412,12 @@ def weekly_review(now: datetime | None = None) -> dict[str, Any]:
     day = _local_day(calendar, now).isoformat()
     limit = now - timedelta(days=LONG_CASE_DAYS)
     created, existing = [], []
+    earlier = [
+        item
+        for item in Entity.queue_index.query(store.queue_pk(MANAGERS_GROUP), page_size=PAGE)
+        if isinstance(item, ReviewTask) and item.review == "weekly" and item.review_date < day
+    ]
+    reviewed: dict[str, str] = {}
     for ticket in open_tickets():
         opened = _parse(ticket.submitted_at or ticket.created_at)
         if opened is None or opened > limit:
@@ -389,7 +435,11 @@ def weekly_review(now: datetime | None = None) -> dict[str, Any]:
             items=[content],
         )
         (created if _save_new(task) else existing).append(task.task_id)
-    return {"date": day, "created": created, "existing": existing}
+        reviewed[ticket.ticket_id] = task.task_id
+    superseded = [
+        old.task_id for old in earlier if _supersede(old, reviewed.get(old.ticket_id), "the case is no longer open")
+    ]
+    return {"date": day, "created": created, "existing": existing, "superseded": superseded}
 
 
 # --- working a review task (GET /tasks lists it; take and complete come here) -------------------------------

@@ -97,15 +97,16 @@ def test_daily_review_fires_on_a_working_day_and_creates_nothing_on_a_holiday(de
     assert fired["daily-review"] == {"date": "2026-11-17", "working_day": False, "created": [], "existing": []}
     assert [t["id"] for t in _reviews(api, "L1", LENA)] == fired_monday["daily-review"]["created"]
 
-    # And on Wednesday the review comes again, for that day
+    # And on Wednesday the review comes again, for that day; Monday's, which nobody took, is superseded
     vc.advance_to(prague(18, 8))
     fired = dict(scheduler.tick())
     assert fired["daily-review"]["date"] == "2026-11-18" and len(fired["daily-review"]["created"]) == 1
-    titles = sorted(t["title"] for t in _reviews(api, "L1", LENA))
-    assert titles == [
-        "Daily review 2026-11-16 for L1: 1 ticket to nudge",
-        "Daily review 2026-11-18 for L1: 1 ticket to nudge",
-    ]
+    assert fired["daily-review"]["superseded"] == fired_monday["daily-review"]["created"]
+    titles = [t["title"] for t in _reviews(api, "L1", LENA)]
+    assert titles == ["Daily review 2026-11-18 for L1: 1 ticket to nudge"]
+    monday = _content(api, fired_monday["daily-review"]["created"][0], LENA)["task"]
+    assert monday["status"] == "done" and monday["outcome"] == "superseded"
+    assert monday["note"] == f"Superseded by {fired['daily-review']['created'][0]}"
     # The 15-minute auto-close schedule still fires through the same code path
     assert "close-silent-resolved" in fired
 
@@ -344,6 +345,16 @@ def test_weekly_review_gives_the_manager_each_case_open_more_than_a_week_from_it
     # Agents do not see the managers' queue; firing again that Monday adds nothing
     assert api("GET", "/tasks?group=managers", user=LENA).status == 403
     assert aws_emulation.fire_schedule("weekly-review")["created"] == []
+
+    # A week later the case, still open, gets a fresh review; the one Maria took stays hers, open
+    assert api("POST", f"/tasks/{task['id']}/take", user=MARIA).status == 200
+    vc.advance_to(prague(7, 7, 30, month=12))
+    fired = dict(scheduler.tick())
+    created = fired["weekly-review"]["created"]  # and the request of 25 November is now a week old too
+    assert len(created) == 2 and f"review-weekly-2026-12-07-{long_case.ticket_id}" in created
+    assert fired["weekly-review"]["superseded"] == []
+    statuses = [(t["ticket_id"], t["status"]) for t in _reviews(api, "managers", MARIA, "weekly_review")]
+    assert sorted(s for i, s in statuses if i == long_case.ticket_id) == ["open", "taken"]
 
 
 # --- real tickets through the API ------------------------------------------------------------------------------
