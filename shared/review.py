@@ -32,19 +32,21 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
 from shared import clock, integrations, store
-from shared.calendars import Calendar
 from shared.domain import OPEN_STATUSES, BallSide, Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Entity, Event, Task, Ticket
 from shared.models_money import TimeEntry
 from shared.models_review import ReviewTask
-from shared.sla import DEFAULT_PLAN, SupportPlan, add_working_days, is_working_day
+
+if TYPE_CHECKING:  # the SLA module (and the holidays package) load only when a review runs, not with the API
+    from shared.calendars import Calendar
+    from shared.sla import SupportPlan
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,8 @@ def nudges(
     auto_close_after_days: int = 3,
 ) -> list[dict[str, str]]:
     """The suggested actions for one open ticket (empty: it needs no nudge). Pure: no AWS."""
+    from shared.sla import add_working_days
+
     out: list[dict[str, str]] = []
     idle_limit = timedelta(hours=idle_hours)
     status = Status(ticket.status)
@@ -336,6 +340,8 @@ def _review_task(review: str, day: str, subject: str, **fields: Any) -> ReviewTa
 def daily_review(now: datetime | None = None, *, idle_hours: float = IDLE_WORKING_HOURS) -> dict[str, Any]:
     """R20: one review task per group with tickets to nudge; nothing on a day off of the plan calendar."""
     now = now or clock.now()
+    from shared.sla import DEFAULT_PLAN, is_working_day
+
     calendar = DEFAULT_PLAN.calendar
     day = _local_day(calendar, now)
     if not is_working_day(calendar, day):
@@ -408,6 +414,8 @@ def case_review(ticket: Ticket, items: list[Entity], now: datetime) -> dict[str,
 def weekly_review(now: datetime | None = None) -> dict[str, Any]:
     """R22: a review task for the managers for each case open more than a week (one Query of its log each)."""
     now = now or clock.now()
+    from shared.sla import DEFAULT_PLAN
+
     calendar = DEFAULT_PLAN.calendar
     day = _local_day(calendar, now).isoformat()
     limit = now - timedelta(days=LONG_CASE_DAYS)
