@@ -6,6 +6,8 @@
   botocore event hooks on every DynamoDB client, against emulated AWS (moto) seeded with the demo
   data, calling the API Lambda's real handler with HTTP API (payload v2) events. Targets: create
   ticket <= 3 write requests; get ticket with history = 1 Query; no Scan anywhere.
+- review_cost_ratio: DynamoDB read units of one daily review with 100,000 closed and 200 open tickets divided
+  by the same with the 200 open ones only (bench/review_bench.py). Target <= 1.2.
 
 Exit code is 0 even when a target fails: this is a report; failures are printed as FAIL lines.
 """
@@ -323,6 +325,16 @@ def main() -> int:
             "ok": route["cost_per_1000_tickets_usd"]["ok"],
         }
     )
+    import review_bench
+
+    review = review_bench.measure(ROOT)
+    checks.append(
+        {
+            "name": f"review_cost_ratio <= {review_bench.RATIO_TARGET} (daily review, 100,000 closed vs none)",
+            "value": review["review_cost_ratio"]["value"],
+            "ok": review["review_cost_ratio"]["ok"],
+        }
+    )
     cdk = cdk_bench.measure()
     asset = cdk["asset_mb"]
     checks.append(
@@ -350,11 +362,13 @@ def main() -> int:
         "dynamodb": ddb,
         **cdk,
         **route,
+        **review,
         "targets": checks,
         "all_ok": all(c["ok"] for c in checks),
     }
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(report(imports, ddb, checks))
+    print(review_bench.report(review))
     print(f"synth_s: {cdk['synth_s']['seconds']} s for stage {cdk['synth_s']['stage']} (reported, not a target)")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
     return 0

@@ -571,7 +571,7 @@ def tasks() -> dict[str, Any]:
 @route("POST", "/tasks/{task_id}/take", "Take a task (the first taker becomes the ticket's owner, R14)", "tasks")
 def take(task_id: str) -> dict[str, Any]:
     task, ticket = take_task(caller(), task_id)
-    return {"task": task_view(task), "ticket": ticket_summary(ticket)}
+    return {"task": task_view(task), "ticket": ticket_summary(ticket) if ticket is not None else None}
 
 
 @route(

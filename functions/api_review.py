@@ -1,5 +1,28 @@
-"""HTTP routes of one feature, registered on functions.api's resolver with its route() decorator.
+"""HTTP routes of the daily and weekly reviews (R20, R22). Review tasks are listed, taken and completed through
+the ordinary /tasks routes; this one shows what a review task lists.
 
 Imported at the end of functions.api, so everything defined there can be imported here."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from functions.api import caller, route
+from shared import review
+from shared.views import task_view
+
+
+@route(
+    "GET",
+    "/reviews/{task_id}",
+    "A review task with what it lists: the tickets to nudge (daily) or the long case's review (weekly)",
+    "tasks",
+)
+def get_review(task_id: str) -> dict[str, Any]:
+    task = review.get_review_task(caller(), task_id)
+    return {
+        "task": task_view(task),
+        "review": task.review,
+        "review_date": task.review_date,
+        "items": task.items,
+    }

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import tickets
+from shared import review, tickets
 
 logger = Logger(service="caseway-housekeeping")
 
@@ -25,4 +25,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         done = kb.seed_mandatory()
         logger.info("knowledge base seeded", extra=done)
         return done
+    if action == "daily_review":
+        # N of "no activity for more than N working hours", set in the schedule's payload (shared/schedules.py)
+        idle = event.get("idle_working_hours", review.IDLE_WORKING_HOURS)
+        if isinstance(idle, bool) or not isinstance(idle, int | float) or idle < 0:
+            raise ValueError(f"idle_working_hours must be a number of hours >= 0, not {idle!r}")
+        result = review.daily_review(idle_hours=float(idle))
+        logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing")})
+        return result
+    if action == "weekly_review":
+        result = review.weekly_review()
+        logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing")})
+        return result
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -147,14 +147,58 @@ def fire_schedule(name: str) -> dict[str, Any]:
 
 
 class Scheduler:
-    """The local stack's stand-in for EventBridge Scheduler: fires every rate() schedule on time."""
+    """The local stack's stand-in for EventBridge Scheduler: fires every schedule of shared/schedules.py on time,
+    rate() and cron() (in the schedule's time zone), by `shared.clock` time.
 
-    def __init__(self) -> None:
+    `tick(now)` is the whole scheduling step: it fires the schedules whose next firing is due at `now` and
+    computes their following one. The background thread calls it every second with the real time; tests call it
+    with a virtual instant (under `infra.virtual_time.VirtualClock`, `shared.clock.now()` is that instant), so a
+    schedule fires at a virtual time through the same code path. A schedule that missed several firings (the
+    clock jumped) fires once, then waits for its next firing after `now`.
+    """
+
+    def __init__(self, schedules: Any = None, *, start: Any = None) -> None:
         import threading
 
+        from shared.schedules import SCHEDULES
+
+        self.schedules = tuple(SCHEDULES if schedules is None else schedules)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="caseway-scheduler", daemon=True)
         self.fired: list[tuple[str, str]] = []
+        self.next_at: dict[str, Any] = {}
+        if start is not None:
+            self.arm(start)
+
+    def arm(self, now: Any) -> None:
+        """Compute every schedule's first firing after `now` (as creating the schedules at `now` would)."""
+        from shared.schedules import next_firing
+
+        self.next_at = {s.name: next_firing(s.expression, s.timezone, now) for s in self.schedules}
+
+    def tick(self, now: Any = None) -> list[tuple[str, Any]]:
+        """Fire every schedule due at `now` (default: shared.clock.now()); returns (name, result) per firing."""
+        from shared import clock
+        from shared.schedules import next_firing
+
+        now = now or clock.now()
+        if not self.next_at:
+            self.arm(now)
+            return []
+        results: list[tuple[str, Any]] = []
+        for schedule in self.schedules:
+            if now < self.next_at[schedule.name]:
+                continue
+            self.next_at[schedule.name] = next_firing(schedule.expression, schedule.timezone, now)
+            try:
+                result = fire_schedule(schedule.name)
+                self.fired.append((schedule.name, "ok"))
+                results.append((schedule.name, result))
+            except Exception as error:  # keep firing the others
+                logger.warning("schedule %s failed: %s", schedule.name, error)
+                self.fired.append((schedule.name, f"failed: {error}"))
+                results.append((schedule.name, {"error": str(error)}))
+        return results
 
     def start(self) -> None:
         self._thread.start()
@@ -163,21 +207,9 @@ class Scheduler:
         self._stop.set()
 
     def _run(self) -> None:
-        import time
-
-        from shared.schedules import SCHEDULES, rate_seconds
-
-        next_at = {s.name: time.monotonic() + rate_seconds(s.expression) for s in SCHEDULES}
+        self.tick()
         while not self._stop.wait(1.0):
-            for schedule in SCHEDULES:
-                if time.monotonic() >= next_at[schedule.name]:
-                    next_at[schedule.name] += rate_seconds(schedule.expression)
-                    try:
-                        fire_schedule(schedule.name)
-                        self.fired.append((schedule.name, "ok"))
-                    except Exception as error:  # keep firing the others
-                        logger.warning("schedule %s failed: %s", schedule.name, error)
-                        self.fired.append((schedule.name, f"failed: {error}"))
+            self.tick()
 
 
 def _execution_arn(ticket_id: str, route: str) -> str:

@@ -1,8 +1,115 @@
-"""Demo data of one feature for the local stack and the tests' seeded desk; called by infra.demo.seed()
-after the organisations, users and services exist."""
+"""Demo data of the reviews: none is seeded (every test seeds the demo desk, and open demo tickets would show up
+in other features' lists). `put_ticket` writes a ticket straight into the table with the keys the real code
+writes (shared.tickets._set_index_keys), for review scenarios and the review benchmark, without starting a route.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from shared import clock, store
+from shared.domain import BALL_SIDE, Status
+from shared.models import Event, Task, Ticket
+
 
 def seed() -> None:
-    """Nothing yet."""
+    """Nothing: review scenarios write their own tickets with put_ticket."""
+
+
+def ticket_item(
+    *,
+    status: str,
+    created_at: datetime,
+    updated_at: datetime | None = None,
+    ball_since: datetime | None = None,
+    due_at: datetime | None = None,
+    owner: str | None = None,
+    organisation_id: str = "acme",
+    requester_sub: str = "cust-bob",
+    service: str = "functionality-question",
+    subject: str = "Monthly report fails",
+    sequence: int | None = None,
+    ticket_id: str | None = None,
+) -> Ticket:
+    """A ticket as shared.tickets stores it (not saved). Closed tickets get resolved/closed times and no open_pk."""
+    ticket_id = ticket_id or store.new_id()
+    side = BALL_SIDE[Status(status)]
+    created = clock.iso(created_at)
+    ticket = Ticket(
+        store.ticket_pk(ticket_id),
+        store.TICKET_SK,
+        ticket_id=ticket_id,
+        reference=f"CW-{1000 + (sequence or 1)}",
+        organisation_id=organisation_id,
+        requester_sub=requester_sub,
+        requester_email="bob@acme.example",
+        service=service,
+        subject=subject,
+        description="The monthly report stops with an error page since the last update.",
+        fields={},
+        status=status,
+        ball_side=side.value if side else None,
+        ball_since=clock.iso(ball_since or created_at) if side else None,
+        owner=owner,
+        channel="portal",
+        due_at=clock.iso(due_at) if due_at else None,
+        created_at=created,
+        updated_at=clock.iso(updated_at or created_at),
+        submitted_at=created,
+    )
+    if status == Status.CLOSED.value:
+        ticket.resolved_at = ticket.closed_at = ticket.updated_at
+        ticket.resolution = "Fixed the report template"
+        ticket.preventive_measure = "Template covered by a regression test"
+    from shared.tickets import _set_index_keys
+
+    _set_index_keys(ticket)
+    return ticket
+
+
+def put_ticket(**kwargs: Any) -> Ticket:
+    ticket = ticket_item(**kwargs)
+    ticket.save()
+    return ticket
+
+
+def put_event(ticket: Ticket, at: datetime, type_: str, summary: str, actor: str = "system") -> Event:
+    event_id = store.new_id()
+    event = Event(
+        ticket.pk,
+        f"EVENT#{event_id}",
+        ticket_id=ticket.ticket_id,
+        event_id=event_id,
+        at=clock.iso(at),
+        type=type_,
+        actor_sub=actor,
+        actor_role="agent" if actor != "system" else "system",
+        public=True,
+        summary=summary,
+    )
+    event.save()
+    return event
+
+
+def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_type: str = "fix") -> Task:
+    """An open task of a group on the ticket, as shared.tasks.create_task stores it (without a route token)."""
+    from shared.tasks import task_id_for
+
+    task_id = task_id_for(ticket.ticket_id, f"{task_type}:{group}:{title}")
+    task = Task(
+        ticket.pk,
+        f"TASK#{task_id}",
+        task_id=task_id,
+        ticket_id=ticket.ticket_id,
+        reference=ticket.reference,
+        task_type=task_type,
+        title=title,
+        group=group,
+        status="open",
+        created_at=clock.iso(created_at),
+        queue_pk=store.queue_pk(group),
+        queue_sk=store.queue_sort_key(0, None, task_id),
+    )
+    task.save()
+    return task

@@ -30,6 +30,9 @@ EVENT_TYPES = (
     "AttachmentAdded",
     "RouteMilestone",  # a catalog route's public milestone: licence key issued, estimate given, ... (docs/events.md)
     "KbArticleSaved",  # the knowledge base (shared/kb.py): an article created or edited
+    "ReviewTaskCreated",
+    "ReviewTaskTaken",
+    "ReviewTaskCompleted",
 )
 
 

@@ -121,6 +121,10 @@ def _load(task_id: str) -> tuple[Task, Ticket]:
 
 def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
     caller.require_staff()
+    if task_id.startswith("review-"):  # R20, R22: review tasks live in their own partitions (shared/review.py)
+        from shared import review
+
+        return review.take_review_task(caller, task_id)  # type: ignore[return-value]
     state: dict[str, Any] = {}
 
     def attempt() -> None:
@@ -176,6 +180,10 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
 
 def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | None) -> Task:
     caller.require_staff()
+    if task_id.startswith("review-"):  # R20, R22: review tasks (shared/review.py)
+        from shared import review
+
+        return review.complete_review_task(caller, task_id, outcome=outcome, note=note)
     state: dict[str, Any] = {}
 
     def attempt() -> None:
