@@ -18,4 +18,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         closed = tickets.close_resolved_after_silence()
         logger.info("closed silent resolved tickets", extra={"count": len(closed)})
         return {"closed": closed}
+    if action == "billing_check":
+        from shared import money
+
+        return money.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -27,6 +27,13 @@ EVENT_TYPES = (
     "TaskTaken",
     "TaskCompleted",
     "AttachmentAdded",
+    # contracts, limits, time and money (docs/money.md)
+    "LimitNotice",
+    "LimitChoice",
+    "TimeLogged",
+    "IncidentRaised",
+    "IncidentUpdated",
+    "InvoiceUpdated",
 )
 
 

@@ -28,6 +28,14 @@ SCHEDULES: tuple[Schedule, ...] = (
         payload={"action": "close_resolved_after_silence"},
         description="R21: close resolved tickets whose customer stayed silent past the auto-close time",
     ),
+    Schedule(
+        name="billing-check",
+        expression="rate(1 day)",
+        timezone="UTC",
+        function="housekeeping",
+        payload={"action": "billing_check"},
+        description="R23-R25: contract usage, 80 %/100 % incidents, invoice drafts before the period ends, overdue",
+    ),
 )
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
