@@ -904,6 +904,8 @@ def prepare_for(caller: Caller, org_id: str, period_key: str | None) -> Invoice:
 
 
 def read_invoice(caller: Caller, invoice_id: str) -> Invoice:
+    if caller.role == Role.AGENT:
+        raise Forbidden("Invoices are for managers and the customer organisation's admin.")
     invoice = get_invoice(invoice_id)
     if invoice is None:
         if not caller.is_staff and caller.role == Role.CUSTOMER:
