@@ -108,6 +108,11 @@ def period_by_key(kind: str, key: str) -> Period:
         ) from None
 
 
+def number(value: Any) -> str:
+    """A limit as people write it: 20, 7.5 (not 20.0)."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
 def hours(minutes: int | Decimal) -> Decimal:
     return (Decimal(minutes) / 60).quantize(CENT, ROUND_HALF_UP)
 
@@ -256,7 +261,8 @@ def check_thresholds(contract: Contract, period: Period, used: dict[str, Any]) -
         if not limit:
             continue
         share = value / Decimal(str(limit))
-        detail = {"limit": str(limit), "used": str(value.quantize(CENT)), "period": period.key}
+        limit = number(limit)
+        detail = {"limit": limit, "used": str(value.quantize(CENT)), "period": period.key}
         org = contract.organisation_id
         if share >= 1:
             raised.append(
@@ -353,7 +359,9 @@ def _offer_text(contract: Contract, reasons: list[str], scheduled: datetime | No
     if "tickets" in reasons:
         parts.append(f"Your organisation has used all {int(contract.tickets_per_period)} requests of this period.")
     if "hours" in reasons:
-        parts.append(f"Your organisation has used all {contract.hours_per_period} specialist hours of this period.")
+        parts.append(
+            f"Your organisation has used all {number(contract.hours_per_period)} specialist hours of this period."
+        )
     when = f" Unless you choose otherwise we will start on {_customer_time(scheduled, org_id)}." if scheduled else ""
     if scheduled:
         parts.append(
@@ -742,6 +750,14 @@ def incident_event(incident: Incident) -> dict[str, Any]:
 
 
 def sla_breached(ticket: Ticket, clock_name: str | None, due: str | None) -> None:
+    """Called by the support route's worker: a failure here is logged, never breaks the route."""
+    try:
+        _sla_incident(ticket, clock_name, due)
+    except Exception:
+        logger.exception("could not raise the SLA incident of ticket %s", ticket.ticket_id)
+
+
+def _sla_incident(ticket: Ticket, clock_name: str | None, due: str | None) -> None:
     raise_incident(
         "sla_breach",
         f"{ticket.ticket_id}_{clock_name}",
