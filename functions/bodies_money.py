@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from functions.api_models import _Body
 
@@ -26,6 +26,18 @@ class MoneyContract(_Body):
     billing_day: int = Field(default=1, ge=1, le=28, description="Day of the month after the period to invoice")
     payment_terms_days: int = Field(default=14, ge=0, le=120)
     ticket_hours_incident: int = Field(default=10, ge=1, le=1000, description="R24: hours on one ticket")
+    timezone: str = Field(default="Europe/Prague", max_length=64, description="IANA zone of periods and work dates")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name such as Europe/Prague") from None
+        return value
 
     @model_validator(mode="after")
     def _dates(self) -> MoneyContract:

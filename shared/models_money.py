@@ -62,6 +62,7 @@ class Contract(Entity, discriminator="contract"):
     billing_day = NumberAttribute(default=1)  # day of the month after the period the invoice is issued
     payment_terms_days = NumberAttribute(default=14)
     ticket_hours_incident = NumberAttribute(default=10)  # R24: hours on one ticket that make an incident
+    timezone = UnicodeAttribute(default="Europe/Prague")  # dates of periods and work (the plan calendar's zone)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

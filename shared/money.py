@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
@@ -31,7 +32,6 @@ from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Entity, Message, Task, Ticket
 from shared.models_money import Contract, Incident, Invoice, LimitOffer, TimeEntry, UsageCounter
-from shared.sla import DEFAULT_PLAN, VIP_PLAN, SupportPlan
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,26 @@ INVOICES_ALL = "INVOICES"
 INVOICES_DUE = "INVOICES#DUE"
 
 
-def plan_of(org_id: str) -> SupportPlan:
+# The support plans' calendar zone (shared.sla). The API's asset has no calendars (infra/cdk/bundling.py), so dates
+# of the API come from the contract's own zone; working hours are computed by the route worker only.
+DEFAULT_TIMEZONE = "Europe/Prague"
+
+
+def zone_of(contract: Contract | None) -> ZoneInfo:
+    return ZoneInfo(contract.timezone if contract is not None and contract.timezone else DEFAULT_TIMEZONE)
+
+
+def today_for(org_id: str, now: datetime | None = None, contract: Contract | None = None) -> date:
+    """The date in the contract's time zone (the plan calendar's by default)."""
+    return (now or clock.now()).astimezone(zone_of(contract or get_contract(org_id))).date()
+
+
+def _calendar(org_id: str) -> Any:
+    """The organisation's support-plan calendar: workers only (route steps, schedules)."""
+    from shared.sla import DEFAULT_PLAN, VIP_PLAN
+
     organisation = store.get_organisation(org_id)
-    return VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN
-
-
-def today_for(org_id: str, now: datetime | None = None) -> date:
-    """The date in the organisation's plan calendar time zone."""
-    return (now or clock.now()).astimezone(plan_of(org_id).calendar.zone).date()
+    return (VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN).calendar
 
 
 @dataclass(frozen=True)
@@ -303,8 +315,9 @@ def on_submitted(ticket: Ticket) -> LimitOffer | None:
 
 def _count_submitted(ticket: Ticket) -> LimitOffer | None:
     contract = get_contract(ticket.organisation_id)
-    now = clock.now()
-    today = today_for(ticket.organisation_id, now)
+    if contract is None:
+        return None
+    today = today_for(ticket.organisation_id, contract=contract)
     if contract is None or not is_active(contract, today):
         return None
     period = period_of(contract.period, today)
@@ -329,11 +342,28 @@ def _count_submitted(ticket: Ticket) -> LimitOffer | None:
     check_thresholds(contract, period, used)
     if not reasons:
         return None
-    return _offer(ticket, contract, period, reasons, counted_in, today)
+    # The offer names the working-hours instant work starts: the route worker has the calendars.
+    integrations.hand_over(
+        "money_offer", ticket.ticket_id, reasons=reasons, period=period.key, counted_in=counted_in, today=str(today)
+    )
+    return None
+
+
+def offer_from_worker(event: dict[str, Any]) -> dict[str, Any]:
+    """The route worker's half of intake: tell the customer, offer the choice, task the account manager."""
+    ticket = store.get_ticket(event["ticket_id"])
+    contract = get_contract(ticket.organisation_id) if ticket else None
+    if ticket is None or contract is None:
+        return {"offer": None}
+    period = period_by_key(contract.period, event["period"])
+    offer = _offer(
+        ticket, contract, period, list(event["reasons"]), event["counted_in"], date.fromisoformat(event["today"])
+    )
+    return {"offer": offer_view(offer)}
 
 
 def _scheduled_for(contract: Contract, period: Period, reasons: list[str], today: date, org_id: str) -> datetime | None:
-    cal = plan_of(org_id).calendar
+    cal = _calendar(org_id)
     if "tickets" in reasons or "hours" in reasons:
         start = period.next_start
     elif "daily_questions" in reasons:
@@ -344,8 +374,8 @@ def _scheduled_for(contract: Contract, period: Period, reasons: list[str], today
 
 
 def _customer_time(moment: datetime, org_id: str) -> str:
-    cal = plan_of(org_id).calendar
-    return f"{moment.astimezone(cal.zone):%A %d %B %Y, %H:%M} ({cal.timezone})"
+    zone = zone_of(get_contract(org_id))
+    return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
 
 
 def _offer_text(contract: Contract, reasons: list[str], scheduled: datetime | None, org_id: str) -> str:
@@ -485,7 +515,9 @@ def choose(caller: Caller, ticket_id: str, choice: str) -> LimitOffer:
             _move_ticket(ticket, offer.counted_in, offer.period_key)
             offer.counted_in = offer.period_key
     else:
-        when = _customer_time(datetime.fromisoformat(offer.scheduled_for), ticket.organisation_id)
+        when = _customer_time(
+            datetime.fromisoformat(offer.scheduled_for.replace("Z", "+00:00")), ticket.organisation_id
+        )
         text = f"Confirmed: we will start on {when}."
     offer.choice, offer.chosen_at, offer.chosen_by = choice, clock.now_iso(), caller.sub
     message, event = _public_note(ticket, text, "LimitChoice", f"Limit offer answered: {choice}", choice=choice)
