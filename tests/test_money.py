@@ -105,6 +105,7 @@ def test_manager_sets_a_contract_and_the_right_people_read_it(api):
         ({"currency": "euro"}, "currency"),
         ({"period": "week"}, "period"),
         ({"end_date": "2025-12-31"}, "body"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
     ],
 )
 def test_bad_contracts_are_refused_naming_the_field(api, change, field):
@@ -150,6 +151,22 @@ def test_period_ticket_limit_reached_customer_told_account_manager_tasked_incide
     # Answering again the same way is safe; changing the answer is a conflict
     assert api("POST", f"/tickets/{third['id']}/limit-choice", user=BOB, body={"choice": "next_period"}).status == 200
     assert api("POST", f"/tickets/{third['id']}/limit-choice", user=BOB, body={"choice": "extend"}).status == 409
+
+
+def test_a_repeated_hand_over_tells_the_customer_once(api):
+    from shared import money
+
+    put_contract(api, "acme", tickets_per_period=1)
+    open_ticket(api, BOB)
+    over = open_ticket(api, BOB)
+    offer = api("GET", f"/tickets/{over['id']}", user=BOB).json
+    again = money.offer_from_worker(
+        {"ticket_id": over["id"], "reasons": ["tickets"], "period": clock.now().strftime("%Y-%m"),
+         "counted_in": "x", "today": clock.now().date().isoformat()}
+    )  # fmt: skip
+    assert again["offer"]["counted_in"] != "x"  # the stored offer, not a second one
+    assert api("GET", f"/tickets/{over['id']}", user=BOB).json["messages"] == offer["messages"]
+    assert len(desk_notes(api, BOB, over["id"])) == 1 and len(account_tasks(api, over["id"])) == 1
 
 
 def test_extension_brings_the_ticket_back_into_the_period(api):
