@@ -3,3 +3,253 @@
 Imported at the end of functions.api, so everything defined there can be imported here."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from functions.api import (
+    LIST_QUERY,
+    caller,
+    created,
+    idempotency_key,
+    json_response,
+    parse_body,
+    query,
+    query_limit,
+    route,
+)
+from shared import money
+from shared.errors import Unprocessable
+
+# --- contracts -----------------------------------------------------------------------------------
+
+
+@route("GET", "/contracts", "Every customer contract with its current usage (staff)", "money")
+def list_contracts() -> dict[str, Any]:
+    who = caller()
+    who.require_staff()
+    return {"items": [money.contract_view(c) for c in money.list_contracts()]}
+
+
+@route(
+    "GET",
+    "/contracts/{organisation_id}",
+    "An organisation's contract, limits and usage of the period (staff; the organisation's admin)",
+    "money",
+)
+def get_contract(organisation_id: str) -> dict[str, Any]:
+    return money.contract_view(money.read_contract(caller(), organisation_id))
+
+
+@route(
+    "PUT",
+    "/contracts/{organisation_id}",
+    "Create or replace an organisation's contract (managers)",
+    "money",
+    body="MoneyContract",
+)
+def put_contract(organisation_id: str) -> Response:
+    who = caller()
+    money.require_manager(who)
+    body = parse_body("MoneyContract")
+    spec = body.model_dump()
+    spec["rate_per_hour"] = str(body.rate_per_hour.quantize(money.CENT))
+    spec["hours_per_period"] = float(body.hours_per_period) if body.hours_per_period is not None else None
+    spec["start_date"] = body.start_date.isoformat()
+    spec["end_date"] = body.end_date.isoformat() if body.end_date else None
+    contract, is_new = money.save_contract(who, organisation_id, spec)
+    return json_response(201 if is_new else 200, money.contract_view(contract))
+
+
+# --- limits at intake ------------------------------------------------------------------------------
+
+
+@route(
+    "POST",
+    "/tickets/{ticket_id}/limit-choice",
+    "Answer a contract-limit offer: extend, or start in the next period (R23)",
+    "money",
+    body="MoneyLimitChoice",
+)
+def limit_choice(ticket_id: str) -> dict[str, Any]:
+    body = parse_body("MoneyLimitChoice")
+    return money.offer_view(money.choose(caller(), ticket_id, body.choice))
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+@route(
+    "POST",
+    "/tickets/{ticket_id}/time",
+    "Log time spent on a ticket (agents, managers)",
+    "money",
+    body="MoneyTimeEntry",
+    status=201,
+    idempotent=True,
+)
+def log_time(ticket_id: str) -> Response:
+    who = caller()
+    who.require_staff()
+    body = parse_body("MoneyTimeEntry")
+    entry, replayed = money.log_time(
+        who,
+        ticket_id,
+        minutes=body.minutes,
+        billable=body.billable,
+        task_id=body.task_id,
+        work_date=body.work_date,
+        started_at=body.started_at,
+        note=body.note,
+        idempotency_key=idempotency_key(),
+    )
+    return created(money.entry_view(entry), replayed)
+
+
+@route("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
+def ticket_time(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    who.require_staff()
+    ticket, entries = money.ticket_time(who, ticket_id)
+    total = sum(int(e.minutes) for e in entries)
+    billable = sum(int(e.minutes) for e in entries if e.billable)
+    return {
+        "ticket_id": ticket.ticket_id,
+        "reference": ticket.reference,
+        "items": [money.entry_view(e) for e in entries],
+        "total_minutes": total,
+        "billable_minutes": billable,
+        "total_hours": str(money.hours(total)),
+    }
+
+
+# --- incidents -----------------------------------------------------------------------------------
+
+
+@route(
+    "GET",
+    "/incidents",
+    "Incidents raised by the system (R24): open first, or all newest first (managers)",
+    "money",
+    query=(("status", {"enum": ["open", "all"], "default": "open"}), *LIST_QUERY),
+)
+def incidents() -> dict[str, Any]:
+    who = caller()
+    money.require_manager(who)
+    status = query("status", "open", pattern=r"open|all") or "open"
+    found, next_cursor = money.list_incidents(
+        who, status=status, limit=query_limit(), cursor=query("cursor", max_length=2000)
+    )
+    return {"items": [money.incident_view(i) for i in found], "next_cursor": next_cursor}
+
+
+@route(
+    "POST",
+    "/incidents/{incident_id}/acknowledge",
+    "Acknowledge an incident (managers)",
+    "money",
+    body="MoneyNote",
+    body_optional=True,
+)
+def acknowledge_incident(incident_id: str) -> dict[str, Any]:
+    who = caller()
+    money.require_manager(who)
+    body = parse_body("MoneyNote", optional=True)
+    return money.incident_view(money.update_incident(who, incident_id, "acknowledge", body.note))
+
+
+@route(
+    "POST",
+    "/incidents/{incident_id}/resolve",
+    "Resolve an incident (managers)",
+    "money",
+    body="MoneyNote",
+    body_optional=True,
+)
+def resolve_incident(incident_id: str) -> dict[str, Any]:
+    who = caller()
+    money.require_manager(who)
+    body = parse_body("MoneyNote", optional=True)
+    return money.incident_view(money.update_incident(who, incident_id, "resolve", body.note))
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+@route(
+    "GET",
+    "/invoices",
+    "Invoices, newest period first (managers: all or one organisation's; the organisation's admin: their own)",
+    "money",
+    query=(("organisation_id", {"type": "string"}), *LIST_QUERY),
+)
+def invoices() -> dict[str, Any]:
+    found, next_cursor = money.list_invoices(
+        caller(),
+        query("organisation_id", max_length=100),
+        limit=query_limit(),
+        cursor=query("cursor", max_length=2000),
+    )
+    return {"items": [money.invoice_view(i) for i in found], "next_cursor": next_cursor}
+
+
+@route(
+    "POST",
+    "/invoices",
+    "Prepare (or recompute) an organisation's invoice draft for a period now (managers)",
+    "money",
+    body="MoneyPrepareInvoice",
+    status=201,
+)
+def prepare_invoice() -> Response:
+    who = caller()
+    money.require_manager(who)
+    body = parse_body("MoneyPrepareInvoice")
+    return json_response(201, money.invoice_view(money.prepare_for(who, body.organisation_id, body.period)))
+
+
+@route(
+    "GET",
+    "/invoices/{invoice_id}",
+    "One invoice as JSON, or CSV with ?format=csv or the .csv suffix (managers; the organisation's admin)",
+    "money",
+    query=(("format", {"enum": ["json", "csv"], "default": "json"}),),
+)
+def get_invoice(invoice_id: str) -> Response:
+    fmt = query("format", None, max_length=10)
+    for suffix in ("csv", "json"):
+        if invoice_id.endswith(f".{suffix}"):
+            invoice_id, fmt = invoice_id[: -len(suffix) - 1], fmt or suffix
+    fmt = fmt or "json"
+    if fmt not in ("json", "csv"):
+        raise Unprocessable("format is json or csv.", errors=[{"field": "format", "message": "json or csv"}])
+    invoice = money.read_invoice(caller(), invoice_id)
+    if fmt == "csv":
+        return Response(
+            200,
+            "text/csv; charset=utf-8",
+            money.invoice_csv(invoice),
+            headers={"Content-Disposition": f'attachment; filename="{invoice.invoice_id}.csv"'},
+        )
+    return json_response(200, money.invoice_view(invoice))
+
+
+@route(
+    "POST",
+    "/invoices/{invoice_id}/status",
+    "Track payment: draft -> sent -> paid (overdue is set by the daily check) (managers)",
+    "money",
+    body="MoneyInvoiceStatus",
+)
+def invoice_status(invoice_id: str) -> dict[str, Any]:
+    who = caller()
+    money.require_manager(who)
+    body = parse_body("MoneyInvoiceStatus")
+    return money.invoice_view(money.set_invoice_status(who, invoice_id, body.status))
+
+
+@route("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
+def billing_check() -> dict[str, Any]:
+    money.require_manager(caller())
+    return money.billing_check()

@@ -37,4 +37,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         result = review.weekly_review()
         logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing")})
         return result
+    if action == "billing_check":
+        from shared import money
+
+        return money.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -1,8 +1,88 @@
-"""Demo data of one feature for the local stack and the tests' seeded desk; called by infra.demo.seed()
-after the organisations, users and services exist."""
+"""Demo contracts (R23-R26), seeded near their limits so the manager's incidents show at once: Acme has used
+85 % of its specialist hours (time on two closed tickets from before the desk's history), Globex 82 % of its
+tickets. The limits are set so that ordinary use of the demo (and the tests' tickets) stays within them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from shared import clock, money, store
+from shared.domain import Status
+from shared.models import Ticket
+from shared.models_money import TimeEntry
+
+# An imported ticket of the previous history: closed, not in any list (no index keys), reachable by id only.
+HISTORY = [
+    ("01DEMOACMEHIST0000000000001", "CW-0901", "functionality-question", "Monthly report totals", [300, 240]),
+    ("01DEMOACMEHIST0000000000002", "CW-0902", "change-request", "New export column", [480]),
+]
+
 
 def seed() -> None:
-    """Nothing yet."""
+    today = money.today_for("acme")
+    start = money.period_of("month", today).start
+    base = {"rate_per_hour": "85.00", "currency": "EUR", "renewal": "auto", "billing_day": 5}
+    money.save_contract(
+        _system(),
+        "acme",
+        {**base, "period": "month", "hours_per_period": 20.0, "questions_per_user_per_day": 20,
+         "services": [], "start_date": "2026-01-01"},
+    )  # fmt: skip
+    money.save_contract(
+        _system(),
+        "globex",
+        {**base, "rate_per_hour": "120.00", "period": "quarter", "tickets_per_period": 100,
+         "services": ["functionality-question", "document-request", "licence-key"], "start_date": "2026-01-01"},
+    )  # fmt: skip
+    now = clock.now_iso()
+    for ticket_id, reference, service, subject, minutes_list in HISTORY:
+        Ticket(
+            store.ticket_pk(ticket_id),
+            store.TICKET_SK,
+            ticket_id=ticket_id,
+            reference=reference,
+            organisation_id="acme",
+            requester_sub="cust-bob",
+            service=service,
+            subject=subject,
+            description="Imported from the previous helpdesk.",
+            status=Status.CLOSED.value,
+            channel="import",
+            created_at=clock.iso(clock.now() - timedelta(days=40)),
+            updated_at=now,
+        ).save()
+        for n, minutes in enumerate(minutes_list):
+            entry_id = f"{ticket_id[-6:]}DEMO{n}"
+            day = max(start, today - timedelta(days=n)).isoformat()
+            TimeEntry(
+                store.ticket_pk(ticket_id),
+                f"TIME#{entry_id}",
+                entry_id=entry_id,
+                ticket_id=ticket_id,
+                reference=reference,
+                organisation_id="acme",
+                service=service,
+                agent_sub="agent-dev",
+                minutes=minutes,
+                billable=True,
+                work_date=day,
+                note="Demo time",
+                created_at=now,
+                gsi1pk="TIMEBY#agent-dev",
+                gsi1sk=f"{day}#{entry_id}",
+                gsi2pk="TIMEORG#acme",
+                gsi2sk=f"{day}#{entry_id}",
+            ).save()
+    globex_period = money.period_of("quarter", money.today_for("globex"))
+    store_usage = money.contract_pk("globex")
+    money._add_counter(store_usage, f"USAGE#{globex_period.key}#functionality-question", 82)
+    for org in ("acme", "globex"):
+        contract = money.get_contract(org)
+        period = money.period_of(contract.period, money.today_for(org))
+        money.check_thresholds(contract, period, money.usage(contract, period))
+
+
+def _system():
+    from shared.identity import Caller
+
+    return Caller.system()

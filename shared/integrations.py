@@ -33,6 +33,13 @@ EVENT_TYPES = (
     "ReviewTaskCreated",
     "ReviewTaskTaken",
     "ReviewTaskCompleted",
+    # contracts, limits, time and money (docs/money.md)
+    "LimitNotice",
+    "LimitChoice",
+    "TimeLogged",
+    "IncidentRaised",
+    "IncidentUpdated",
+    "InvoiceUpdated",
 )
 
 

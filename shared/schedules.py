@@ -47,6 +47,14 @@ SCHEDULES: tuple[Schedule, ...] = (
         payload={"action": "weekly_review"},
         description="R22: every Monday morning, a review task for the managers for each case open more than a week",
     ),
+    Schedule(
+        name="billing-check",
+        expression="cron(0 6 * * ? *)",
+        timezone="Europe/Prague",
+        function="housekeeping",
+        payload={"action": "billing_check"},
+        description="R23-R25: contract usage, 80 %/100 % incidents, invoice drafts before the period ends, overdue",
+    ),
 )
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")

@@ -354,6 +354,9 @@ def _tell_staff(ticket: Ticket, event: Event) -> None:
         integrations.send_email(owner.email, subject, body)
     if event.type == "SlaBreached":
         metrics.count(metrics.SLA_BREACHES)
+        from shared import money  # R24: a breach is a manager incident
+
+        money.sla_breached(ticket, event.data.get("clock"), event.data.get("due"))
         integrations.publish("TicketUpdated", {**ticket_detail(ticket), "sla_breach": event.data.get("clock")})
 
 
