@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import clock, integrations, store
+from shared import clock, figures, integrations, store
 from shared.domain import Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
@@ -80,6 +80,7 @@ def create_task(
     integrations.publish(
         "TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type}
     )
+    figures.task_created(task)  # R28: the plan of plan/fact
     return task
 
 
