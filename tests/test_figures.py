@@ -375,3 +375,81 @@ def test_a_bad_date_is_a_clear_422(desk: Desk, value: str):
     assert reply.status == 422
     assert reply.content_type.startswith("application/problem+json")
     assert reply.json["errors"][0]["field"] == "date"
+
+
+class ReadCounter:
+    """Every DynamoDB request of the process (botocore), with how many items each read returned."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, original: Any) -> Any:
+        counter = self
+
+        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            response = original(client, operation, params)
+            if client.meta.service_model.service_name == "dynamodb":
+                items = len(response.get("Items") or []) + (1 if response.get("Item") else 0)
+                items += sum(len(v) for v in (response.get("Responses") or {}).values())
+                counter.calls.append((operation, items))
+            return response
+
+        return make_api_call
+
+    def measure(self, fn: Any) -> tuple[list[str], int]:
+        start = len(self.calls)
+        fn()
+        calls = self.calls[start:]
+        return sorted(op for op, _ in calls), sum(items for _, items in calls)
+
+
+def _worked_and_closed(d: Desk, name: str, when: str, minutes: int | None = None) -> None:
+    """A ticket's whole life on one day: submitted, classified a bug, a task planned and done (with time logged),
+    resolved, closed."""
+    ticket = d.submit(name, BOB, f"{when}T08:00:00")
+    d.at(f"{when}T08:30:00")
+    support.classified(ticket["id"], "bug", None, "agent-lena")
+    task = d.new_task(name, name, "fix", "L2", f"{when}T12:00:00.000Z")
+    tasks.take_task(DANA_C, task)
+    tasks.complete_task(DANA_C, task, outcome="fixed", note=None)
+    if minutes:
+        log_time(ticket, "agent-dev", when, minutes, f"{when}T09:00:00.000Z", task)
+    tickets.resolve_ticket(LENA_C, ticket["id"], resolution="Fixed", preventive_measure="Test")
+    tickets.close_ticket(MARIA_C, ticket["id"], reason=None)
+
+
+def test_figures_read_the_same_after_50_more_tickets_were_closed(desk: Desk, monkeypatch: pytest.MonkeyPatch):
+    from botocore.client import BaseClient
+
+    counter = ReadCounter()
+    monkeypatch.setattr(BaseClient, "_make_api_call", counter(BaseClient._make_api_call))
+    days = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+    for n, day in enumerate(days):  # one worked ticket per day, so every day's counter item exists already
+        _worked_and_closed(desk, f"base{n}", day, minutes=30)
+    desk.at("2026-11-24T12:00:00")
+
+    def read_all() -> None:
+        assert desk.api("GET", "/figures/manager?date=2026-11-20", user=MARIA).status == 200
+        assert desk.api("GET", "/figures/me?date=2026-11-20", user=LENA).status == 200
+
+    before = counter.measure(read_all)
+    # The time entries of the days shown are read one by one (the specialists' day map lists them), so their
+    # number stays the same here: what must not grow is what the closed tickets leave behind.
+    for n in range(50):
+        _worked_and_closed(desk, f"closed{n}", days[n % len(days)])
+    desk.at("2026-11-24T12:00:00")
+    after = counter.measure(read_all)
+
+    figures = desk.api("GET", "/figures/manager?date=2026-11-20", user=MARIA).json
+    assert figures["new_tickets_per_day"]["total"] == 55 and figures["bugs_last_14_days"]["total"] == 55
+    assert figures["plan_fact"]["week"]["done_tasks"] == 55
+    assert desk.api("GET", "/figures/me?date=2026-11-20", user=DANA).json["sla_this_month"]["resolved"] == 55
+    # The same requests, returning the same number of items: counters, open work and the directory only.
+    assert after == before
+    operations, items = after
+    assert "Scan" not in operations
+    assert set(operations) <= {"Query", "GetItem", "BatchGetItem"}
+    print(
+        f"figures reads: {len(operations)} requests {dict((op, operations.count(op)) for op in set(operations))}, "
+        f"{items} items, with 5 or 55 closed tickets"
+    )
