@@ -1,5 +1,71 @@
-"""HTTP routes of one feature, registered on functions.api's resolver with its route() decorator.
+"""HTTP routes of the figures (R27, R28): the manager's process dashboard and each specialist's own figures.
 
 Imported at the end of functions.api, so everything defined there can be imported here."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from functions.api import caller, query, route
+from shared import figures
+from shared.errors import Unprocessable
+
+DATE_QUERY = (
+    (
+        "date",
+        {
+            "type": "string",
+            "format": "date",
+            "description": "YYYY-MM-DD in the plan calendar's zone (Europe/Prague); default today",
+        },
+    ),
+)
+
+
+def _date() -> date | None:
+    raw = query("date", pattern=r"\d{4}-\d{2}-\d{2}", max_length=10)
+    if raw is None:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise Unprocessable(
+            f"date {raw} is not a calendar date.", errors=[{"field": "date", "message": "a real date, YYYY-MM-DD"}]
+        ) from None
+    if not 2000 <= day.year <= 2100:
+        raise Unprocessable("date must be between 2000 and 2100.", errors=[{"field": "date", "message": "2000..2100"}])
+    return day
+
+
+@route(
+    "GET",
+    "/figures/manager",
+    "The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28)",
+    "figures",
+    query=DATE_QUERY,
+)
+def manager_figures() -> dict[str, Any]:
+    return figures.manager_figures(caller(), _date())
+
+
+@route(
+    "GET",
+    "/figures/me",
+    "Your own figures: tasks closed, time logged, SLA met ratio this month (R27)",
+    "figures",
+    query=DATE_QUERY,
+)
+def my_figures() -> dict[str, Any]:
+    return figures.personal_figures(caller(), None, _date())
+
+
+@route(
+    "GET",
+    "/figures/agents/{sub}",
+    "A specialist's figures (managers: anyone's; specialists: their own)",
+    "figures",
+    query=DATE_QUERY,
+)
+def agent_figures(sub: str) -> dict[str, Any]:
+    return figures.personal_figures(caller(), sub, _date())

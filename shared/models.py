@@ -337,4 +337,11 @@ def table_definition() -> dict[str, Any]:
 
 # Item types of the feature modules. Imported here so that every process that reads the table knows every
 # discriminator value: a Query over a partition must be able to type each item it returns.
-from shared import models_catalog, models_kb, models_money, models_review, models_routing  # noqa: E402,F401
+from shared import (  # noqa: E402,F401
+    models_catalog,
+    models_figures,
+    models_kb,
+    models_money,
+    models_review,
+    models_routing,
+)

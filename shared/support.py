@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared import clock, integrations, metrics, store
+from shared import clock, figures, integrations, metrics, store
 from shared.domain import Role, Status
 from shared.errors import Conflict, NotFound
 from shared.identity import Caller
@@ -280,6 +280,7 @@ def classified(ticket_id: str, classification: str, note: str | None, by: str | 
         result["timer"] = next_timer(state, [*items, milestone], now)
 
     _with_retries("This ticket", attempt)
+    figures.ticket_classified(ticket_id, classification)  # R28: bugs per day
     return result
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import clock, integrations, routing, store
+from shared import clock, figures, integrations, routing, store
 from shared import priority as ranking  # R15, R19: the computed priority and the queue's order
 from shared.domain import Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -90,6 +90,7 @@ def create_task(
     )
     if ticket.owner:  # nobody owns it yet: nobody waits on anyone
         routing.refresh_waiting_on(ticket_id)
+    figures.task_created(task)  # R28: the plan of plan/fact
     return task
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import catalog, clock, config, integrations, metrics, store
+from shared import catalog, clock, config, figures, integrations, metrics, store
 from shared.domain import (
     BALL_SIDE,
     OPEN_STATUSES,
@@ -357,6 +357,7 @@ def create_ticket(
 
 def _after_submit(ticket: Ticket, route: str) -> None:
     integrations.publish("TicketSubmitted", ticket_detail(ticket))
+    figures.ticket_submitted(ticket)  # R28: new tickets per day
     _start_route(ticket, route)
     from shared import money  # R23, R26: contract limits and scope, told to the customer in the ticket
 
@@ -710,6 +711,7 @@ def _change_status(
 
 def _release_route(task: Task) -> None:
     """Tell the route a human step is over; the ticket's log already says so."""
+    figures.task_finished(task)  # R27, R28: plan/fact and the assignee's tasks closed
     integrations.publish(
         "TaskCompleted", {"task_id": task.task_id, "ticket_id": task.ticket_id, "outcome": task.outcome}
     )
@@ -752,6 +754,7 @@ def resolve_ticket(
         mutate=mutate,
         finish_tasks="ticket resolved",
     )
+    figures.ticket_resolved(ticket, caller)  # R27: the owner's SLA met ratio
     _notify_customer(
         ticket,
         "Resolved",

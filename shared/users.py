@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared import store
+from shared import figures, store
 from shared.domain import Role
 from shared.models import EmailLink, Organisation, User
 
@@ -26,6 +26,7 @@ def save_organisation(
         contacts=contacts or [],
     )
     org.save()
+    figures.register_organisation(org_id, name)  # R28: time per customer
     for domain in email_domains or []:
         EmailLink(f"DOMAIN#{domain.lower()}", "DOMAIN", sub=org_id).save()
     return org
@@ -55,6 +56,7 @@ def save_user(
         line=line,
     )
     store.transact([(user, None), (EmailLink(store.email_pk(email), "EMAIL", sub=sub), None)])
+    figures.register_person(sub, name, role.value, line, groups or [])  # R28: the specialists' day map
     return user
 
 
