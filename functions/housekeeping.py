@@ -31,11 +31,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if isinstance(idle, bool) or not isinstance(idle, int | float) or idle < 0:
             raise ValueError(f"idle_working_hours must be a number of hours >= 0, not {idle!r}")
         result = review.daily_review(idle_hours=float(idle))
-        logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing")})
+        logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "weekly_review":
         result = review.weekly_review()
-        logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing")})
+        logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "billing_check":
         from shared import money

@@ -345,7 +345,7 @@ def daily_review(now: datetime | None = None, *, idle_hours: float = IDLE_WORKIN
     calendar = DEFAULT_PLAN.calendar
     day = _local_day(calendar, now)
     if not is_working_day(calendar, day):
-        return {"date": day.isoformat(), "working_day": False, "created": [], "existing": []}
+        return {"date": day.isoformat(), "working_day": False, "created": [], "existing": [], "superseded": []}
     created, existing = [], []
     by_group, open_reviews = review_entries(now, idle_hours=idle_hours)
     for group, entries in sorted(by_group.items()):

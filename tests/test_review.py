@@ -94,7 +94,8 @@ def test_daily_review_fires_on_a_working_day_and_creates_nothing_on_a_holiday(de
     # Then the schedule fired on Monday and created the L1 review; on the holiday it fired but created nothing
     assert fired_monday["daily-review"]["working_day"] is True
     assert len(fired_monday["daily-review"]["created"]) == 1
-    assert fired["daily-review"] == {"date": "2026-11-17", "working_day": False, "created": [], "existing": []}
+    holiday = {"date": "2026-11-17", "working_day": False, "created": [], "existing": [], "superseded": []}
+    assert fired["daily-review"] == holiday
     assert [t["id"] for t in _reviews(api, "L1", LENA)] == fired_monday["daily-review"]["created"]
 
     # And on Wednesday the review comes again, for that day; Monday's, which nobody took, is superseded
