@@ -62,6 +62,7 @@ MARK_TTL_SECONDS = 400 * 24 * 3600
 # not on the board; they still count as overdue when their automatic close is late.
 BOARD_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER)
 DIRECTORY_PK = "FIGURES#DIRECTORY"
+OPEN_STATUSES_ORDERED = tuple(s for s in Status if s in OPEN_STATUSES)
 
 
 # --- days and keys -------------------------------------------------------------------------------
@@ -482,9 +483,6 @@ def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
             "days": [{"date": d.isoformat(), "count": _n(counters.get(d), "submitted")} for d in new_days],
         },
     }
-
-
-OPEN_STATUSES_ORDERED = tuple(s for s in Status if s in OPEN_STATUSES)
 
 
 def personal_figures(caller: Caller, sub: str | None = None, day: date | None = None) -> dict[str, Any]:
