@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -67,6 +68,29 @@ def install_lambda_dispatcher() -> None:
         return json.dumps(result).encode()
 
     LambdaSimpleBackend.invoke = invoke
+    make_dynamodb_requests_atomic()
+
+
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def make_dynamodb_requests_atomic() -> None:
+    """DynamoDB applies each request atomically; moto's in-process backend does not when route threads
+    and API calls run at once (a transaction copying a table while another thread writes to it fails with
+    "dictionary changed size during iteration"). One lock around each emulated request gives the
+    emulation DynamoDB's guarantee; races between requests (optimistic locking) stay as real as before."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "caseway_atomic", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self)
+
+    call_action.caseway_atomic = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action
 
 
 def install_virtual_waits(recorded: list[float] | None = None) -> None:

@@ -125,19 +125,8 @@ def test_the_customer_is_emailed_on_receipt_answer_and_resolution(api):
 
 
 def test_concurrent_messages_are_never_lost(api, monkeypatch):
-    # DynamoDB applies each request atomically; moto in-process does not under threads, so each
-    # emulated request is made atomic here. The race under test is between requests: read the
-    # ticket, change it, write it back with its version.
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def atomic_call_action(self):
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", atomic_call_action)
+    # Each emulated DynamoDB request is atomic (infra.aws_emulation.make_dynamodb_requests_atomic), as in
+    # DynamoDB. The race under test is between requests: read the ticket, change it, write it back with its version.
     # Given a ticket, when several people write into it at the same moment
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
     results = []
