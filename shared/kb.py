@@ -14,10 +14,13 @@ ever stored in body_html.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -98,16 +101,21 @@ def render_markdown(text: str) -> str:
     """Markdown -> safe HTML. Raw HTML in the source is shown as text, never interpreted; links keep
     only http(s)/mailto (or relative) targets; nh3 removes anything outside the allow-list again."""
     import nh3
-    from markdown_it import MarkdownIt
 
-    markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
     return nh3.clean(
-        markdown.render(text),
+        _markdown().render(text),
         tags=set(ALLOWED_TAGS),
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
     )
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
 
 
 def plain_text(body_html: str) -> str:
@@ -275,6 +283,11 @@ def _version_item(article: Article, caller: Caller, note: str | None, now: str) 
     )
 
 
+def fingerprint(title: str, body: str, tags: list[str]) -> str:
+    """Of an article's content: lets the seeding see that a generated article is up to date from its card."""
+    return hashlib.sha256(repr((title, body, sorted(tags))).encode()).hexdigest()[:16]
+
+
 def _card(article: Article) -> ArticleCard:
     text = " ".join(plain_text(article.body_html).split())
     return ArticleCard(
@@ -291,6 +304,7 @@ def _card(article: Article) -> ArticleCard:
         version=article.version,
         updated_at=article.updated_at,
         summary=text[:SUMMARY_LENGTH],
+        fingerprint=fingerprint(article.title, article.body, list(article.tags)),
         terms=kb_search.index_fields(article.title, text, article.tags),
     )
 
@@ -302,9 +316,10 @@ def _slug_conflict(slug: str) -> Conflict:
     )
 
 
-def create_article(
+def _new_article(
     caller: Caller,
     *,
+    article_id: str,
     title: str,
     body: str,
     audience: str,
@@ -316,13 +331,10 @@ def create_article(
     plan: str | None = None,
     mandatory: bool = False,
     generated: str | None = None,
-) -> Article:
-    """A new article and its version 1. Staff only."""
-    caller.require_staff()
-    _check_service(service)
+) -> list[tuple[Any, Any]]:
+    """The items of a new article (article, card, version 1, slug link), each with its write condition."""
     slug = slug or slugify(title)
     now = clock.now_iso()
-    article_id = store.new_id()
     article = Article(
         versions_pk(article_id),
         ARTICLE_SK,
@@ -345,22 +357,57 @@ def create_article(
         updated_by=caller.sub,
         updated_by_email=caller.email or None,
     )
-    link = ArticleSlug(slug_pk(slug), "SLUG", article_id=article_id)
+    return [
+        (article, Article.pk.does_not_exist()),
+        (_card(article), None),
+        (_version_item(article, caller, note or "Created", now), ArticleVersion.pk.does_not_exist()),
+        (ArticleSlug(slug_pk(slug), "SLUG", article_id=article_id), ArticleSlug.pk.does_not_exist()),
+    ]
+
+
+def create_article(caller: Caller, **fields: Any) -> Article:
+    """A new article and its version 1, in one transaction. Staff only. Fields: see _new_article."""
+    caller.require_staff()
+    _check_service(fields.get("service"))
+    writes = _new_article(caller, article_id=store.new_id(), **fields)
+    article = writes[0][0]
     try:
-        store.transact(
-            [
-                (article, Article.pk.does_not_exist()),
-                (_card(article), None),
-                (_version_item(article, caller, note or "Created", now), ArticleVersion.pk.does_not_exist()),
-                (link, ArticleSlug.pk.does_not_exist()),
-            ]
-        )
+        store.transact(writes)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in store.conflict_reasons(error):
-            raise _slug_conflict(slug) from None
+            raise _slug_conflict(article.slug) from None
         raise
     _publish(article, created=True)
     return article
+
+
+def seed_articles(specs: list[tuple[Caller, dict[str, Any]]], present: set[str] | None = None) -> list[str]:
+    """The desk's own articles (mandatory, demo) whose slugs are not in the knowledge base yet, written
+        together: one Query to see what exists and one transaction per 25 articles, so seeding a fresh desk
+        (every test seeds one) costs a few requests. Ids derive from the slug, so two runs at once write
+        the same items; if one loses the race, its articles are created one by one. `present`: the slugs
+    already there, if the caller has just read them. Returns the slugs created."""
+    present = {card.slug for card in all_cards()} if present is None else present
+    pending = [(caller, spec) for caller, spec in specs if spec["slug"] not in present]
+    created: list[str] = []
+    for start in range(0, len(pending), 25):
+        chunk = pending[start : start + 25]
+        writes = [w for caller, spec in chunk for w in _new_article(caller, article_id=f"kb-{spec['slug']}", **spec)]
+        try:
+            store.transact(writes)
+        except TransactWriteError as error:
+            if "ConditionalCheckFailed" not in store.conflict_reasons(error):
+                raise
+            for caller, spec in chunk:
+                if _article(spec["slug"]) is None:
+                    with contextlib.suppress(Conflict):
+                        create_article(caller, **spec)
+                        created.append(spec["slug"])
+            continue
+        for article in (w[0] for w in writes if isinstance(w[0], Article)):
+            _publish(article, created=True)
+            created.append(article.slug)
+    return created
 
 
 def update_article(
@@ -649,45 +696,45 @@ def request_article_task(
 # --- the mandatory articles (R29) ----------------------------------------------------------------
 
 
-def seed_mandatory() -> dict[str, list[str]]:
+def seed_mandatory(extra: list[tuple[Caller, dict[str, Any]]] | None = None) -> dict[str, list[str]]:
     """Create the mandatory articles that are missing, and bring generated ones (the agreements) up to
     date with the plans. Idempotent: a second run changes nothing. Articles staff have edited by hand
-    stay as they are."""
+    stay as they are. `extra`: more articles to create if missing (the demo data)."""
     from shared.kb_agreements import mandatory_articles
 
     system = Caller.system()
+    specs = mandatory_articles()
+    cards = {card.slug: card for card in all_cards()}
     done: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
-    for spec in mandatory_articles():
-        existing = _article(spec.slug)
-        if existing is None:
-            try:
-                create_article(
-                    system,
-                    title=spec.title,
-                    body=spec.body,
-                    audience=spec.audience,
-                    service=spec.service,
-                    tags=spec.tags,
-                    slug=spec.slug,
-                    plan=spec.plan,
-                    mandatory=spec.mandatory,
-                    generated=spec.generated,
-                    note="Mandatory article (R29)",
-                )
-                done["created"].append(spec.slug)
-            except Conflict:
-                done["unchanged"].append(spec.slug)  # a concurrent run created it
-            continue
-        if spec.generated:
-            before = int(existing.version)
-            after = update_article(
+    missing = []
+    for spec in specs:
+        fields = {
+            "slug": spec.slug,
+            "title": spec.title,
+            "body": spec.body,
+            "audience": spec.audience,
+            "service": spec.service,
+            "tags": list(spec.tags),
+            "plan": spec.plan,
+            "mandatory": spec.mandatory,
+            "generated": spec.generated,
+            "note": "Mandatory article (R29)",
+        }
+        card = cards.get(spec.slug)
+        if card is None:
+            missing.append((system, fields))
+        elif spec.generated and card.fingerprint != fingerprint(spec.title, spec.body, list(spec.tags)):
+            update_article(
                 system,
-                existing.article_id,
+                card.article_id,
                 changes={"title": spec.title, "body": spec.body, "tags": list(spec.tags)},
                 note=f"Regenerated from {spec.generated}",
                 regenerate=True,
             )
-            (done["updated"] if int(after.version) != before else done["unchanged"]).append(spec.slug)
+            done["updated"].append(spec.slug)
         else:
             done["unchanged"].append(spec.slug)
+    created = seed_articles(missing + list(extra or []), present=set(cards))
+    done["created"] = [slug for slug in created if slug in {s.slug for s in specs}]
+    done["unchanged"] += [fields["slug"] for _, fields in missing if fields["slug"] not in created]
     return done

@@ -92,7 +92,8 @@ def _targets_rows(plan: SupportPlan, *, internal: bool) -> list[str]:
             continue
         pick = (lambda t: t.internal) if internal else (lambda t: t.promise)
         reaction = human_duration(pick(targets.reaction))
-        resolution = human_duration(pick(targets.resolution)) if targets.resolution else "agreed with you case by case"
+        open_ended = "none: estimated per proposal" if internal else "agreed with you case by case"
+        resolution = human_duration(pick(targets.resolution)) if targets.resolution else open_ended
         if classification == UNCLASSIFIED:
             resolution = "per classification, below"
         rows.append(f"| {CLASS_LABELS.get(classification, classification)} | {reaction} | {resolution} |")

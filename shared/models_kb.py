@@ -81,6 +81,7 @@ class ArticleCard(Entity, discriminator="kb_card"):
     version = NumberAttribute()
     updated_at = UnicodeAttribute()
     summary = UnicodeAttribute()  # the start of the text, for result lists
+    fingerprint = UnicodeAttribute()  # of title, body and tags (shared.kb.fingerprint)
     terms = JSONAttribute(default=dict)  # {"title"|"tags"|"body": {term: count}} (shared/kb_search.py)
 
 
