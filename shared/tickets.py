@@ -358,10 +358,10 @@ def create_ticket(
 def _after_submit(ticket: Ticket, route: str) -> None:
     integrations.publish("TicketSubmitted", ticket_detail(ticket))
     figures.ticket_submitted(ticket)  # R28: new tickets per day
-    _start_route(ticket, route)
     from shared import money  # R23, R26: contract limits and scope, told to the customer in the ticket
 
     money.on_submitted(ticket)
+    _start_route(ticket, route)
     _notify_customer(
         ticket,
         "Request received",
