@@ -69,9 +69,31 @@ def install_lambda_dispatcher() -> None:
 
     LambdaSimpleBackend.invoke = invoke
     make_dynamodb_requests_atomic()
+    validate_each_definition_once()
 
 
 _DYNAMODB_LOCK = threading.RLock()
+_VALID_DEFINITIONS: set[str] = set()
+
+
+def validate_each_definition_once() -> None:
+    """moto parses a state machine's definition with its ANTLR grammar on every CreateStateMachine (about
+    0.3 s per route); each fresh emulation creates every route again, so a definition already found valid
+    in this process is not parsed again. An invalid one still fails exactly as before."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend._validate_definition
+    if getattr(original, "caseway_once", False):
+        return
+
+    def validate(definition: str) -> None:
+        if definition in _VALID_DEFINITIONS:
+            return
+        original(definition=definition)
+        _VALID_DEFINITIONS.add(definition)
+
+    validate.caseway_once = True  # type: ignore[attr-defined]
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate)
 
 
 def make_dynamodb_requests_atomic() -> None:

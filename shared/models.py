@@ -115,6 +115,15 @@ class Entity(Model):
     open_index = OpenIndex()
     owner_index = OwnerIndex()
 
+    @classmethod
+    def _get_connection(cls) -> Any:
+        """One connection (one botocore client) for every item type: they share the table, its keys and
+        indexes. pynamodb would otherwise build a client per model class, each parsing the DynamoDB
+        service description again (tens of ms apiece on a cold start)."""
+        if cls is Entity:
+            return super()._get_connection()
+        return Entity._get_connection()
+
 
 TTL_ATTRIBUTE = "expires_at"
 
