@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import followups, integrations, money, routes_catalog, support
+from shared import figures, followups, integrations, money, routes_catalog, support
 from shared.tasks import create_task
 
 logger = Logger(service="caseway-routes")
@@ -54,6 +54,7 @@ ACTIONS = {
     "follow_up": lambda e: support.follow_up(e["ticket_id"]),
     "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
+    "figures_resolved": lambda e: figures.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: money.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
 }
 ACTIONS.update(routes_catalog.ACTIONS)  # the catalog's routes: licence key, document request, change request

@@ -10,6 +10,10 @@ from enum import StrEnum
 
 from shared.errors import Conflict
 
+# The default plan calendar's time zone (shared/sla.py PRAGUE_OFFICE): the days of figures, contracts and
+# schedules. Here, not in shared.sla, so that modules the API imports need not load the calendars.
+DESK_TIMEZONE = "Europe/Prague"
+
 
 class Status(StrEnum):
     DRAFT = "draft"

@@ -28,19 +28,19 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from shared import aws, clock, store
-from shared.domain import OPEN_STATUSES, Role, Status
+from shared import aws, clock, integrations, store
+from shared.domain import DESK_TIMEZONE, OPEN_STATUSES, Role, Status
 from shared.errors import Forbidden, NotFound
 from shared.identity import Caller
 from shared.models import Entity, OpenIndex, Task, Ticket
 from shared.models_figures import AgentFigures, DirectoryEntry, FigureDay
 from shared.models_money import TimeEntry
-from shared.sla import DEFAULT_PLAN
 
 logger = logging.getLogger(__name__)
 
-ZONE = DEFAULT_PLAN.calendar.zone
+ZONE = ZoneInfo(DESK_TIMEZONE)  # the API's asset has no calendars: shared.sla is imported by the worker only
 
 # Standard effort of a task, by type, in minutes: the "plan" of plan/fact until tasks carry an estimate.
 ESTIMATED_MINUTES: dict[str, int] = {
@@ -226,8 +226,18 @@ def _task_finished(task: Task) -> None:
 
 def ticket_resolved(ticket: Ticket, resolver: Caller) -> None:
     """SLA met ratio (R27, R18): the owner (else the resolver) gets the resolution, met when no promise made
-    to the customer had run out by then (the ledger replayed from the ticket's own log)."""
-    _safely("ticket resolved", _ticket_resolved, ticket, resolver)
+    to the customer had run out by then (the ledger replayed from the ticket's own log). The ledger needs the
+    calendars, which only the route worker has: the API hands the count over to it."""
+    who = ticket.owner or (resolver.sub if resolver.is_staff else None)
+    if who and ticket.resolved_at:
+        integrations.hand_over("figures_resolved", ticket.ticket_id, who=who, resolved_at=ticket.resolved_at)
+
+
+def resolved_from_worker(event: dict[str, Any]) -> None:
+    """The worker's half of ticket_resolved."""
+    ticket = store.get_ticket(event["ticket_id"])
+    if ticket is not None:
+        _safely("ticket resolved", _ticket_resolved, ticket, event["who"], event["resolved_at"])
 
 
 def sla_met(ticket: Ticket, items: list[Any], at: datetime) -> bool:
@@ -237,14 +247,11 @@ def sla_met(ticket: Ticket, items: list[Any], at: datetime) -> bool:
     return not state.reaction.breached and (state.resolution is None or not state.resolution.breached)
 
 
-def _ticket_resolved(ticket: Ticket, resolver: Caller) -> None:
-    who = ticket.owner or (resolver.sub if resolver.is_staff else None)
-    if not who or not ticket.resolved_at:
-        return
-    resolved_at = datetime.fromisoformat(ticket.resolved_at.replace("Z", "+00:00"))
+def _ticket_resolved(ticket: Ticket, who: str, resolved_iso: str) -> None:
+    resolved_at = datetime.fromisoformat(resolved_iso.replace("Z", "+00:00"))
     met = sla_met(ticket, store.load_ticket_partition(ticket.ticket_id), resolved_at)
     adds = {"resolved": 1, "sla_met" if met else "sla_missed": 1}
-    _count(_agent_updates(who, local_day(resolved_at), adds), once=f"resolved#{ticket.ticket_id}#{ticket.resolved_at}")
+    _count(_agent_updates(who, local_day(resolved_at), adds), once=f"resolved#{ticket.ticket_id}#{resolved_iso}")
 
 
 def register_organisation(org_id: str, name: str) -> None:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from shared import aws, clock, integrations, store
-from shared.domain import Role, Status
+from shared.domain import DESK_TIMEZONE, Role, Status
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Entity, Message, Task, Ticket
@@ -61,7 +61,7 @@ INVOICES_DUE = "INVOICES#DUE"
 
 # The support plans' calendar zone (shared.sla). The API's asset has no calendars (infra/cdk/bundling.py), so dates
 # of the API come from the contract's own zone; working hours are computed by the route worker only.
-DEFAULT_TIMEZONE = "Europe/Prague"
+DEFAULT_TIMEZONE = DESK_TIMEZONE
 
 
 def zone_of(contract: Contract | None) -> ZoneInfo:

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from shared.calendars import MAX_CLOSED_DAYS, WEEKDAYS, Calendar, format_duration, parse_duration
-from shared.domain import BALL_SIDE, BallSide, Status
+from shared.domain import BALL_SIDE, DESK_TIMEZONE, BallSide, Status
 
 CLASSIFICATIONS: tuple[str, ...] = ("question", "bug", "critical_bug", "improvement")  # R7
 UNCLASSIFIED = "unclassified"
@@ -216,7 +216,7 @@ def _t(promise: str, internal: str) -> Target:
 
 PRAGUE_OFFICE = Calendar.from_json(
     {
-        "timezone": "Europe/Prague",
+        "timezone": DESK_TIMEZONE,
         "hours": {day: [["09:00", "17:00"]] for day in WEEKDAYS[:5]},
         "holidays": {"country": "CZ"},
     }
