@@ -1,5 +1,5 @@
 """State transitions per ticket on the catalog's routes (licence key, document request, change request), one
-line per way a ticket can go; `TZ=UTC .venv/bin/python bench/catalog_bench.py` (not part of `make bench`)."""
+line per way a ticket can go; `TZ=UTC .venv/bin/python bench/catalog_bench.py` (`make bench` reports the same)."""
 
 from __future__ import annotations
 

@@ -325,6 +325,7 @@ def main() -> int:
             "ok": route["cost_per_1000_tickets_usd"]["ok"],
         }
     )
+    catalog = route_bench.measure_catalog(Api, wait_for)  # states entered per way a catalog ticket can go
     import review_bench
 
     review = review_bench.measure(ROOT)
@@ -363,12 +364,16 @@ def main() -> int:
         **cdk,
         **route,
         **review,
+        "catalog_transitions_per_ticket": {path: found["state_transitions"] for path, found in catalog.items()},
         "targets": checks,
         "all_ok": all(c["ok"] for c in checks),
     }
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(report(imports, ddb, checks))
     print(review_bench.report(review))
+    print("state transitions per catalog ticket (reported, no target):")
+    for path, found in catalog.items():
+        print(f"  {path:42} {found['state_transitions']:3}  {' > '.join(found['states'])}")
     print(f"synth_s: {cdk['synth_s']['seconds']} s for stage {cdk['synth_s']['stage']} (reported, not a target)")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
     return 0

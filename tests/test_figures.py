@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from infra import demo
-from shared import clock, integrations, store, support, tasks, tickets
+from infra import demo, demo_money
+from shared import clock, figures, integrations, store, support, tasks, tickets
 from shared.domain import Role
 from shared.identity import Caller
 from shared.models_money import TimeEntry
@@ -116,7 +116,16 @@ def desk(emulated_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     clock.set_clock(fixed)
     # The figures come from the logic layer; no route runs, so nothing else moves the tickets.
     monkeypatch.setattr(integrations, "start_route", lambda *a, **k: "arn:none")
-    monkeypatch.setattr(integrations, "hand_over", lambda *a, **k: None)
+    # The API hands the SLA met count to the route worker; here the worker's half runs at once.
+    monkeypatch.setattr(
+        integrations,
+        "hand_over",
+        lambda action, ticket_id, **p: (
+            figures.resolved_from_worker({"ticket_id": ticket_id, **p}) if action == "figures_resolved" else None
+        ),
+    )
+    # The hand-computed history is the only time logged: no demo contracts and their imported time.
+    monkeypatch.setattr(demo_money, "seed", lambda: None)
     try:
         demo.seed()
         yield Desk(Api(), fixed, {}, {})

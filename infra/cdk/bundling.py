@@ -59,6 +59,8 @@ PROFILES: dict[str, Profile] = {
         drop=(
             "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
             "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
+            "pydantic/v1",  # pydantic 1 compatibility: neither this code nor powertools imports it
+            "pydantic/mypy.py",  # the mypy plugin, a type-checking tool
         ),
     ),
     "workers": Profile(drop=("holidays/locale",)),
