@@ -122,6 +122,8 @@ def _open_tickets(rng: random.Random) -> list[Any]:
     from infra.demo_review import ticket_item
     from shared import clock, store
     from shared.models import Task
+    from shared.priority import queue_key
+    from shared.routing import basis_without_ticket
 
     owners = ["agent-lena", "agent-petr", "agent-dev", "agent-office", None]
     statuses = ["new", "in_progress", "in_progress", "waiting_for_customer", "resolved"]
@@ -166,7 +168,12 @@ def _open_tickets(rng: random.Random) -> list[Any]:
                     status="open",
                     created_at=clock.iso(created + timedelta(hours=1)),
                     queue_pk=store.queue_pk(group),
-                    queue_sk=store.queue_sort_key(300, None, task_id),
+                    queue_sk=queue_key(
+                        basis_without_ticket(
+                            group=group, base=300, due_at=None, created_at=clock.iso(created + timedelta(hours=1))
+                        ),
+                        task_id,
+                    ),
                 )
             )
     return items

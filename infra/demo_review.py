@@ -11,6 +11,8 @@ from typing import Any
 from shared import clock, store
 from shared.domain import BALL_SIDE, Status
 from shared.models import Event, Task, Ticket
+from shared.priority import queue_key
+from shared.routing import basis_without_ticket
 
 
 def seed() -> None:
@@ -109,7 +111,9 @@ def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_
         status="open",
         created_at=clock.iso(created_at),
         queue_pk=store.queue_pk(group),
-        queue_sk=store.queue_sort_key(0, None, task_id),
+        queue_sk=queue_key(
+            basis_without_ticket(group=group, base=0, due_at=None, created_at=clock.iso(created_at)), task_id
+        ),
     )
     task.save()
     return task

@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
-from shared import clock, integrations, store
+from shared import clock, integrations, routing, store
 from shared.domain import OPEN_STATUSES, BallSide, Role, Status, TaskStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.identity import Caller
 from shared.models import Entity, Event, Task, Ticket
 from shared.models_money import TimeEntry
 from shared.models_review import ReviewTask
+from shared.priority import queue_key
 
 if TYPE_CHECKING:  # the SLA module (and the holidays package) load only when a review runs, not with the API
     from shared.calendars import Calendar
@@ -322,6 +323,8 @@ def _review_task(review: str, day: str, subject: str, **fields: Any) -> ReviewTa
     task_id = _task_id(review, day, subject)
     group = fields["group"]
     priority = fields.pop("priority", 0)
+    now = clock.now_iso()
+    basis = routing.basis_without_ticket(group=group, base=priority, due_at=fields.get("due_at"), created_at=now)
     return ReviewTask(
         _review_pk(review, day),
         f"TASK#{task_id}",
@@ -330,9 +333,10 @@ def _review_task(review: str, day: str, subject: str, **fields: Any) -> ReviewTa
         review_date=day,
         status=TaskStatus.OPEN.value,
         priority=priority,
-        created_at=clock.now_iso(),
+        priority_basis=basis.as_dict(),
+        created_at=now,
         queue_pk=store.queue_pk(group),
-        queue_sk=store.queue_sort_key(priority, fields.get("due_at"), task_id),
+        queue_sk=queue_key(basis, task_id),  # ordered in its queue like every other task (shared/priority.py)
         **fields,
     )
 

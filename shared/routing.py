@@ -208,6 +208,19 @@ def basis_for(ticket: Ticket, *, group: str, base: int, due_at: str | None, crea
     )
 
 
+def basis_without_ticket(*, group: str, base: int, due_at: str | None, created_at: str) -> priority.Basis:
+    """The priority inputs of a task about no single ticket (a review): its own base, no customer."""
+    return priority.Basis(
+        base=int(base),
+        classification=None,
+        importance="standard",
+        created_at=created_at,
+        due_at=due_at,
+        waiting_since=created_at,
+        line=group_line(group),
+    )
+
+
 def explain(task: Task) -> dict[str, Any] | None:
     if not task.priority_basis:
         return None

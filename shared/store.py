@@ -66,11 +66,6 @@ def open_pk(status: str) -> str:
     return f"STATUS#{status}"
 
 
-def queue_sort_key(priority: int, due_at: str | None, task_id: str) -> str:
-    """Higher priority first, then the earlier due date, then arrival (task ids are time-ordered)."""
-    return f"{999 - max(0, min(999, int(priority))):03d}#{due_at or '9999'}#{task_id}"
-
-
 class _Connection:
     _conn: Connection | None = None
 
