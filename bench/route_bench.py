@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from scenario import BOB, DANA, LENA, QUESTION
+from scenario import BOB, CHANGE, DANA, DOCUMENT, LENA, LICENCE, MARIA, QUESTION
 
 # AWS list prices, us-east-1 (the public pricing pages of each service: Step Functions standard workflows,
 # Lambda arm64, DynamoDB on-demand, SES outbound e-mail, EventBridge custom events, API Gateway HTTP APIs).
@@ -209,25 +209,6 @@ def _costs(states: list[str], meter: Meter, writes: float, reads: float, emails:
 
 # --- the catalog's routes: state transitions per ticket, for each way a ticket can go --------------------------
 
-LICENCE = {
-    "service": "licence-key",
-    "subject": "Key for the new laptop",
-    "description": "A second seat.",
-    "fields": {"licence_product": "Caseway Desktop", "licence_seats": 1},
-}
-DOCUMENT = {
-    "service": "document-request",
-    "subject": "Copy of the October invoice",
-    "description": "Our accounting lost it.",
-    "fields": {"document_type": "invoice"},
-}
-CHANGE = {
-    "service": "change-request",
-    "subject": "Export to XLSX",
-    "description": "We need the monthly report as XLSX.",
-    "fields": {"change_description": "Add an XLSX export next to CSV"},
-}
-MARIA = "maria.manager@caseway.example"
 OLGA = "office@caseway.example"
 
 
