@@ -38,6 +38,8 @@ from typing import Any
 
 import dynamo_counter
 
+from shared.tickets import items as ticket_items
+
 RATIO_TARGET = 1.2
 OPEN_TICKETS = 200
 CLOSED_TICKETS = 100_000
@@ -120,10 +122,10 @@ class ReadUnitRecorder(dynamo_counter.Recorder):
 def _open_tickets(rng: random.Random) -> list[Any]:
     """200 open tickets of every kind, and open tasks (of their own or another line) on some of them."""
     from infra.demo_review import ticket_item
-    from shared import clock, store
-    from shared.models import Task
-    from shared.priority import queue_key
-    from shared.routing import basis_without_ticket
+    from shared.platform import clock
+    from shared.tasks.priority import queue_key
+    from shared.tasks.queues import basis_without_ticket
+    from shared.tickets.items import Task
 
     owners = ["agent-lena", "agent-petr", "agent-dev", "agent-office", None]
     statuses = ["new", "in_progress", "in_progress", "waiting_for_customer", "resolved"]
@@ -167,7 +169,7 @@ def _open_tickets(rng: random.Random) -> list[Any]:
                     group=group,
                     status="open",
                     created_at=clock.iso(created + timedelta(hours=1)),
-                    queue_pk=store.queue_pk(group),
+                    queue_pk=ticket_items.queue_pk(group),
                     queue_sk=queue_key(
                         basis_without_ticket(
                             group=group, base=300, due_at=None, created_at=clock.iso(created + timedelta(hours=1))
@@ -183,7 +185,7 @@ def _table_items() -> int:
     from moto.dynamodb.models import dynamodb_backends
 
     from infra import aws_emulation
-    from shared.models import Ticket
+    from shared.tickets.items import Ticket
 
     table = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION].get_table(Ticket.Meta.table_name)
     return sum(len(by_range) for by_range in table.items.values())
@@ -196,7 +198,7 @@ def _write_closed(rng: random.Random, count: int) -> float:
 
     from infra import aws_emulation
     from infra.demo_review import ticket_item
-    from shared.models import Ticket
+    from shared.tickets.items import Ticket
 
     started = time.perf_counter()
     backend = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION]
@@ -231,7 +233,7 @@ def _run(recorder: ReadUnitRecorder, closed: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from infra import aws_emulation, demo
-    from shared import aws, clock
+    from shared.platform import aws, clock
 
     rng = random.Random(20)  # the same open tickets in both runs
     clock.set_clock(lambda: NOW)
@@ -240,7 +242,7 @@ def _run(recorder: ReadUnitRecorder, closed: int) -> dict[str, Any]:
             aws_emulation.install_lambda_dispatcher()
             aws_emulation.provision()
             demo.seed()
-            from shared.models import Entity
+            from shared.platform.table import Entity
 
             with Entity.batch_write() as batch:
                 for item in _open_tickets(rng):

@@ -19,6 +19,9 @@ from typing import Any
 
 from scenario import BOB, CHANGE, DANA, DOCUMENT, LENA, LICENCE, MARIA, QUESTION
 
+from shared.platform import bus
+from shared.routes import licences
+
 # AWS list prices, us-east-1 (the public pricing pages of each service: Step Functions standard workflows,
 # Lambda arm64, DynamoDB on-demand, SES outbound e-mail, EventBridge custom events, API Gateway HTTP APIs).
 PRICES_USD = {
@@ -115,7 +118,6 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     import functions.route_tasks
     from infra import aws_emulation, demo
     from infra.virtual_time import VirtualClock
-    from shared import integrations
 
     recorder = dynamo_counter.Recorder(root=root)
     recorder.install()
@@ -123,7 +125,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     for classification in ("question", "bug"):
         meter = Meter()
         original_api, original_route = functions.api.handler, functions.route_tasks.handler
-        original_publish = integrations.publish
+        original_publish = bus.publish
 
         def publish(
             detail_type: str, detail: dict[str, Any], meter: Meter = meter, send: Callable = original_publish
@@ -133,7 +135,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
 
         functions.api.handler = meter.timed("api", original_api)
         functions.route_tasks.handler = meter.timed("route-tasks", original_route)
-        integrations.publish = publish
+        bus.publish = publish
         try:
             with mock_aws(config=aws_emulation.MOTO_CONFIG):
                 aws_emulation.install_lambda_dispatcher()
@@ -160,7 +162,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
                     writes, reads = _units(recorder.since(mark))
         finally:
             functions.api.handler, functions.route_tasks.handler = original_api, original_route
-            integrations.publish = original_publish
+            bus.publish = original_publish
         results[f"{classification}_path"] = _costs(states, meter, writes, reads, emails)
     question = results["question_path"]
     return {
@@ -236,15 +238,15 @@ def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) ->
         if "over_limit" in path:
             api("PUT", "/organisations/acme/licences", user=MARIA, body={"limit": 2})
         if path == "licence-key:generator_fault":
-            from shared import routes_catalog
+            pass
 
-            original = routes_catalog.generate_key
-            routes_catalog.generate_key = lambda product: (_ for _ in ()).throw(RuntimeError("licence server down"))
+            original = licences.generate_key
+            licences.generate_key = lambda product: (_ for _ in ()).throw(RuntimeError("licence server down"))
             try:
                 _, ticket = api("POST", "/tickets", user=BOB, body=LICENCE)
                 task(ticket["id"], "accounts", MARIA, "manual")
             finally:
-                routes_catalog.generate_key = original
+                licences.generate_key = original
             return ticket["id"], route
         _, ticket = api("POST", "/tickets", user=BOB, body=LICENCE)
         if path == "licence-key:over_limit_extended":

@@ -108,7 +108,7 @@ def measure_dynamodb() -> dict[str, Any]:
     from moto import mock_aws
 
     from infra import aws_emulation, demo
-    from shared import aws
+    from shared.platform import aws
 
     operations: dict[str, dict[str, Any]] = {}
     me = threading.get_ident()

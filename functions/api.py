@@ -18,14 +18,19 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from functions import webform
-from shared import kb
-from shared import tickets as ticket_logic
-from shared.errors import BadRequest, DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
-from shared.identity import Caller
-from shared.store import get_ticket, list_services
-from shared.tasks import complete_task, list_queue, take_task
-from shared.views import message_view, task_view, ticket_summary, ticket_view
+from shared import desk
+from shared.directory.items import list_services
+from shared.kb import articles as kb
+from shared.platform.errors import BadRequest, DomainError, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from shared.platform.identity import Caller
+from shared.tasks.views import task_view, ticket_view
+from shared.tasks.work import complete_task, list_queue, take_task
+from shared.tickets import access, conversation, idempotency, intake, lifecycle
+from shared.tickets import lists as ticket_lists
+from shared.tickets.items import get_ticket
+from shared.tickets.views import message_view, ticket_summary
 
+desk.assemble()
 logger = Logger(service="caseway-api")
 app = APIGatewayHttpResolver()
 MAX_BODY_BYTES = 256 * 1024
@@ -253,13 +258,13 @@ def create_public_ticket() -> Response:
             "The web form submits tickets; drafts need an account.",
             errors=[{"field": "submit", "message": "must be true"}],
         )
-    idem = ticket_logic.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
+    idem = idempotency.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
     # A retry is answered before the rate limit counts it and before any contact is created.
-    if record := ticket_logic.replayed_record(idem):
+    if record := idempotency.replayed_record(idem):
         ticket = get_ticket(record.resource.split(":", 1)[1])
         return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, record.secret)}, True)
-    who = ticket_logic.web_form_caller(body.email, body.name, source_ip())
-    ticket, follow_key, replayed = ticket_logic.create_ticket(
+    who = access.web_form_caller(body.email, body.name, source_ip())
+    ticket, follow_key, replayed = intake.create_ticket(
         who,
         service_key=body.service,
         subject=body.subject,
@@ -287,7 +292,7 @@ def _follow_url(ticket_id: str, key: str | None) -> str | None:
     query=(("key", {"type": "string"}),),
 )
 def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
-    ticket, items = ticket_logic.followed_ticket(ticket_id, _follow_key())
+    ticket, items = access.followed_ticket(ticket_id, _follow_key())
     return ticket_view(ticket, items, staff=False)
 
 
@@ -309,10 +314,10 @@ def _follow_key() -> str:
     query=(("key", {"type": "string"}),),
 )
 def reply_public_ticket(ticket_id: str) -> Response:
-    who = ticket_logic.follow_link_caller(ticket_id, _follow_key())
+    who = access.follow_link_caller(ticket_id, _follow_key())
     body = parse_body("NewMessage")
-    idem = ticket_logic.Idempotency.of(f"follow:{ticket_id}", idempotency_key(), body.model_dump())
-    ticket, message, replayed = ticket_logic.add_message(
+    idem = idempotency.Idempotency.of(f"follow:{ticket_id}", idempotency_key(), body.model_dump())
+    ticket, message, replayed = conversation.add_message(
         who,
         ticket_id,
         body=body.body,
@@ -336,10 +341,10 @@ def reply_public_ticket(ticket_id: str) -> Response:
 )
 def close_public_ticket(ticket_id: str) -> dict[str, Any]:
     key = _follow_key()
-    who = ticket_logic.follow_link_caller(ticket_id, key)
+    who = access.follow_link_caller(ticket_id, key)
     body = parse_body("Reason", optional=True)
-    ticket_logic.close_ticket(who, ticket_id, reason=body.reason)
-    ticket, items = ticket_logic.followed_ticket(ticket_id, key)
+    lifecycle.close_ticket(who, ticket_id, reason=body.reason)
+    ticket, items = access.followed_ticket(ticket_id, key)
     return ticket_view(ticket, items, staff=False)
 
 
@@ -347,7 +352,7 @@ def close_public_ticket(ticket_id: str) -> dict[str, Any]:
 
 
 def _view(who: Caller, ticket_id: str) -> dict[str, Any]:
-    ticket, items = ticket_logic.load_for(who, ticket_id)
+    ticket, items = access.load_for(who, ticket_id)
     return ticket_view(ticket, items, staff=who.is_staff)
 
 
@@ -364,8 +369,8 @@ def create_ticket() -> Response:
     who = caller()
     body = parse_body("CreateTicket")
     _require_description(body)
-    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key(), body.model_dump())
-    ticket, _, replayed = ticket_logic.create_ticket(
+    idem = idempotency.Idempotency.of(who.sub, idempotency_key(), body.model_dump())
+    ticket, _, replayed = intake.create_ticket(
         who,
         service_key=body.service,
         subject=body.subject,
@@ -392,7 +397,7 @@ def create_ticket() -> Response:
 )
 def list_tickets() -> dict[str, Any]:
     who = caller()
-    found, next_cursor = ticket_logic.list_tickets(
+    found, next_cursor = ticket_lists.list_tickets(
         who,
         scope=query("scope", "mine") or "mine",
         organisation_id=query("organisation_id", max_length=100),
@@ -402,7 +407,7 @@ def list_tickets() -> dict[str, Any]:
     )
     views = [ticket_summary(t) for t in found]
     if who.is_staff:  # R14: where the ball is when it is with another line (never shown to customers)
-        from shared.routing import waiting_on_for
+        from shared.tasks.queues import waiting_on_for
 
         waits = waiting_on_for([t.ticket_id for t in found])
         views = [{**v, "waiting_on": waits.get(v["id"])} for v in views]
@@ -424,14 +429,14 @@ def get_ticket_route(ticket_id: str) -> dict[str, Any]:
 def update_draft(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("UpdateDraft")
-    ticket_logic.update_draft(who, ticket_id, subject=body.subject, description=body.description, fields=body.fields)
+    intake.update_draft(who, ticket_id, subject=body.subject, description=body.description, fields=body.fields)
     return _view(who, ticket_id)
 
 
 @route("POST", "/tickets/{ticket_id}/submit", "Submit a draft; repeating it is safe", "tickets")
 def submit(ticket_id: str) -> dict[str, Any]:
     who = caller()
-    ticket_logic.submit_ticket(who, ticket_id)
+    intake.submit_ticket(who, ticket_id)
     return _view(who, ticket_id)
 
 
@@ -447,8 +452,8 @@ def submit(ticket_id: str) -> dict[str, Any]:
 def add_message(ticket_id: str) -> Response:
     who = caller()
     body = parse_body("NewMessage")
-    idem = ticket_logic.Idempotency.of(who.sub, idempotency_key(), {"ticket": ticket_id, **body.model_dump()})
-    ticket, message, replayed = ticket_logic.add_message(
+    idem = idempotency.Idempotency.of(who.sub, idempotency_key(), {"ticket": ticket_id, **body.model_dump()})
+    ticket, message, replayed = conversation.add_message(
         who,
         ticket_id,
         body=body.body,
@@ -470,7 +475,7 @@ def add_message(ticket_id: str) -> Response:
 )
 def add_attachment(ticket_id: str) -> Response:
     body = parse_body("NewAttachment")
-    attachment, upload = ticket_logic.create_attachment_upload(
+    attachment, upload = conversation.create_attachment_upload(
         caller(), ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
     )
     view = {
@@ -493,7 +498,7 @@ def resolve(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("Resolve")
     cited = kb.resolution_articles(who, ticket_id, body.articles)
-    ticket = ticket_logic.resolve_ticket(
+    ticket = lifecycle.resolve_ticket(
         who, ticket_id, resolution=body.resolution, preventive_measure=body.preventive_measure, articles=cited
     )
     if body.kb_task or body.kb_note:
@@ -505,7 +510,7 @@ def resolve(ticket_id: str) -> dict[str, Any]:
 def close(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("Reason", optional=True)
-    ticket_logic.close_ticket(who, ticket_id, reason=body.reason)
+    lifecycle.close_ticket(who, ticket_id, reason=body.reason)
     return _view(who, ticket_id)
 
 
@@ -513,7 +518,7 @@ def close(ticket_id: str) -> dict[str, Any]:
 def reopen(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("Reason", optional=True)
-    ticket_logic.reopen_ticket(who, ticket_id, reason=body.reason)
+    lifecycle.reopen_ticket(who, ticket_id, reason=body.reason)
     return _view(who, ticket_id)
 
 
@@ -527,7 +532,7 @@ def reopen(ticket_id: str) -> dict[str, Any]:
 def feedback(ticket_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("Feedback")
-    ticket_logic.give_feedback(who, ticket_id, rating=body.rating, comment=body.comment)
+    lifecycle.give_feedback(who, ticket_id, rating=body.rating, comment=body.comment)
     return _view(who, ticket_id)
 
 
@@ -543,10 +548,10 @@ def feedback(ticket_id: str) -> dict[str, Any]:
 def feedback_public(ticket_id: str) -> dict[str, Any]:
     key = _follow_key()
     body = parse_body("Feedback")
-    ticket_logic.give_feedback(
-        ticket_logic.follow_link_caller(ticket_id, key), ticket_id, rating=body.rating, comment=body.comment
+    lifecycle.give_feedback(
+        access.follow_link_caller(ticket_id, key), ticket_id, rating=body.rating, comment=body.comment
     )
-    ticket, items = ticket_logic.followed_ticket(ticket_id, key)
+    ticket, items = access.followed_ticket(ticket_id, key)
     return ticket_view(ticket, items, staff=False)
 
 

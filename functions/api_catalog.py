@@ -10,9 +10,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from functions.api import _follow_key, _view, caller, json_response, parse_body, route
-from shared import tickets as ticket_logic
-from shared.tasks import complete_task
-from shared.views import task_view, ticket_view
+from shared.routes import approvals
+from shared.tasks.views import task_view, ticket_view
+from shared.tasks.work import complete_task
+from shared.tickets import access
 
 # shared.catalog_edit and shared.routes_catalog are imported where used: they bring the SLA calendars (holidays),
 # which only these requests need, so the API's cold start does not pay for them.
@@ -26,7 +27,7 @@ from shared.views import task_view, ticket_view
     body="CatalogService",
 )
 def put_service(key: str) -> Response:
-    from shared import catalog_edit
+    from shared.catalog import edit as catalog_edit
 
     who = caller()
     body = parse_body("CatalogService")
@@ -36,7 +37,7 @@ def put_service(key: str) -> Response:
 
 @route("GET", "/catalog/services", "The whole catalog with hidden services and route settings (staff)", "intake")
 def catalog_services() -> dict[str, Any]:
-    from shared import catalog_edit
+    from shared.catalog import edit as catalog_edit
 
     return {"items": [catalog_edit.service_view(s) for s in catalog_edit.list_all(caller())]}
 
@@ -49,11 +50,11 @@ def catalog_services() -> dict[str, Any]:
     body="CatalogApproval",
 )
 def approval(ticket_id: str) -> dict[str, Any]:
-    from shared import routes_catalog
+    pass
 
     who = caller()
     body = parse_body("CatalogApproval")
-    routes_catalog.decide(who, ticket_id, decision=body.decision, comment=body.comment)
+    approvals.decide(who, ticket_id, decision=body.decision, comment=body.comment)
     return _view(who, ticket_id)
 
 
@@ -67,14 +68,12 @@ def approval(ticket_id: str) -> dict[str, Any]:
     query=(("key", {"type": "string"}),),
 )
 def approval_public(ticket_id: str) -> dict[str, Any]:
-    from shared import routes_catalog
+    pass
 
     key = _follow_key()
     body = parse_body("CatalogApproval")
-    routes_catalog.decide(
-        ticket_logic.follow_link_caller(ticket_id, key), ticket_id, decision=body.decision, comment=body.comment
-    )
-    ticket, items = ticket_logic.followed_ticket(ticket_id, key)
+    approvals.decide(access.follow_link_caller(ticket_id, key), ticket_id, decision=body.decision, comment=body.comment)
+    ticket, items = access.followed_ticket(ticket_id, key)
     return ticket_view(ticket, items, staff=False)
 
 
@@ -86,18 +85,18 @@ def approval_public(ticket_id: str) -> dict[str, Any]:
     body="CatalogEstimate",
 )
 def estimate(task_id: str) -> dict[str, Any]:
-    from shared import routes_catalog
+    pass
 
     who = caller()
     body = parse_body("CatalogEstimate")
-    routes_catalog.record_estimate(who, task_id, hours=body.hours, note=body.note)
+    approvals.record_estimate(who, task_id, hours=body.hours, note=body.note)
     task = complete_task(who, task_id, outcome="estimated", note=body.note)
     return {"task": task_view(task)}
 
 
 @route("GET", "/organisations/{org_id}/licences", "An organisation's licence-key limit and count (managers)", "admin")
 def licences(org_id: str) -> dict[str, Any]:
-    from shared import catalog_edit
+    from shared.catalog import edit as catalog_edit
 
     return catalog_edit.licences_view(caller(), org_id)
 
@@ -110,7 +109,7 @@ def licences(org_id: str) -> dict[str, Any]:
     body="CatalogLicenceLimit",
 )
 def set_licences(org_id: str) -> dict[str, Any]:
-    from shared import catalog_edit
+    from shared.catalog import edit as catalog_edit
 
     who = caller()
     body = parse_body("CatalogLicenceLimit")

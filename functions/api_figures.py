@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from functions.api import caller, query, route
-from shared import figures
-from shared.errors import Unprocessable
+from shared.figures import report as figures_report
+from shared.platform.errors import Unprocessable
 
 DATE_QUERY = (
     (
@@ -46,7 +46,7 @@ def _date() -> date | None:
     query=DATE_QUERY,
 )
 def manager_figures() -> dict[str, Any]:
-    return figures.manager_figures(caller(), _date())
+    return figures_report.manager_figures(caller(), _date())
 
 
 @route(
@@ -57,7 +57,7 @@ def manager_figures() -> dict[str, Any]:
     query=DATE_QUERY,
 )
 def my_figures() -> dict[str, Any]:
-    return figures.personal_figures(caller(), None, _date())
+    return figures_report.personal_figures(caller(), None, _date())
 
 
 @route(
@@ -68,4 +68,4 @@ def my_figures() -> dict[str, Any]:
     query=DATE_QUERY,
 )
 def agent_figures(sub: str) -> dict[str, Any]:
-    return figures.personal_figures(caller(), sub, _date())
+    return figures_report.personal_figures(caller(), sub, _date())

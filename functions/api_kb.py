@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from functions.api import caller, created, json_response, parse_body, query, query_limit, route
-from shared import kb
-from shared.errors import Unprocessable
+from shared.kb import articles as kb
+from shared.platform.errors import Unprocessable
 
 _ARTICLE_QUERY = (
     ("q", {"type": "string", "description": "Words to search for; results ranked by relevance"}),

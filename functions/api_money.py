@@ -19,8 +19,8 @@ from functions.api import (
     query_limit,
     route,
 )
-from shared import money
-from shared.errors import Unprocessable
+from shared.money import accounts as money
+from shared.platform.errors import Unprocessable
 
 # --- contracts -----------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from functions.api import caller, route
-from shared import review
-from shared.views import task_view
+from shared.review import tasks as review_tasks
+from shared.tasks.views import task_view
 
 
 @route(
@@ -19,7 +19,7 @@ from shared.views import task_view
     "tasks",
 )
 def get_review(task_id: str) -> dict[str, Any]:
-    task = review.get_review_task(caller(), task_id)
+    task = review_tasks.get_review_task(caller(), task_id)
     return {
         "task": task_view(task),
         "review": task.review,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from functions.api import LIST_QUERY, caller, parse_body, query, query_limit, route
-from shared import routing
+from shared.tasks import dispatch
+from shared.tasks import queues as routing
 
 _GROUP = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
@@ -32,7 +33,7 @@ def routing_save_group(group: str) -> dict[str, Any]:
 def _group_name(group: str) -> str:
     import re
 
-    from shared.errors import Unprocessable
+    from shared.platform.errors import Unprocessable
 
     if not re.fullmatch(_GROUP, group):
         raise Unprocessable(
@@ -75,13 +76,13 @@ def _empty(group: str | None) -> dict[str, Any]:
 )
 def next_task() -> dict[str, Any]:
     group = query("group", pattern=_GROUP)
-    return routing.next_task(caller(), group) or _empty(group)
+    return dispatch.next_task(caller(), group) or _empty(group)
 
 
 @route("POST", "/tasks/next/take", "Take the highest-priority open task in my groups", "tasks", query=_NEXT_QUERY)
 def take_next_task() -> dict[str, Any]:
     group = query("group", pattern=_GROUP)
-    return routing.take_next(caller(), group) or _empty(group)
+    return dispatch.take_next(caller(), group) or _empty(group)
 
 
 @route(
@@ -94,7 +95,7 @@ def take_next_task() -> dict[str, Any]:
 def reassign_task(task_id: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("TaskReassign")
-    return routing.reassign(who, task_id, group=body.group, assignee=body.assignee, reason=body.reason)
+    return dispatch.reassign(who, task_id, group=body.group, assignee=body.assignee, reason=body.reason)
 
 
 @route(

@@ -7,21 +7,23 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import review, tickets
+from shared import desk
+from shared.kb import articles as kb
+from shared.review import reviews as review
+from shared.tickets import lifecycle
 
+desk.assemble()
 logger = Logger(service="caseway-housekeeping")
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     action = event.get("action")
     if action == "close_resolved_after_silence":
-        closed = tickets.close_resolved_after_silence()
+        closed = lifecycle.close_resolved_after_silence()
         logger.info("closed silent resolved tickets", extra={"count": len(closed)})
         return {"closed": closed}
     if action == "seed_knowledge_base":
         # R29: the mandatory articles of a fresh deployment; re-run after a support plan changes.
-        from shared import kb
-
         done = kb.seed_mandatory()
         logger.info("knowledge base seeded", extra=done)
         return done
@@ -38,7 +40,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "billing_check":
-        from shared import money
+        from shared.money import accounts as money
 
         return money.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -10,9 +10,15 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import figures, followups, integrations, money, routes_catalog, support
-from shared.tasks import create_task
+from shared import desk
+from shared.figures import resolution as figures_resolution
+from shared.money import accounts as money
+from shared.platform import workflows
+from shared.routes import actions as route_actions
+from shared.routes import followups, support
+from shared.tasks.work import create_task
 
+desk.assemble()
 logger = Logger(service="caseway-routes")
 
 
@@ -21,7 +27,7 @@ def _step_task(event: dict[str, Any]) -> dict[str, Any]:
     if support.is_closed(event["ticket_id"]):
         # Closed while the route was between steps (e.g. closed by a timer): end the step at once.
         if event.get("task_token"):
-            integrations.task_success(event["task_token"], {"outcome": "ticket closed", "note": None, "by": None})
+            workflows.task_success(event["task_token"], {"outcome": "ticket closed", "note": None, "by": None})
         return {"task_id": None}
     fields = support.step_task_fields(event["ticket_id"], event["step"])
     note = event.get("note")
@@ -54,10 +60,10 @@ ACTIONS = {
     "follow_up": lambda e: support.follow_up(e["ticket_id"]),
     "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
-    "figures_resolved": lambda e: figures.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
+    "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: money.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
 }
-ACTIONS.update(routes_catalog.ACTIONS)  # the catalog's routes: licence key, document request, change request
+ACTIONS.update(route_actions.ACTIONS)  # the catalog's routes: licence key, document request, change request
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

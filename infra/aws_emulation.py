@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infra import routes
-from shared import aws, config, models
+from shared.platform import aws, config, table, workflows
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +136,13 @@ def substitutions() -> dict[str, str]:
 def provision() -> None:
     """Create every resource the handlers use, from the project's own definitions."""
     aws.reset()
-    models.configure()
+    table.configure()
     ddb = aws.client("dynamodb")
-    table = models.table_definition()
-    ddb.create_table(**table)
+    definition = table.table_definition()
+    ddb.create_table(**definition)
     ddb.update_time_to_live(
-        TableName=table["TableName"],
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": models.TTL_ATTRIBUTE},
+        TableName=definition["TableName"],
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
     )
     aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
     aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
@@ -180,7 +180,7 @@ def sent_emails() -> list[dict[str, Any]]:
 
 def fire_schedule(name: str) -> dict[str, Any]:
     """Fire a schedule as EventBridge Scheduler would: invoke its function with its payload."""
-    from shared.schedules import by_name
+    from shared.platform.schedules import by_name
 
     schedule = by_name(name)
     response = aws.client("lambda").invoke(
@@ -206,7 +206,7 @@ class Scheduler:
     def __init__(self, schedules: Any = None, *, start: Any = None) -> None:
         import threading
 
-        from shared.schedules import SCHEDULES
+        from shared.platform.schedules import SCHEDULES
 
         self.schedules = tuple(SCHEDULES if schedules is None else schedules)
         self._stop = threading.Event()
@@ -218,14 +218,14 @@ class Scheduler:
 
     def arm(self, now: Any) -> None:
         """Compute every schedule's first firing after `now` (as creating the schedules at `now` would)."""
-        from shared.schedules import next_firing
+        from shared.platform.schedules import next_firing
 
         self.next_at = {s.name: next_firing(s.expression, s.timezone, now) for s in self.schedules}
 
     def tick(self, now: Any = None) -> list[tuple[str, Any]]:
         """Fire every schedule due at `now` (default: shared.clock.now()); returns (name, result) per firing."""
-        from shared import clock
-        from shared.schedules import next_firing
+        from shared.platform import clock
+        from shared.platform.schedules import next_firing
 
         now = now or clock.now()
         if not self.next_at:
@@ -259,12 +259,10 @@ class Scheduler:
 
 
 def _execution_arn(ticket_id: str, route: str) -> str:
-    from shared import integrations
-
     return (
-        integrations.route_arn(route).replace(":stateMachine:", ":execution:")
+        workflows.route_arn(route).replace(":stateMachine:", ":execution:")
         + ":"
-        + (integrations.execution_name(ticket_id))
+        + (workflows.execution_name(ticket_id))
     )
 
 

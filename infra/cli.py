@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.calendars import Calendar
-    from shared.sla import SupportPlan
+    from shared.sla.calendars import Calendar
+    from shared.sla.plans import SupportPlan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +70,7 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
 
 def _sla(args: argparse.Namespace) -> int:
     """Run one `sla` command; bad input is one argparse-style line on stderr and exit code 2, never a traceback."""
-    from shared.calendars import format_duration, parse_duration
+    from shared.sla.calendars import format_duration, parse_duration
 
     if args.sla_command == "explain":
         return _sla_explain(args)
@@ -88,7 +88,7 @@ def _sla(args: argparse.Namespace) -> int:
 
 def _load_calendar(path: str) -> Calendar:
     """The calendar in the JSON file at `path`; every failure is a ValueError that names the file."""
-    from shared.calendars import Calendar
+    from shared.sla.calendars import Calendar
 
     try:
         with open(path, encoding="utf-8") as file:
@@ -116,7 +116,7 @@ def _instant(text: str, option: str) -> datetime:
 
 def _sla_explain(args: argparse.Namespace) -> int:
     """`sla explain`: the ledger of a ticket or of a log file; bad input or an unreachable stack is exit code 2."""
-    from shared.sla import ledger
+    from shared.sla.ledger import ledger
 
     try:
         source = (
@@ -152,7 +152,7 @@ def _history(source: Any, service: str | None) -> tuple[list[Any], str]:
 
 def _load_plan(value: str | None) -> SupportPlan:
     """A built-in plan by name (the default when none is given), else the plan in the JSON file at `value`."""
-    from shared.sla import PLANS, SupportPlan, plan_named
+    from shared.sla.plans import PLANS, SupportPlan, plan_named
 
     if value is None or value in PLANS:
         return plan_named(value)

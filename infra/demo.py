@@ -3,11 +3,13 @@ organisations (one VIP) with users, and the services of R5."""
 
 from __future__ import annotations
 
-from shared import catalog, store
-from shared.domain import Role
-from shared.identity import ORG_ADMIN_GROUP
-from shared.models import Service
-from shared.users import save_organisation, save_user
+from shared import desk
+from shared.directory import items as directory
+from shared.directory import services as catalog
+from shared.directory.items import Service
+from shared.directory.people import save_organisation, save_user
+from shared.platform.domain import Role
+from shared.platform.identity import ORG_ADMIN_GROUP
 
 # (email, role, sub, name, organisation, org admin, support groups)
 DEMO_USERS: list[dict] = [
@@ -93,12 +95,14 @@ DEMO_ORGANISATIONS = [
     {"org_id": "public", "name": "Individual requesters", "importance": "standard", "email_domains": []},
 ]
 
+desk.assemble()  # the demo writes through the logic layer, whose hooks the features listen to
+
 
 def seed_services() -> None:
     for position, spec in enumerate(catalog.DEFAULT_SERVICES):
         Service(
-            store.CATALOG_PK,
-            store.service_sk(spec["key"]),
+            directory.CATALOG_PK,
+            directory.service_sk(spec["key"]),
             key=spec["key"],
             title=spec["title"],
             description=spec["description"],

@@ -3,12 +3,12 @@ already has 2, so its third request is issued and its fourth goes to the account
 
 from __future__ import annotations
 
-from shared import store
-from shared.models_catalog import LICENCES_SK, LicenceAccount
+from shared.directory import items as directory
+from shared.routes.items import LICENCES_SK, LicenceAccount
 
 LICENCE_LIMITS = {"acme": (3, 2), "globex": (10, 0)}  # organisation: (limit, already issued)
 
 
 def seed() -> None:
     for org_id, (limit, issued) in LICENCE_LIMITS.items():
-        LicenceAccount(store.org_pk(org_id), LICENCES_SK, organisation_id=org_id, limit=limit, issued=issued).save()
+        LicenceAccount(directory.org_pk(org_id), LICENCES_SK, organisation_id=org_id, limit=limit, issued=issued).save()

@@ -3,9 +3,9 @@ articles of R29 (as every deployment gets them) plus a few ordinary ones."""
 
 from __future__ import annotations
 
-from shared import kb
-from shared.domain import Role
-from shared.identity import Caller
+from shared.kb import articles as kb
+from shared.platform.domain import Role
+from shared.platform.identity import Caller
 
 DEMO_ARTICLES: list[dict] = [
     {

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared import clock, money, store
-from shared.domain import Status
-from shared.models import Ticket
-from shared.models_money import TimeEntry
+from shared.money import accounts as money
+from shared.money.items import TimeEntry
+from shared.platform import clock
+from shared.platform.domain import Status
+from shared.tickets import items as ticket_items
+from shared.tickets.items import Ticket
 
 # An imported ticket of the previous history: closed, not in any list (no index keys), reachable by id only.
 HISTORY = [
@@ -37,8 +39,8 @@ def seed() -> None:
     now = clock.now_iso()
     for ticket_id, reference, service, subject, minutes_list in HISTORY:
         Ticket(
-            store.ticket_pk(ticket_id),
-            store.TICKET_SK,
+            ticket_items.ticket_pk(ticket_id),
+            ticket_items.TICKET_SK,
             ticket_id=ticket_id,
             reference=reference,
             organisation_id="acme",
@@ -55,7 +57,7 @@ def seed() -> None:
             entry_id = f"{ticket_id[-6:]}DEMO{n}"
             day = max(start, today - timedelta(days=n)).isoformat()
             TimeEntry(
-                store.ticket_pk(ticket_id),
+                ticket_items.ticket_pk(ticket_id),
                 f"TIME#{entry_id}",
                 entry_id=entry_id,
                 ticket_id=ticket_id,
@@ -83,6 +85,6 @@ def seed() -> None:
 
 
 def _system():
-    from shared.identity import Caller
+    from shared.platform.identity import Caller
 
     return Caller.system()

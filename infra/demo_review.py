@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared import clock, store
-from shared.domain import BALL_SIDE, Status
-from shared.models import Event, Task, Ticket
-from shared.priority import queue_key
-from shared.routing import basis_without_ticket
+from shared.platform import clock, store
+from shared.platform.domain import BALL_SIDE, Status
+from shared.tasks.priority import queue_key
+from shared.tasks.queues import basis_without_ticket
+from shared.tickets import items as ticket_items
+from shared.tickets.items import Event, Task, Ticket
 
 
 def seed() -> None:
@@ -39,8 +40,8 @@ def ticket_item(
     side = BALL_SIDE[Status(status)]
     created = clock.iso(created_at)
     ticket = Ticket(
-        store.ticket_pk(ticket_id),
-        store.TICKET_SK,
+        ticket_items.ticket_pk(ticket_id),
+        ticket_items.TICKET_SK,
         ticket_id=ticket_id,
         reference=f"CW-{1000 + (sequence or 1)}",
         organisation_id=organisation_id,
@@ -64,9 +65,9 @@ def ticket_item(
         ticket.resolved_at = ticket.closed_at = ticket.updated_at
         ticket.resolution = "Fixed the report template"
         ticket.preventive_measure = "Template covered by a regression test"
-    from shared.tickets import _set_index_keys
+    from shared.tickets.log import set_index_keys
 
-    _set_index_keys(ticket)
+    set_index_keys(ticket)
     return ticket
 
 
@@ -96,7 +97,7 @@ def put_event(ticket: Ticket, at: datetime, type_: str, summary: str, actor: str
 
 def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_type: str = "fix") -> Task:
     """An open task of a group on the ticket, as shared.tasks.create_task stores it (without a route token)."""
-    from shared.tasks import task_id_for
+    from shared.tasks.work import task_id_for
 
     task_id = task_id_for(ticket.ticket_id, f"{task_type}:{group}:{title}")
     task = Task(
@@ -110,7 +111,7 @@ def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_
         group=group,
         status="open",
         created_at=clock.iso(created_at),
-        queue_pk=store.queue_pk(group),
+        queue_pk=ticket_items.queue_pk(group),
         queue_sk=queue_key(
             basis_without_ticket(group=group, base=0, due_at=None, created_at=clock.iso(created_at)), task_id
         ),

@@ -3,7 +3,7 @@ from the demo users' groups. Called by infra.demo.seed() after the organisations
 
 from __future__ import annotations
 
-from shared.models_routing import ROUTING_PK, GroupMember, SupportGroup
+from shared.tasks.items import ROUTING_PK, GroupMember, SupportGroup
 
 GROUPS = [
     ("L1", "L1", "First line: talks to customers, classifies, answers questions", []),

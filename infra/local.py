@@ -201,7 +201,7 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 mails = [m for m in aws_emulation.sent_emails() if not to or to.lower() in [t.lower() for t in m["to"]]]
                 return 200, {"content-type": "application/json"}, json.dumps({"items": mails}).encode()
             if path == "/local/schedules":
-                from shared.schedules import SCHEDULES
+                from shared.platform.schedules import SCHEDULES
 
                 items = [
                     {"name": s.name, "expression": s.expression, "timezone": s.timezone, "description": s.description}

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared import clock as shared_clock
+from shared.platform import clock as shared_clock
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,10 @@ fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 from moto import mock_aws  # noqa: E402
 
 from infra import aws_emulation, demo  # noqa: E402
-from shared import aws  # noqa: E402
+from shared import desk  # noqa: E402
+from shared.platform import aws  # noqa: E402
+
+desk.assemble()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared import aws, clock, integrations
+from shared.platform import aws, clock, workflows
 from tests.conftest import ALICE, BOB, LENA, QUESTION, open_l1_task
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
@@ -476,9 +476,9 @@ def test_submitting_twice_starts_only_one_route(api):
     # Then it succeeds, and there is still one route execution and one L1 task
     assert again.status == 200, again.text
     assert again.json["status"] == "new"
-    executions = aws.client("stepfunctions").list_executions(stateMachineArn=integrations.route_arn("support"))
+    executions = aws.client("stepfunctions").list_executions(stateMachineArn=workflows.route_arn("support"))
     names = [e["name"] for e in executions["executions"]]
-    assert names.count(integrations.execution_name(draft["id"])) == 1
+    assert names.count(workflows.execution_name(draft["id"])) == 1
     submitted_events = [e for e in again.json["history"] if e["type"] == "TicketSubmitted"]
     assert len(submitted_events) == 1
     assert [t["id"] for t in l1_tasks_of(api, draft["id"])] == [task["id"]]

@@ -11,19 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
-    ALICE,
-    BOB,
-    DANA,
-    GUS,
-    LENA,
-    MARIA,
-    PETR,
-    QUESTION,
-    VERA,
-    open_l1_task,
-    wait_for,
-)
+from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, open_l1_task, wait_for
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 MISSING_TICKET_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"  # a well-formed ULID no ticket has

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.cli import main
-from shared.calendars import WEEKDAYS, Calendar, format_duration, parse_duration
+from shared.sla.calendars import WEEKDAYS, Calendar, format_duration, parse_duration
 
 FIXTURE = Path(__file__).parent / "fixtures" / "calendar_prague.json"
 PRAGUE_TZ = ZoneInfo("Europe/Prague")

@@ -10,7 +10,7 @@ import pytest
 
 from infra import aws_emulation, demo, routes
 from infra.virtual_time import VirtualClock
-from shared import catalog
+from shared.directory import services as catalog
 from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, Api, finish_task, route_task, wait_for
 
 OLGA = "office@caseway.example"

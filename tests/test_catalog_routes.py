@@ -11,7 +11,7 @@ import pytest
 
 from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
-from shared import routes_catalog
+from shared.routes import licences
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, VERA, Api, finish_task, route_task, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
@@ -165,7 +165,7 @@ def test_a_failing_key_generator_becomes_a_manual_task_never_a_failed_route(desk
     def broken(product: str) -> str:
         raise RuntimeError("licence server unreachable")
 
-    monkeypatch.setattr(routes_catalog, "generate_key", broken)
+    monkeypatch.setattr(licences, "generate_key", broken)
     ticket = api("POST", "/tickets", user=GUS, body=LICENCE).json
     _ended(ticket["id"], "licence-key")
     # Then a person gets a manual task, the customer is told, nothing was counted

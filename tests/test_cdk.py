@@ -31,8 +31,9 @@ from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
 from infra.cdk.stack import CasewayStack
 from infra.stages import STAGES, settings_for
-from shared import config, models
-from shared.schedules import SCHEDULES
+from shared.platform import config
+from shared.platform import table as table_module
+from shared.platform.schedules import SCHEDULES
 
 ROOT = Path(__file__).resolve().parent.parent
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
@@ -206,7 +207,7 @@ def test_prod_differs_from_dev_where_it_must(synth: Synthesized) -> None:
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_table_is_exactly_what_the_models_declare(synth: Synthesized, stage: str) -> None:
-    expected = models.table_definition()
+    expected = table_module.table_definition()
     table = synth.one(stage, "AWS::DynamoDB::Table")["Properties"]
 
     def by_name(items: list[dict[str, Any]], key: str) -> dict[str, Any]:
@@ -225,7 +226,7 @@ def test_table_is_exactly_what_the_models_declare(synth: Synthesized, stage: str
     assert table["BillingMode"] == expected["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
-    assert table["TimeToLiveSpecification"] == {"AttributeName": models.TTL_ATTRIBUTE, "Enabled": True}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": table_module.TTL_ATTRIBUTE, "Enabled": True}
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared import catalog
-from shared.domain import (
+from shared.directory import services as catalog
+from shared.platform.domain import (
     BALL_SIDE,
     TRANSITIONS,
     BallSide,
@@ -14,8 +14,8 @@ from shared.domain import (
     reference_for,
     status_after_message,
 )
-from shared.errors import Conflict, Forbidden, Unauthorized, Unprocessable
-from shared.identity import Caller, parse_groups
+from shared.platform.errors import Conflict, Forbidden, Unauthorized, Unprocessable
+from shared.platform.identity import Caller, parse_groups
 
 
 @pytest.mark.parametrize("current", list(Status))

@@ -14,10 +14,15 @@ from typing import Any
 import pytest
 
 from infra import demo, demo_money
-from shared import clock, figures, integrations, store, support, tasks, tickets
-from shared.domain import Role
-from shared.identity import Caller
-from shared.models_money import TimeEntry
+from shared.figures import resolution as figures_resolution
+from shared.money.items import TimeEntry
+from shared.platform import clock, store, workflows
+from shared.platform.domain import Role
+from shared.platform.identity import Caller
+from shared.routes import support
+from shared.tasks import work as tasks
+from shared.tickets import conversation, intake, lifecycle
+from shared.tickets import items as ticket_items
 from tests.conftest import BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
 
 # The dashboard's day: Tuesday 24 November 2026 (Europe/Prague, UTC+1); "now" is 13:00 in Prague.
@@ -53,11 +58,11 @@ def log_time(
     task_id: str | None = None,
 ) -> TimeEntry:
     """A time entry with exactly the keys of shared/models_money.py (its API is another feature's)."""
-    found = store.get_ticket(ticket if isinstance(ticket, str) else ticket["id"])
+    found = ticket_items.get_ticket(ticket if isinstance(ticket, str) else ticket["id"])
     assert found is not None
     entry_id = store.new_id()
     entry = TimeEntry(
-        store.ticket_pk(found.ticket_id),
+        ticket_items.ticket_pk(found.ticket_id),
         f"TIME#{entry_id}",
         entry_id=entry_id,
         ticket_id=found.ticket_id,
@@ -115,13 +120,15 @@ def desk(emulated_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     fixed = FixedClock()
     clock.set_clock(fixed)
     # The figures come from the logic layer; no route runs, so nothing else moves the tickets.
-    monkeypatch.setattr(integrations, "start_route", lambda *a, **k: "arn:none")
+    monkeypatch.setattr(workflows, "start_route", lambda *a, **k: "arn:none")
     # The API hands the SLA met count to the route worker; here the worker's half runs at once.
     monkeypatch.setattr(
-        integrations,
-        "hand_over",
+        workflows,
+        "call_worker",
         lambda action, ticket_id, **p: (
-            figures.resolved_from_worker({"ticket_id": ticket_id, **p}) if action == "figures_resolved" else None
+            figures_resolution.resolved_from_worker({"ticket_id": ticket_id, **p})
+            if action == "figures_resolved"
+            else None
         ),
     )
     # The hand-computed history is the only time logged: no demo contracts and their imported time.
@@ -142,7 +149,7 @@ def history(desk: Desk) -> Desk:
     d.submit("T0b", BOB, "2026-10-25T11:00:00")
     d.submit("T1", BOB, "2026-10-26T10:00:00")
     d.at("2026-10-27T10:00:00")
-    tickets.resolve_ticket(LENA_C, d.t["T0b"]["id"], resolution="Done in October", preventive_measure="FAQ entry")
+    lifecycle.resolve_ticket(LENA_C, d.t["T0b"]["id"], resolution="Done in October", preventive_measure="FAQ entry")
     # ... a bug classified 14 days back (outside), a critical bug 12 days back (inside).
     d.at("2026-11-10T10:00:00")
     support.classified(d.t["T0"]["id"], "bug", None, "agent-lena")
@@ -188,11 +195,11 @@ def history(desk: Desk) -> Desk:
     d.at("2026-11-24T11:00:00")
     tasks.complete_task(LENA_C, d.task["B"], outcome="answered", note=None)
     reply = {"body": "Does it work now?", "internal": False, "channel": "api", "attachment_ids": []}
-    tickets.add_message(LENA_C, d.t["T5"]["id"], **reply)
+    conversation.add_message(LENA_C, d.t["T5"]["id"], **reply)
     d.at("2026-11-24T11:30:00")
     # Lena resolves T4 well within its promise, and T2, whose VIP reaction promise ran out on Friday.
-    tickets.resolve_ticket(LENA_C, d.t["T4"]["id"], resolution="Fixed", preventive_measure="Regression test")
-    tickets.resolve_ticket(LENA_C, d.t["T2"]["id"], resolution="Answered", preventive_measure="KB article")
+    lifecycle.resolve_ticket(LENA_C, d.t["T4"]["id"], resolution="Fixed", preventive_measure="Regression test")
+    lifecycle.resolve_ticket(LENA_C, d.t["T2"]["id"], resolution="Answered", preventive_measure="KB article")
 
     # Time logged (work dates in Prague).
     log_time(d.t["T5"], "agent-lena", "2026-11-24", 60, "2026-11-24T08:00:00.000Z", d.task["B"])  # Globex
@@ -335,7 +342,7 @@ def test_a_task_finished_by_resolving_its_ticket_counts_for_its_assignee_and_the
 ):
     d = history
     tasks.take_task(DANA_C, d.task["F"])
-    tickets.resolve_ticket(DANA_C, d.t["T1"]["id"], resolution="Patched", preventive_measure="Alerting")
+    lifecycle.resolve_ticket(DANA_C, d.t["T1"]["id"], resolution="Patched", preventive_measure="Alerting")
     dana = d.api("GET", "/figures/me?date=2026-11-24", user=DANA).json
     assert dana["tasks_closed"] == {"day": 2, "month": 2}  # A and F, both hers when the ticket was resolved
     assert dana["sla_this_month"]["resolved"] == 0
@@ -417,7 +424,7 @@ def _worked_and_closed(d: Desk, name: str, when: str, *, with_task: bool, minute
     closed. Only through the logic layer, to keep 50 of them quick."""
     d.at(f"{when}T08:00:00")
     caller = Caller(sub="cust-bob", email=BOB, role=Role.CUSTOMER, org_id="acme")
-    ticket, _, _ = tickets.create_ticket(
+    ticket, _, _ = intake.create_ticket(
         caller,
         service_key=QUESTION["service"],
         subject=f"Ticket {name}",
@@ -435,8 +442,8 @@ def _worked_and_closed(d: Desk, name: str, when: str, *, with_task: bool, minute
         tasks.complete_task(DANA_C, task, outcome="fixed", note=None)
         if minutes:
             log_time(ticket.ticket_id, "agent-dev", when, minutes, f"{when}T09:00:00.000Z", task)
-    tickets.resolve_ticket(LENA_C, ticket.ticket_id, resolution="Fixed", preventive_measure="Test")
-    tickets.close_ticket(MARIA_C, ticket.ticket_id, reason=None)
+    lifecycle.resolve_ticket(LENA_C, ticket.ticket_id, resolution="Fixed", preventive_measure="Test")
+    lifecycle.close_ticket(MARIA_C, ticket.ticket_id, reason=None)
 
 
 def test_figures_read_the_same_after_50_more_tickets_were_closed(desk: Desk, monkeypatch: pytest.MonkeyPatch):

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from infra import aws_emulation
-from shared import kb, sla
-from shared.kb_agreements import human_duration
+from shared.kb import articles as kb
+from shared.kb.agreements import human_duration
+from shared.platform import bus
+from shared.sla import plans
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, QUESTION, VERA, wait_for
 
 CUSTOMERS = (ALICE, BOB, VERA, GUS)
@@ -427,7 +429,7 @@ def test_search_with_no_match_is_an_empty_list(api):
 
 
 def test_agreements_are_generated_from_the_plans(api):
-    for plan in (sla.DEFAULT_PLAN, sla.VIP_PLAN):
+    for plan in (plans.DEFAULT_PLAN, plans.VIP_PLAN):
         user = ALICE if plan.name == "default" else VERA
         body = api("GET", f"/kb/articles/service-agreement-{plan.name}", user=user).json["body"]
         critical = plan.targets_for("*", "critical_bug")
@@ -439,7 +441,7 @@ def test_agreements_are_generated_from_the_plans(api):
         # the internal targets (R18) are not promised to customers
         assert "internal" not in body.lower()
     staff = api("GET", "/kb/articles/internal-targets", user=LENA).json["body"]
-    assert human_duration(sla.DEFAULT_PLAN.targets_for("*", "critical_bug").reaction.internal) in staff
+    assert human_duration(plans.DEFAULT_PLAN.targets_for("*", "critical_bug").reaction.internal) in staff
 
 
 def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_version(api, monkeypatch):
@@ -448,8 +450,8 @@ def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_v
     assert again["created"] == [] and again["updated"] == []
 
     # When the default plan's reminder moves to 8 working hours and the desk seeds again
-    changed = dataclasses.replace(sla.DEFAULT_PLAN, reminder_after=timedelta(hours=8))
-    monkeypatch.setitem(sla.PLANS, "default", changed)
+    changed = dataclasses.replace(plans.DEFAULT_PLAN, reminder_after=timedelta(hours=8))
+    monkeypatch.setitem(plans.PLANS, "default", changed)
     done = kb.seed_mandatory()
 
     # Then the default agreement has a new version saying so, and nothing else changed
@@ -596,10 +598,8 @@ def test_a_managers_kb_task_goes_to_the_owners_group(api):
 
 
 def test_saving_an_article_is_published_on_the_bus(api, monkeypatch):
-    from shared import integrations
-
     published: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(integrations, "publish", lambda kind, detail: published.append((kind, detail)))
+    monkeypatch.setattr(bus, "publish", lambda kind, detail: published.append((kind, detail)))
 
     article = _write(api, audience="staff")
     api("PATCH", f"/kb/articles/{article['id']}", user=LENA, body={"status": "draft"})
@@ -609,4 +609,4 @@ def test_saving_an_article_is_published_on_the_bus(api, monkeypatch):
         (article["id"], 1, True, "published"),
         (article["id"], 2, False, "draft"),
     ]
-    assert "KbArticleSaved" in integrations.EVENT_TYPES
+    assert "KbArticleSaved" in bus.EVENT_TYPES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.kb_search import Document, index_fields, rank, snippet, stem, terms
+from shared.kb.search import Document, index_fields, rank, snippet, stem, terms
 
 
 def _doc(key: str, title: str, body: str, tags: tuple[str, ...] = ()) -> Document:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared import clock
+from shared.platform import clock
+from shared.routes import support
+from shared.tickets import items as ticket_items
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api, wait_for
 
 CONTRACT = {"rate_per_hour": "85.00", "start_date": "2026-01-01", "period": "month"}
@@ -154,7 +156,7 @@ def test_period_ticket_limit_reached_customer_told_account_manager_tasked_incide
 
 
 def test_a_repeated_hand_over_tells_the_customer_once(api):
-    from shared import money
+    from shared.money import accounts as money
 
     put_contract(api, "acme", tickets_per_period=1)
     open_ticket(api, BOB)
@@ -332,10 +334,9 @@ def test_incidents_are_acknowledged_then_resolved_by_managers_only(api):
 
 
 def test_an_sla_breach_is_a_manager_incident_once(api):
-    from shared import store, support
-    from shared.models import Event
+    from shared.tickets.items import Event
 
-    ticket = store.get_ticket(open_ticket(api, BOB)["id"])
+    ticket = ticket_items.get_ticket(open_ticket(api, BOB)["id"])
     breach = Event("x", "y", type="SlaBreached", summary="Reaction promise breached", data={"clock": "reaction"})
     support._tell_staff(ticket, breach)
     support._tell_staff(ticket, breach)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra import aws_emulation, demo
-from shared import clock
+from shared.platform import clock
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
 from tests.test_money import incidents, log, open_ticket
 

@@ -11,11 +11,12 @@ import pytest
 from infra import aws_emulation, demo
 from infra.demo_review import put_event, put_task, put_ticket
 from infra.virtual_time import VirtualClock
-from shared import clock, store
-from shared.models_money import TimeEntry
-from shared.review import nudges
-from shared.schedules import SCHEDULES, check_expression, next_firing, parse_cron
-from shared.sla import DEFAULT_PLAN
+from shared.money.items import TimeEntry
+from shared.platform import clock, store
+from shared.platform.schedules import SCHEDULES, check_expression, next_firing, parse_cron
+from shared.review.reviews import nudges
+from shared.sla.plans import DEFAULT_PLAN
+from shared.tickets import items as ticket_items
 from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, open_l1_task
 
 PRAGUE = DEFAULT_PLAN.calendar
@@ -287,7 +288,7 @@ def test_review_tasks_are_staff_only_and_are_taken_and_completed_like_other_task
     assert taken.json["task"]["status"] == "taken" and taken.json["ticket"] is None
     assert api("POST", f"/tasks/{l1['id']}/take", user=PETR).status == 409
     assert api("POST", f"/tasks/{l1['id']}/complete", user=PETR, body={"outcome": "done"}).status == 403
-    assert store.get_ticket(t["office"].ticket_id).owner is None
+    assert ticket_items.get_ticket(t["office"].ticket_id).owner is None
 
     # Completing it takes it out of the queue
     done = api("POST", f"/tasks/{l1['id']}/complete", user=LENA, body={"outcome": "nudged", "note": "chased Dana"})

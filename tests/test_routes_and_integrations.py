@@ -4,7 +4,7 @@ import json
 import threading
 
 from infra import aws_emulation
-from shared import aws, integrations
+from shared.platform import aws, bus, workflows
 from tests.conftest import BOB, LENA, QUESTION, open_l1_task, wait_for
 
 
@@ -16,9 +16,9 @@ def test_submitting_starts_one_route_named_after_the_ticket(api):
     again = api("POST", f"/tickets/{ticket['id']}/submit", user=BOB)
     # Then it is accepted and still one execution and one task exist
     assert again.status == 200
-    executions = aws.client("stepfunctions").list_executions(stateMachineArn=integrations.route_arn("support"))
+    executions = aws.client("stepfunctions").list_executions(stateMachineArn=workflows.route_arn("support"))
     names = [e["name"] for e in executions["executions"]]
-    assert names.count(integrations.execution_name(ticket["id"])) == 1
+    assert names.count(workflows.execution_name(ticket["id"])) == 1
     staff = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
     assert len(staff["tasks"]) == 1
     assert aws_emulation.route_status(ticket["id"]) == "RUNNING"
@@ -80,7 +80,7 @@ def test_every_ticket_change_is_published_on_the_bus(api):
     events.put_rule(
         Name="all-ticket-events",
         EventBusName="caseway-ticket-events",
-        EventPattern=json.dumps({"source": [integrations.EVENT_SOURCE]}),
+        EventPattern=json.dumps({"source": [bus.EVENT_SOURCE]}),
     )
     events.put_targets(
         Rule="all-ticket-events", EventBusName="caseway-ticket-events", Targets=[{"Id": "q", "Arn": queue_arn}]

@@ -12,22 +12,11 @@ import pytest
 
 from infra import demo
 from infra.virtual_time import VirtualClock
-from shared import priority
-from shared.priority import Basis
-from shared.tasks import create_task
-from tests.conftest import (
-    ALICE,
-    BOB,
-    DANA,
-    LENA,
-    MARIA,
-    PETR,
-    QUESTION,
-    VERA,
-    Api,
-    finish_task,
-    route_task,
-)
+from shared.platform import bus
+from shared.tasks import priority
+from shared.tasks.priority import Basis
+from shared.tasks.work import create_task
+from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, PETR, QUESTION, VERA, Api, finish_task, route_task
 
 # Monday 23 November 2026, 09:00 in Prague.
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -332,10 +321,8 @@ def test_handing_a_task_to_another_group_keeps_the_owner_and_shows_what_the_owne
 
 def test_reassignments_are_published_on_the_bus(api, monkeypatch):
     published: list[tuple[str, dict]] = []
-    from shared import integrations
-
-    real = integrations.publish
-    monkeypatch.setattr(integrations, "publish", lambda t, d: (published.append((t, d)), real(t, d)))
+    real = bus.publish
+    monkeypatch.setattr(bus, "publish", lambda t, d: (published.append((t, d)), real(t, d)))
     ticket, task = _owned_ticket_with_l2_task(api)
     assert api("POST", f"/tasks/{task['id']}/reassign", user=MARIA, body={"group": "L2-db"}).status == 200
     events = [d for t, d in published if t == "TaskReassigned"]

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra import aws_emulation
-from shared import clock
-from shared.schedules import SCHEDULES, by_name, rate_seconds
+from shared.platform import clock
+from shared.platform.schedules import SCHEDULES, by_name, rate_seconds
 from tests.conftest import BOB, LENA, QUESTION
 
 

@@ -18,18 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.cli import main
-from shared.calendars import Calendar
-from shared.sla import (
-    DEFAULT_PLAN,
-    VIP_PLAN,
-    ClassTargets,
-    Segment,
-    SupportPlan,
-    Target,
-    add_working_days,
-    ledger,
-    plan_named,
-)
+from shared.sla.calendars import Calendar
+from shared.sla.ledger import Segment, ledger
+from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, ClassTargets, SupportPlan, Target, add_working_days, plan_named
 from tests.conftest import BOB, LENA, QUESTION
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 import shared.support
+
 from infra import aws_emulation, demo
 from infra.virtual_time import VirtualClock
-from shared import integrations, store
-from shared.models import Ticket
-from shared.sla import DEFAULT_PLAN, ledger
+from shared.platform import workflows
+from shared.sla.ledger import ledger
+from shared.sla.plans import DEFAULT_PLAN
+from shared.tickets import items as ticket_items
+from shared.tickets.items import Ticket
 from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, VERA, Api, finish_task, route_task, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague.
@@ -55,9 +57,9 @@ def _z(text: str) -> datetime:
 
 def _arn(ticket_id: str) -> str:
     return (
-        integrations.route_arn("support").replace(":stateMachine:", ":execution:")
+        workflows.route_arn("support").replace(":stateMachine:", ":execution:")
         + ":"
-        + integrations.execution_name(ticket_id)
+        + workflows.execution_name(ticket_id)
     )
 
 
@@ -253,7 +255,7 @@ def test_customer_pause_moves_the_resolution_deadline_by_the_paused_working_time
     assert _timer(vc, "Answer") == _utc(23, 13, 20)
 
     def resolution():
-        items = store.load_ticket_partition(ticket["id"])
+        items = ticket_items.load_ticket_partition(ticket["id"])
         found = next(i for i in items if isinstance(i, Ticket))
         return shared.support.ledger_of(found, items).resolution
 

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from infra import aws_emulation
 from infra.virtual_time import TASK_TIMEOUT, WAIT, VirtualClock, VirtualTimeError
-from shared import clock
+from shared.platform import clock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROLE = f"arn:aws:iam::{aws_emulation.ACCOUNT}:role/virtual-time-test"

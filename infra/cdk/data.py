@@ -12,7 +12,7 @@ from constructs import Construct
 
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared import models
+from shared.platform import table
 
 ATTACHMENTS_PREFIX = "tickets/"  # shared/tickets.py writes attachments under tickets/<ticket id>/
 
@@ -35,7 +35,7 @@ def _key(schema: list[dict[str, Any]], key_type: str) -> dict[str, Any] | None:
 class Data(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
-        definition = models.table_definition()
+        definition = table.table_definition()
         if definition["BillingMode"] != "PAY_PER_REQUEST":
             raise ValueError("the models declare provisioned capacity; the stack supports on-demand only")
         types = {a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]}
@@ -54,7 +54,7 @@ class Data(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             deletion_protection=settings.deletion_protection,
             removal_policy=removal_policy(settings),
-            time_to_live_attribute=models.TTL_ATTRIBUTE,
+            time_to_live_attribute=table.TTL_ATTRIBUTE,
         )
         self.index_names: list[str] = []
         for index in definition.get("GlobalSecondaryIndexes", []):

@@ -10,8 +10,8 @@ from constructs import Construct
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared.domain import Role
-from shared.identity import ORG_ADMIN_GROUP
+from shared.platform.domain import Role
+from shared.platform.identity import ORG_ADMIN_GROUP
 
 GROUPS: dict[str, str] = {
     Role.CUSTOMER.value: "Customers: open and follow their own tickets",

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from infra.cdk.api import Api
 from infra.stages import StageSettings
-from shared.metrics import SLA_BREACHES, TICKETS_CREATED  # the names the code emits
+from shared.platform.metrics import SLA_BREACHES, TICKETS_CREATED  # the names the code emits
 
 # The desk's own figures, emitted with powertools Metrics into the stage's namespace
 # (POWERTOOLS_METRICS_NAMESPACE); the dashboard sums them over every dimension.

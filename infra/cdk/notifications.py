@@ -12,7 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.stages import StageSettings
-from shared import integrations
+from shared.platform import bus
 
 
 class Notifications(Construct):
@@ -23,7 +23,7 @@ class Notifications(Construct):
             "Archive",
             archive_name=f"{settings.prefix}-ticket-events",
             description="Every ticket event, for replay to an integration that missed some",
-            event_pattern=events.EventPattern(source=[integrations.EVENT_SOURCE]),
+            event_pattern=events.EventPattern(source=[bus.EVENT_SOURCE]),
             retention=cdk.Duration.days(settings.event_archive_days),
         )
 

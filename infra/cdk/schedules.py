@@ -17,7 +17,7 @@ from constructs import Construct
 
 from infra.cdk.functions import Functions
 from infra.stages import StageSettings
-from shared.schedules import SCHEDULES, Schedule
+from shared.platform.schedules import SCHEDULES, Schedule
 
 
 def expression(settings: StageSettings, schedule: Schedule) -> str:

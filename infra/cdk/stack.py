@@ -17,7 +17,7 @@ from infra.cdk.notifications import Notifications
 from infra.cdk.route_machines import RouteMachines, route_arn_prefix
 from infra.cdk.schedules import Schedules
 from infra.stages import StageSettings
-from shared import config
+from shared.platform import config
 
 # What each function's code calls on the table (pynamodb: get/save/update/query/transactions; the
 # counters and quotas: UpdateItem). TransactWriteItems is authorized per item by these actions.

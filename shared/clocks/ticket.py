@@ -1,0 +1,48 @@
+"""A ticket's SLA clocks: its plan, its ledger from its own log, and what the ledger sets on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.directory import items as directory
+from shared.platform import clock
+from shared.platform.domain import Status
+from shared.sla.ledger import Ledger, ledger
+from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, SupportPlan
+from shared.tickets.items import Event, Ticket
+from shared.tickets.views import event_view
+
+
+def plan_for(ticket: Ticket) -> SupportPlan:
+    """The organisation's support plan: VIP organisations get the VIP plan, everyone else the default."""
+    organisation = directory.get_organisation(ticket.organisation_id)
+    return VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN
+
+
+def history(items: list[Any]) -> list[dict[str, Any]]:
+    return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
+
+
+def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None) -> Ledger:
+    return ledger(plan_for(ticket), history(items), ticket.service, now or clock.now())
+
+
+def customer_time(moment: datetime, plan: SupportPlan) -> str:
+    local = moment.astimezone(plan.calendar.zone)
+    return f"{local:%A %d %B %Y, %H:%M} ({plan.calendar.timezone})"
+
+
+def apply_ledger(ticket: Ticket, state: Ledger) -> None:
+    """The ticket's next-step date (R10) and due date (the open-tickets index) from the ledger: the automatic
+    close while the customer has the ball, otherwise the running promise (reaction first, then resolution)."""
+    ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
+    if ticket.status in (Status.RESOLVED.value, Status.WAITING_FOR_CUSTOMER.value) and state.auto_close_at:
+        due = state.auto_close_at
+    elif state.reaction.phase == "running":
+        due = state.reaction.due
+    elif state.resolution is not None and state.resolution.phase in ("running", "paused"):
+        due = state.resolution.due
+    else:
+        due = None
+    ticket.due_at = clock.iso(due) if due else None

@@ -1,0 +1,37 @@
+"""The desk assembled: the composition root of every process (the API, the route worker, housekeeping, the local
+stack, the tests).
+
+The lower contexts declare hook points (shared/directory/hooks.py, shared/tickets/hooks.py) and extension points
+(tasks kept outside a ticket: shared/tasks/work.py DETACHED_KINDS); this module is the one place that subscribes the
+features to them, so the ticket core never imports a feature. It also loads every item type the table holds
+(shared/platform/table.py ITEM_MODULES): a Query over a partition must be able to type each item it returns.
+
+Each entry point calls `assemble()` once at import (repeating it changes nothing); nothing here loads the SLA
+calendars (the API's asset leaves them out).
+"""
+
+from __future__ import annotations
+
+from shared.directory import hooks as directory_hooks
+from shared.figures import counts as figures
+from shared.money import accounts as money
+from shared.platform import hooks, table
+from shared.review import tasks as review_tasks
+from shared.tasks import work
+from shared.tickets import hooks as ticket_hooks
+
+
+def assemble() -> None:
+    table.all_models()
+    directory_hooks.organisation_saved.subscribe(figures.register_organisation)  # R28: time per customer
+    directory_hooks.person_saved.subscribe(figures.register_person)  # R28: the specialists' day map
+    ticket_hooks.ticket_submitted.subscribe(figures.ticket_submitted)  # R28: new tickets per day
+    ticket_hooks.ticket_submitted.subscribe(money.on_submitted)  # R23, R26: limits and scope, told in the ticket
+    ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
+    ticket_hooks.task_created.subscribe(figures.task_created)  # R28: the plan of plan/fact
+    ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks
+    ticket_hooks.tasks_finished.subscribe(work.release_finished)  # the routes are told; the waiting board follows
+    work.DETACHED_KINDS[review_tasks.TASK_PREFIX] = work.DetachedKind(  # R20, R22: review tasks
+        take=review_tasks.take_review_task, complete=review_tasks.complete_review_task
+    )
+    hooks.mark_assembled()

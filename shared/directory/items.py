@@ -1,0 +1,104 @@
+"""Organisations, people and the service catalog as stored: items, keys and reads."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from shared.platform.table import Entity
+
+
+class Organisation(Entity, discriminator="organisation"):
+    organisation_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    importance = UnicodeAttribute(default="standard")  # standard | vip
+    email_domains = JSONAttribute(default=list)
+    contacts = JSONAttribute(default=list)
+
+
+class User(Entity, discriminator="user"):
+    sub = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    organisation_id = UnicodeAttribute(null=True)
+    org_admin = BooleanAttribute(default=False)
+    groups = JSONAttribute(default=list)  # agents: support groups such as L1, L2
+    line = UnicodeAttribute(null=True)  # agents: L1 or L2
+    skills = JSONAttribute(default=list)  # agents: what they know, e.g. ["databases", "billing"]
+
+
+class EmailLink(Entity, discriminator="email"):
+    sub = UnicodeAttribute()
+
+
+class Service(Entity, discriminator="service"):
+    key = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    route = UnicodeAttribute()
+    intake_fields = JSONAttribute(default=list)
+    customer_visible = BooleanAttribute(default=True)
+    groups = JSONAttribute(default=list)
+    position = NumberAttribute(default=100)  # order in the catalog
+    deadline_working_days = NumberAttribute(null=True)  # the route's human step is due this many working days on
+
+
+PROFILE_SK = "PROFILE"
+
+
+CATALOG_PK = "CATALOG"
+
+
+def service_sk(key: str) -> str:
+    return f"SERVICE#{key}"
+
+
+def user_pk(sub: str) -> str:
+    return f"USER#{sub}"
+
+
+def email_pk(email: str) -> str:
+    return f"EMAIL#{email.strip().lower()}"
+
+
+def org_pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def get_service(key: str) -> Service | None:
+    try:
+        return Service.get(CATALOG_PK, service_sk(key))
+    except DoesNotExist:
+        return None
+
+
+def list_services() -> list[Service]:
+    """The catalog in the order customers should see it."""
+    found = [s for s in Entity.query(CATALOG_PK, Entity.sk.startswith("SERVICE#")) if isinstance(s, Service)]
+    return sorted(found, key=lambda s: (s.position, s.title))
+
+
+def get_user(sub: str) -> User | None:
+    try:
+        return User.get(user_pk(sub), PROFILE_SK)
+    except DoesNotExist:
+        return None
+
+
+def get_user_by_email(email: str) -> User | None:
+    try:
+        link = Entity.get(email_pk(email), "EMAIL")
+    except DoesNotExist:
+        return None
+    return get_user(link.sub)
+
+
+def get_organisation(org_id: str) -> Organisation | None:
+    try:
+        return Organisation.get(org_pk(org_id), PROFILE_SK)
+    except DoesNotExist:
+        return None
+
+
+PUBLIC_ORGANISATION = "public"

@@ -1,0 +1,206 @@
+"""R27, R28: counters kept as work happens, read by the figures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.figures.items import DirectoryEntry
+from shared.platform import aws, clock, workflows
+from shared.platform.domain import DESK_TIMEZONE, Role
+from shared.platform.identity import Caller
+from shared.platform.table import Entity
+from shared.tickets.items import Task, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+ZONE = ZoneInfo(DESK_TIMEZONE)  # the API's asset has no calendars: shared.sla is imported by the worker only
+
+
+# Standard effort of a task, by type, in minutes: the "plan" of plan/fact until tasks carry an estimate.
+ESTIMATED_MINUTES: dict[str, int] = {
+    "classify": 15,
+    "answer": 60,
+    "reply": 30,
+    "fix": 240,
+    "approve": 30,
+    "tell": 15,
+    "manual": 30,
+}
+
+
+DEFAULT_ESTIMATE_MINUTES = 30
+
+
+BUG_CLASSES = ("bug", "critical_bug")
+
+
+MARK_TTL_SECONDS = 400 * 24 * 3600
+
+
+DIRECTORY_PK = "FIGURES#DIRECTORY"
+
+
+def local_day(moment: str | datetime | None = None) -> date:
+    """The calendar date of an instant (ISO text or aware datetime; default now) in the plan's zone."""
+    if moment is None:
+        moment = clock.now()
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.astimezone(ZONE).date()
+
+
+def today() -> date:
+    return local_day()
+
+
+def day_key(day: date) -> tuple[str, str]:
+    return f"FIGURES#{day:%Y-%m}", f"DAY#{day.isoformat()}"
+
+
+def agent_pk(sub: str) -> str:
+    return f"FIGURES#AGENT#{sub}"
+
+
+def _update(pk: str, sk: str, kind: str, period: str, adds: dict[str, int]) -> dict[str, Any]:
+    names = {"#k": "kind", "#p": "period", **{f"#a{n}": name for n, name in enumerate(adds)}}
+    values: dict[str, Any] = {":kind": {"S": kind}, ":period": {"S": period}}
+    values.update({f":a{n}": {"N": str(int(v))} for n, v in enumerate(adds.values())})
+    additions = ", ".join(f"#a{n} :a{n}" for n in range(len(adds)))
+    return {
+        "TableName": Entity.Meta.table_name,
+        "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+        "UpdateExpression": f"ADD {additions} SET #k = :kind, #p = :period",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _day_update(day: date, adds: dict[str, int]) -> dict[str, Any]:
+    pk, sk = day_key(day)
+    return _update(pk, sk, "figure_day", day.isoformat(), adds)
+
+
+def agent_updates(sub: str, day: date, adds: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        _update(agent_pk(sub), f"DAY#{day.isoformat()}", "agent_figures", day.isoformat(), adds),
+        _update(agent_pk(sub), f"MONTH#{day:%Y-%m}", "agent_figures", f"{day:%Y-%m}", adds),
+    ]
+
+
+def count(updates: list[dict[str, Any]], *, once: str | None = None) -> bool:
+    """Apply counter updates atomically; with `once`, only the first time for that key (a retried route
+    step or request must not count twice). False when it had been counted already."""
+    dynamodb = aws.client("dynamodb")
+    if once is None and len(updates) == 1:
+        dynamodb.update_item(**updates[0])
+        return True
+    items: list[dict[str, Any]] = []
+    if once is not None:
+        items.append(
+            {
+                "Put": {
+                    "TableName": Entity.Meta.table_name,
+                    "Item": {
+                        "pk": {"S": f"FIGMARK#{once}"},
+                        "sk": {"S": "MARK"},
+                        "kind": {"S": "figure_mark"},
+                        "expires_at": {"N": str(int(clock.now().timestamp()) + MARK_TTL_SECONDS)},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+    items += [{"Update": u} for u in updates]
+    try:
+        dynamodb.transact_write_items(TransactItems=items)
+    except dynamodb.exceptions.TransactionCanceledException as error:
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        if once is not None and reasons and reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def safely(what: str, fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        logger.exception("figure not counted: %s %s", what, args[:1])
+
+
+def ticket_submitted(ticket: Ticket) -> None:
+    """New tickets per day (R28): counted once per ticket, on the day it was submitted."""
+    safely("ticket submitted", _ticket_submitted, ticket)
+
+
+def _ticket_submitted(ticket: Ticket) -> None:
+    day = local_day(ticket.submitted_at or ticket.created_at)
+    count([_day_update(day, {"submitted": 1})], once=f"submitted#{ticket.ticket_id}")
+
+
+def ticket_classified(ticket_id: str, classification: str) -> None:
+    """Bugs registered per day (R28): a ticket classified as a bug or critical bug counts once."""
+    if classification in BUG_CLASSES:
+        safely("bug classified", _bug_classified, ticket_id, classification)
+
+
+def _bug_classified(ticket_id: str, classification: str) -> None:
+    field = "critical_bugs" if classification == "critical_bug" else "bugs"
+    count([_day_update(today(), {field: 1})], once=f"bug#{ticket_id}")
+
+
+def planned_day(task: Task) -> date:
+    return local_day(task.due_at or task.created_at)
+
+
+def estimate_minutes(task: Task) -> int:
+    return ESTIMATED_MINUTES.get(task.task_type, DEFAULT_ESTIMATE_MINUTES)
+
+
+def task_created(task: Task) -> None:
+    """Plan (R28): the task's standard effort is planned for the day it is due."""
+    safely("task planned", _task_created, task)
+
+
+def _task_created(task: Task) -> None:
+    adds = {"planned_tasks": 1, "planned_minutes": estimate_minutes(task)}
+    count([_day_update(planned_day(task), adds)], once=f"planned#{task.task_id}")
+
+
+def task_finished(task: Task) -> None:
+    """Fact (R28) and the specialist's tasks closed (R27): a done task counts on the day it was planned for,
+    and for whoever it was assigned to on the day it was done."""
+    safely("task done", _task_finished, task)
+
+
+def _task_finished(task: Task) -> None:
+    updates = [_day_update(planned_day(task), {"done_tasks": 1, "done_minutes": estimate_minutes(task)})]
+    if task.assignee:
+        updates += agent_updates(task.assignee, local_day(task.completed_at), {"tasks_closed": 1})
+    count(updates, once=f"done#{task.task_id}")
+
+
+def ticket_resolved(ticket: Ticket, resolver: Caller) -> None:
+    """SLA met ratio (R27, R18): the owner (else the resolver) gets the resolution, met when no promise made
+    to the customer had run out by then (the ledger replayed from the ticket's own log). The ledger needs the
+    calendars, which only the route worker has: the API hands the count over to it."""
+    who = ticket.owner or (resolver.sub if resolver.is_staff else None)
+    if who and ticket.resolved_at:
+        workflows.call_worker("figures_resolved", ticket.ticket_id, who=who, resolved_at=ticket.resolved_at)
+
+
+def register_organisation(org_id: str, name: str) -> None:
+    """The organisations whose time the manager sees per day (TIMEORG#<org>)."""
+    DirectoryEntry(DIRECTORY_PK, f"ORG#{org_id}", ident=org_id, name=name).save()
+
+
+def register_person(sub: str, name: str, role: str, line: str | None, groups: Iterable[str]) -> None:
+    """Staff appear on the specialists' day map; L2 staff's groups are the L2 queues (R15)."""
+    if role not in (Role.AGENT.value, Role.MANAGER.value):
+        return
+    DirectoryEntry(DIRECTORY_PK, f"STAFF#{sub}", ident=sub, name=name, role=role, line=line, groups=list(groups)).save()

@@ -1,0 +1,195 @@
+"""The one DynamoDB table (single-table design) through pynamodb.
+
+Every item type is a subclass of `Entity`, told apart by the `kind` discriminator, so one Query on a
+ticket's partition returns the ticket, its messages, events, tasks and attachments already typed.
+
+Access patterns (each served by GetItem or Query; no Scan anywhere):
+
+| pattern                                         | how                                                   |
+|-------------------------------------------------|-------------------------------------------------------|
+| ticket with its whole history                   | Query pk=TICKET#<id> (ticket, messages, events, tasks)|
+| ticket by reference (CW-1042)                   | GetItem pk=REF#CW-1042 -> ticket id                   |
+| task by id (the id embeds its ticket id)        | GetItem pk=TICKET#<id>, sk=TASK#<task id>             |
+| a customer's tickets, newest first              | Query requester_index gsi1pk=USER#<sub>, descending   |
+| an organisation's tickets, newest first         | Query organisation_index gsi2pk=ORG#<org>, descending |
+| open tasks of a group by priority, then due     | Query queue_index queue_pk=QUEUE#<group> (sparse)     |
+| open tickets by status and due date             | Query open_index open_pk=STATUS#<status> (sparse)     |
+| an owner's open tickets (R14)                   | Query owner_index owner_pk=OWNER#<sub> (sparse)       |
+| service catalog                                 | Query pk=CATALOG                                      |
+| organisation, user, user by email               | GetItem ORG#<id> / USER#<sub> / EMAIL#<address>       |
+| idempotency record                              | GetItem IDEMP#<caller>#<key>                          |
+| next ticket reference                           | UpdateItem ADD on COUNTER#ticket                      |
+
+The sparse indexes hold only what is open: a task leaves queue_index when done, a ticket leaves
+open_index when closed, so queues and reviews cost what is open, not everything ever stored.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from shared.platform import config
+
+
+class RequesterIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "requester_index"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class OrganisationIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "organisation_index"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class QueueIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "queue_index"
+        projection = AllProjection()
+
+    queue_pk = UnicodeAttribute(hash_key=True)
+    queue_sk = UnicodeAttribute(range_key=True)
+
+
+class OpenIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "open_index"
+        projection = AllProjection()
+
+    open_pk = UnicodeAttribute(hash_key=True)
+    open_sk = UnicodeAttribute(range_key=True)
+
+
+class OwnerIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "owner_index"
+        projection = AllProjection()
+
+    owner_pk = UnicodeAttribute(hash_key=True)
+    owner_sk = UnicodeAttribute(range_key=True)
+
+
+class Entity(Model):
+    class Meta:
+        table_name = config.get(config.TABLE_NAME)
+        region = config.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    queue_pk = UnicodeAttribute(null=True)
+    queue_sk = UnicodeAttribute(null=True)
+    open_pk = UnicodeAttribute(null=True)
+    open_sk = UnicodeAttribute(null=True)
+    owner_pk = UnicodeAttribute(null=True)
+    owner_sk = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL attribute (epoch seconds)
+
+    requester_index = RequesterIndex()
+    organisation_index = OrganisationIndex()
+    queue_index = QueueIndex()
+    open_index = OpenIndex()
+    owner_index = OwnerIndex()
+
+    @classmethod
+    def _get_connection(cls) -> Any:
+        """One connection (one botocore client) for every item type: they share the table, its keys and
+        indexes. pynamodb would otherwise build a client per model class, each parsing the DynamoDB
+        service description again (tens of ms apiece on a cold start)."""
+        if cls is Entity:
+            return super()._get_connection()
+        return Entity._get_connection()
+
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+class Counter(Entity, discriminator="counter"):
+    value = NumberAttribute(default=0)
+
+
+# Every module that defines item types, lowest context first. A process that reads the table must know every
+# discriminator value (a Query over a partition types each item it returns), so `configure` loads them all;
+# named here as data because the table sits below every context that stores items in it.
+ITEM_MODULES: tuple[str, ...] = (
+    "shared.directory.items",
+    "shared.tickets.items",
+    "shared.tasks.items",
+    "shared.routes.items",
+    "shared.kb.items",
+    "shared.money.items",
+    "shared.figures.items",
+    "shared.review.items",
+)
+
+
+def all_models() -> list[type[Entity]]:
+    """Entity and every item type of every context (ITEM_MODULES)."""
+    for module in ITEM_MODULES:
+        importlib.import_module(module)
+    found: list[type[Entity]] = [Entity]
+    for model in found:
+        found.extend(m for m in model.__subclasses__() if m not in found)
+    return found
+
+
+def configure(table_name: str | None = None, region: str | None = None) -> None:
+    """Point every model at a table (tests and the local stack switch tables at run time)."""
+    for model in all_models():
+        if table_name:
+            model.Meta.table_name = table_name
+        if region:
+            model.Meta.region = region
+        model._connection = None
+
+
+def table_definition() -> dict[str, Any]:
+    """The table as CreateTable parameters, derived from the models: used by the local stack and
+    compared with the CDK template, so both clouds get the same keys and indexes."""
+    attribute_types: dict[str, str] = {"pk": "S", "sk": "S"}
+    indexes = []
+    for index in (
+        Entity.requester_index,
+        Entity.organisation_index,
+        Entity.queue_index,
+        Entity.open_index,
+        Entity.owner_index,
+    ):
+        schema = index._get_schema()
+        for attr in schema["key_schema"]:
+            attribute_types[attr["AttributeName"]] = "S"
+        indexes.append(
+            {
+                "IndexName": schema["index_name"],
+                "KeySchema": schema["key_schema"],
+                "Projection": schema["projection"],
+            }
+        )
+    return {
+        "TableName": Entity.Meta.table_name,
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": v} for k, v in attribute_types.items()],
+        "GlobalSecondaryIndexes": indexes,
+        "BillingMode": "PAY_PER_REQUEST",
+    }

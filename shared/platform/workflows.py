@@ -1,0 +1,53 @@
+"""The routes (Step Functions) and the route worker: start, resume, call."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from shared.platform import aws, config
+
+logger = logging.getLogger(__name__)
+
+
+def route_arn(route: str) -> str:
+    return config.get(config.ROUTE_ARN_PREFIX) + route
+
+
+def execution_name(ticket_id: str) -> str:
+    """Derived from the ticket id, so a retried submit can never start a second route."""
+    return f"ticket-{ticket_id}"
+
+
+def start_route(route: str, ticket_id: str, payload: dict[str, Any]) -> str:
+    """StartExecution of the service's route; an execution of that name already running is success."""
+    sfn = aws.client("stepfunctions")
+    try:
+        response = sfn.start_execution(
+            stateMachineArn=route_arn(route),
+            name=execution_name(ticket_id),
+            input=json.dumps(payload, default=str),
+        )
+        return response["executionArn"]
+    except sfn.exceptions.ExecutionAlreadyExists:
+        arn = route_arn(route).replace(":stateMachine:", ":execution:") + ":" + execution_name(ticket_id)
+        return arn
+
+
+def task_success(task_token: str, output: dict[str, Any]) -> None:
+    aws.client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output, default=str))
+
+
+def call_worker(action: str, ticket_id: str, **payload: Any) -> None:
+    """Ask the route worker to do something later (asynchronous invoke): the API answers at once and the
+    worker, which has the SLA calendars, does the rest. A failure is logged; the route's own timers and the
+    daily review catch up."""
+    try:
+        aws.client("lambda").invoke(
+            FunctionName=config.get(config.WORKER_FUNCTION),
+            InvocationType="Event",
+            Payload=json.dumps({"action": action, "ticket_id": ticket_id, **payload}).encode(),
+        )
+    except Exception:
+        logger.exception("could not hand %s of ticket %s to the worker", action, ticket_id)

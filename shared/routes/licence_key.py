@@ -1,0 +1,168 @@
+"""The licence-key route's steps (statemachines/licence-key.asl.json, R6)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from shared.clocks.ticket import customer_time, plan_for
+from shared.directory import items as directory
+from shared.platform import bus, clock, store
+from shared.platform.domain import Status
+from shared.platform.store import with_retries
+from shared.routes import licences
+from shared.routes.catalog_steps import deadline
+from shared.routes.common import DEFAULT_DEADLINE_DAYS, close, ended_elsewhere, milestone, resolve, say
+from shared.routes.items import LicenceAccount, LicenceKey, licence_key_sk
+from shared.routes.licences import issued_key, licence_account
+from shared.tickets import items as ticket_items
+from shared.tickets.conversation import system_message
+from shared.tickets.items import Ticket, load_ticket
+from shared.tickets.log import new_event, set_index_keys, ticket_detail
+
+logger = logging.getLogger(__name__)
+
+
+def _product(ticket: Ticket) -> tuple[str, int | None]:
+    seats = ticket.fields.get("licence_seats")
+    return str(ticket.fields.get("licence_product") or "the product"), int(seats) if seats else None
+
+
+def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
+    """Generate the key and post it, counting it against the limit in the same transaction (extending the limit
+    first when the account manager said so); then resolve and close. Returns the branch."""
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, _ = load_ticket(ticket_id)
+        if (ended := ended_elsewhere(ticket)) is not None:
+            state["branch"] = ended
+            return
+        existing = issued_key(ticket.organisation_id, ticket_id)
+        if existing is not None:  # a retried step: the key is already posted
+            state["branch"] = "issued"
+            return
+        account = licence_account(ticket.organisation_id)
+        writes: list[tuple[Any, Any]] = []
+        if account.issued >= account.limit:
+            if not extend:
+                state["branch"] = "over_limit"
+                state["account"] = account
+                return
+            before = int(account.limit)
+            account.limit = int(account.issued) + 1
+            writes.append(
+                (
+                    new_event(
+                        ticket,
+                        None,
+                        "LicenceLimitExtended",
+                        f"Licence limit extended from {before} to {int(account.limit)}",
+                        public=False,
+                        before=before,
+                        after=int(account.limit),
+                        by=by,
+                    ),
+                    None,
+                )
+            )
+        product, seats = _product(ticket)
+        key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
+        now = clock.now_iso()
+        account.issued = int(account.issued) + 1
+        account.updated_at = now
+        licence = LicenceKey(
+            directory.org_pk(ticket.organisation_id),
+            licence_key_sk(ticket_id),
+            organisation_id=ticket.organisation_id,
+            ticket_id=ticket_id,
+            product=product,
+            seats=seats,
+            key=key,
+            issued_at=now,
+        )
+        seats_text = f" ({seats} seats)" if seats else ""
+        message, said = system_message(
+            ticket,
+            f"Your licence key for {product}{seats_text}: {key}\n"
+            f"Your organisation now holds {int(account.issued)} of {int(account.limit)} keys.",
+            now,
+        )
+        reached = new_event(
+            ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, product=product
+        )
+        ticket.next_step_at = ticket.due_at = None
+        ticket.updated_at = now
+        set_index_keys(ticket)
+        store.transact(
+            [
+                (licence, LicenceKey.pk.does_not_exist()),
+                (account, None),
+                (ticket, None),
+                (message, None),
+                (said, None),
+                (reached, None),
+                *writes,
+            ]
+        )
+        state.update(branch="issued", ticket=ticket, product=product, message_id=message.message_id)
+
+    with_retries("This organisation's licences", attempt)
+    if state["branch"] == "over_limit":
+        _over_limit(ticket_id, state["account"])
+        return "over_limit"
+    if "ticket" in state:
+        ticket = state["ticket"]
+        bus.publish("MessageAdded", {**ticket_detail(ticket), "message_id": state["message_id"]})
+        milestone(ticket, "LicenceKeyIssued", f"Licence key issued for {state['product']}", product=state["product"])
+    if state["branch"] == "issued":
+        ticket = ticket_items.get_ticket(ticket_id)
+        if ticket is not None and ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value):
+            resolve(ticket_id, "Licence key issued and posted in the ticket", "Not applicable: a licence request")
+        close(ticket_id, "licence key issued")
+        return "done"
+    return state["branch"]
+
+
+def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
+    """Tell the customer why there is no key yet and what happens next; the route then asks the account manager."""
+
+    def attempt() -> None:
+        ticket, items = load_ticket(ticket_id)
+        if any(getattr(i, "type", None) == "LicenceLimitReached" for i in items):
+            return
+        due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"])
+        ticket.next_step_at = ticket.due_at = clock.iso(due)
+        text = (
+            f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
+            f"{int(account.limit)}, so we cannot issue another one automatically. We have asked your account "
+            f"manager to extend the limit; you will hear from us by {customer_time(due, plan_for(ticket))}."
+        )
+        say(
+            ticket,
+            text,
+            (
+                "LicenceLimitReached",
+                f"Licence limit reached ({int(account.issued)} of {int(account.limit)})",
+                {"issued": int(account.issued), "limit": int(account.limit)},
+            ),
+        )
+
+    with_retries("This ticket", attempt)
+
+
+def licence_issue(ticket_id: str) -> dict[str, Any]:
+    return {"branch": _issue(ticket_id, extend=False)}
+
+
+def licence_decided(ticket_id: str, outcome: str, note: str | None, by: str | None) -> dict[str, Any]:
+    """The account manager extended the limit (the key is issued) or declined (the customer is told why)."""
+    ticket, _ = load_ticket(ticket_id)
+    if (ended := ended_elsewhere(ticket)) is not None:
+        return {"branch": ended}
+    if outcome == "extend":
+        return {"branch": _issue(ticket_id, extend=True, by=by)}
+    reason = note or "your organisation's licence limit stays as it is"
+    say(ticket, f"Your account manager declined to extend the licence limit: {reason}.")
+    close(ticket_id, "the licence limit was not extended")
+    return {"branch": "done"}

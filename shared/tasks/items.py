@@ -1,0 +1,44 @@
+"""Item types of tiered routing: support groups with their line, group membership, and what a ticket's
+owner is waiting on (R14, R15).
+
+No new global secondary indexes: the routing registry is one partition (pk=ROUTING), and a ticket that
+waits on another line is also listed on owner_index under WAITING#<owner> (sorted by since when)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+
+from shared.platform.table import Entity
+
+ROUTING_PK = "ROUTING"
+WAITING_SK = "WAITING_ON"
+
+
+class SupportGroup(Entity, discriminator="support_group"):
+    """pk=ROUTING, sk=GROUP#<name>: a group of agents on one line; a line may have several groups."""
+
+    name = UnicodeAttribute()
+    line = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    skills = JSONAttribute(default=list)  # what the group's work needs, e.g. ["databases"]
+
+
+class GroupMember(Entity, discriminator="group_member"):
+    """pk=ROUTING, sk=MEMBER#<group>#<sub>: one agent in one group (kept with the agent's profile)."""
+
+    group = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+
+
+class WaitingOn(Entity, discriminator="waiting_on"):
+    """pk=TICKET#<id>, sk=WAITING_ON: the ball is with another line or person than the ticket's owner."""
+
+    ticket_id = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    group = UnicodeAttribute()
+    line = UnicodeAttribute()
+    assignee = UnicodeAttribute(null=True)
+    since = UnicodeAttribute()

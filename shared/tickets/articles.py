@@ -1,0 +1,24 @@
+"""Knowledge-base articles a ticket cites, as each role sees them (R29)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def visible_ticket_articles(cited: list[dict[str, Any]] | None, *, staff: bool) -> list[dict[str, Any]]:
+    """What the ticket view shows: customers see only the customer articles the resolution cited."""
+    return [dict(a) for a in cited or [] if staff or a.get("audience") == "customers"]
+
+
+def article_url(slug: str) -> str:
+    from shared.platform import config
+
+    return config.get(config.PUBLIC_BASE_URL).rstrip("/") + f"/kb/articles/{slug}"
+
+
+def customer_article_lines(cited: list[dict[str, Any]] | None) -> str:
+    """For the customer's resolution e-mail: the customer articles the resolution cites."""
+    shown = visible_ticket_articles(cited, staff=False)
+    if not shown:
+        return ""
+    return "\n\nArticles that may help:\n" + "\n".join(f"- {a['title']}: {article_url(a['slug'])}" for a in shown)

@@ -1,0 +1,256 @@
+"""The conversation: messages and attachments; the one way the desk writes to the customer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared.platform import bus, clock, config, files, mail, store, workflows
+from shared.platform.domain import Role, Status, status_after_message
+from shared.platform.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from shared.platform.identity import Caller
+from shared.platform.store import with_retries
+from shared.platform.table import Entity
+from shared.tickets import items as ticket_items
+from shared.tickets.access import visible_ticket
+from shared.tickets.idempotency import Idempotency, commit, replayed_resource
+from shared.tickets.items import Attachment, Event, Message, Ticket
+from shared.tickets.log import new_event, set_index_keys, set_status, status_event, ticket_detail
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+ALLOWED_ATTACHMENT_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+)
+
+
+def public_url(path: str) -> str:
+    return config.get(config.PUBLIC_BASE_URL).rstrip("/") + path
+
+
+def follow_page(ticket: Ticket) -> str | None:
+    """Where a web-form customer follows, answers and closes their ticket without an account."""
+    return public_url(f"/form?ticket={ticket.ticket_id}&key={ticket.follow_key}") if ticket.follow_key else None
+
+
+def notify_customer(ticket: Ticket, headline: str, text: str) -> None:
+    link = follow_page(ticket) or public_url(f"/tickets/{ticket.reference}")
+    next_step = f"Next step by: {ticket.next_step_at}\n" if ticket.next_step_at else ""
+    mail.send_email(
+        ticket.requester_email,
+        f"[{ticket.reference}] {headline}: {ticket.subject}",
+        f"{text}\n\nTicket {ticket.reference}: {ticket.subject}\nStatus: {ticket.status.replace('_', ' ')}\n"
+        f"{next_step}Follow and reply: {link}\n",
+    )
+
+
+def add_message(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    body: str,
+    internal: bool,
+    channel: str,
+    attachment_ids: list[str],
+    idem: Idempotency | None = None,
+) -> tuple[Ticket, Message, bool]:
+    """R11: anyone involved can write into the ticket at any time without breaking its route."""
+    if internal and not caller.is_staff:
+        raise Forbidden("Internal notes are for staff; customers write public messages.")
+    previous = replayed_resource(idem)
+    if previous:
+        _, tid, mid = previous.split(":", 2)
+        ticket, items = visible_ticket(caller, tid)
+        message = next((i for i in items if isinstance(i, Message) and i.message_id == mid), None)
+        if message is None:
+            raise NotFound("The message created with this Idempotency-Key no longer exists.")
+        return ticket, message, True
+
+    message_id = store.new_id()
+    state: dict[str, Any] = {}
+
+    def attempt() -> None:
+        ticket, items = visible_ticket(caller, ticket_id)
+        if ticket.status == Status.CLOSED.value:
+            raise Conflict(f"Ticket {ticket.reference} is closed; open a new ticket for a new problem.")
+        if ticket.status == Status.DRAFT.value:
+            raise Conflict(f"Ticket {ticket.reference} is a draft; submit it before writing messages into it.")
+        attachments = _claim_attachments(items, attachment_ids)
+        now = clock.now_iso()
+        message = Message(
+            ticket_items.ticket_pk(ticket.ticket_id),
+            f"MSG#{message_id}",
+            ticket_id=ticket.ticket_id,
+            message_id=message_id,
+            author_sub=caller.sub,
+            author_role=caller.role.value,
+            author_email=caller.email or None,
+            body=body,
+            internal=internal,
+            channel=channel,
+            attachments=attachments,
+            created_at=now,
+        )
+        before = ticket.status
+        target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
+        events = [
+            new_event(
+                ticket,
+                caller,
+                "MessageAdded",
+                ("Internal note" if internal else "Reply from support" if caller.is_staff else "Customer wrote"),
+                public=not internal,
+                message_id=message_id,
+                internal=internal,
+            )
+        ]
+        if target.value != before:
+            set_status(ticket, target)
+            events.append(status_event(ticket, caller, before))
+        if caller.role == Role.AGENT and not internal and ticket.owner is None:
+            ticket.owner = caller.sub  # R14: whoever first takes the ticket up owns it
+        ticket.updated_at = now
+        set_index_keys(ticket)
+        commit(
+            [(ticket, None), (message, Message.pk.does_not_exist()), *((e, None) for e in events)],
+            idem,
+            f"message:{ticket.ticket_id}:{message_id}",
+            201,
+        )
+        state.update(ticket=ticket, message=message, before=before)
+
+    try:
+        with_retries("This ticket", attempt)
+    except TransactWriteError as error:
+        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+            return add_message(
+                caller,
+                ticket_id,
+                body=body,
+                internal=internal,
+                channel=channel,
+                attachment_ids=attachment_ids,
+                idem=idem,
+            )
+        raise
+    ticket, message, before = state["ticket"], state["message"], state["before"]
+    bus.publish(
+        "MessageAdded",
+        {
+            **ticket_detail(ticket),
+            "message_id": message_id,
+            "internal": internal,
+            "author_role": caller.role.value,
+        },
+    )
+    if ticket.status != before:
+        bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
+    if not internal and (ticket.status != before or not caller.is_staff):
+        workflows.call_worker(
+            "refresh", ticket.ticket_id, trigger="customer_message" if not caller.is_staff else "status"
+        )
+    if caller.is_staff and not internal:
+        notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
+    return ticket, message, False
+
+
+def _claim_attachments(items: list[Entity], attachment_ids: list[str]) -> list[dict[str, Any]]:
+    by_id = {i.attachment_id: i for i in items if isinstance(i, Attachment)}
+    unknown = [a for a in attachment_ids if a not in by_id]
+    if unknown:
+        raise Unprocessable(
+            "Unknown attachments; upload them to this ticket first (POST /tickets/{id}/attachments).",
+            errors=[{"field": "attachments", "message": f"not an upload of this ticket: {a}"} for a in unknown],
+        )
+    return [
+        {
+            "attachment_id": a.attachment_id,
+            "s3_key": a.s3_key,
+            "file_name": a.file_name,
+            "size": a.size,
+            "content_type": a.content_type,
+        }
+        for a in (by_id[i] for i in attachment_ids)
+    ]
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def create_attachment_upload(
+    caller: Caller, ticket_id: str, *, file_name: str, size: int, content_type: str
+) -> tuple[Attachment, dict[str, Any]]:
+    """A presigned S3 upload for one file, within size and type limits."""
+    ticket, _ = visible_ticket(caller, ticket_id)
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict(f"Ticket {ticket.reference} is closed; attachments can no longer be added.")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(
+            f"Files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB; this one is {size} bytes."
+        )
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise UnsupportedMediaType(
+            f"Files of type {content_type} are not accepted. Accepted: {', '.join(sorted(ALLOWED_ATTACHMENT_TYPES))}."
+        )
+    attachment_id = store.new_id()
+    safe_name = _SAFE_NAME.sub("_", file_name).strip("._")[:120] or "file"
+    key = f"tickets/{ticket.ticket_id}/{attachment_id}/{safe_name}"
+    attachment = Attachment(
+        ticket_items.ticket_pk(ticket.ticket_id),
+        f"ATT#{attachment_id}",
+        ticket_id=ticket.ticket_id,
+        attachment_id=attachment_id,
+        s3_key=key,
+        file_name=file_name,
+        size=size,
+        content_type=content_type,
+        uploaded_by=caller.sub,
+        created_at=clock.now_iso(),
+    )
+    attachment.save()
+    upload = files.presigned_upload(key, content_type, MAX_ATTACHMENT_BYTES)
+    bus.publish("AttachmentAdded", {**ticket_detail(ticket), "attachment_id": attachment_id})
+    return attachment, upload
+
+
+def system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
+    message_id = store.new_id()
+    message = Message(
+        ticket_items.ticket_pk(ticket.ticket_id),
+        f"MSG#{message_id}",
+        ticket_id=ticket.ticket_id,
+        message_id=message_id,
+        author_sub="system",
+        author_role="system",
+        body=body,
+        internal=False,
+        channel="system",
+        automatic=True,
+        created_at=now,
+    )
+    event = new_event(
+        ticket,
+        Caller.system(),
+        "MessageAdded",
+        "Automatic message",
+        public=True,
+        message_id=message_id,
+        internal=False,
+        automatic=True,
+    )
+    return message, event

@@ -1,0 +1,19 @@
+"""What the ticket core tells the features built on it (subscribed in shared/desk.py).
+
+The ticket core never imports a feature: contracts, figures and the task queues react here.
+"""
+
+from __future__ import annotations
+
+from shared.platform.hooks import Hook
+
+# (ticket): a ticket was submitted, before its route starts (R23, R26: the contract counts it; R28)
+ticket_submitted = Hook("ticket_submitted")
+# (ticket, resolver caller): a ticket was resolved (R27)
+ticket_resolved = Hook("ticket_resolved")
+# (ticket, finished tasks, target status): a status change finished the ticket's open tasks, or closed it
+tasks_finished = Hook("tasks_finished")
+# (task): a task was created in a ticket (R28: the plan of plan/fact)
+task_created = Hook("task_created")
+# (task): a human step is over (R27, R28)
+task_finished = Hook("task_finished")

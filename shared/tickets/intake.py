@@ -1,0 +1,220 @@
+"""Intake (R1, R2): drafts, submission, the route's start."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared.directory import items as directory
+from shared.directory import services as catalog
+from shared.platform import bus, clock, metrics, store, workflows
+from shared.platform.domain import BALL_SIDE, Role, Status, reference_for
+from shared.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.platform.identity import Caller
+from shared.platform.store import with_retries
+from shared.tickets import hooks
+from shared.tickets import items as ticket_items
+from shared.tickets.access import visible_ticket
+from shared.tickets.conversation import notify_customer
+from shared.tickets.idempotency import Idempotency, commit, replayed_record
+from shared.tickets.items import ReferenceLink, Ticket
+from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
+
+
+def create_ticket(
+    caller: Caller,
+    *,
+    service_key: str,
+    subject: str,
+    description: str,
+    fields: dict[str, Any],
+    submit: bool,
+    channel: str,
+    idem: Idempotency | None = None,
+    with_follow_key: bool = False,
+) -> tuple[Ticket, str | None, bool]:
+    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
+    if caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
+    previous = replayed_record(idem)
+    if previous:
+        ticket = ticket_items.get_ticket(previous.resource.split(":", 1)[1])
+        if ticket is None:
+            raise NotFound("The ticket created with this Idempotency-Key no longer exists.")
+        ensure_route(ticket)
+        return ticket, previous.secret, True
+
+    service = directory.get_service(service_key)
+    if service is None or not service.customer_visible:
+        known = ", ".join(s.key for s in directory.list_services() if s.customer_visible)
+        raise Unprocessable(
+            f"Unknown service {service_key!r}. Choose one of: {known}.",
+            errors=[{"field": "service", "message": f"choose one of: {known}"}],
+        )
+    answers = catalog.validate_answers(service.intake_fields, fields, complete=submit)
+
+    now = clock.now_iso()
+    ticket_id = store.new_id()
+    reference = reference_for(store.next_sequence("ticket"))
+    follow_key = secrets.token_urlsafe(18) if with_follow_key else None
+    ticket = Ticket(
+        ticket_items.ticket_pk(ticket_id),
+        ticket_items.TICKET_SK,
+        ticket_id=ticket_id,
+        reference=reference,
+        organisation_id=caller.org_id,
+        requester_sub=caller.sub,
+        requester_email=caller.email or None,
+        service=service.key,
+        subject=subject,
+        description=description,
+        fields=answers,
+        status=Status.DRAFT.value,
+        ball_side=BALL_SIDE[Status.DRAFT].value,
+        channel=channel,
+        created_at=now,
+        updated_at=now,
+        follow_key=follow_key,
+    )
+    if submit:
+        set_status(ticket, Status.NEW)
+        ticket.submitted_at = now
+    set_index_keys(ticket)
+    event = new_event(
+        ticket,
+        caller,
+        "TicketSubmitted" if submit else "TicketCreated",
+        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}",
+        public=True,
+        channel=channel,
+    )
+    link = ReferenceLink(ticket_items.reference_pk(reference), "REF", ticket_id=ticket_id)
+    try:
+        commit(
+            [(ticket, Ticket.pk.does_not_exist()), (link, None), (event, None)],
+            idem,
+            f"ticket:{ticket_id}",
+            201,
+            secret=follow_key,
+        )
+    except TransactWriteError as error:
+        # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
+        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+            return create_ticket(
+                caller,
+                service_key=service_key,
+                subject=subject,
+                description=description,
+                fields=fields,
+                submit=submit,
+                channel=channel,
+                idem=idem,
+                with_follow_key=with_follow_key,
+            )
+        raise
+
+    bus.publish("TicketCreated", {**ticket_detail(ticket), "channel": channel})
+    metrics.count(metrics.TICKETS_CREATED)
+    if submit:
+        after_submit(ticket, service.route)
+    return ticket, follow_key, False
+
+
+def after_submit(ticket: Ticket, route: str) -> None:
+    bus.publish("TicketSubmitted", ticket_detail(ticket))
+    hooks.ticket_submitted(ticket)  # R28: new tickets per day; R23, R26: the contract counts it
+    start_route(ticket, route)
+    notify_customer(
+        ticket,
+        "Request received",
+        f"We have received your request {ticket.reference} and a specialist will pick it up. "
+        "You can write into the ticket at any time.",
+    )
+
+
+def start_route(ticket: Ticket, route: str) -> None:
+    workflows.start_route(
+        route,
+        ticket.ticket_id,
+        {"ticket_id": ticket.ticket_id, "reference": ticket.reference, "service": ticket.service},
+    )
+
+
+def ensure_route(ticket: Ticket) -> None:
+    """A submitted ticket whose route failed to start gets it on retry (same execution name)."""
+    if ticket.status == Status.NEW.value:
+        service = directory.get_service(ticket.service)
+        if service:
+            start_route(ticket, service.route)
+
+
+def update_draft(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    subject: str | None,
+    description: str | None,
+    fields: dict[str, Any] | None,
+) -> Ticket:
+    """R2: a draft is filled in several steps before it is submitted."""
+
+    def attempt() -> Ticket:
+        ticket, _ = visible_ticket(caller, ticket_id)
+        if ticket.requester_sub != caller.sub:
+            raise Forbidden("Only the author of a draft can edit it.")
+        if ticket.status != Status.DRAFT.value:
+            raise Conflict(f"Ticket {ticket.reference} is {ticket.status}; only drafts can be edited.")
+        service = directory.get_service(ticket.service)
+        changed = []
+        if subject is not None:
+            ticket.subject, _ = subject, changed.append("subject")
+        if description is not None:
+            ticket.description, _ = description, changed.append("description")
+        if fields is not None:
+            merged = {**ticket.fields, **fields}
+            ticket.fields = catalog.validate_answers(service.intake_fields if service else [], merged, complete=False)
+            changed.append("fields")
+        ticket.updated_at = clock.now_iso()
+        event = new_event(
+            ticket,
+            caller,
+            "TicketUpdated",
+            f"Draft edited: {', '.join(changed) or 'nothing'}",
+            public=True,
+            changed=changed,
+        )
+        store.transact([(ticket, None), (event, None)])
+        return ticket
+
+    ticket = with_retries("This ticket", attempt)
+    bus.publish("TicketUpdated", ticket_detail(ticket))
+    return ticket
+
+
+def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
+    ticket, _ = visible_ticket(caller, ticket_id)
+    if caller.role != Role.CUSTOMER or ticket.requester_sub != caller.sub:
+        raise Forbidden("Only the ticket's author submits it.")
+    if ticket.status == Status.NEW.value:
+        ensure_route(ticket)  # a retried submit: same execution name, so never a second route
+        return ticket
+    service = directory.get_service(ticket.service)
+    if service is None:
+        raise Conflict(f"The service {ticket.service!r} of this draft no longer exists; create a new ticket.")
+
+    def attempt() -> Ticket:
+        current, _ = visible_ticket(caller, ticket_id)
+        catalog.validate_answers(service.intake_fields, current.fields, complete=True)
+        before = current.status
+        set_status(current, Status.NEW)
+        current.submitted_at = current.updated_at = clock.now_iso()
+        set_index_keys(current)
+        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, before=before)
+        store.transact([(current, None), (event, None)])
+        return current
+
+    ticket = with_retries("This ticket", attempt)
+    after_submit(ticket, service.route)
+    return ticket

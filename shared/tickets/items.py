@@ -1,0 +1,176 @@
+"""A ticket's partition: the ticket and its messages, events, tasks, attachments; their keys and reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from shared.platform.errors import NotFound
+from shared.platform.table import Entity
+
+
+class Ticket(Entity, discriminator="ticket"):
+    ticket_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    organisation_id = UnicodeAttribute()
+    requester_sub = UnicodeAttribute()
+    requester_email = UnicodeAttribute(null=True)
+    service = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    description = UnicodeAttribute()
+    fields = JSONAttribute(default=dict)
+    status = UnicodeAttribute()
+    ball_side = UnicodeAttribute(null=True)
+    ball_since = UnicodeAttribute(null=True)  # R13, R14: since when the ball is where it is
+    owner = UnicodeAttribute(null=True)
+    classification = UnicodeAttribute(null=True)  # set by the support route (SLA issue)
+    priority = NumberAttribute(null=True)  # computed by routing (catalog issue)
+    channel = UnicodeAttribute()
+    due_at = UnicodeAttribute(null=True)
+    next_step_at = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)
+    preventive_measure = UnicodeAttribute(null=True)
+    kb_articles = JSONAttribute(null=True)  # R29: articles the resolution cites (shared/kb.py snapshots)
+    satisfaction = NumberAttribute(null=True)  # R30: the customer's 1-5 after closing
+    satisfaction_comment = UnicodeAttribute(null=True)
+    # The web form's follow link (a capability, like a sign-in link): never in any API view.
+    follow_key = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    submitted_at = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class Message(Entity, discriminator="message"):
+    ticket_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    author_sub = UnicodeAttribute()
+    author_role = UnicodeAttribute()
+    author_email = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    internal = BooleanAttribute(default=False)
+    channel = UnicodeAttribute()
+    automatic = BooleanAttribute(default=False)
+    attachments = JSONAttribute(default=list)
+    created_at = UnicodeAttribute()
+
+
+class Event(Entity, discriminator="event"):
+    """R12: one append-only entry per change."""
+
+    ticket_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    type = UnicodeAttribute()
+    actor_sub = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    public = BooleanAttribute()
+    summary = UnicodeAttribute()
+    data = JSONAttribute(default=dict)
+
+
+class Task(Entity, discriminator="task"):
+    """R8: internal work for specialists; never shown to customers."""
+
+    task_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    task_type = UnicodeAttribute()
+    title = UnicodeAttribute()
+    group = UnicodeAttribute()
+    assignee = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    priority = NumberAttribute(default=0)
+    priority_basis = JSONAttribute(null=True)  # what shared.priority computes the priority from
+    due_at = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    taken_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class Attachment(Entity, discriminator="attachment"):
+    ticket_id = UnicodeAttribute()
+    attachment_id = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    size = NumberAttribute()
+    content_type = UnicodeAttribute()
+    uploaded_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ReferenceLink(Entity, discriminator="reference"):
+    ticket_id = UnicodeAttribute()
+
+
+class IdempotencyRecord(Entity, discriminator="idempotency"):
+    request_hash = UnicodeAttribute()
+    resource = UnicodeAttribute()
+    status_code = NumberAttribute()
+    secret = UnicodeAttribute(null=True)  # e.g. a web-form ticket's follow key, to answer a retry in full
+
+
+def ticket_pk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+TICKET_SK = "TICKET"
+
+
+def reference_pk(reference: str) -> str:
+    return f"REF#{reference}"
+
+
+def queue_pk(group: str) -> str:
+    return f"QUEUE#{group}"
+
+
+def open_pk(status: str) -> str:
+    return f"STATUS#{status}"
+
+
+def load_ticket_partition(ticket_id: str) -> list[Entity]:
+    """The ticket with its whole history: one Query."""
+    return list(Entity.query(ticket_pk(ticket_id), consistent_read=True))
+
+
+def get_ticket(ticket_id: str) -> Ticket | None:
+    try:
+        return Ticket.get(ticket_pk(ticket_id), TICKET_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def resolve_ticket_id(ticket_id_or_reference: str) -> str | None:
+    """Accept a ticket id or its reference (CW-1042); a reference costs one GetItem."""
+    text = ticket_id_or_reference.strip()
+    if text.upper().startswith("CW-"):
+        try:
+            link = Entity.get(reference_pk(text.upper()), "REF")
+        except DoesNotExist:
+            return None
+        return getattr(link, "ticket_id", None)
+    return text
+
+
+def get_idempotency_record(scope: str, key: str) -> IdempotencyRecord | None:
+    try:
+        return IdempotencyRecord.get(f"IDEMP#{scope}#{key}", "IDEMP")
+    except DoesNotExist:
+        return None
+
+
+def load_ticket(ticket_id: str) -> tuple[Ticket, list[Any]]:
+    items = load_ticket_partition(ticket_id)
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}")
+    return ticket, items
