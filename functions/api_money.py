@@ -19,7 +19,10 @@ from functions.api import (
     query_limit,
     route,
 )
-from shared.money import accounts as money
+from shared.money import billing, contracts, offers, usage
+from shared.money import incidents as money_incidents
+from shared.money import invoices as money_invoices
+from shared.money import time as time_entries
 from shared.platform.errors import Unprocessable
 
 # --- contracts -----------------------------------------------------------------------------------
@@ -29,7 +32,7 @@ from shared.platform.errors import Unprocessable
 def list_contracts() -> dict[str, Any]:
     who = caller()
     who.require_staff()
-    return {"items": [money.contract_view(c) for c in money.list_contracts()]}
+    return {"items": [usage.contract_view(c) for c in contracts.list_contracts()]}
 
 
 @route(
@@ -39,7 +42,7 @@ def list_contracts() -> dict[str, Any]:
     "money",
 )
 def get_contract(organisation_id: str) -> dict[str, Any]:
-    return money.contract_view(money.read_contract(caller(), organisation_id))
+    return usage.contract_view(contracts.read_contract(caller(), organisation_id))
 
 
 @route(
@@ -51,15 +54,15 @@ def get_contract(organisation_id: str) -> dict[str, Any]:
 )
 def put_contract(organisation_id: str) -> Response:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     body = parse_body("MoneyContract")
     spec = body.model_dump()
-    spec["rate_per_hour"] = str(body.rate_per_hour.quantize(money.CENT))
+    spec["rate_per_hour"] = str(body.rate_per_hour.quantize(contracts.CENT))
     spec["hours_per_period"] = float(body.hours_per_period) if body.hours_per_period is not None else None
     spec["start_date"] = body.start_date.isoformat()
     spec["end_date"] = body.end_date.isoformat() if body.end_date else None
-    contract, is_new = money.save_contract(who, organisation_id, spec)
-    return json_response(201 if is_new else 200, money.contract_view(contract))
+    contract, is_new = contracts.save_contract(who, organisation_id, spec)
+    return json_response(201 if is_new else 200, usage.contract_view(contract))
 
 
 # --- limits at intake ------------------------------------------------------------------------------
@@ -74,7 +77,7 @@ def put_contract(organisation_id: str) -> Response:
 )
 def limit_choice(ticket_id: str) -> dict[str, Any]:
     body = parse_body("MoneyLimitChoice")
-    return money.offer_view(money.choose(caller(), ticket_id, body.choice))
+    return offers.offer_view(offers.choose(caller(), ticket_id, body.choice))
 
 
 # --- time ----------------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def log_time(ticket_id: str) -> Response:
     who = caller()
     who.require_staff()
     body = parse_body("MoneyTimeEntry")
-    entry, replayed = money.log_time(
+    entry, replayed = time_entries.log_time(
         who,
         ticket_id,
         minutes=body.minutes,
@@ -104,23 +107,23 @@ def log_time(ticket_id: str) -> Response:
         note=body.note,
         idempotency_key=idempotency_key(),
     )
-    return created(money.entry_view(entry), replayed)
+    return created(time_entries.entry_view(entry), replayed)
 
 
 @route("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
 def ticket_time(ticket_id: str) -> dict[str, Any]:
     who = caller()
     who.require_staff()
-    ticket, entries = money.ticket_time(who, ticket_id)
+    ticket, entries = time_entries.ticket_time(who, ticket_id)
     total = sum(int(e.minutes) for e in entries)
     billable = sum(int(e.minutes) for e in entries if e.billable)
     return {
         "ticket_id": ticket.ticket_id,
         "reference": ticket.reference,
-        "items": [money.entry_view(e) for e in entries],
+        "items": [time_entries.entry_view(e) for e in entries],
         "total_minutes": total,
         "billable_minutes": billable,
-        "total_hours": str(money.hours(total)),
+        "total_hours": str(contracts.hours(total)),
     }
 
 
@@ -136,12 +139,12 @@ def ticket_time(ticket_id: str) -> dict[str, Any]:
 )
 def incidents() -> dict[str, Any]:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     status = query("status", "open", pattern=r"open|all") or "open"
-    found, next_cursor = money.list_incidents(
+    found, next_cursor = money_incidents.list_incidents(
         who, status=status, limit=query_limit(), cursor=query("cursor", max_length=2000)
     )
-    return {"items": [money.incident_view(i) for i in found], "next_cursor": next_cursor}
+    return {"items": [money_incidents.incident_view(i) for i in found], "next_cursor": next_cursor}
 
 
 @route(
@@ -154,9 +157,9 @@ def incidents() -> dict[str, Any]:
 )
 def acknowledge_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     body = parse_body("MoneyNote", optional=True)
-    return money.incident_view(money.update_incident(who, incident_id, "acknowledge", body.note))
+    return money_incidents.incident_view(money_incidents.update_incident(who, incident_id, "acknowledge", body.note))
 
 
 @route(
@@ -169,9 +172,9 @@ def acknowledge_incident(incident_id: str) -> dict[str, Any]:
 )
 def resolve_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     body = parse_body("MoneyNote", optional=True)
-    return money.incident_view(money.update_incident(who, incident_id, "resolve", body.note))
+    return money_incidents.incident_view(money_incidents.update_incident(who, incident_id, "resolve", body.note))
 
 
 # --- invoices ------------------------------------------------------------------------------------
@@ -185,13 +188,13 @@ def resolve_incident(incident_id: str) -> dict[str, Any]:
     query=(("organisation_id", {"type": "string"}), *LIST_QUERY),
 )
 def invoices() -> dict[str, Any]:
-    found, next_cursor = money.list_invoices(
+    found, next_cursor = money_invoices.list_invoices(
         caller(),
         query("organisation_id", max_length=100),
         limit=query_limit(),
         cursor=query("cursor", max_length=2000),
     )
-    return {"items": [money.invoice_view(i) for i in found], "next_cursor": next_cursor}
+    return {"items": [money_invoices.invoice_view(i) for i in found], "next_cursor": next_cursor}
 
 
 @route(
@@ -204,9 +207,11 @@ def invoices() -> dict[str, Any]:
 )
 def prepare_invoice() -> Response:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     body = parse_body("MoneyPrepareInvoice")
-    return json_response(201, money.invoice_view(money.prepare_for(who, body.organisation_id, body.period)))
+    return json_response(
+        201, money_invoices.invoice_view(money_invoices.prepare_for(who, body.organisation_id, body.period))
+    )
 
 
 @route(
@@ -224,15 +229,15 @@ def get_invoice(invoice_id: str) -> Response:
     fmt = fmt or "json"
     if fmt not in ("json", "csv"):
         raise Unprocessable("format is json or csv.", errors=[{"field": "format", "message": "json or csv"}])
-    invoice = money.read_invoice(caller(), invoice_id)
+    invoice = money_invoices.read_invoice(caller(), invoice_id)
     if fmt == "csv":
         return Response(
             200,
             "text/csv; charset=utf-8",
-            money.invoice_csv(invoice),
+            money_invoices.invoice_csv(invoice),
             headers={"Content-Disposition": f'attachment; filename="{invoice.invoice_id}.csv"'},
         )
-    return json_response(200, money.invoice_view(invoice))
+    return json_response(200, money_invoices.invoice_view(invoice))
 
 
 @route(
@@ -244,12 +249,12 @@ def get_invoice(invoice_id: str) -> Response:
 )
 def invoice_status(invoice_id: str) -> dict[str, Any]:
     who = caller()
-    money.require_manager(who)
+    contracts.require_manager(who)
     body = parse_body("MoneyInvoiceStatus")
-    return money.invoice_view(money.set_invoice_status(who, invoice_id, body.status))
+    return money_invoices.invoice_view(money_invoices.set_invoice_status(who, invoice_id, body.status))
 
 
 @route("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
 def billing_check() -> dict[str, Any]:
-    money.require_manager(caller())
-    return money.billing_check()
+    contracts.require_manager(caller())
+    return billing.billing_check()

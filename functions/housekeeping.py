@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import desk
-from shared.kb import articles as kb
+from shared.kb import mandatory
+from shared.money import billing
 from shared.review import reviews as review
 from shared.tickets import lifecycle
 
@@ -24,7 +25,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"closed": closed}
     if action == "seed_knowledge_base":
         # R29: the mandatory articles of a fresh deployment; re-run after a support plan changes.
-        done = kb.seed_mandatory()
+        done = mandatory.seed_mandatory()
         logger.info("knowledge base seeded", extra=done)
         return done
     if action == "daily_review":
@@ -40,7 +41,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "billing_check":
-        from shared.money import accounts as money
+        pass
 
-        return money.billing_check()
+        return billing.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from shared import desk
 from shared.figures import resolution as figures_resolution
-from shared.money import accounts as money
+from shared.money import scheduling
 from shared.platform import workflows
 from shared.routes import actions as route_actions
 from shared.routes import followups, support
@@ -61,7 +61,7 @@ ACTIONS = {
     "fault": lambda e: support.fault(e["ticket_id"], *_error(e.get("error"))),
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
     "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
-    "money_offer": lambda e: money.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
+    "money_offer": lambda e: scheduling.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
 }
 ACTIONS.update(route_actions.ACTIONS)  # the catalog's routes: licence key, document request, change request
 

@@ -3,7 +3,7 @@ articles of R29 (as every deployment gets them) plus a few ordinary ones."""
 
 from __future__ import annotations
 
-from shared.kb import articles as kb
+from shared.kb import mandatory
 from shared.platform.domain import Role
 from shared.platform.identity import Caller
 
@@ -50,4 +50,4 @@ DEMO_ARTICLES: list[dict] = [
 def seed() -> None:
     """The mandatory articles and the demo ones, written together (a fresh desk: a few requests)."""
     author = Caller(sub="agent-lena", email="lena.l1@caseway.example", role=Role.AGENT)
-    kb.seed_mandatory(extra=[(author, {**spec, "note": "Demo article"}) for spec in DEMO_ARTICLES])
+    mandatory.seed_mandatory(extra=[(author, {**spec, "note": "Demo article"}) for spec in DEMO_ARTICLES])

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.money import accounts as money
+from shared.money import contracts, usage
+from shared.money import keys as money_keys
 from shared.money.items import TimeEntry
 from shared.platform import clock
 from shared.platform.domain import Status
@@ -21,16 +22,16 @@ HISTORY = [
 
 
 def seed() -> None:
-    today = money.today_for("acme")
-    start = money.period_of("month", today).start
+    today = contracts.today_for("acme")
+    start = contracts.period_of("month", today).start
     base = {"rate_per_hour": "85.00", "currency": "EUR", "renewal": "auto", "billing_day": 5}
-    money.save_contract(
+    contracts.save_contract(
         _system(),
         "acme",
         {**base, "period": "month", "hours_per_period": 20.0, "questions_per_user_per_day": 20,
          "services": [], "start_date": "2026-01-01"},
     )  # fmt: skip
-    money.save_contract(
+    contracts.save_contract(
         _system(),
         "globex",
         {**base, "rate_per_hour": "120.00", "period": "quarter", "tickets_per_period": 100,
@@ -75,13 +76,13 @@ def seed() -> None:
                 gsi2pk="TIMEORG#acme",
                 gsi2sk=f"{day}#{entry_id}",
             ).save()
-    globex_period = money.period_of("quarter", money.today_for("globex"))
-    store_usage = money.contract_pk("globex")
-    money._add_counter(store_usage, f"USAGE#{globex_period.key}#functionality-question", 82)
+    globex_period = contracts.period_of("quarter", contracts.today_for("globex"))
+    store_usage = money_keys.contract_pk("globex")
+    contracts.add_counter(store_usage, f"USAGE#{globex_period.key}#functionality-question", 82)
     for org in ("acme", "globex"):
-        contract = money.get_contract(org)
-        period = money.period_of(contract.period, money.today_for(org))
-        money.check_thresholds(contract, period, money.usage(contract, period))
+        contract = contracts.get_contract(org)
+        period = contracts.period_of(contract.period, contracts.today_for(org))
+        usage.check_thresholds(contract, period, usage.usage(contract, period))
 
 
 def _system():

@@ -12,6 +12,7 @@ import pytest
 
 from infra import aws_emulation
 from shared.kb import articles as kb
+from shared.kb import mandatory
 from shared.kb.agreements import human_duration
 from shared.platform import bus
 from shared.sla import plans
@@ -446,13 +447,13 @@ def test_agreements_are_generated_from_the_plans(api):
 
 def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_version(api, monkeypatch):
     # Given the seeded desk, seeding again creates and updates nothing
-    again = kb.seed_mandatory()
+    again = mandatory.seed_mandatory()
     assert again["created"] == [] and again["updated"] == []
 
     # When the default plan's reminder moves to 8 working hours and the desk seeds again
     changed = dataclasses.replace(plans.DEFAULT_PLAN, reminder_after=timedelta(hours=8))
     monkeypatch.setitem(plans.PLANS, "default", changed)
-    done = kb.seed_mandatory()
+    done = mandatory.seed_mandatory()
 
     # Then the default agreement has a new version saying so, and nothing else changed
     assert done["updated"] == ["service-agreement-default"]

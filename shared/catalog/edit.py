@@ -12,7 +12,7 @@ from shared.directory.items import Service
 from shared.platform.domain import Role
 from shared.platform.errors import Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller
-from shared.routes.licences import licence_account
+from shared.routes.licences import licence_account, set_licence_limit
 
 _SERVICE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _GROUP = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -114,7 +114,6 @@ def licences_view(caller: Caller, org_id: str) -> dict[str, Any]:
 
 
 def set_limit(caller: Caller, org_id: str, limit: int) -> dict[str, Any]:
-    from shared.routes.licences import set_licence_limit
 
     require_manager(caller)
     if directory.get_organisation(org_id) is None:

@@ -6,9 +6,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.directory import hooks
 from shared.directory import items as directory
-from shared.directory.items import EmailLink, Organisation, User
+from shared.directory.items import PUBLIC_ORGANISATION, EmailLink, Organisation, User
 from shared.platform import store
 from shared.platform.domain import Role
+from shared.platform.errors import Forbidden
 
 
 def save_organisation(
@@ -72,13 +73,10 @@ def organisation_for_domain(email: str) -> str | None:
 
 def match_or_create_contact(email: str, name: str | None) -> User:
     """The web form's sender: an existing user with this address, or a new customer contact."""
-    from shared.directory.items import PUBLIC_ORGANISATION
 
     existing = directory.get_user_by_email(email)
     if existing is not None:
         if existing.role != Role.CUSTOMER.value:
-            from shared.platform.errors import Forbidden
-
             raise Forbidden("Staff addresses cannot open tickets through the public web form.")
         return existing
     sub = f"contact-{store.new_id()}"

@@ -9,10 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.figures.items import DirectoryEntry
-from shared.platform import aws, clock, workflows
+from shared.platform import clock, store, workflows
 from shared.platform.domain import DESK_TIMEZONE, Role
 from shared.platform.identity import Caller
-from shared.platform.table import Entity
 from shared.tickets.items import Task, Ticket
 
 logger = logging.getLogger(__name__)
@@ -66,64 +65,27 @@ def agent_pk(sub: str) -> str:
     return f"FIGURES#AGENT#{sub}"
 
 
-def _update(pk: str, sk: str, kind: str, period: str, adds: dict[str, int]) -> dict[str, Any]:
-    names = {"#k": "kind", "#p": "period", **{f"#a{n}": name for n, name in enumerate(adds)}}
-    values: dict[str, Any] = {":kind": {"S": kind}, ":period": {"S": period}}
-    values.update({f":a{n}": {"N": str(int(v))} for n, v in enumerate(adds.values())})
-    additions = ", ".join(f"#a{n} :a{n}" for n in range(len(adds)))
-    return {
-        "TableName": Entity.Meta.table_name,
-        "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-        "UpdateExpression": f"ADD {additions} SET #k = :kind, #p = :period",
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-    }
+def _update(pk: str, sk: str, kind: str, period: str, adds: dict[str, int]) -> store.Count:
+    return store.Count(pk, sk, adds, {"kind": kind, "period": period})
 
 
-def _day_update(day: date, adds: dict[str, int]) -> dict[str, Any]:
+def _day_update(day: date, adds: dict[str, int]) -> store.Count:
     pk, sk = day_key(day)
     return _update(pk, sk, "figure_day", day.isoformat(), adds)
 
 
-def agent_updates(sub: str, day: date, adds: dict[str, int]) -> list[dict[str, Any]]:
+def agent_updates(sub: str, day: date, adds: dict[str, int]) -> list[store.Count]:
     return [
         _update(agent_pk(sub), f"DAY#{day.isoformat()}", "agent_figures", day.isoformat(), adds),
         _update(agent_pk(sub), f"MONTH#{day:%Y-%m}", "agent_figures", f"{day:%Y-%m}", adds),
     ]
 
 
-def count(updates: list[dict[str, Any]], *, once: str | None = None) -> bool:
+def count(updates: list[store.Count], *, once: str | None = None) -> bool:
     """Apply counter updates atomically; with `once`, only the first time for that key (a retried route
     step or request must not count twice). False when it had been counted already."""
-    dynamodb = aws.client("dynamodb")
-    if once is None and len(updates) == 1:
-        dynamodb.update_item(**updates[0])
-        return True
-    items: list[dict[str, Any]] = []
-    if once is not None:
-        items.append(
-            {
-                "Put": {
-                    "TableName": Entity.Meta.table_name,
-                    "Item": {
-                        "pk": {"S": f"FIGMARK#{once}"},
-                        "sk": {"S": "MARK"},
-                        "kind": {"S": "figure_mark"},
-                        "expires_at": {"N": str(int(clock.now().timestamp()) + MARK_TTL_SECONDS)},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        )
-    items += [{"Update": u} for u in updates]
-    try:
-        dynamodb.transact_write_items(TransactItems=items)
-    except dynamodb.exceptions.TransactionCanceledException as error:
-        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-        if once is not None and reasons and reasons[0] == "ConditionalCheckFailed":
-            return False
-        raise
-    return True
+    mark = (f"FIGMARK#{once}", "MARK", "figure_mark", MARK_TTL_SECONDS) if once is not None else None
+    return store.add_together(updates, once=mark)
 
 
 def safely(what: str, fn: Any, *args: Any) -> None:

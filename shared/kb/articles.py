@@ -43,6 +43,7 @@ from shared.platform import bus, clock, store
 from shared.platform.domain import Role
 from shared.platform.errors import Conflict, NotFound, Unprocessable
 from shared.platform.identity import Caller
+from shared.tasks.work import create_task
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Ticket
 
@@ -674,7 +675,6 @@ def request_article_task(
 ) -> Any:
     """R29: the answer of this resolution belongs in the knowledge base: a task (no route waits on it)
     to write a new article or update the cited ones. It outlives the ticket: closing leaves it open."""
-    from shared.tasks.work import create_task
 
     what = f"update {', '.join(a['slug'] for a in cited)}" if cited else "write or update an article"
     title = f"Knowledge base: {what} ({note or ticket.subject})"
@@ -688,47 +688,3 @@ def request_article_task(
         group=kb_task_group(caller, ticket),
         task_token=None,
     )
-
-
-def seed_mandatory(extra: list[tuple[Caller, dict[str, Any]]] | None = None) -> dict[str, list[str]]:
-    """Create the mandatory articles that are missing, and bring generated ones (the agreements) up to
-    date with the plans. Idempotent: a second run changes nothing. Articles staff have edited by hand
-    stay as they are. `extra`: more articles to create if missing (the demo data)."""
-    from shared.kb.agreements import mandatory_articles
-
-    system = Caller.system()
-    specs = mandatory_articles()
-    cards = {card.slug: card for card in all_cards()}
-    done: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
-    missing = []
-    for spec in specs:
-        fields = {
-            "slug": spec.slug,
-            "title": spec.title,
-            "body": spec.body,
-            "audience": spec.audience,
-            "service": spec.service,
-            "tags": list(spec.tags),
-            "plan": spec.plan,
-            "mandatory": spec.mandatory,
-            "generated": spec.generated,
-            "note": "Mandatory article (R29)",
-        }
-        card = cards.get(spec.slug)
-        if card is None:
-            missing.append((system, fields))
-        elif spec.generated and card.fingerprint != fingerprint(spec.title, spec.body, list(spec.tags)):
-            update_article(
-                system,
-                card.article_id,
-                changes={"title": spec.title, "body": spec.body, "tags": list(spec.tags)},
-                note=f"Regenerated from {spec.generated}",
-                regenerate=True,
-            )
-            done["updated"].append(spec.slug)
-        else:
-            done["unchanged"].append(spec.slug)
-    created = seed_articles(missing + list(extra or []), present=set(cards))
-    done["created"] = [slug for slug in created if slug in {s.slug for s in specs}]
-    done["unchanged"] += [fields["slug"] for _, fields in missing if fields["slug"] not in created]
-    return done

@@ -7,7 +7,8 @@ import binascii
 import json
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -45,39 +46,110 @@ def conflict_reasons(error: TransactWriteError) -> list[str | None]:
     return [getattr(r, "code", None) if r else None for r in (error.cancellation_reasons or [])]
 
 
+# --- counters: every atomic ADD of the desk goes through `add` or `add_together` --------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    """One atomic UpdateItem on a counter item: ADD to its number attributes, SET its string labels (such as
+    `kind`), and with `ttl_seconds` an expiry set the first time."""
+
+    pk: str
+    sk: str
+    adds: Mapping[str, int]
+    labels: Mapping[str, str]
+    ttl_seconds: int | None = None
+
+    def request(self, below: Mapping[str, int] | None = None) -> dict[str, Any]:
+        names = {f"#a{n}": name for n, name in enumerate(self.adds)}
+        names.update({f"#l{n}": name for n, name in enumerate(self.labels)})
+        values: dict[str, Any] = {f":a{n}": {"N": str(int(v))} for n, v in enumerate(self.adds.values())}
+        values.update({f":l{n}": {"S": v} for n, v in enumerate(self.labels.values())})
+        sets = [f"#l{n} = :l{n}" for n in range(len(self.labels))]
+        if self.ttl_seconds:
+            sets.append("expires_at = if_not_exists(expires_at, :exp)")
+            values[":exp"] = {"N": str(int(clock.now().timestamp()) + self.ttl_seconds)}
+        additions = ", ".join(f"#a{n} :a{n}" for n in range(len(self.adds)))
+        request: dict[str, Any] = {
+            "TableName": Entity.Meta.table_name,
+            "Key": {"pk": {"S": self.pk}, "sk": {"S": self.sk}},
+            "UpdateExpression": f"ADD {additions}" + (f" SET {', '.join(sets)}" if sets else ""),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if below:
+            index = {name: n for n, name in enumerate(self.adds)}
+            request["ConditionExpression"] = " AND ".join(
+                f"(attribute_not_exists(#a{index[name]}) OR #a{index[name]} < :below{index[name]})" for name in below
+            )
+            values.update({f":below{index[name]}": {"N": str(int(limit))} for name, limit in below.items()})
+        return request
+
+
+def add(count: Count) -> dict[str, int]:
+    """Apply one count; returns the counter's new numbers."""
+    response = aws.client("dynamodb").update_item(**count.request(), ReturnValues="UPDATED_NEW")
+    return {name: int(value["N"]) for name, value in response["Attributes"].items() if "N" in value}
+
+
+def add_below(count: Count, limits: Mapping[str, int]) -> dict[str, int] | None:
+    """Apply one count only while each attribute named in `limits` is under its limit; else change nothing and
+    return None."""
+    dynamodb = aws.client("dynamodb")
+    try:
+        response = dynamodb.update_item(**count.request(limits), ReturnValues="UPDATED_NEW")
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return None
+    return {name: int(value["N"]) for name, value in response["Attributes"].items() if "N" in value}
+
+
+def add_together(counts: list[Count], *, once: tuple[str, str, str, int] | None = None) -> bool:
+    """Apply counts atomically; with `once` = (pk, sk, kind, ttl seconds) of a mark item, only the first time that
+    mark is written (a retried route step or request must not count twice). False when counted already."""
+    dynamodb = aws.client("dynamodb")
+    if once is None and len(counts) == 1:
+        dynamodb.update_item(**counts[0].request())
+        return True
+    items: list[dict[str, Any]] = []
+    if once is not None:
+        pk, sk, kind, ttl_seconds = once
+        mark = {
+            "pk": {"S": pk},
+            "sk": {"S": sk},
+            "kind": {"S": kind},
+            "expires_at": {"N": str(int(clock.now().timestamp()) + ttl_seconds)},
+        }
+        items.append(
+            {
+                "Put": {
+                    "TableName": Entity.Meta.table_name,
+                    "Item": mark,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+    items += [{"Update": c.request()} for c in counts]
+    try:
+        dynamodb.transact_write_items(TransactItems=items)
+    except dynamodb.exceptions.TransactionCanceledException as error:
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        if once is not None and reasons and reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
 def next_sequence(name: str) -> int:
-    """Atomic counter (UpdateItem ADD): the next number of a sequence such as ticket references."""
-    response = aws.client("dynamodb").update_item(
-        TableName=Entity.Meta.table_name,
-        Key={"pk": {"S": f"COUNTER#{name}"}, "sk": {"S": "COUNTER"}},
-        UpdateExpression="ADD #v :one SET #k = :kind",
-        ExpressionAttributeNames={"#v": "value", "#k": "kind"},
-        ExpressionAttributeValues={":one": {"N": "1"}, ":kind": {"S": "counter"}},
-        ReturnValues="UPDATED_NEW",
-    )
-    return int(response["Attributes"]["value"]["N"])
+    """The next number of a sequence such as ticket references."""
+    counted = add(Count(f"COUNTER#{name}", "COUNTER", {"value": 1}, {"kind": "counter"}))
+    assert counted is not None
+    return counted["value"]
 
 
 def take_quota(bucket: str, limit: int, ttl_seconds: int) -> bool:
     """Count one use in a fixed window; False when the window's limit is already reached."""
-    dynamodb = aws.client("dynamodb")
-    try:
-        dynamodb.update_item(
-            TableName=Entity.Meta.table_name,
-            Key={"pk": {"S": f"QUOTA#{bucket}"}, "sk": {"S": "QUOTA"}},
-            UpdateExpression="ADD #v :one SET #k = :kind, expires_at = if_not_exists(expires_at, :exp)",
-            ConditionExpression="attribute_not_exists(#v) OR #v < :limit",
-            ExpressionAttributeNames={"#v": "value", "#k": "kind"},
-            ExpressionAttributeValues={
-                ":one": {"N": "1"},
-                ":kind": {"S": "counter"},
-                ":limit": {"N": str(limit)},
-                ":exp": {"N": str(int(clock.now().timestamp()) + ttl_seconds)},
-            },
-        )
-        return True
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
+    count = Count(f"QUOTA#{bucket}", "QUOTA", {"value": 1}, {"kind": "counter"}, ttl_seconds)
+    return add_below(count, {"value": limit}) is not None
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
+from shared.clocks.ticket import plan_for
 from shared.directory import items as directory
 from shared.money.items import TimeEntry
 from shared.platform import bus, clock
@@ -43,6 +44,8 @@ from shared.platform.domain import OPEN_STATUSES, BallSide, Status, TaskStatus
 from shared.platform.table import Entity
 from shared.review.items import ReviewTask
 from shared.review.tasks import review_pk, review_task_id
+from shared.routes.support import STEPS
+from shared.sla.plans import DEFAULT_PLAN, add_working_days, is_working_day
 from shared.tasks import queues as routing
 from shared.tasks.priority import queue_key
 from shared.tickets import items as ticket_items
@@ -93,7 +96,6 @@ def open_tickets() -> list[Ticket]:
 
 
 def _known_groups(services: list[Any]) -> set[str]:
-    from shared.routes.support import STEPS
 
     groups = {step["group"] for step in STEPS.values()} | {DEFAULT_GROUP}
     for service in services:
@@ -130,7 +132,6 @@ class _Lookups:
         return (user.groups or [None])[0] if user else None
 
     def plan(self, ticket: Ticket) -> SupportPlan:
-        from shared.clocks.ticket import plan_for
 
         if ticket.organisation_id not in self.plans:
             self.plans[ticket.organisation_id] = plan_for(ticket)
@@ -160,7 +161,6 @@ def nudges(
     auto_close_after_days: int = 3,
 ) -> list[dict[str, str]]:
     """The suggested actions for one open ticket (empty: it needs no nudge). Pure: no AWS."""
-    from shared.sla.plans import add_working_days
 
     out: list[dict[str, str]] = []
     idle_limit = timedelta(hours=idle_hours)
@@ -340,7 +340,6 @@ def _review_task(review: str, day: str, subject: str, **fields: Any) -> ReviewTa
 def daily_review(now: datetime | None = None, *, idle_hours: float = IDLE_WORKING_HOURS) -> dict[str, Any]:
     """R20: one review task per group with tickets to nudge; nothing on a day off of the plan calendar."""
     now = now or clock.now()
-    from shared.sla.plans import DEFAULT_PLAN, is_working_day
 
     calendar = DEFAULT_PLAN.calendar
     day = _local_day(calendar, now)
@@ -411,7 +410,6 @@ def case_review(ticket: Ticket, items: list[Entity], now: datetime) -> dict[str,
 def weekly_review(now: datetime | None = None) -> dict[str, Any]:
     """R22: a review task for the managers for each case open more than a week (one Query of its log each)."""
     now = now or clock.now()
-    from shared.sla.plans import DEFAULT_PLAN
 
     calendar = DEFAULT_PLAN.calendar
     day = _local_day(calendar, now).isoformat()

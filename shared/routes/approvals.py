@@ -15,6 +15,7 @@ from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.routes.common import STEPS, milestone
 from shared.routes.items import APPROVAL_SK, Approval
+from shared.tasks.work import load_task
 from shared.tickets import items as ticket_items
 from shared.tickets.access import can_see
 from shared.tickets.items import Ticket
@@ -28,7 +29,6 @@ HOURS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*h", re.IGNORECASE)
 
 def record_estimate(caller: Caller, task_id: str, *, hours: float, note: str | None) -> None:
     """L2's estimate of a change, kept for the customer's approval; completing the evaluate task follows."""
-    from shared.tasks.work import load_task
 
     caller.require_staff()
     task, ticket = load_task(task_id)

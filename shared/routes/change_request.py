@@ -16,7 +16,7 @@ from shared.routes.common import WORKING_HOURS_PER_DAY, close, ended_elsewhere, 
 from shared.routes.items import APPROVAL_SK, Approval
 from shared.sla.plans import add_working_days
 from shared.tickets import items as ticket_items
-from shared.tickets.conversation import system_message
+from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import load_ticket
 from shared.tickets.log import new_event, save_ticket, set_status, status_event, ticket_detail
 
@@ -89,7 +89,6 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
     milestone(ticket, "EstimateGiven", f"Estimated at {hours} hours", hours=approval.estimate_hours)
     if before != ticket.status:
         bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
-    from shared.tickets.conversation import notify_customer
 
     notify_customer(
         ticket, "Estimate to approve", f"We estimate your change at {hours_text(approval.estimate_hours)} hours."

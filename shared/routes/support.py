@@ -16,6 +16,7 @@ from typing import Any
 from shared.clocks.ticket import apply_ledger, customer_time, history, ledger_of, plan_for
 from shared.directory import items as directory
 from shared.figures import counts as figures
+from shared.money import incidents
 from shared.platform import bus, clock, mail, metrics, store
 from shared.platform.domain import Role, Status
 from shared.platform.errors import Conflict
@@ -23,8 +24,10 @@ from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.sla.ledger import Ledger, ledger
 from shared.sla.plans import CLASSIFICATIONS
+from shared.tasks.priority import base_priority
+from shared.tasks.work import create_task
 from shared.tickets import items as ticket_items
-from shared.tickets.conversation import system_message
+from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import Event, Message, Ticket, load_ticket
 from shared.tickets.lifecycle import close_ticket
 from shared.tickets.log import new_event, save_ticket, ticket_detail
@@ -53,7 +56,6 @@ LABELS = {"question": "question", "bug": "bug", "critical_bug": "critical bug", 
 
 def task_priority(classification: str | None, importance: str) -> tuple[int, str]:
     """R15, R19: a task's base priority with its reason; the formula (and its time parts) is shared.priority."""
-    from shared.tasks.priority import base_priority
 
     points, parts = base_priority(classification, importance)
     return points, " + ".join(f"{p['why']} {p['points']}" for p in parts)
@@ -132,7 +134,6 @@ def customer_side(ticket: Ticket, items: list[Any], state: Ledger, now: datetime
         )
         event = new_event(ticket, None, "ReminderSent", "Reminder sent: we are waiting for your answer", public=True)
         store.transact([(event, None)])
-        from shared.tickets.conversation import notify_customer
 
         notify_customer(ticket, "Waiting for your answer", f"We need your answer to go on with your request.{closes}")
         return "reminded"
@@ -287,15 +288,14 @@ def _tell_staff(ticket: Ticket, event: Event) -> None:
         mail.send_email(owner.email, subject, body)
     if event.type == "SlaBreached":
         metrics.count(metrics.SLA_BREACHES)
-        from shared.money import accounts as money  # R24: a breach is a manager incident
+        pass
 
-        money.sla_breached(ticket, event.data.get("clock"), event.data.get("due"))
+        incidents.sla_breached(ticket, event.data.get("clock"), event.data.get("due"))
         bus.publish("TicketUpdated", {**ticket_detail(ticket), "sla_breach": event.data.get("clock")})
 
 
 def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
     """Anything a route step could not do becomes a manual task for a person (R6) and an incident."""
-    from shared.tasks.work import create_task
 
     ticket, _ = load_ticket(ticket_id)
     detail = (cause or "")[:500]

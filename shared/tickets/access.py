@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
+from shared.directory import people as users
 from shared.platform import clock, config, store
 from shared.platform.domain import Role
-from shared.platform.errors import NotFound
+from shared.platform.errors import NotFound, TooManyRequests
 from shared.platform.identity import Caller
 from shared.platform.table import Entity
 from shared.tickets import items as ticket_items
@@ -38,14 +39,11 @@ def load_for(caller: Caller, ticket_id: str) -> tuple[Ticket, list[Entity]]:
 def web_form_caller(email: str, name: str | None, source_ip: str) -> Caller:
     """Match the sender to a known contact, or create one (linked by e-mail domain when an
     organisation claims it, otherwise to the organisation of individual requesters)."""
-    from shared.directory import people as users  # local import: only the web form needs it
 
     limit = int(config.get(config.WEBFORM_RATE_PER_HOUR))
     hour = clock.now().strftime("%Y%m%d%H")
     for bucket in (f"webform-ip#{source_ip}#{hour}", f"webform-email#{email.lower()}#{hour}"):
         if not store.take_quota(bucket, limit, ttl_seconds=7200):
-            from shared.platform.errors import TooManyRequests
-
             raise TooManyRequests(
                 f"Too many web form submissions from here in the last hour (limit {limit}). "
                 "Try again later, or sign in to the portal."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.platform import config
+
 
 def visible_ticket_articles(cited: list[dict[str, Any]] | None, *, staff: bool) -> list[dict[str, Any]]:
     """What the ticket view shows: customers see only the customer articles the resolution cited."""
@@ -11,7 +13,6 @@ def visible_ticket_articles(cited: list[dict[str, Any]] | None, *, staff: bool) 
 
 
 def article_url(slug: str) -> str:
-    from shared.platform import config
 
     return config.get(config.PUBLIC_BASE_URL).rstrip("/") + f"/kb/articles/{slug}"
 

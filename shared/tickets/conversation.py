@@ -92,19 +92,8 @@ def add_message(
             raise Conflict(f"Ticket {ticket.reference} is a draft; submit it before writing messages into it.")
         attachments = _claim_attachments(items, attachment_ids)
         now = clock.now_iso()
-        message = Message(
-            ticket_items.ticket_pk(ticket.ticket_id),
-            f"MSG#{message_id}",
-            ticket_id=ticket.ticket_id,
-            message_id=message_id,
-            author_sub=caller.sub,
-            author_role=caller.role.value,
-            author_email=caller.email or None,
-            body=body,
-            internal=internal,
-            channel=channel,
-            attachments=attachments,
-            created_at=now,
+        message = new_message(
+            ticket, message_id, caller, body, internal=internal, channel=channel, attachments=attachments, now=now
         )
         before = ticket.status
         target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
@@ -228,29 +217,73 @@ def create_attachment_upload(
     return attachment, upload
 
 
-def system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
-    message_id = store.new_id()
-    message = Message(
+def new_message(
+    ticket: Ticket,
+    message_id: str,
+    author: Caller,
+    body: str,
+    *,
+    internal: bool,
+    channel: str,
+    now: str,
+    attachments: list[dict[str, Any]] | None = None,
+    automatic: bool = False,
+) -> Message:
+    """A message in the ticket, by a person or by the desk itself."""
+    return Message(
         ticket_items.ticket_pk(ticket.ticket_id),
         f"MSG#{message_id}",
         ticket_id=ticket.ticket_id,
         message_id=message_id,
-        author_sub="system",
-        author_role="system",
+        author_sub=author.sub,
+        author_role=author.role.value,
+        author_email=author.email or None,
         body=body,
-        internal=False,
-        channel="system",
-        automatic=True,
+        internal=internal,
+        channel=channel,
+        attachments=attachments or [],
+        automatic=automatic,
         created_at=now,
     )
-    event = new_event(
+
+
+def desk_message(
+    ticket: Ticket,
+    body: str,
+    *,
+    event_type: str,
+    summary: str,
+    from_route: bool,
+    now: str | None = None,
+    **data: Any,
+) -> tuple[Message, Event]:
+    """The desk writes to the customer (R9, R10): a public message from the system with its event in the log, to
+    be saved together by the caller. `from_route` marks a route's own messages (`automatic`); a feature's note names its
+    own event type and data."""
+    message_id = store.new_id()
+    message = new_message(
         ticket,
+        message_id,
         Caller.system(),
-        "MessageAdded",
-        "Automatic message",
-        public=True,
-        message_id=message_id,
+        body,
+        internal=False,
+        channel="system",
+        now=now or clock.now_iso(),
+        automatic=from_route,
+    )
+    event = new_event(ticket, Caller.system(), event_type, summary, public=True, message_id=message_id, **data)
+    return message, event
+
+
+def system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
+    """A route's automatic message to the customer."""
+    return desk_message(
+        ticket,
+        body,
+        event_type="MessageAdded",
+        summary="Automatic message",
+        from_route=True,
+        now=now,
         internal=False,
         automatic=True,
     )
-    return message, event

@@ -1,0 +1,201 @@
+"""R23, R26: a ticket over the contract's limit or scope: the customer's choices, told in the ticket."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared.money.contracts import (
+    ACCOUNTS_GROUP,
+    add_counter,
+    get_contract,
+    is_active,
+    number,
+    period_of,
+    today_for,
+    zone_of,
+)
+from shared.money.items import Contract, LimitOffer
+from shared.money.keys import contract_pk
+from shared.money.usage import check_thresholds, tickets_by_service, usage
+from shared.platform import bus, clock, store, workflows
+from shared.platform.domain import Role, Status
+from shared.platform.errors import Conflict, Forbidden, Unprocessable
+from shared.platform.identity import Caller
+from shared.tasks.work import create_task
+from shared.tickets.access import load_for
+from shared.tickets.conversation import desk_message, notify_customer
+from shared.tickets.items import Task, Ticket
+from shared.tickets.log import ticket_detail
+
+logger = logging.getLogger(__name__)
+
+
+CHOICES = ("extend", "next_period")
+
+
+def on_submitted(ticket: Ticket) -> LimitOffer | None:
+    """Count a submitted ticket against its organisation's contract; over a limit or out of scope, tell the
+    customer in the ticket and offer the choice. The ticket is always accepted: a failure here is logged and
+    the ticket goes on (the daily billing check recomputes the usage)."""
+    try:
+        return count_submitted(ticket)
+    except Exception:
+        logger.exception("contract check of ticket %s failed", ticket.ticket_id)
+        return None
+
+
+def count_submitted(ticket: Ticket) -> LimitOffer | None:
+    contract = get_contract(ticket.organisation_id)
+    if contract is None:
+        return None
+    today = today_for(ticket.organisation_id, contract=contract)
+    if contract is None or not is_active(contract, today):
+        return None
+    period = period_of(contract.period, today)
+    org = ticket.organisation_id
+    reasons: list[str] = []
+    if contract.questions_per_user_per_day:
+        asked = add_counter(contract_pk(org), f"DAY#{today.isoformat()}#{ticket.requester_sub}", 1, ttl_days=3)
+        if asked > int(contract.questions_per_user_per_day):
+            reasons.append("daily_questions")
+    counted_in = period.key
+    if contract.tickets_per_period:
+        before = sum(tickets_by_service(org, period.key).values())
+        if before >= int(contract.tickets_per_period):
+            reasons.append("tickets")
+            counted_in = period_of(contract.period, period.next_start).key
+    add_counter(contract_pk(org), f"USAGE#{counted_in}#{ticket.service}", 1)
+    used = usage(contract, period)
+    if contract.hours_per_period and Decimal(used["billable_minutes"]) >= Decimal(str(contract.hours_per_period)) * 60:
+        reasons.append("hours")
+    if contract.services and ticket.service not in contract.services:
+        reasons.append("out_of_scope")
+    check_thresholds(contract, period, used)
+    if not reasons:
+        return None
+    # The offer names the working-hours instant work starts: the route worker has the calendars.
+    workflows.call_worker(
+        "money_offer", ticket.ticket_id, reasons=reasons, period=period.key, counted_in=counted_in, today=str(today)
+    )
+    return None
+
+
+def customer_time(moment: datetime, org_id: str) -> str:
+    zone = zone_of(get_contract(org_id))
+    return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
+
+
+def offer_text(contract: Contract, reasons: list[str], scheduled: datetime | None, org_id: str) -> str:
+    rate = f"{contract.rate_per_hour} {contract.currency} per hour"
+    parts = []
+    if "daily_questions" in reasons:
+        parts.append(
+            f"Your contract covers {int(contract.questions_per_user_per_day)} questions per person per day and this "
+            "is one more today, so we have scheduled it for the next working day."
+        )
+    if "tickets" in reasons:
+        parts.append(f"Your organisation has used all {int(contract.tickets_per_period)} requests of this period.")
+    if "hours" in reasons:
+        parts.append(
+            f"Your organisation has used all {number(contract.hours_per_period)} specialist hours of this period."
+        )
+    when = f" Unless you choose otherwise we will start on {customer_time(scheduled, org_id)}." if scheduled else ""
+    if scheduled:
+        parts.append(
+            f"We have accepted it.{when} If it cannot wait, answer 'extend' and your account manager will arrange an "
+            f"extension (billed at {rate}); answer 'next_period' to confirm the later start."
+        )
+    if "out_of_scope" in reasons:
+        parts.append(
+            "This service is not part of your support contract: it is billed separately and we agree the price with "
+            f"you before any work starts (usually {rate}). Answer 'extend' to ask for the offer; your account "
+            "manager will contact you."
+        )
+    answer = " Answer with POST /tickets/{id}/limit-choice or reply in the ticket."
+    return "About your support contract: " + " ".join(parts) + answer
+
+
+def account_task(ticket: Ticket, reasons: list[str]) -> Task:
+
+    what = "Agree out-of-scope work" if reasons == ["out_of_scope"] else "Offer an extension or the next period"
+    return create_task(
+        ticket_id=ticket.ticket_id,
+        step_key="money-account",
+        task_type="account",
+        title=f"{what} with {ticket.organisation_id} ({', '.join(r.replace('_', ' ') for r in reasons)})",
+        group=ACCOUNTS_GROUP,
+        task_token=None,
+    )
+
+
+def choose(caller: Caller, ticket_id: str, choice: str) -> LimitOffer:
+    """The customer's answer to a limit offer: extend (the account manager arranges it) or the next period."""
+
+    ticket, items = load_for(caller, ticket_id)
+    if caller.role == Role.AGENT:
+        raise Forbidden("The customer (or a manager on their behalf) answers a limit offer.")
+    offer = next((i for i in items if isinstance(i, LimitOffer)), None)
+    if offer is None:
+        raise Conflict(f"Ticket {ticket.reference} has no limit offer to answer; it runs within the contract.")
+    if choice not in offer.choices:
+        raise Unprocessable(
+            f"Choose one of: {', '.join(offer.choices)}.",
+            errors=[{"field": "choice", "message": f"one of {offer.choices}"}],
+        )
+    if offer.choice == choice:
+        return offer
+    if offer.choice is not None:
+        raise Conflict(f"This offer was already answered with {offer.choice!r}; write into the ticket to change it.")
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict(f"Ticket {ticket.reference} is closed.")
+    contract = get_contract(ticket.organisation_id)
+    if choice == "extend":
+        text = "You asked for an extension: your account manager will confirm it and its price; work goes on."
+        if "tickets" in offer.reasons and offer.counted_in != offer.period_key and contract is not None:
+            move_ticket(ticket, offer.counted_in, offer.period_key)
+            offer.counted_in = offer.period_key
+    else:
+        when = customer_time(datetime.fromisoformat(offer.scheduled_for.replace("Z", "+00:00")), ticket.organisation_id)
+        text = f"Confirmed: we will start on {when}."
+    offer.choice, offer.chosen_at, offer.chosen_by = choice, clock.now_iso(), caller.sub
+    message, event = desk_message(
+        ticket,
+        text,
+        event_type="LimitChoice",
+        summary=f"Limit offer answered: {choice}",
+        from_route=False,
+        choice=choice,
+    )
+    try:
+        store.transact([(offer, None), (message, None), (event, None)])
+    except TransactWriteError as error:
+        raise Conflict("The offer was answered meanwhile; reload the ticket.") from error
+    bus.publish("LimitChoice", {**ticket_detail(ticket), "choice": choice})
+    notify_customer(ticket, "Your choice", text)
+    if choice == "extend":
+        account_task(ticket, list(offer.reasons))
+    return offer
+
+
+def move_ticket(ticket: Ticket, source: str, target: str) -> None:
+    pk = contract_pk(ticket.organisation_id)
+    add_counter(pk, f"USAGE#{source}#{ticket.service}", -1)
+    add_counter(pk, f"USAGE#{target}#{ticket.service}", 1)
+
+
+def offer_view(offer: LimitOffer) -> dict[str, Any]:
+    return {
+        "ticket_id": offer.ticket_id,
+        "reasons": offer.reasons,
+        "period": offer.period_key,
+        "counted_in": offer.counted_in,
+        "scheduled_for": offer.scheduled_for,
+        "choices": offer.choices,
+        "choice": offer.choice,
+        "chosen_at": offer.chosen_at,
+    }
