@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from infra import demo, demo_money
+from infra.local import demo
+from infra.local.demo import money as demo_money
 from shared import clock, figures, integrations, store, support, tasks, tickets
 from shared.domain import Role
 from shared.identity import Caller

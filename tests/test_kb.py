@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra import aws_emulation
+from infra.local import emulation as aws_emulation
 from shared import kb, sla
 from shared.kb_agreements import human_duration
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, QUESTION, VERA, wait_for

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local.virtual_time import VirtualClock
 from shared import priority
 from shared.priority import Basis
 from shared.tasks import create_task

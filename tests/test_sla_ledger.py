@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.cli import main
+from infra.local.cli import main
 from shared.calendars import Calendar
 from shared.sla import (
     DEFAULT_PLAN,

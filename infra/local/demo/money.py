@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from shared import clock, money, store
 from shared.domain import Status
+from shared.identity import Caller
 from shared.models import Ticket
 from shared.models_money import TimeEntry
 
@@ -82,7 +83,5 @@ def seed() -> None:
         money.check_thresholds(contract, period, money.usage(contract, period))
 
 
-def _system():
-    from shared.identity import Caller
-
+def _system() -> Caller:
     return Caller.system()

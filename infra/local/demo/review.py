@@ -13,6 +13,8 @@ from shared.domain import BALL_SIDE, Status
 from shared.models import Event, Task, Ticket
 from shared.priority import queue_key
 from shared.routing import basis_without_ticket
+from shared.tasks import task_id_for
+from shared.tickets import _set_index_keys
 
 
 def seed() -> None:
@@ -64,8 +66,6 @@ def ticket_item(
         ticket.resolved_at = ticket.closed_at = ticket.updated_at
         ticket.resolution = "Fixed the report template"
         ticket.preventive_measure = "Template covered by a regression test"
-    from shared.tickets import _set_index_keys
-
     _set_index_keys(ticket)
     return ticket
 
@@ -96,8 +96,6 @@ def put_event(ticket: Ticket, at: datetime, type_: str, summary: str, actor: str
 
 def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_type: str = "fix") -> Task:
     """An open task of a group on the ticket, as shared.tasks.create_task stores it (without a route token)."""
-    from shared.tasks import task_id_for
-
     task_id = task_id_for(ticket.ticket_id, f"{task_type}:{group}:{title}")
     task = Task(
         ticket.pk,
