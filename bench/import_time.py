@@ -18,7 +18,7 @@ CHILD = "import time\nt = time.perf_counter()\nimport {module}\nprint(repr(time.
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
-    from infra import fake_aws
+    from infra.local import fake_aws
 
     return fake_aws.apply(env, POWERTOOLS_LOG_LEVEL="WARNING")
 

@@ -7,12 +7,12 @@ queue_index), never everything ever stored.
 How it is measured:
 - Two fresh emulated AWS accounts (moto, in-process), each provisioned and seeded with the demo desk like the
   tests. Both get the same 200 open tickets (every open status, owners of L1, L2 and the office, some with open
-  tasks of another line, some with deadlines) written with the keys shared.tickets writes (infra/demo_review.py
+  tasks of another line, some with deadlines) written with the keys shared.tickets writes (infra/local/demo/review.py
   ticket_item, so `_set_index_keys` decides the index keys). The second also gets 100,000 closed tickets, written
   straight into moto's DynamoDB backend (through the API it would take hours); closed tickets carry the requester
   and organisation keys but no open_pk and no owner_pk, exactly as the real code leaves them (pynamodb serialises
   each, and the bench stores moto's Item for it in the table's item store, as moto's PutItem would).
-- The review is fired as the scheduler fires it (infra.aws_emulation.fire_schedule -> the housekeeping Lambda's
+- The review is fired as the scheduler fires it (infra.local.emulation.fire_schedule -> the housekeeping Lambda's
   handler), at Wednesday 25 November 2026, 08:00 in Prague.
 - Every DynamoDB request is counted with bench/dynamo_counter.py's botocore hooks. moto does return a
   ConsumedCapacity, but a constant per request, not computed from the data, so the read units are computed here from
@@ -121,7 +121,7 @@ class ReadUnitRecorder(dynamo_counter.Recorder):
 
 def _open_tickets(rng: random.Random) -> list[Any]:
     """200 open tickets of every kind, and open tasks (of their own or another line) on some of them."""
-    from infra.demo_review import ticket_item
+    from infra.local.demo.review import ticket_item
     from shared.platform import clock
     from shared.tasks.priority import queue_key
     from shared.tasks.queues import basis_without_ticket
@@ -184,10 +184,10 @@ def _open_tickets(rng: random.Random) -> list[Any]:
 def _table_items() -> int:
     from moto.dynamodb.models import dynamodb_backends
 
-    from infra import aws_emulation
+    from infra.local import emulation
     from shared.tickets.items import Ticket
 
-    table = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION].get_table(Ticket.Meta.table_name)
+    table = dynamodb_backends[emulation.ACCOUNT][emulation.REGION].get_table(Ticket.Meta.table_name)
     return sum(len(by_range) for by_range in table.items.values())
 
 
@@ -196,12 +196,12 @@ def _write_closed(rng: random.Random, count: int) -> float:
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
-    from infra import aws_emulation
-    from infra.demo_review import ticket_item
+    from infra.local import emulation
+    from infra.local.demo.review import ticket_item
     from shared.tickets.items import Ticket
 
     started = time.perf_counter()
-    backend = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION]
+    backend = dynamodb_backends[emulation.ACCOUNT][emulation.REGION]
     table = backend.get_table(Ticket.Meta.table_name)
     for n in range(count):
         created = NOW - timedelta(minutes=rng.randint(60 * 24 * 30, 60 * 24 * 365 * 3))
@@ -232,15 +232,15 @@ def _write_closed(rng: random.Random, count: int) -> float:
 def _run(recorder: ReadUnitRecorder, closed: int) -> dict[str, Any]:
     from moto import mock_aws
 
-    from infra import aws_emulation, demo
+    from infra.local import demo, emulation
     from shared.platform import aws, clock
 
     rng = random.Random(20)  # the same open tickets in both runs
     clock.set_clock(lambda: NOW)
     try:
-        with mock_aws(config=aws_emulation.MOTO_CONFIG):
-            aws_emulation.install_lambda_dispatcher()
-            aws_emulation.provision()
+        with mock_aws(config=emulation.MOTO_CONFIG):
+            emulation.install_lambda_dispatcher()
+            emulation.provision()
             demo.seed()
             from shared.platform.table import Entity
 
@@ -251,7 +251,7 @@ def _run(recorder: ReadUnitRecorder, closed: int) -> dict[str, Any]:
             table_items = _table_items()
             mark = recorder.mark()
             started = time.perf_counter()
-            result = aws_emulation.fire_schedule("daily-review")
+            result = emulation.fire_schedule("daily-review")
             review_s = time.perf_counter() - started
             requests = recorder.since(mark)
             aws.reset()
@@ -340,7 +340,7 @@ if __name__ == "__main__":
     for path in (str(ROOT), str(Path(__file__).resolve().parent)):
         if path not in sys.path:
             sys.path.insert(0, path)
-    from infra import fake_aws
+    from infra.local import fake_aws
 
     fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
     closed_count = int(sys.argv[1]) if len(sys.argv) > 1 else CLOSED_TICKETS

@@ -116,8 +116,10 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
 
     import functions.api
     import functions.route_tasks
-    from infra import aws_emulation, demo
-    from infra.virtual_time import VirtualClock
+    from infra.local import demo, emulation
+    from infra.local.virtual_time import VirtualClock
+
+    pass
 
     recorder = dynamo_counter.Recorder(root=root)
     recorder.install()
@@ -137,28 +139,28 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
         functions.route_tasks.handler = meter.timed("route-tasks", original_route)
         bus.publish = publish
         try:
-            with mock_aws(config=aws_emulation.MOTO_CONFIG):
-                aws_emulation.install_lambda_dispatcher()
-                aws_emulation.provision()
+            with mock_aws(config=emulation.MOTO_CONFIG):
+                emulation.install_lambda_dispatcher()
+                emulation.provision()
                 with VirtualClock(MONDAY_0900) as vc:
                     demo.seed()
                     mark = recorder.mark()
                     meter.invocations = {"api": [], "route-tasks": []}
                     meter.events = 0
-                    mails_before = len(aws_emulation.sent_emails())
+                    mails_before = len(emulation.sent_emails())
                     ticket_id = _run_path(api_factory(), wait_for, vc, classification)
                     wait_for(
-                        lambda ticket_id=ticket_id: "AwaitCustomer" in aws_emulation.route_states(ticket_id),
+                        lambda ticket_id=ticket_id: "AwaitCustomer" in emulation.route_states(ticket_id),
                         what="the route to wait for the customer",
                     )
                     vc.wait_for_pending(1)
                     vc.fire_next()
                     wait_for(
-                        lambda ticket_id=ticket_id: aws_emulation.route_status(ticket_id) == "SUCCEEDED",
+                        lambda ticket_id=ticket_id: emulation.route_status(ticket_id) == "SUCCEEDED",
                         what="the route to end",
                     )
-                    states = aws_emulation.route_states(ticket_id)
-                    emails = len(aws_emulation.sent_emails()) - mails_before
+                    states = emulation.route_states(ticket_id)
+                    emails = len(emulation.sent_emails()) - mails_before
                     writes, reads = _units(recorder.since(mark))
         finally:
             functions.api.handler, functions.route_tasks.handler = original_api, original_route
@@ -229,9 +231,9 @@ def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) ->
         api("POST", f"/tasks/{found['id']}/complete", user=user, body={"outcome": outcome, "note": note})
 
     def waiting(ticket_id: str, route: str) -> None:
-        from infra import aws_emulation
+        from infra.local import emulation
 
-        wait_for(lambda: "AwaitCustomer" in aws_emulation.route_states(ticket_id, route), what="follow-up")
+        wait_for(lambda: "AwaitCustomer" in emulation.route_states(ticket_id, route), what="follow-up")
 
     route = path.split(":")[0]
     if path.startswith("licence-key"):
@@ -293,9 +295,9 @@ def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) ->
 
 
 def _succeeded(ticket_id: str, route: str) -> bool:
-    from infra import aws_emulation
+    from infra.local import emulation
 
-    return aws_emulation.route_status(ticket_id, route) == "SUCCEEDED"
+    return emulation.route_status(ticket_id, route) == "SUCCEEDED"
 
 
 CATALOG_PATHS = (
@@ -316,18 +318,18 @@ def measure_catalog(api_factory: Callable[[], Any], wait_for: Callable[..., Any]
     """State transitions (states entered in the execution history) per ticket on each catalog route path."""
     from moto import mock_aws
 
-    from infra import aws_emulation, demo
-    from infra.virtual_time import VirtualClock
+    from infra.local import demo, emulation
+    from infra.local.virtual_time import VirtualClock
 
     results: dict[str, Any] = {}
     for path in CATALOG_PATHS:
-        with mock_aws(config=aws_emulation.MOTO_CONFIG):
-            aws_emulation.install_lambda_dispatcher()
-            aws_emulation.provision()
+        with mock_aws(config=emulation.MOTO_CONFIG):
+            emulation.install_lambda_dispatcher()
+            emulation.provision()
             with VirtualClock(MONDAY_0900) as vc:
                 demo.seed()
                 ticket_id, route = _catalog_path(api_factory(), wait_for, vc, path)
                 wait_for(lambda t=ticket_id, r=route: _succeeded(t, r), what=f"the {path} route to end")
-                states = aws_emulation.route_states(ticket_id, route)
+                states = emulation.route_states(ticket_id, route)
         results[path] = {"state_transitions": len(states), "states": states}
     return results

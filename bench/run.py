@@ -35,7 +35,7 @@ for path in (str(ROOT), str(BENCH)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from infra import fake_aws  # noqa: E402
+from infra.local import fake_aws  # noqa: E402
 
 fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
@@ -55,8 +55,8 @@ class Api:
 
     def __init__(self) -> None:
         from functions import api
-        from infra import demo
-        from infra.local import Gateway
+        from infra.local import demo
+        from infra.local.gateway import Gateway
 
         self.handler = api.handler
         self.demo = demo
@@ -107,7 +107,7 @@ def measure_dynamodb() -> dict[str, Any]:
 
     from moto import mock_aws
 
-    from infra import aws_emulation, demo
+    from infra.local import demo, emulation
     from shared.platform import aws
 
     operations: dict[str, dict[str, Any]] = {}
@@ -119,9 +119,9 @@ def measure_dynamodb() -> dict[str, Any]:
         operations[name] = summarise(name, recorder.since(mark, thread=me), status)
         return data
 
-    with mock_aws(config=aws_emulation.MOTO_CONFIG):
-        aws_emulation.install_lambda_dispatcher()
-        aws_emulation.provision()
+    with mock_aws(config=emulation.MOTO_CONFIG):
+        emulation.install_lambda_dispatcher()
+        emulation.provision()
         demo.seed()
         api = Api()
         created: list[str] = []

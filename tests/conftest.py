@@ -11,17 +11,15 @@ from typing import Any
 
 import pytest
 
-from infra import fake_aws
+from infra.local import fake_aws
 
 fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
 from moto import mock_aws  # noqa: E402
 
-from infra import aws_emulation, demo  # noqa: E402
-from shared import desk  # noqa: E402
+from infra.local import demo  # noqa: E402
+from infra.local import emulation as aws_emulation  # noqa: E402
 from shared.platform import aws  # noqa: E402
-
-desk.assemble()
 
 
 @pytest.fixture
@@ -58,7 +56,7 @@ class Api:
     """Calls functions.api.handler with the event API Gateway's HTTP API would send."""
 
     def __init__(self) -> None:
-        from infra.local import Gateway
+        from infra.local.gateway import Gateway
 
         self.gateway = Gateway()
 

@@ -16,7 +16,7 @@ class Refuse(importlib.abc.MetaPathFinder):
             raise ImportError(f"{name} is not in the API's asset")
 
 sys.meta_path.insert(0, Refuse())
-from infra.fake_aws import LambdaContext, apply
+from infra.local.fake_aws import LambdaContext, apply
 apply()
 from functions import api
 for path in ("/health", "/openapi.json", "/docs", "/form"):

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.cli import main
+from infra.local.cli import main
 from shared.sla.calendars import WEEKDAYS, Calendar, format_duration, parse_duration
 
 FIXTURE = Path(__file__).parent / "fixtures" / "calendar_prague.json"

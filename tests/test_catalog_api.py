@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra import aws_emulation, demo, routes
-from infra.virtual_time import VirtualClock
+from infra.cdk import asl as routes
+from infra.local import demo
+from infra.local import emulation as aws_emulation
+from infra.local.virtual_time import VirtualClock
 from shared.directory import services as catalog
 from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, Api, finish_task, route_task, wait_for
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra import aws_emulation, demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local import emulation as aws_emulation
+from infra.local.virtual_time import VirtualClock
 from shared.routes import licences
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, VERA, Api, finish_task, route_task, wait_for
 

@@ -24,8 +24,8 @@ from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 
 from functions.api import PUBLIC_ROUTES, ROUTES
-from infra import routes
 from infra.app import build_stack
+from infra.cdk import asl as routes
 from infra.cdk import bundling, nag
 from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from infra import demo, demo_money
+from infra.local import demo
+from infra.local.demo import money as demo_money
 from shared.figures import resolution as figures_resolution
 from shared.money.items import TimeEntry
 from shared.platform import clock, store, workflows

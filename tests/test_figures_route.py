@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra import demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local.virtual_time import VirtualClock
 from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, Api, finish_task, route_task
 
 # Monday 23 November 2026, 09:00 in Prague (UTC+1).

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from infra import aws_emulation, demo
+from infra.local import demo
+from infra.local import emulation as aws_emulation
 from shared.platform import clock
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
 from tests.test_money import incidents, log, open_ticket

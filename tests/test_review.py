@@ -1,5 +1,5 @@
 """Daily review (R20, R13, R14, R21) and weekly long-case review (R22), fired by the local stack's scheduler
-code path (infra.aws_emulation.Scheduler.tick) at virtual instants, and worked through the /tasks API."""
+code path (infra.local.emulation.Scheduler.tick) at virtual instants, and worked through the /tasks API."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import aws_emulation, demo
-from infra.demo_review import put_event, put_task, put_ticket
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local import emulation as aws_emulation
+from infra.local.demo.review import put_event, put_task, put_ticket
+from infra.local.virtual_time import VirtualClock
 from shared.money.items import TimeEntry
 from shared.platform import clock, store
 from shared.platform.schedules import SCHEDULES, check_expression, next_firing, parse_cron

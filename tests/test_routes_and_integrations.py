@@ -3,7 +3,7 @@
 import json
 import threading
 
-from infra import aws_emulation
+from infra.local import emulation as aws_emulation
 from shared.platform import aws, bus, workflows
 from tests.conftest import BOB, LENA, QUESTION, open_l1_task, wait_for
 
@@ -125,7 +125,7 @@ def test_the_customer_is_emailed_on_receipt_answer_and_resolution(api):
 
 
 def test_concurrent_messages_are_never_lost(api, monkeypatch):
-    # Each emulated DynamoDB request is atomic (infra.aws_emulation.make_dynamodb_requests_atomic), as in
+    # Each emulated DynamoDB request is atomic (infra.local.emulation.make_dynamodb_requests_atomic), as in
     # DynamoDB. The race under test is between requests: read the ticket, change it, write it back with its version.
     # Given a ticket, when several people write into it at the same moment
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local.virtual_time import VirtualClock
 from shared.platform import bus
 from shared.tasks import priority
 from shared.tasks.priority import Basis
@@ -321,6 +321,8 @@ def test_handing_a_task_to_another_group_keeps_the_owner_and_shows_what_the_owne
 
 def test_reassignments_are_published_on_the_bus(api, monkeypatch):
     published: list[tuple[str, dict]] = []
+    pass
+
     real = bus.publish
     monkeypatch.setattr(bus, "publish", lambda t, d: (published.append((t, d)), real(t, d)))
     ticket, task = _owned_ticket_with_l2_task(api)

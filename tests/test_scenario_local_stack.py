@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local import free_port
+from infra.local.stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER = "new.customer@example.org"
@@ -50,7 +50,7 @@ def stack() -> Iterator[tuple[Http, list[str]]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
+        [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -96,7 +96,7 @@ def test_a_port_in_use_gives_a_clear_error(stack):
     http, _ = stack
     port = http.base.rsplit(":", 1)[1]
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "local", "--port", port],
+        [sys.executable, "-m", "infra.local.cli", "local", "--port", port],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import aws_emulation
+from infra.local import emulation as aws_emulation
 from shared.platform import clock
 from shared.platform.schedules import SCHEDULES, by_name, rate_seconds
 from tests.conftest import BOB, LENA, QUESTION

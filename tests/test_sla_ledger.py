@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.cli import main
+from infra.local.cli import main
 from shared.sla.calendars import Calendar
 from shared.sla.ledger import Segment, ledger
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, ClassTargets, SupportPlan, Target, add_working_days, plan_named

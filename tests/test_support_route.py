@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import aws_emulation, demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local import emulation as aws_emulation
+from infra.local.virtual_time import VirtualClock
 from tests.conftest import BOB, DANA, LENA, QUESTION, Api, finish_task, route_task, wait_for
 
 # Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).

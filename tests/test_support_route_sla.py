@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shared.support
 
-from infra import aws_emulation, demo
-from infra.virtual_time import VirtualClock
+from infra.local import demo
+from infra.local import emulation as aws_emulation
+from infra.local.virtual_time import VirtualClock
 from shared.platform import workflows
 from shared.sla.ledger import ledger
 from shared.sla.plans import DEFAULT_PLAN

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra import aws_emulation
-from infra.virtual_time import TASK_TIMEOUT, WAIT, VirtualClock, VirtualTimeError
+from infra.local import emulation as aws_emulation
+from infra.local.virtual_time import TASK_TIMEOUT, WAIT, VirtualClock, VirtualTimeError
 from shared.platform import clock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

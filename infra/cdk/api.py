@@ -127,44 +127,7 @@ class Api(Construct):
             user_pool_clients=identity.clients,
             authorizer_name=f"{settings.prefix}-cognito",
         )
-        self.routes: dict[str, apigw.HttpRoute] = {}
-        throttled: dict[str, dict[str, float]] = {}
-        for route in ROUTES:
-            key = route_key(route)
-            http_route = apigw.HttpRoute(
-                self,
-                _route_id(route),
-                http_api=self.http_api,
-                route_key=apigw.HttpRouteKey.with_(route.path, apigw.HttpMethod(route.method)),
-                integration=integration,
-                authorizer=apigw.HttpNoneAuthorizer() if route.public else self.authorizer,
-            )
-            if route.public:
-                nag.acknowledge(
-                    http_route,
-                    "APIG4",
-                    (
-                        f"{key} is public by design ({route.summary}); functions.api marks it public. "
-                        + (
-                            "Anonymous writes are throttled per route on the stage (StageSettings.webform_rate_limit); "
-                            "the web form is also limited per source IP and e-mail per hour by the application, and "
-                            "follow-link writes need the ticket's secret key."
-                            if anonymous_write(route)
-                            else "It is read-only: health, catalog and docs are public information, and a "
-                            "follow-link read needs the ticket's secret key."
-                        )
-                    ),
-                )
-            if anonymous_write(route):
-                throttled[key] = {
-                    "ThrottlingRateLimit": settings.webform_rate_limit,
-                    "ThrottlingBurstLimit": settings.webform_burst_limit,
-                }
-                self.stage.node.add_dependency(http_route)  # a route setting needs its route first
-            self.routes[key] = http_route
-        cfn_stage = self.stage.node.default_child
-        assert isinstance(cfn_stage, apigw.CfnStage)
-        cfn_stage.route_settings = throttled
+        self.routes = self._add_routes(settings, integration)
 
         self.url = self.http_api.api_endpoint
         self.domain: apigw.DomainName | None = None
@@ -177,6 +140,48 @@ class Api(Construct):
             )
             apigw.ApiMapping(self, "DomainMapping", api=self.http_api, domain_name=self.domain, stage=self.stage)
             self.url = f"https://{settings.custom_domain}"
+
+    def _add_routes(
+        self, settings: StageSettings, integration: apigw.HttpRouteIntegration
+    ) -> dict[str, apigw.HttpRoute]:
+        """One route per functions.api.ROUTES entry; the anonymous writes get the stage's tighter throttle."""
+        routes: dict[str, apigw.HttpRoute] = {}
+        throttled: dict[str, dict[str, float]] = {}
+        for route in ROUTES:
+            key = route_key(route)
+            http_route = apigw.HttpRoute(
+                self,
+                _route_id(route),
+                http_api=self.http_api,
+                route_key=apigw.HttpRouteKey.with_(route.path, apigw.HttpMethod(route.method)),
+                integration=integration,
+                authorizer=apigw.HttpNoneAuthorizer() if route.public else self.authorizer,
+            )
+            if route.public:
+                nag.acknowledge(http_route, "APIG4", _public_reason(route))
+            if anonymous_write(route):
+                throttled[key] = {
+                    "ThrottlingRateLimit": settings.webform_rate_limit,
+                    "ThrottlingBurstLimit": settings.webform_burst_limit,
+                }
+                self.stage.node.add_dependency(http_route)  # a route setting needs its route first
+            routes[key] = http_route
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigw.CfnStage)
+        cfn_stage.route_settings = throttled
+        return routes
+
+
+def _public_reason(route: Route) -> str:
+    """Why a public route needs no authorizer (cdk-nag APIG4)."""
+    return f"{route_key(route)} is public by design ({route.summary}); functions.api marks it public. " + (
+        "Anonymous writes are throttled per route on the stage (StageSettings.webform_rate_limit); "
+        "the web form is also limited per source IP and e-mail per hour by the application, and "
+        "follow-link writes need the ticket's secret key."
+        if anonymous_write(route)
+        else "It is read-only: health, catalog and docs are public information, and a "
+        "follow-link read needs the ticket's secret key."
+    )
 
 
 def _route_id(route: Route) -> str:

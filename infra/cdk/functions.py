@@ -23,7 +23,7 @@ from infra.stages import StageSettings
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    short_name: str  # what state machine placeholders and schedules call it (infra/routes.py, shared/schedules.py)
+    short_name: str  # what state machine placeholders and schedules call it (infra/cdk/asl.py, shared/schedules.py)
     handler: str
     service: str  # powertools service name, as the handler's Logger names it
     memory_mb: int

@@ -27,7 +27,33 @@ MACHINE_SCOPES = {"tickets.read": "Read tickets", "tickets.write": "Open and upd
 class Identity(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
-        self.user_pool = cognito.UserPool(
+        self.user_pool = self._user_pool(settings)
+        for name, description in GROUPS.items():
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Group{name.title().replace('_', '')}",
+                user_pool_id=self.user_pool.user_pool_id,
+                group_name=name,
+                description=description,
+            )
+
+        self.domain = self.user_pool.add_domain(
+            "HostedSignIn",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=settings.auth_domain_prefix or f"{settings.prefix}-{cdk.Aws.ACCOUNT_ID}"
+            ),
+        )
+
+        self.portal_client = self._portal_client(settings)
+        self.clients = [self.portal_client]
+        self.machine_client: cognito.UserPoolClient | None = None
+        if settings.machine_clients:
+            self.machine_client = self._machine_client(settings)
+            self.clients.append(self.machine_client)
+
+    def _user_pool(self, settings: StageSettings) -> cognito.UserPool:
+        """Invited users only, signing in by e-mail; MFA and threat protection as the stage sets them."""
+        pool = cognito.UserPool(
             self,
             "UserPool",
             user_pool_name=settings.prefix,
@@ -58,38 +84,26 @@ class Identity(Construct):
         )
         if settings.mfa != "required":
             nag.acknowledge(
-                self.user_pool,
+                pool,
                 "COG2",
                 f"MFA is optional in the {settings.name} stage (StageSettings.mfa) so test users and scripts "
                 "can sign in without an authenticator; the prod stage requires TOTP MFA.",
             )
         if not settings.threat_protection:
             nag.acknowledge(
-                self.user_pool,
+                pool,
                 "COG8",
                 f"The {settings.name} stage stays on the Essentials feature plan (StageSettings.threat_protection "
                 "off) to avoid the Plus plan's per-user price for test users; prod uses Plus with full-function "
                 "threat protection.",
             )
-        for name, description in GROUPS.items():
-            cognito.CfnUserPoolGroup(
-                self,
-                f"Group{name.title().replace('_', '')}",
-                user_pool_id=self.user_pool.user_pool_id,
-                group_name=name,
-                description=description,
-            )
+        return pool
 
-        self.domain = self.user_pool.add_domain(
-            "HostedSignIn",
-            cognito_domain=cognito.CognitoDomainOptions(
-                domain_prefix=settings.auth_domain_prefix or f"{settings.prefix}-{cdk.Aws.ACCOUNT_ID}"
-            ),
-        )
-
+    def _portal_client(self, settings: StageSettings) -> cognito.UserPoolClient:
+        """The portal (a browser app): authorization code with PKCE, one-hour tokens."""
         # Users may edit their own name; never their organisation, which decides what they may see.
         readable = cognito.ClientAttributes().with_standard_attributes(email=True, email_verified=True, fullname=True)
-        self.portal_client = self.user_pool.add_client(
+        return self.user_pool.add_client(
             "PortalClient",
             user_pool_client_name=f"{settings.prefix}-portal",
             generate_secret=False,  # a browser app: authorization code with PKCE, no secret
@@ -108,28 +122,26 @@ class Identity(Construct):
             refresh_token_validity=cdk.Duration.days(30),
             enable_token_revocation=True,
         )
-        self.clients = [self.portal_client]
 
-        self.machine_client: cognito.UserPoolClient | None = None
-        if settings.machine_clients:
-            scopes = [cognito.ResourceServerScope(scope_name=n, scope_description=d) for n, d in MACHINE_SCOPES.items()]
-            server = self.user_pool.add_resource_server(
-                "ApiResourceServer",
-                identifier=RESOURCE_SERVER,
-                user_pool_resource_server_name=settings.prefix,
-                scopes=scopes,
-            )
-            self.machine_client = self.user_pool.add_client(
-                "MachineClient",
-                user_pool_client_name=f"{settings.prefix}-machine",
-                generate_secret=True,
-                auth_flows=cognito.AuthFlow(),
-                o_auth=cognito.OAuthSettings(
-                    flows=cognito.OAuthFlows(client_credentials=True),
-                    scopes=[cognito.OAuthScope.resource_server(server, scope) for scope in scopes],
-                ),
-                prevent_user_existence_errors=True,
-                access_token_validity=cdk.Duration.hours(1),
-                enable_token_revocation=True,
-            )
-            self.clients.append(self.machine_client)
+    def _machine_client(self, settings: StageSettings) -> cognito.UserPoolClient:
+        """A machine client (client credentials) with the API's resource server scopes."""
+        scopes = [cognito.ResourceServerScope(scope_name=n, scope_description=d) for n, d in MACHINE_SCOPES.items()]
+        server = self.user_pool.add_resource_server(
+            "ApiResourceServer",
+            identifier=RESOURCE_SERVER,
+            user_pool_resource_server_name=settings.prefix,
+            scopes=scopes,
+        )
+        return self.user_pool.add_client(
+            "MachineClient",
+            user_pool_client_name=f"{settings.prefix}-machine",
+            generate_secret=True,
+            auth_flows=cognito.AuthFlow(),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(client_credentials=True),
+                scopes=[cognito.OAuthScope.resource_server(server, scope) for scope in scopes],
+            ),
+            prevent_user_existence_errors=True,
+            access_token_validity=cdk.Duration.hours(1),
+            enable_token_revocation=True,
+        )

@@ -4,6 +4,7 @@ figures, and alarms that notify the ops topic."""
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
@@ -41,22 +42,9 @@ class Monitoring(Construct):
         topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.settings = settings
+        self.notify = actions.SnsAction(topic)
         self.alarms: list[cloudwatch.Alarm] = []
-        notify = actions.SnsAction(topic)
-
-        def alarm(construct_id: str, **props: object) -> cloudwatch.Alarm:
-            created = cloudwatch.Alarm(
-                self,
-                construct_id,
-                alarm_name=f"{settings.prefix}-{construct_id}",
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                **props,  # type: ignore[arg-type]
-            )
-            created.add_alarm_action(notify)
-            created.add_ok_action(notify)
-            self.alarms.append(created)
-            return created
-
         http_api = api.http_api
         requests = http_api.metric_count(period=FIVE_MINUTES, statistic="Sum")
         server_errors = http_api.metric_server_error(period=FIVE_MINUTES, statistic="Sum")
@@ -66,7 +54,34 @@ class Monitoring(Construct):
             label="5xx rate (%)",
             period=FIVE_MINUTES,
         )
-        alarm(
+        self._add_alarms(error_rate, functions, machines, dead_letter_queues)
+        self.dashboard: cloudwatch.Dashboard | None = None
+        if settings.dashboard:
+            self.dashboard = self._add_dashboard(http_api, requests, server_errors, error_rate, functions, machines)
+
+    def _alarm(self, construct_id: str, **props: object) -> cloudwatch.Alarm:
+        """An alarm named <prefix>-<construct_id> that notifies the ops topic when it fires and when it clears."""
+        created = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=f"{self.settings.prefix}-{construct_id}",
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            **props,  # type: ignore[arg-type]
+        )
+        created.add_alarm_action(self.notify)
+        created.add_ok_action(self.notify)
+        self.alarms.append(created)
+        return created
+
+    def _add_alarms(
+        self,
+        error_rate: cloudwatch.IMetric,
+        functions: dict[str, lambda_.Function],
+        machines: dict[str, sfn.StateMachine],
+        dead_letter_queues: dict[str, sqs.Queue],
+    ) -> None:
+        """The API's 5xx rate, each function's errors, each route's failures, each dead-letter queue's depth."""
+        self._alarm(
             "api-5xx-rate",
             alarm_description=f"More than {API_5XX_RATE_PERCENT}% of API requests failed with 5xx",
             metric=error_rate,
@@ -76,7 +91,7 @@ class Monitoring(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
         for name, function in functions.items():
-            alarm(
+            self._alarm(
                 f"{name}-errors",
                 alarm_description=f"The {name} function raised errors",
                 metric=function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
@@ -85,7 +100,7 @@ class Monitoring(Construct):
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
         for route, machine in machines.items():
-            alarm(
+            self._alarm(
                 f"route-{route}-failed",
                 alarm_description=f"Executions of the {route} route failed or timed out",
                 metric=cloudwatch.MathExpression(
@@ -102,7 +117,7 @@ class Monitoring(Construct):
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
         for name, queue in dead_letter_queues.items():
-            alarm(
+            self._alarm(
                 f"{name}-depth",
                 alarm_description="Invocations that failed for good are waiting in the dead-letter queue",
                 metric=queue.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
@@ -111,10 +126,17 @@ class Monitoring(Construct):
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
 
-        self.dashboard: cloudwatch.Dashboard | None = None
-        if not settings.dashboard:
-            return
-        namespace = metrics_namespace(settings)
+    def _add_dashboard(
+        self,
+        http_api: apigw.HttpApi,
+        requests: cloudwatch.IMetric,
+        server_errors: cloudwatch.IMetric,
+        error_rate: cloudwatch.IMetric,
+        functions: dict[str, lambda_.Function],
+        machines: dict[str, sfn.StateMachine],
+    ) -> cloudwatch.Dashboard:
+        """Four rows: the API, the functions, the routes and the desk's figures, the alarms."""
+        namespace = metrics_namespace(self.settings)
 
         def desk_figure(metric_name: str, label: str) -> cloudwatch.MathExpression:
             return cloudwatch.MathExpression(
@@ -123,7 +145,7 @@ class Monitoring(Construct):
                 period=FIVE_MINUTES,
             )
 
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=settings.prefix)
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.settings.prefix)
         dashboard.add_widgets(
             cloudwatch.GraphWidget(title="API requests", left=[requests], width=8),
             cloudwatch.GraphWidget(
@@ -170,4 +192,4 @@ class Monitoring(Construct):
         dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24),
         )
-        self.dashboard = dashboard
+        return dashboard

@@ -16,8 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra import routes
-from infra.cdk import nag
+from infra.cdk import asl, nag
 from infra.cdk.functions import Functions, removal_policy, retention
 from infra.stages import StageSettings
 
@@ -40,15 +39,15 @@ class RouteMachines(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, functions: Functions) -> None:
         super().__init__(scope, construct_id)
         self.machines: dict[str, sfn.StateMachine] = {}
-        for route in routes.route_names():
-            used = sorted(routes.placeholders(route))
-            unknown = [p for p in used if p not in routes.ROUTE_FUNCTIONS]
+        for route in asl.route_names():
+            used = sorted(asl.placeholders(route))
+            unknown = [p for p in used if p not in asl.ROUTE_FUNCTIONS]
             if unknown:
                 raise ValueError(
-                    f"statemachines/{route}.asl.json uses {unknown}; infra/routes.py ROUTE_FUNCTIONS names "
+                    f"statemachines/{route}.asl.json uses {unknown}; infra/cdk/asl.py ROUTE_FUNCTIONS names "
                     f"what each placeholder stands for"
                 )
-            invoked: dict[str, lambda_.Function] = {p: functions[routes.ROUTE_FUNCTIONS[p]] for p in used}
+            invoked: dict[str, lambda_.Function] = {p: functions[asl.ROUTE_FUNCTIONS[p]] for p in used}
             log_group = logs.LogGroup(
                 self,
                 f"{route.title()}Logs",
@@ -69,7 +68,7 @@ class RouteMachines(Construct):
                 state_machine_name=f"{machine_name_prefix(settings)}{route}",
                 state_machine_type=sfn.StateMachineType.STANDARD,
                 definition_body=sfn.DefinitionBody.from_string(
-                    (routes.STATEMACHINES_DIR / f"{route}.asl.json").read_text()
+                    (asl.STATEMACHINES_DIR / f"{route}.asl.json").read_text()
                 ),
                 definition_substitutions={p: f.function_arn for p, f in invoked.items()},
                 role=role,

@@ -1,12 +1,13 @@
-"""Routes (state machines) as the CDK app and the local stack both load them: one ASL file per route
-in statemachines/, with ${Placeholders} filled in. Never written inline in Python."""
+"""The routes' definitions (Step Functions state machines) as the CDK app deploys them and the local
+emulation provisions them: one ASL file per route in statemachines/, with ${Placeholders} filled in.
+Never written inline in Python. No CDK imports here, so the local stack loads it without the CDK."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-STATEMACHINES_DIR = Path(__file__).resolve().parent.parent / "statemachines"
+STATEMACHINES_DIR = Path(__file__).resolve().parents[2] / "statemachines"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 # Lambda functions the routes call, by placeholder: the placeholder names the function's ARN.

@@ -11,6 +11,7 @@ from shared.money import keys as money_keys
 from shared.money.items import TimeEntry
 from shared.platform import clock
 from shared.platform.domain import Status
+from shared.platform.identity import Caller
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Ticket
 
@@ -85,7 +86,5 @@ def seed() -> None:
         usage.check_thresholds(contract, period, usage.usage(contract, period))
 
 
-def _system():
-    from shared.platform.identity import Caller
-
+def _system() -> Caller:
     return Caller.system()

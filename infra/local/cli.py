@@ -6,13 +6,16 @@ import argparse
 import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import quote, urlsplit
 
-if TYPE_CHECKING:
-    from shared.sla.calendars import Calendar
-    from shared.sla.plans import SupportPlan
+from shared.sla.calendars import Calendar, format_duration, parse_duration
+from shared.sla.ledger import ledger
+from shared.sla.plans import PLANS, SupportPlan, plan_named
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_sla_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "local":
-        from infra.local import run
+        from infra.local.stack import run  # only `caseway local` loads moto, the API and the demo
 
         run(args.port)
     if args.command == "sla":
@@ -70,8 +73,6 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
 
 def _sla(args: argparse.Namespace) -> int:
     """Run one `sla` command; bad input is one argparse-style line on stderr and exit code 2, never a traceback."""
-    from shared.sla.calendars import format_duration, parse_duration
-
     if args.sla_command == "explain":
         return _sla_explain(args)
     try:
@@ -88,8 +89,6 @@ def _sla(args: argparse.Namespace) -> int:
 
 def _load_calendar(path: str) -> Calendar:
     """The calendar in the JSON file at `path`; every failure is a ValueError that names the file."""
-    from shared.sla.calendars import Calendar
-
     try:
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
@@ -116,8 +115,6 @@ def _instant(text: str, option: str) -> datetime:
 
 def _sla_explain(args: argparse.Namespace) -> int:
     """`sla explain`: the ledger of a ticket or of a log file; bad input or an unreachable stack is exit code 2."""
-    from shared.sla.ledger import ledger
-
     try:
         source = (
             _fetch_ticket(args.url, args.ticket, args.user) if args.ticket else _read_json(args.events, "event log")
@@ -152,8 +149,6 @@ def _history(source: Any, service: str | None) -> tuple[list[Any], str]:
 
 def _load_plan(value: str | None) -> SupportPlan:
     """A built-in plan by name (the default when none is given), else the plan in the JSON file at `value`."""
-    from shared.sla.plans import PLANS, SupportPlan, plan_named
-
     if value is None or value in PLANS:
         return plan_named(value)
     try:
@@ -174,8 +169,6 @@ def _read_json(path: str, what: str) -> Any:
 
 def _fetch_ticket(url: str, ticket: str, user: str) -> Any:
     """The ticket as staff see it on the local stack, read with a demo user's token from /local/token."""
-    from urllib.parse import quote, urlsplit
-
     base = url.rstrip("/")
     if urlsplit(base).scheme not in ("http", "https"):
         raise ValueError(f"--url {url!r} must be an http:// or https:// URL")
@@ -186,9 +179,6 @@ def _fetch_ticket(url: str, ticket: str, user: str) -> Any:
 
 
 def _get_json(base: str, path: str, token: str | None, what: str) -> Any:
-    import urllib.error
-    import urllib.request
-
     headers = {"accept": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
     request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 - the scheme is checked to be http(s)
     try:

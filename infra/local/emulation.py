@@ -1,7 +1,7 @@
 """AWS emulated by moto, shared by the local stack (server mode) and the tests (in-process).
 
 - Resources are created from the same definitions the CDK app uses: the table from the pynamodb
-  models, the routes from statemachines/*.asl.json.
+  models, the routes from statemachines/*.asl.json (infra/cdk/asl.py).
 - Lambda tasks of the routes run the project's own handlers in-process: moto's Lambda invoke (without
   Docker) is replaced by a dispatcher to those handlers.
 - Wait states can be made to return at once (a virtual clock for tests).
@@ -16,8 +16,16 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from infra import routes
-from shared.platform import aws, config, table, workflows
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.responses import DynamoHandler
+from moto.ses.models import ses_backends
+from moto.stepfunctions.parser.asl.component.state.wait import state_wait
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from functions import housekeeping, route_tasks
+from infra.cdk import asl
+from shared.platform import aws, clock, config, table, workflows
+from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +39,19 @@ def function_arn(short_name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_PREFIX}{short_name}"
 
 
-def _handlers() -> dict[str, Callable[[dict, Any], Any]]:
-    from functions import housekeeping, route_tasks
-
-    return {
-        f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
-        f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
-    }
+# The project's Lambda handlers the routes and the schedules invoke, by function name.
+HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
+    f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
+    f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
+}
 
 
 def install_lambda_dispatcher() -> None:
     """Route moto's Lambda invocations to the project's handlers, in this process."""
-    from moto.awslambda_simple.models import LambdaSimpleBackend
-
-    handlers = _handlers()
 
     def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
         name = function_name.split(":function:")[-1].split(":")[0]
-        handler = handlers.get(name)
+        handler = HANDLERS.get(name)
         if handler is None:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": "ResourceNotFound", "errorMessage": f"no handler for {name}"}).encode()
@@ -80,8 +83,6 @@ def validate_each_definition_once() -> None:
     """moto parses a state machine's definition with its ANTLR grammar on every CreateStateMachine (about
     0.3 s per route); each fresh emulation creates every route again, so a definition already found valid
     in this process is not parsed again. An invalid one still fails exactly as before."""
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
     original = StepFunctionsParserBackend._validate_definition
     if getattr(original, "caseway_once", False):
         return
@@ -101,8 +102,6 @@ def make_dynamodb_requests_atomic() -> None:
     and API calls run at once (a transaction copying a table while another thread writes to it fails with
     "dictionary changed size during iteration"). One lock around each emulated request gives the
     emulation DynamoDB's guarantee; races between requests (optimistic locking) stay as real as before."""
-    from moto.dynamodb.responses import DynamoHandler
-
     original = DynamoHandler.call_action
     if getattr(original, "caseway_atomic", False):
         return
@@ -117,7 +116,6 @@ def make_dynamodb_requests_atomic() -> None:
 
 def install_virtual_waits(recorded: list[float] | None = None) -> None:
     """Wait states and task timeouts return at once, recording what they would have waited."""
-    from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 
     def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
         if recorded is not None:
@@ -130,7 +128,7 @@ def install_virtual_waits(recorded: list[float] | None = None) -> None:
 
 
 def substitutions() -> dict[str, str]:
-    return {placeholder: function_arn(fn) for placeholder, fn in routes.ROUTE_FUNCTIONS.items()}
+    return {placeholder: function_arn(fn) for placeholder, fn in asl.ROUTE_FUNCTIONS.items()}
 
 
 def provision() -> None:
@@ -150,10 +148,10 @@ def provision() -> None:
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
     aws.client("ses").verify_email_identity(EmailAddress=sender)
     sfn = aws.client("stepfunctions")
-    for name in routes.route_names():
+    for name in asl.route_names():
         sfn.create_state_machine(
             name=f"caseway-{name}",
-            definition=routes.definition(name, substitutions()),
+            definition=asl.definition(name, substitutions()),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/caseway-route-{name}",
             type="STANDARD",
         )
@@ -161,8 +159,6 @@ def provision() -> None:
 
 def sent_emails() -> list[dict[str, Any]]:
     """What SES sent (moto keeps it in memory): the local mailbox."""
-    from moto.ses.models import ses_backends
-
     backend = ses_backends[ACCOUNT][REGION]
     out = []
     for message in backend.sent_messages:
@@ -180,8 +176,6 @@ def sent_emails() -> list[dict[str, Any]]:
 
 def fire_schedule(name: str) -> dict[str, Any]:
     """Fire a schedule as EventBridge Scheduler would: invoke its function with its payload."""
-    from shared.platform.schedules import by_name
-
     schedule = by_name(name)
     response = aws.client("lambda").invoke(
         FunctionName=function_arn(schedule.function), Payload=json.dumps(schedule.payload).encode()
@@ -198,16 +192,12 @@ class Scheduler:
 
     `tick(now)` is the whole scheduling step: it fires the schedules whose next firing is due at `now` and
     computes their following one. The background thread calls it every second with the real time; tests call it
-    with a virtual instant (under `infra.virtual_time.VirtualClock`, `shared.clock.now()` is that instant), so a
+    with a virtual instant (under `infra.local.virtual_time.VirtualClock`, `shared.clock.now()` is that instant), so a
     schedule fires at a virtual time through the same code path. A schedule that missed several firings (the
     clock jumped) fires once, then waits for its next firing after `now`.
     """
 
     def __init__(self, schedules: Any = None, *, start: Any = None) -> None:
-        import threading
-
-        from shared.platform.schedules import SCHEDULES
-
         self.schedules = tuple(SCHEDULES if schedules is None else schedules)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="caseway-scheduler", daemon=True)
@@ -218,15 +208,10 @@ class Scheduler:
 
     def arm(self, now: Any) -> None:
         """Compute every schedule's first firing after `now` (as creating the schedules at `now` would)."""
-        from shared.platform.schedules import next_firing
-
         self.next_at = {s.name: next_firing(s.expression, s.timezone, now) for s in self.schedules}
 
     def tick(self, now: Any = None) -> list[tuple[str, Any]]:
         """Fire every schedule due at `now` (default: shared.clock.now()); returns (name, result) per firing."""
-        from shared.platform import clock
-        from shared.platform.schedules import next_firing
-
         now = now or clock.now()
         if not self.next_at:
             self.arm(now)

@@ -41,6 +41,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut, HeartbeatTimedOut
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
 from shared.platform import clock as shared_clock
 
 logger = logging.getLogger(__name__)
@@ -333,8 +342,6 @@ class VirtualClock:
 
     def _task_token_wait(self, env: Any, timeout_seconds: int, callback: Any, heartbeat: Any) -> Any:
         """Return what moto's wait returns: the callback's outcome, None (timed out) or HeartbeatTimedOut."""
-        from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimedOut
-
         notified: threading.Event = callback._notify_event  # set by SendTaskSuccess/Failure (and interrupt_all)
 
         def finished() -> bool:
@@ -387,8 +394,6 @@ def _names(env: Any) -> tuple[str | None, str | None, str | None]:
 
 
 def _running_execution_arns() -> list[str]:
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
     arns = []
     try:
         for account in list(stepfunctions_parser_backends.values()):
@@ -408,8 +413,6 @@ def _running_execution_arns() -> list[str]:
 def _timestamp_due(wait_function: Any, env: Any) -> datetime:
     """Timestamp._get_wait_seconds, but the instant itself (UTC, as AWS reads the Z) instead of
     seconds from the real local time."""
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
-
     wait_function.string.eval(env=env)
     timestamp_str = env.stack.pop()
     timestamp = wait_function._from_timestamp_string(timestamp=timestamp_str)
@@ -419,13 +422,6 @@ def _timestamp_due(wait_function: Any, env: Any) -> datetime:
 
 
 def _patch_moto() -> None:
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
-        StateTaskServiceCallback,
-    )
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
-    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
-
     original_wait_body = WaitFunction.__dict__["_eval_body"]
     original_task_wait = StateTaskServiceCallback.__dict__["_eval_wait_for_task_token"]
 

@@ -1,5 +1,5 @@
-"""Demo data for the local stack: a provider with L1 and L2 groups and a manager, two customer
-organisations (one VIP) with users, and the services of R5."""
+"""The demo directory: a provider with L1 and L2 agents and a manager, two customer organisations (one VIP)
+with users, and the services of R5. Every other context's demo data names these users and organisations."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def seed_services() -> None:
 
 
 def seed() -> None:
+    """The services, the organisations and the users (with their groups and lines)."""
     seed_services()
     for org in DEMO_ORGANISATIONS:
         save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"])
@@ -130,11 +131,6 @@ def seed() -> None:
             groups=u.get("groups"),
             line=u.get("line"),
         )
-    # Each feature's demo data (knowledge base articles, contracts, ...), in its own module.
-    from infra import demo_catalog, demo_kb, demo_money, demo_review, demo_routing
-
-    for feature in (demo_catalog, demo_routing, demo_kb, demo_money, demo_review):
-        feature.seed()
 
 
 def claims_for(user: dict) -> dict:

@@ -1,8 +1,9 @@
 """Demo data of tiered routing: the support groups per line (two on the second line) and their members,
-from the demo users' groups. Called by infra.demo.seed() after the organisations, users and services exist."""
+from the demo users' groups (directory.DEMO_USERS)."""
 
 from __future__ import annotations
 
+from infra.local.demo.directory import DEMO_USERS
 from shared.tasks.items import ROUTING_PK, GroupMember, SupportGroup
 
 GROUPS = [
@@ -16,8 +17,6 @@ GROUPS = [
 
 
 def seed() -> None:
-    from infra.demo import DEMO_USERS
-
     for name, line, description, skills in GROUPS:
         SupportGroup(ROUTING_PK, f"GROUP#{name}", name=name, line=line, description=description, skills=skills).save()
     for user in DEMO_USERS:

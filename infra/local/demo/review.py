@@ -1,6 +1,6 @@
 """Demo data of the reviews: none is seeded (every test seeds the demo desk, and open demo tickets would show up
 in other features' lists). `put_ticket` writes a ticket straight into the table with the keys the real code
-writes (shared.tickets._set_index_keys), for review scenarios and the review benchmark, without starting a route.
+writes (shared.tickets.log.set_index_keys), for review scenarios and the review benchmark, without starting a route.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from shared.platform import clock, store
 from shared.platform.domain import BALL_SIDE, Status
 from shared.tasks.priority import queue_key
 from shared.tasks.queues import basis_without_ticket
+from shared.tasks.work import task_id_for
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Event, Task, Ticket
+from shared.tickets.log import set_index_keys
 
 
 def seed() -> None:
@@ -65,8 +67,6 @@ def ticket_item(
         ticket.resolved_at = ticket.closed_at = ticket.updated_at
         ticket.resolution = "Fixed the report template"
         ticket.preventive_measure = "Template covered by a regression test"
-    from shared.tickets.log import set_index_keys
-
     set_index_keys(ticket)
     return ticket
 
@@ -97,8 +97,6 @@ def put_event(ticket: Ticket, at: datetime, type_: str, summary: str, actor: str
 
 def put_task(ticket: Ticket, group: str, title: str, created_at: datetime, task_type: str = "fix") -> Task:
     """An open task of a group on the ticket, as shared.tasks.create_task stores it (without a route token)."""
-    from shared.tasks.work import task_id_for
-
     task_id = task_id_for(ticket.ticket_id, f"{task_type}:{group}:{title}")
     task = Task(
         ticket.pk,
