@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from functions.api import LIST_QUERY, caller, parse_body, query, query_limit, route
-from shared.tasks import dispatch
-from shared.tasks import queues as routing
+from shared.tasks import dispatch, queues
 
 _GROUP = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
 @route("GET", "/routing/groups", "Support groups with their line, order and members", "routing")
 def routing_groups() -> dict[str, Any]:
-    return {"items": routing.list_groups(caller())}
+    return {"items": queues.list_groups(caller())}
 
 
 @route(
@@ -27,7 +26,7 @@ def routing_groups() -> dict[str, Any]:
 def routing_save_group(group: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("RoutingGroup")
-    return routing.save_group(who, _group_name(group), line=body.line, description=body.description, skills=body.skills)
+    return queues.save_group(who, _group_name(group), line=body.line, description=body.description, skills=body.skills)
 
 
 def _group_name(group: str) -> str:
@@ -44,7 +43,7 @@ def _group_name(group: str) -> str:
 
 @route("GET", "/routing/agents/{sub}", "An agent's line, groups and skills", "routing")
 def routing_agent(sub: str) -> dict[str, Any]:
-    return routing.get_agent(caller(), sub)
+    return queues.get_agent(caller(), sub)
 
 
 @route(
@@ -57,7 +56,7 @@ def routing_agent(sub: str) -> dict[str, Any]:
 def routing_set_agent(sub: str) -> dict[str, Any]:
     who = caller()
     body = parse_body("RoutingAgent")
-    return routing.set_agent_routing(who, sub, groups=body.groups, line=body.line, skills=body.skills)
+    return queues.set_agent_routing(who, sub, groups=body.groups, line=body.line, skills=body.skills)
 
 
 _NEXT_QUERY = (("group", {"type": "string", "description": "one of my groups; default: all of them"}),)
@@ -106,5 +105,5 @@ def reassign_task(task_id: str) -> dict[str, Any]:
     query=LIST_QUERY,
 )
 def waiting_tickets() -> dict[str, Any]:
-    items, next_cursor = routing.list_waiting(caller(), limit=query_limit(), cursor=query("cursor", max_length=2000))
+    items, next_cursor = queues.list_waiting(caller(), limit=query_limit(), cursor=query("cursor", max_length=2000))
     return {"items": items, "next_cursor": next_cursor}

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from shared.directory import items as directory
-from shared.directory import services as catalog
+from shared.directory import services
 from shared.directory.items import Service
 from shared.platform.domain import Role
 from shared.platform.errors import Forbidden, NotFound, Unprocessable
@@ -43,18 +43,18 @@ def _intake_fields(fields: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
     out: list[dict[str, Any]] = []
     for n, field in enumerate(fields):
         key = field["key"]
-        if key not in catalog.QUESTION_BANK:
+        if key not in services.QUESTION_BANK:
             problems.append(
                 {
                     "field": f"intake_fields.{n}.key",
-                    "message": f"{key!r} is not in the question bank; choose from: {', '.join(catalog.QUESTION_BANK)}",
+                    "message": f"{key!r} is not in the question bank; choose from: {', '.join(services.QUESTION_BANK)}",
                 }
             )
         elif key in seen:
             problems.append({"field": f"intake_fields.{n}.key", "message": f"{key!r} is asked twice"})
         else:
             seen.add(key)
-            out.append({"key": key, **catalog.QUESTION_BANK[key], "required": bool(field.get("required"))})
+            out.append({"key": key, **services.QUESTION_BANK[key], "required": bool(field.get("required"))})
     return out, problems
 
 
@@ -64,11 +64,11 @@ def put_service(caller: Caller, key: str, definition: dict[str, Any]) -> tuple[S
     problems: list[dict[str, str]] = []
     if not _SERVICE_KEY.match(key):
         problems.append({"field": "key", "message": "2-63 characters: lower-case letters, digits and dashes"})
-    if definition["route"] not in catalog.KNOWN_ROUTES:
+    if definition["route"] not in services.KNOWN_ROUTES:
         problems.append(
             {
                 "field": "route",
-                "message": f"no route {definition['route']!r}; routes: {', '.join(catalog.KNOWN_ROUTES)}",
+                "message": f"no route {definition['route']!r}; routes: {', '.join(services.KNOWN_ROUTES)}",
             }
         )
     fields, field_problems = _intake_fields(definition["intake_fields"])

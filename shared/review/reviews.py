@@ -46,7 +46,7 @@ from shared.review.items import ReviewTask
 from shared.review.tasks import review_pk, review_task_id
 from shared.routes.support import STEPS
 from shared.sla.plans import DEFAULT_PLAN, add_working_days, is_working_day
-from shared.tasks import queues as routing
+from shared.tasks import queues
 from shared.tasks.priority import queue_key
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Event, Task, Ticket
@@ -320,7 +320,7 @@ def _review_task(review: str, day: str, subject: str, **fields: Any) -> ReviewTa
     group = fields["group"]
     priority = fields.pop("priority", 0)
     now = clock.now_iso()
-    basis = routing.basis_without_ticket(group=group, base=priority, due_at=fields.get("due_at"), created_at=now)
+    basis = queues.basis_without_ticket(group=group, base=priority, due_at=fields.get("due_at"), created_at=now)
     return ReviewTask(
         review_pk(review, day),
         f"TASK#{task_id}",

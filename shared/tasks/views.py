@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.platform.table import Entity
-from shared.tasks import queues as routing
+from shared.tasks import queues
 from shared.tasks.items import WaitingOn
 from shared.tickets.items import Task, Ticket
 from shared.tickets.views import ticket_record
@@ -43,10 +43,10 @@ def task_view(task: Task) -> dict[str, Any]:
 
 def _priority_detail(task: Task) -> dict[str, Any] | None:
     """The priority now and why (R19): base, deadline and waiting parts; see shared.priority."""
-    return routing.explain(task)
+    return queues.explain(task)
 
 
 def _waiting_on(items: list[Entity]) -> dict[str, Any] | None:
     """R14: with which other line or person the ball is, and since when (staff only)."""
     found = next((i for i in items if isinstance(i, WaitingOn)), None)
-    return routing.waiting_view(found) if found is not None else None
+    return queues.waiting_view(found) if found is not None else None

@@ -18,7 +18,7 @@ from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
 from shared.tasks import priority as ranking  # R15, R19: the computed priority and the queue's order
-from shared.tasks import queues as routing
+from shared.tasks import queues
 from shared.tickets import hooks
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Task, Ticket
@@ -64,7 +64,7 @@ def create_task(
         raise NotFound(f"No ticket {ticket_id}")
     task_id = task_id_for(ticket_id, step_key)
     now = clock.now_iso()
-    basis = routing.basis_for(ticket, group=group, base=priority, due_at=due_at, created_at=now)
+    basis = queues.basis_for(ticket, group=group, base=priority, due_at=due_at, created_at=now)
     task = Task(
         ticket_items.ticket_pk(ticket_id),
         f"TASK#{task_id}",
@@ -98,7 +98,7 @@ def create_task(
         return existing
     bus.publish("TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type})
     if ticket.owner:  # nobody owns it yet: nobody waits on anyone
-        routing.refresh_waiting_on(ticket_id)
+        queues.refresh_waiting_on(ticket_id)
     hooks.task_created(task)  # R28: the plan of plan/fact
     return task
 
@@ -239,7 +239,7 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
     with_retries("This task", attempt)
     if state.get("changed"):
         bus.publish("TaskTaken", {**ticket_detail(state["ticket"]), "task_id": task_id, "assignee": caller.sub})
-        routing.refresh_waiting_on(state["ticket"].ticket_id)
+        queues.refresh_waiting_on(state["ticket"].ticket_id)
     return state["task"], state["ticket"]
 
 
@@ -269,7 +269,7 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
     with_retries("This task", attempt)
     task = state["task"]
     release_route(task)
-    routing.refresh_waiting_on(task.ticket_id)
+    queues.refresh_waiting_on(task.ticket_id)
     return task
 
 
@@ -292,4 +292,4 @@ def release_finished(ticket: Ticket, tasks: list[Task], target: Status) -> None:
     for task in tasks:
         release_route(task)
     if ticket.owner:
-        routing.refresh_waiting_on(ticket.ticket_id)
+        queues.refresh_waiting_on(ticket.ticket_id)

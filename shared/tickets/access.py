@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from shared.directory import people as users
+from shared.directory import people
 from shared.platform import clock, config, store
 from shared.platform.domain import Role
 from shared.platform.errors import NotFound, TooManyRequests
@@ -48,7 +48,7 @@ def web_form_caller(email: str, name: str | None, source_ip: str) -> Caller:
                 f"Too many web form submissions from here in the last hour (limit {limit}). "
                 "Try again later, or sign in to the portal."
             )
-    user = users.match_or_create_contact(email, name)
+    user = people.match_or_create_contact(email, name)
     return Caller(
         sub=user.sub,
         email=user.email,

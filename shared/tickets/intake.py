@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from shared.directory import items as directory
-from shared.directory import services as catalog
+from shared.directory import services
 from shared.platform import bus, clock, metrics, store, workflows
 from shared.platform.domain import BALL_SIDE, Role, Status, reference_for
 from shared.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -53,7 +53,7 @@ def create_ticket(
             f"Unknown service {service_key!r}. Choose one of: {known}.",
             errors=[{"field": "service", "message": f"choose one of: {known}"}],
         )
-    answers = catalog.validate_answers(service.intake_fields, fields, complete=submit)
+    answers = services.validate_answers(service.intake_fields, fields, complete=submit)
 
     now = clock.now_iso()
     ticket_id = store.new_id()
@@ -174,7 +174,7 @@ def update_draft(
             ticket.description, _ = description, changed.append("description")
         if fields is not None:
             merged = {**ticket.fields, **fields}
-            ticket.fields = catalog.validate_answers(service.intake_fields if service else [], merged, complete=False)
+            ticket.fields = services.validate_answers(service.intake_fields if service else [], merged, complete=False)
             changed.append("fields")
         ticket.updated_at = clock.now_iso()
         event = new_event(
@@ -206,7 +206,7 @@ def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
 
     def attempt() -> Ticket:
         current, _ = visible_ticket(caller, ticket_id)
-        catalog.validate_answers(service.intake_fields, current.fields, complete=True)
+        services.validate_answers(service.intake_fields, current.fields, complete=True)
         before = current.status
         set_status(current, Status.NEW)
         current.submitted_at = current.updated_at = clock.now_iso()

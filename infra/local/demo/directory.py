@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared import desk
 from shared.directory import items as directory
-from shared.directory import services as catalog
+from shared.directory import services
 from shared.directory.items import Service
 from shared.directory.people import save_organisation, save_user
 from shared.platform.domain import Role
@@ -99,7 +99,7 @@ desk.assemble()  # the demo writes through the logic layer, whose hooks the feat
 
 
 def seed_services() -> None:
-    for position, spec in enumerate(catalog.DEFAULT_SERVICES):
+    for position, spec in enumerate(services.DEFAULT_SERVICES):
         Service(
             directory.CATALOG_PK,
             directory.service_sk(spec["key"]),
