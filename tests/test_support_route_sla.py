@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import shared.support
 
 from infra.local import demo
 from infra.local import emulation as aws_emulation
 from infra.local.virtual_time import VirtualClock
+from shared.clocks import ticket as ticket_clock
 from shared.platform import workflows
+from shared.routes import support
 from shared.sla.ledger import ledger
 from shared.sla.plans import DEFAULT_PLAN
 from shared.tickets import items as ticket_items
@@ -258,7 +259,7 @@ def test_customer_pause_moves_the_resolution_deadline_by_the_paused_working_time
     def resolution():
         items = ticket_items.load_ticket_partition(ticket["id"])
         found = next(i for i in items if isinstance(i, Ticket))
-        return shared.support.ledger_of(found, items).resolution
+        return ticket_clock.ledger_of(found, items).resolution
 
     # When L1 replies publicly on Monday 11:00 Prague (10:00Z): the ball goes to the customer, the clock pauses
     assert vc.advance_to(_utc(23, 10, 0)) == []
@@ -328,7 +329,7 @@ def test_a_failing_route_step_ends_in_a_manual_task_and_an_incident(desk, monkey
     def broken_intake(ticket_id: str) -> dict:
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(shared.support, "intake", broken_intake)
+    monkeypatch.setattr(support, "intake", broken_intake)
     # Given the intake step fails every time
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
 

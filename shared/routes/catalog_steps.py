@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.clocks.ticket import customer_time, plan_for
-from shared.platform import clock, store, workflows
+from shared.platform import clock, workflows
 from shared.platform.domain import Status
 from shared.platform.store import with_retries
 from shared.routes.common import (
@@ -19,11 +19,11 @@ from shared.routes.common import (
     step_group,
 )
 from shared.sla.plans import add_working_days
-from shared.tasks.work import create_task
+from shared.tasks.work import create_task, handle_by_hand
 from shared.tickets import items as ticket_items
 from shared.tickets.conversation import system_message
 from shared.tickets.items import Ticket, load_ticket
-from shared.tickets.log import new_event, save_ticket
+from shared.tickets.log import save_ticket
 
 
 def deadline(ticket: Ticket, days: int, now: datetime | None = None) -> datetime:
@@ -91,29 +91,12 @@ def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
         group = STEPS["licence_limit"]["group"]  # licences are the account manager's
     else:
         group = (service.groups[0] if service and service.groups else None) or "L1"
-    store.transact(
-        [
-            (
-                new_event(
-                    ticket,
-                    None,
-                    "RouteFault",
-                    f"Route step failed: {error}",
-                    public=False,
-                    error=error,
-                    cause=(cause or "")[:500],
-                ),
-                None,
-            )
-        ]
-    )
-    task = create_task(
-        ticket_id=ticket_id,
-        step_key=f"fault#{store.new_id()}",
-        task_type="manual",
+    task = handle_by_hand(
+        ticket,
+        error,
+        cause,
         title=f"Handle by hand: the automatic route failed ({error})",
         group=group,
-        task_token=None,
         due_at=clock.iso(deadline(ticket, 1)),
         priority=FAULT_PRIORITY,
     )

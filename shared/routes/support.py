@@ -25,7 +25,7 @@ from shared.platform.store import with_retries
 from shared.sla.ledger import Ledger, ledger
 from shared.sla.plans import CLASSIFICATIONS
 from shared.tasks.priority import base_priority
-from shared.tasks.work import create_task
+from shared.tasks.work import handle_by_hand
 from shared.tickets import items as ticket_items
 from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import Event, Message, Ticket, load_ticket
@@ -298,25 +298,8 @@ def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
     """Anything a route step could not do becomes a manual task for a person (R6) and an incident."""
 
     ticket, _ = load_ticket(ticket_id)
-    detail = (cause or "")[:500]
-    store.transact(
-        [
-            (
-                new_event(
-                    ticket, None, "RouteFault", f"Route step failed: {error}", public=False, error=error, cause=detail
-                ),
-                None,
-            )
-        ]
-    )
-    task = create_task(
-        ticket_id=ticket_id,
-        step_key=f"fault#{store.new_id()}",
-        task_type="manual",
-        title=f"Handle by hand: the route failed ({error})",
-        group="L1",
-        task_token=None,
-        priority=900,
+    task = handle_by_hand(
+        ticket, error, cause, title=f"Handle by hand: the route failed ({error})", group="L1", priority=900
     )
     return {"task_id": task.task_id}
 

@@ -293,3 +293,24 @@ def release_finished(ticket: Ticket, tasks: list[Task], target: Status) -> None:
         release_route(task)
     if ticket.owner:
         queues.refresh_waiting_on(ticket.ticket_id)
+
+
+def handle_by_hand(
+    ticket: Ticket, error: str, cause: str | None, *, title: str, group: str, priority: int, due_at: str | None = None
+) -> Task:
+    """A route step could not do its work (R6): the fault goes into the ticket's log (internal) and a person gets
+    a manual task for it. The route itself never fails."""
+    event = new_event(
+        ticket, None, "RouteFault", f"Route step failed: {error}", public=False, error=error, cause=(cause or "")[:500]
+    )
+    store.transact([(event, None)])
+    return create_task(
+        ticket_id=ticket.ticket_id,
+        step_key=f"fault#{store.new_id()}",
+        task_type="manual",
+        title=title,
+        group=group,
+        task_token=None,
+        due_at=due_at,
+        priority=priority,
+    )
