@@ -111,7 +111,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     import dynamo_counter
     from moto import mock_aws
 
-    import functions.api
+    import functions.api.app
     import functions.route_tasks
     from infra import aws_emulation, demo
     from infra.virtual_time import VirtualClock
@@ -122,7 +122,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     results: dict[str, Any] = {}
     for classification in ("question", "bug"):
         meter = Meter()
-        original_api, original_route = functions.api.handler, functions.route_tasks.handler
+        original_api, original_route = functions.api.app.handler, functions.route_tasks.handler
         original_publish = integrations.publish
 
         def publish(
@@ -131,7 +131,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
             meter.events += 1
             send(detail_type, detail)
 
-        functions.api.handler = meter.timed("api", original_api)
+        functions.api.app.handler = meter.timed("api", original_api)
         functions.route_tasks.handler = meter.timed("route-tasks", original_route)
         integrations.publish = publish
         try:
@@ -159,7 +159,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
                     emails = len(aws_emulation.sent_emails()) - mails_before
                     writes, reads = _units(recorder.since(mark))
         finally:
-            functions.api.handler, functions.route_tasks.handler = original_api, original_route
+            functions.api.app.handler, functions.route_tasks.handler = original_api, original_route
             integrations.publish = original_publish
         results[f"{classification}_path"] = _costs(states, meter, writes, reads, emails)
     question = results["question_path"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import review, tickets
+from shared import kb, money, review, tickets
 
 logger = Logger(service="caseway-housekeeping")
 
@@ -20,8 +20,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"closed": closed}
     if action == "seed_knowledge_base":
         # R29: the mandatory articles of a fresh deployment; re-run after a support plan changes.
-        from shared import kb
-
         done = kb.seed_mandatory()
         logger.info("knowledge base seeded", extra=done)
         return done
@@ -38,7 +36,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "billing_check":
-        from shared import money
-
         return money.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -1,22 +1,28 @@
-"""HTTP routes of tiered routing (R14, R15, R19, R27), registered on functions.api's resolver with its
-route() decorator. Imported at the end of functions.api, so everything defined there can be imported here."""
+"""HTTP routes of the queues (tiered routing: R14, R15, R19, R27): support groups and their lines, agents'
+groups and skills, the next task for me, handing a task over, and the tickets whose ball is elsewhere."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from functions.api import LIST_QUERY, caller, parse_body, query, query_limit, route
+from functions.api.callers import caller
+from functions.api.http import LIST_QUERY, query, query_limit
+from functions.api.router import ApiRouter
 from shared import routing
+from shared.errors import Unprocessable
+
+router = ApiRouter(bodies="functions.api.queues_bodies")
 
 _GROUP = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
-@route("GET", "/routing/groups", "Support groups with their line, order and members", "routing")
+@router.declare("GET", "/routing/groups", "Support groups with their line, order and members", "routing")
 def routing_groups() -> dict[str, Any]:
     return {"items": routing.list_groups(caller())}
 
 
-@route(
+@router.declare(
     "PUT",
     "/routing/groups/{group}",
     "Create or change a support group and its line (managers)",
@@ -25,15 +31,11 @@ def routing_groups() -> dict[str, Any]:
 )
 def routing_save_group(group: str) -> dict[str, Any]:
     who = caller()
-    body = parse_body("RoutingGroup")
+    body = router.body("RoutingGroup")
     return routing.save_group(who, _group_name(group), line=body.line, description=body.description, skills=body.skills)
 
 
 def _group_name(group: str) -> str:
-    import re
-
-    from shared.errors import Unprocessable
-
     if not re.fullmatch(_GROUP, group):
         raise Unprocessable(
             "A group name is 1-64 letters, digits, '.', '_' or '-'.", errors=[{"field": "group", "message": _GROUP}]
@@ -41,12 +43,12 @@ def _group_name(group: str) -> str:
     return group
 
 
-@route("GET", "/routing/agents/{sub}", "An agent's line, groups and skills", "routing")
+@router.declare("GET", "/routing/agents/{sub}", "An agent's line, groups and skills", "routing")
 def routing_agent(sub: str) -> dict[str, Any]:
     return routing.get_agent(caller(), sub)
 
 
-@route(
+@router.declare(
     "PUT",
     "/routing/agents/{sub}",
     "Set an agent's groups, line and skills (managers)",
@@ -55,7 +57,7 @@ def routing_agent(sub: str) -> dict[str, Any]:
 )
 def routing_set_agent(sub: str) -> dict[str, Any]:
     who = caller()
-    body = parse_body("RoutingAgent")
+    body = router.body("RoutingAgent")
     return routing.set_agent_routing(who, sub, groups=body.groups, line=body.line, skills=body.skills)
 
 
@@ -66,7 +68,7 @@ def _empty(group: str | None) -> dict[str, Any]:
     return {"task": None, "detail": f"No open task in {group or 'your groups'} right now."}
 
 
-@route(
+@router.declare(
     "GET",
     "/tasks/next",
     "The highest-priority open task in my groups, with what my tier needs to act on it",
@@ -78,13 +80,15 @@ def next_task() -> dict[str, Any]:
     return routing.next_task(caller(), group) or _empty(group)
 
 
-@route("POST", "/tasks/next/take", "Take the highest-priority open task in my groups", "tasks", query=_NEXT_QUERY)
+@router.declare(
+    "POST", "/tasks/next/take", "Take the highest-priority open task in my groups", "tasks", query=_NEXT_QUERY
+)
 def take_next_task() -> dict[str, Any]:
     group = query("group", pattern=_GROUP)
     return routing.take_next(caller(), group) or _empty(group)
 
 
-@route(
+@router.declare(
     "POST",
     "/tasks/{task_id}/reassign",
     "Hand a task to another group or person; the ticket's owner stays (R14)",
@@ -93,11 +97,11 @@ def take_next_task() -> dict[str, Any]:
 )
 def reassign_task(task_id: str) -> dict[str, Any]:
     who = caller()
-    body = parse_body("TaskReassign")
+    body = router.body("TaskReassign")
     return routing.reassign(who, task_id, group=body.group, assignee=body.assignee, reason=body.reason)
 
 
-@route(
+@router.declare(
     "GET",
     "/routing/waiting",
     "My owned tickets whose ball is with another line or person, waiting longest first (R14)",
