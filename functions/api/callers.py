@@ -14,7 +14,7 @@ from shared.errors import Unprocessable
 from shared.identity import Caller
 from shared.views import ticket_view
 
-# The follow-link twins of the customer's actions live under this path and take the key as ?key=.
+# A customer's actions through a follow link live under this path and take the key as ?key=.
 FOLLOW_LINK_PATHS = "/public/tickets/"
 FOLLOW_KEY_QUERY: tuple[tuple[str, dict[str, Any]], ...] = (("key", {"type": "string"}),)
 
