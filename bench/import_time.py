@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The module the API Lambda loads: infra/cdk/functions.py deploys functions.api.app.handler.
+API_MODULE = "functions.api.app"
+
 CHILD = "import time\nt = time.perf_counter()\nimport {module}\nprint(repr(time.perf_counter() - t))\n"
 
 
@@ -38,7 +41,7 @@ def time_import(module: str, root: Path, env: dict[str, str]) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def measure(root: Path, module: str = "functions.api", baseline: str = "boto3", rounds: int = 5) -> dict[str, Any]:
+def measure(root: Path, module: str = API_MODULE, baseline: str = "boto3", rounds: int = 5) -> dict[str, Any]:
     env = _child_env()
     # One untimed import each first, so that bytecode compilation (.pyc writes) is not measured.
     time_import(module, root, env)
@@ -61,7 +64,7 @@ def measure(root: Path, module: str = "functions.api", baseline: str = "boto3", 
     }
 
 
-def breakdown(root: Path, module: str = "functions.api", top: int = 12) -> list[dict[str, Any]]:
+def breakdown(root: Path, module: str = API_MODULE, top: int = 12) -> list[dict[str, Any]]:
     """Where the import time goes: `-X importtime` self time summed per top-level package (one run)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],

@@ -114,9 +114,10 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     import dynamo_counter
     from moto import mock_aws
 
-    import functions.api
+    import functions.api.app
     import functions.route_tasks
-    from infra.local import demo, emulation
+    from infra.local import demo
+    from infra.local import emulation as aws_emulation
     from infra.local.virtual_time import VirtualClock
 
     pass
@@ -126,7 +127,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
     results: dict[str, Any] = {}
     for classification in ("question", "bug"):
         meter = Meter()
-        original_api, original_route = functions.api.handler, functions.route_tasks.handler
+        original_api, original_route = functions.api.app.handler, functions.route_tasks.handler
         original_publish = bus.publish
 
         def publish(
@@ -135,35 +136,35 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any], root: 
             meter.events += 1
             send(detail_type, detail)
 
-        functions.api.handler = meter.timed("api", original_api)
+        functions.api.app.handler = meter.timed("api", original_api)
         functions.route_tasks.handler = meter.timed("route-tasks", original_route)
         bus.publish = publish
         try:
-            with mock_aws(config=emulation.MOTO_CONFIG):
-                emulation.install_lambda_dispatcher()
-                emulation.provision()
+            with mock_aws(config=aws_emulation.MOTO_CONFIG):
+                aws_emulation.install_lambda_dispatcher()
+                aws_emulation.provision()
                 with VirtualClock(MONDAY_0900) as vc:
                     demo.seed()
                     mark = recorder.mark()
                     meter.invocations = {"api": [], "route-tasks": []}
                     meter.events = 0
-                    mails_before = len(emulation.sent_emails())
+                    mails_before = len(aws_emulation.sent_emails())
                     ticket_id = _run_path(api_factory(), wait_for, vc, classification)
                     wait_for(
-                        lambda ticket_id=ticket_id: "AwaitCustomer" in emulation.route_states(ticket_id),
+                        lambda ticket_id=ticket_id: "AwaitCustomer" in aws_emulation.route_states(ticket_id),
                         what="the route to wait for the customer",
                     )
                     vc.wait_for_pending(1)
                     vc.fire_next()
                     wait_for(
-                        lambda ticket_id=ticket_id: emulation.route_status(ticket_id) == "SUCCEEDED",
+                        lambda ticket_id=ticket_id: aws_emulation.route_status(ticket_id) == "SUCCEEDED",
                         what="the route to end",
                     )
-                    states = emulation.route_states(ticket_id)
-                    emails = len(emulation.sent_emails()) - mails_before
+                    states = aws_emulation.route_states(ticket_id)
+                    emails = len(aws_emulation.sent_emails()) - mails_before
                     writes, reads = _units(recorder.since(mark))
         finally:
-            functions.api.handler, functions.route_tasks.handler = original_api, original_route
+            functions.api.app.handler, functions.route_tasks.handler = original_api, original_route
             bus.publish = original_publish
         results[f"{classification}_path"] = _costs(states, meter, writes, reads, emails)
     question = results["question_path"]
@@ -231,9 +232,9 @@ def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) ->
         api("POST", f"/tasks/{found['id']}/complete", user=user, body={"outcome": outcome, "note": note})
 
     def waiting(ticket_id: str, route: str) -> None:
-        from infra.local import emulation
+        from infra.local import emulation as aws_emulation
 
-        wait_for(lambda: "AwaitCustomer" in emulation.route_states(ticket_id, route), what="follow-up")
+        wait_for(lambda: "AwaitCustomer" in aws_emulation.route_states(ticket_id, route), what="follow-up")
 
     route = path.split(":")[0]
     if path.startswith("licence-key"):
@@ -295,9 +296,9 @@ def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) ->
 
 
 def _succeeded(ticket_id: str, route: str) -> bool:
-    from infra.local import emulation
+    from infra.local import emulation as aws_emulation
 
-    return emulation.route_status(ticket_id, route) == "SUCCEEDED"
+    return aws_emulation.route_status(ticket_id, route) == "SUCCEEDED"
 
 
 CATALOG_PATHS = (
@@ -318,18 +319,19 @@ def measure_catalog(api_factory: Callable[[], Any], wait_for: Callable[..., Any]
     """State transitions (states entered in the execution history) per ticket on each catalog route path."""
     from moto import mock_aws
 
-    from infra.local import demo, emulation
+    from infra.local import demo
+    from infra.local import emulation as aws_emulation
     from infra.local.virtual_time import VirtualClock
 
     results: dict[str, Any] = {}
     for path in CATALOG_PATHS:
-        with mock_aws(config=emulation.MOTO_CONFIG):
-            emulation.install_lambda_dispatcher()
-            emulation.provision()
+        with mock_aws(config=aws_emulation.MOTO_CONFIG):
+            aws_emulation.install_lambda_dispatcher()
+            aws_emulation.provision()
             with VirtualClock(MONDAY_0900) as vc:
                 demo.seed()
                 ticket_id, route = _catalog_path(api_factory(), wait_for, vc, path)
                 wait_for(lambda t=ticket_id, r=route: _succeeded(t, r), what=f"the {path} route to end")
-                states = emulation.route_states(ticket_id, route)
+                states = aws_emulation.route_states(ticket_id, route)
         results[path] = {"state_transitions": len(states), "states": states}
     return results

@@ -1,6 +1,6 @@
 """Benchmark (`make bench`, not part of the tests): writes bench/results.json and prints a table.
 
-- import_ratio: import time of the API Lambda's module (functions.api) in a fresh interpreter divided
+- import_ratio: import time of the API Lambda's module (functions.api.app) in a fresh interpreter divided
   by `import boto3` alone, each best of 5, run alternately. Target <= 1.3.
 - dynamodb: per API operation, the DynamoDB requests by kind and the consumed capacity, counted with
   botocore event hooks on every DynamoDB client, against emulated AWS (moto) seeded with the demo
@@ -51,14 +51,14 @@ CREATE_MAX_WRITES = 3
 
 
 class Api:
-    """Calls functions.api.handler with HTTP API v2 events built by the local gateway."""
+    """Calls functions.api.app.handler with HTTP API v2 events built by the local gateway."""
 
     def __init__(self) -> None:
-        from functions import api
+        from functions.api import app
         from infra.local import demo
         from infra.local.gateway import Gateway
 
-        self.handler = api.handler
+        self.handler = app.handler
         self.demo = demo
         self.gateway = Gateway()
 
@@ -107,7 +107,8 @@ def measure_dynamodb() -> dict[str, Any]:
 
     from moto import mock_aws
 
-    from infra.local import demo, emulation
+    from infra.local import demo
+    from infra.local import emulation as aws_emulation
     from shared.platform import aws
 
     operations: dict[str, dict[str, Any]] = {}
@@ -119,9 +120,9 @@ def measure_dynamodb() -> dict[str, Any]:
         operations[name] = summarise(name, recorder.since(mark, thread=me), status)
         return data
 
-    with mock_aws(config=emulation.MOTO_CONFIG):
-        emulation.install_lambda_dispatcher()
-        emulation.provision()
+    with mock_aws(config=aws_emulation.MOTO_CONFIG):
+        aws_emulation.install_lambda_dispatcher()
+        aws_emulation.provision()
         demo.seed()
         api = Api()
         created: list[str] = []
@@ -252,10 +253,10 @@ def report(imports: dict[str, Any], ddb: dict[str, Any], checks: list[dict[str, 
     mark = {True: "ok", False: "FAIL"}
     out = [
         "import_ratio (fresh interpreter, import only, best of "
-        f"{imports['rounds']}, alternating): functions.api {imports['module_ms']:.1f} ms / "
+        f"{imports['rounds']}, alternating): {imports['module']} {imports['module_ms']:.1f} ms / "
         f"boto3 {imports['baseline_ms']:.1f} ms = {imports['ratio']:.2f}  "
         f"target <= {IMPORT_RATIO_TARGET}  {mark[ok['import_ratio <= 1.3']]}",
-        "  functions.api import, self time by package (-X importtime, one run): "
+        f"  {imports['module']} import, self time by package (-X importtime, one run): "
         + ", ".join(f"{p['package']} {p['self_ms']:g} ms" for p in imports.get("breakdown_self_ms_by_package", [])),
         "",
         "DynamoDB requests per API operation (API call's own thread only; routes run in background threads):",

@@ -7,13 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import desk
 from shared.kb import mandatory
 from shared.money import billing
 from shared.review import reviews as review
 from shared.tickets import lifecycle
 
-desk.assemble()
 logger = Logger(service="caseway-housekeeping")
 
 
@@ -41,7 +39,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
         return result
     if action == "billing_check":
-        pass
-
         return billing.billing_check()
     raise ValueError(f"unknown housekeeping action {action!r}")

@@ -53,7 +53,7 @@ class Reply:
 
 
 class Api:
-    """Calls functions.api.handler with the event API Gateway's HTTP API would send."""
+    """Calls functions.api.app.handler with the event API Gateway's HTTP API would send."""
 
     def __init__(self) -> None:
         from infra.local.gateway import Gateway
@@ -71,7 +71,7 @@ class Api:
         raw_body: str | None = None,
         source_ip: str = "198.51.100.7",
     ) -> Reply:
-        from functions import api
+        from functions.api import app
 
         hdrs = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
         claims = None
@@ -81,7 +81,7 @@ class Api:
             claims = demo.claims_for(found)
         text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
         event = self.gateway.event(method, path, hdrs, text.encode(), source_ip, claims)
-        result = api.handler(event, fake_aws.LambdaContext())
+        result = app.handler(event, fake_aws.LambdaContext())
         return Reply(int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or "")
 
 

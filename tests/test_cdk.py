@@ -23,7 +23,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
 
-from functions.api import PUBLIC_ROUTES, ROUTES
+from functions.api.app import PUBLIC_ROUTES, ROUTES
 from infra.app import build_stack
 from infra.cdk import asl as routes
 from infra.cdk import bundling, nag
@@ -278,7 +278,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
     assert set(functions) == {spec.short_name for spec in FUNCTIONS}
     handlers = {spec.short_name: spec.handler for spec in FUNCTIONS}
     assert handlers == {
-        "api": "functions.api.handler",
+        "api": "functions.api.app.handler",
         "route-tasks": "functions.route_tasks.handler",
         "housekeeping": "functions.housekeeping.handler",
     }

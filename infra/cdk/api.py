@@ -1,4 +1,4 @@
-"""The HTTP API: one API Gateway route per entry of functions.api.ROUTES (the one declaration of the
+"""The HTTP API: one API Gateway route per entry of functions.api.app.ROUTES (the one declaration of the
 API's routes), each to the API function. Every route needs a Cognito JWT except the ones
 functions.api marks public (health, catalog, docs, web form, follow links). The stage throttles the
 whole API and, tighter, the anonymous write routes; it writes JSON access logs.
@@ -23,7 +23,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from functions.api import ROUTES, Route
+from functions.api.app import ROUTES
+from functions.api.router import Route
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy, retention
 from infra.cdk.identity import Identity

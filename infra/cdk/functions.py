@@ -35,7 +35,7 @@ class FunctionSpec:
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api",
-        "functions.api.handler",
+        "functions.api.app.handler",
         "caseway-api",
         1024,  # more memory is more CPU: the cold start imports pydantic and the resolver
         29,  # HTTP API gives up on an integration after 30 s

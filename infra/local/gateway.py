@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from functions import api
+from functions.api import app
 from infra.local import fake_aws
 
 LOCAL_JWT_SECRET = secrets.token_hex(32)
@@ -67,8 +67,8 @@ class Gateway:
     """Plays API Gateway in front of the API Lambda handler."""
 
     def __init__(self) -> None:
-        self.api = api
-        self.public = [(method, _route_pattern(path)) for method, path in api.PUBLIC_ROUTES]
+        self.api = app
+        self.public = [(method, _route_pattern(path)) for method, path in app.PUBLIC_ROUTES]
 
     def is_public(self, method: str, path: str) -> bool:
         return any(m == method and p.match(path) for m, p in self.public) or path.startswith("/docs")

@@ -1,15 +1,17 @@
-"""HTTP routes of the figures (R27, R28): the manager's process dashboard and each specialist's own figures.
-
-Imported at the end of functions.api, so everything defined there can be imported here."""
+"""HTTP routes of the figures (R27, R28): the manager's process dashboard and each specialist's own figures."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from functions.api import caller, query, route
+from functions.api.callers import caller
+from functions.api.http import query
+from functions.api.router import ApiRouter
 from shared.figures import report as figures_report
 from shared.platform.errors import Unprocessable
+
+router = ApiRouter()
 
 DATE_QUERY = (
     (
@@ -38,7 +40,7 @@ def _date() -> date | None:
     return day
 
 
-@route(
+@router.declare(
     "GET",
     "/figures/manager",
     "The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28)",
@@ -49,7 +51,7 @@ def manager_figures() -> dict[str, Any]:
     return figures_report.manager_figures(caller(), _date())
 
 
-@route(
+@router.declare(
     "GET",
     "/figures/me",
     "Your own figures: tasks closed, time logged, SLA met ratio this month (R27)",
@@ -60,7 +62,7 @@ def my_figures() -> dict[str, Any]:
     return figures_report.personal_figures(caller(), None, _date())
 
 
-@route(
+@router.declare(
     "GET",
     "/figures/agents/{sub}",
     "A specialist's figures (managers: anyone's; specialists: their own)",

@@ -1,5 +1,4 @@
-"""Request bodies (pydantic) of one feature; star-imported by functions.api_models, so parse_body and
-the OpenAPI document find them by name. Names must be unique across the bodies_* modules."""
+"""Request bodies of the knowledge base routes (functions.api.kb), loaded on the first request with a body."""
 
 from __future__ import annotations
 
@@ -7,14 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.api_models import _Body
-
-__all__ = ["KbArticle", "KbArticleUpdate"]
+from functions.api.bodies import Body
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-class KbArticle(_Body):
+class KbArticle(Body):
     title: str = Field(min_length=3, max_length=200)
     body: str = Field(min_length=1, max_length=50_000, description="Markdown; raw HTML is shown as text")
     audience: Literal["customers", "staff"] = Field(description="Who may read it")
@@ -27,7 +24,7 @@ class KbArticle(_Body):
     note: str | None = Field(default=None, max_length=500, description="What this version is about")
 
 
-class KbArticleUpdate(_Body):
+class KbArticleUpdate(Body):
     title: str | None = Field(default=None, min_length=3, max_length=200)
     body: str | None = Field(default=None, min_length=1, max_length=50_000)
     audience: Literal["customers", "staff"] | None = None

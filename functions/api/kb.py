@@ -1,6 +1,4 @@
-"""HTTP routes of the knowledge base (R29), registered on functions.api's resolver with its route() decorator.
-
-Imported at the end of functions.api, so everything defined there can be imported here."""
+"""HTTP routes of the knowledge base (R29): list and search, write, edit, and read an article's versions."""
 
 from __future__ import annotations
 
@@ -8,9 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions.api import caller, created, json_response, parse_body, query, query_limit, route
+from functions.api.callers import caller
+from functions.api.http import created, json_response, query, query_limit
+from functions.api.router import ApiRouter
 from shared.kb import articles as kb
 from shared.platform.errors import Unprocessable
+
+router = ApiRouter(bodies="functions.api.kb_bodies")
 
 _ARTICLE_QUERY = (
     ("q", {"type": "string", "description": "Words to search for; results ranked by relevance"}),
@@ -26,7 +28,7 @@ _ARTICLE_QUERY = (
 )
 
 
-@route(
+@router.declare(
     "GET",
     "/kb/articles",
     "Knowledge base: list or search the articles you may read (?q= ranks by relevance)",
@@ -50,7 +52,7 @@ def list_articles() -> dict[str, Any]:
     )
 
 
-@route(
+@router.declare(
     "POST",
     "/kb/articles",
     "Knowledge base: write a new article (agents, managers)",
@@ -61,7 +63,7 @@ def list_articles() -> dict[str, Any]:
 def create_article() -> Response:
     who = caller()
     who.require_staff()
-    body = parse_body("KbArticle")
+    body = router.body("KbArticle")
     article = kb.create_article(
         who,
         title=body.title,
@@ -76,7 +78,7 @@ def create_article() -> Response:
     return created(kb.article_view(article, staff=True), False)
 
 
-@route(
+@router.declare(
     "GET",
     "/kb/articles/{article_id}",
     "Knowledge base: one article by id or slug, with its Markdown and safe HTML",
@@ -87,7 +89,7 @@ def get_article(article_id: str) -> dict[str, Any]:
     return kb.article_view(kb.get_article(who, article_id), staff=who.is_staff)
 
 
-@route(
+@router.declare(
     "PATCH",
     "/kb/articles/{article_id}",
     "Knowledge base: edit an article; every edit is a new version (agents, managers)",
@@ -97,7 +99,7 @@ def get_article(article_id: str) -> dict[str, Any]:
 def update_article(article_id: str) -> dict[str, Any]:
     who = caller()
     who.require_staff()
-    body = parse_body("KbArticleUpdate")
+    body = router.body("KbArticleUpdate")
     changes = body.model_dump(exclude_unset=True, exclude={"note", "expected_version"})
     for name in ("title", "body", "audience", "tags", "slug", "status"):
         if name in changes and changes[name] is None:
@@ -112,7 +114,7 @@ def update_article(article_id: str) -> dict[str, Any]:
     return kb.article_view(article, staff=True)
 
 
-@route(
+@router.declare(
     "GET",
     "/kb/articles/{article_id}/versions",
     "Knowledge base: an article's versions, oldest first: who changed it, when and why",
@@ -127,7 +129,7 @@ def article_versions(article_id: str) -> dict[str, Any]:
     }
 
 
-@route(
+@router.declare(
     "GET",
     "/kb/articles/{article_id}/versions/{version}",
     "Knowledge base: one version of an article as it was saved",

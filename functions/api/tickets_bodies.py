@@ -1,62 +1,50 @@
-"""Request bodies of the HTTP API, validated with pydantic.
-
-Kept out of functions.api's import path: pydantic model building is most of a cold start's import
-time, and only requests with a body need it, so it loads on the first such request.
-"""
+"""Request bodies of the ticket routes (functions.api.tickets), loaded on the first request with a body."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from functions.api.bodies import Body
+from shared.platform.errors import Unprocessable
 
 
-class CreateTicket(_Body):
+class CreateTicket(Body):
     service: str = Field(min_length=1, max_length=64, description="Service key from GET /services")
     subject: str = Field(min_length=3, max_length=200)
     description: str = Field(default="", max_length=20000, description="Required when submit is true")
     fields: dict[str, Any] = Field(default_factory=dict, description="Answers to the service's intake form")
     submit: bool = Field(default=True, description="false keeps it as a draft to finish later (R2)")
 
-
-class PublicTicket(CreateTicket):
-    email: str = Field(max_length=254, description="Where we write to you")
-    name: str | None = Field(default=None, max_length=200)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError("not an e-mail address")
-        return value.lower()
+    def require_description(self) -> None:
+        """A submitted ticket describes the problem; a draft may leave it for later."""
+        if self.submit and not self.description:
+            raise Unprocessable(
+                "Describe the problem before submitting.",
+                errors=[{"field": "description", "message": "required when submit is true"}],
+            )
 
 
-class UpdateDraft(_Body):
+class UpdateDraft(Body):
     subject: str | None = Field(default=None, min_length=3, max_length=200)
     description: str | None = Field(default=None, max_length=20000)
     fields: dict[str, Any] | None = Field(default=None, description="Answers to merge into the draft's")
 
 
-class NewMessage(_Body):
+class NewMessage(Body):
     body: str = Field(min_length=1, max_length=20000)
     internal: bool = Field(default=False, description="Internal note, staff only")
     attachments: list[str] = Field(default_factory=list, max_length=20, description="Attachment ids")
 
 
-class NewAttachment(_Body):
+class NewAttachment(Body):
     file_name: str = Field(min_length=1, max_length=255)
     size: int = Field(gt=0, description="Bytes")
     content_type: str = Field(min_length=3, max_length=200)
 
 
-class Resolve(_Body):
+class Resolve(Body):
     resolution: str = Field(min_length=3, max_length=20000, description="How it was solved")
     preventive_measure: str = Field(min_length=3, max_length=20000, description="What stops it happening again")
     articles: list[str] = Field(
@@ -68,24 +56,10 @@ class Resolve(_Body):
     )
 
 
-class Feedback(_Body):
+class Feedback(Body):
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=5000)
 
 
-class Reason(_Body):
+class Reason(Body):
     reason: str | None = Field(default=None, max_length=2000)
-
-
-class CompleteTask(_Body):
-    outcome: str = Field(default="done", min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=20000)
-
-
-# Each feature's bodies, found here by name.
-from functions.bodies_catalog import *  # noqa: E402,F403
-from functions.bodies_figures import *  # noqa: E402,F403
-from functions.bodies_kb import *  # noqa: E402,F403
-from functions.bodies_money import *  # noqa: E402,F403
-from functions.bodies_review import *  # noqa: E402,F403
-from functions.bodies_routing import *  # noqa: E402,F403

@@ -1,18 +1,18 @@
-"""Request bodies (pydantic) of one feature; star-imported by functions.api_models, so parse_body and
-the OpenAPI document find them by name. Names must be unique across the bodies_* modules."""
+"""Request bodies of the money routes (functions.api.money), loaded on the first request with a body."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from functions.api_models import _Body
+from functions.api.bodies import Body
 
 
-class MoneyContract(_Body):
+class MoneyContract(Body):
     period: Literal["month", "quarter"] = Field(default="month", description="Billing and limit period")
     questions_per_user_per_day: int | None = Field(default=None, ge=1, le=1000, description="R23, e.g. 3")
     tickets_per_period: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -31,8 +31,6 @@ class MoneyContract(_Body):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -48,7 +46,7 @@ class MoneyContract(_Body):
         return self
 
 
-class MoneyTimeEntry(_Body):
+class MoneyTimeEntry(Body):
     minutes: int = Field(ge=1, le=1440, description="Minutes spent, 1..1440")
     billable: bool = True
     task_id: str | None = Field(default=None, max_length=100, description="One of this ticket's tasks")
@@ -57,18 +55,18 @@ class MoneyTimeEntry(_Body):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class MoneyLimitChoice(_Body):
+class MoneyLimitChoice(Body):
     choice: Literal["extend", "next_period"]
 
 
-class MoneyNote(_Body):
+class MoneyNote(Body):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class MoneyInvoiceStatus(_Body):
+class MoneyInvoiceStatus(Body):
     status: Literal["draft", "sent", "paid", "overdue"]
 
 
-class MoneyPrepareInvoice(_Body):
+class MoneyPrepareInvoice(Body):
     organisation_id: str = Field(min_length=1, max_length=100)
     period: str | None = Field(default=None, max_length=10, description="2026-11 (month) or 2026-Q4; default: now")

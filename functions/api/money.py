@@ -1,6 +1,4 @@
-"""HTTP routes of one feature, registered on functions.api's resolver with its route() decorator.
-
-Imported at the end of functions.api, so everything defined there can be imported here."""
+"""HTTP routes of money: contracts, the contract-limit choice at intake, time, incidents, invoices, billing."""
 
 from __future__ import annotations
 
@@ -8,34 +6,28 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions.api import (
-    LIST_QUERY,
-    caller,
-    created,
-    idempotency_key,
-    json_response,
-    parse_body,
-    query,
-    query_limit,
-    route,
-)
+from functions.api.callers import caller
+from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
+from functions.api.router import ApiRouter
 from shared.money import billing, contracts, offers, usage
 from shared.money import incidents as money_incidents
 from shared.money import invoices as money_invoices
 from shared.money import time as time_entries
 from shared.platform.errors import Unprocessable
 
+router = ApiRouter(bodies="functions.api.money_bodies")
+
 # --- contracts -----------------------------------------------------------------------------------
 
 
-@route("GET", "/contracts", "Every customer contract with its current usage (staff)", "money")
+@router.declare("GET", "/contracts", "Every customer contract with its current usage (staff)", "money")
 def list_contracts() -> dict[str, Any]:
     who = caller()
     who.require_staff()
     return {"items": [usage.contract_view(c) for c in contracts.list_contracts()]}
 
 
-@route(
+@router.declare(
     "GET",
     "/contracts/{organisation_id}",
     "An organisation's contract, limits and usage of the period (staff; the organisation's admin)",
@@ -45,7 +37,7 @@ def get_contract(organisation_id: str) -> dict[str, Any]:
     return usage.contract_view(contracts.read_contract(caller(), organisation_id))
 
 
-@route(
+@router.declare(
     "PUT",
     "/contracts/{organisation_id}",
     "Create or replace an organisation's contract (managers)",
@@ -55,7 +47,7 @@ def get_contract(organisation_id: str) -> dict[str, Any]:
 def put_contract(organisation_id: str) -> Response:
     who = caller()
     contracts.require_manager(who)
-    body = parse_body("MoneyContract")
+    body = router.body("MoneyContract")
     spec = body.model_dump()
     spec["rate_per_hour"] = str(body.rate_per_hour.quantize(contracts.CENT))
     spec["hours_per_period"] = float(body.hours_per_period) if body.hours_per_period is not None else None
@@ -68,7 +60,7 @@ def put_contract(organisation_id: str) -> Response:
 # --- limits at intake ------------------------------------------------------------------------------
 
 
-@route(
+@router.declare(
     "POST",
     "/tickets/{ticket_id}/limit-choice",
     "Answer a contract-limit offer: extend, or start in the next period (R23)",
@@ -76,14 +68,14 @@ def put_contract(organisation_id: str) -> Response:
     body="MoneyLimitChoice",
 )
 def limit_choice(ticket_id: str) -> dict[str, Any]:
-    body = parse_body("MoneyLimitChoice")
+    body = router.body("MoneyLimitChoice")
     return offers.offer_view(offers.choose(caller(), ticket_id, body.choice))
 
 
 # --- time ----------------------------------------------------------------------------------------
 
 
-@route(
+@router.declare(
     "POST",
     "/tickets/{ticket_id}/time",
     "Log time spent on a ticket (agents, managers)",
@@ -95,7 +87,7 @@ def limit_choice(ticket_id: str) -> dict[str, Any]:
 def log_time(ticket_id: str) -> Response:
     who = caller()
     who.require_staff()
-    body = parse_body("MoneyTimeEntry")
+    body = router.body("MoneyTimeEntry")
     entry, replayed = time_entries.log_time(
         who,
         ticket_id,
@@ -110,7 +102,7 @@ def log_time(ticket_id: str) -> Response:
     return created(time_entries.entry_view(entry), replayed)
 
 
-@route("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
+@router.declare("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
 def ticket_time(ticket_id: str) -> dict[str, Any]:
     who = caller()
     who.require_staff()
@@ -130,7 +122,7 @@ def ticket_time(ticket_id: str) -> dict[str, Any]:
 # --- incidents -----------------------------------------------------------------------------------
 
 
-@route(
+@router.declare(
     "GET",
     "/incidents",
     "Incidents raised by the system (R24): open first, or all newest first (managers)",
@@ -147,7 +139,7 @@ def incidents() -> dict[str, Any]:
     return {"items": [money_incidents.incident_view(i) for i in found], "next_cursor": next_cursor}
 
 
-@route(
+@router.declare(
     "POST",
     "/incidents/{incident_id}/acknowledge",
     "Acknowledge an incident (managers)",
@@ -158,11 +150,11 @@ def incidents() -> dict[str, Any]:
 def acknowledge_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
     contracts.require_manager(who)
-    body = parse_body("MoneyNote", optional=True)
+    body = router.body("MoneyNote", optional=True)
     return money_incidents.incident_view(money_incidents.update_incident(who, incident_id, "acknowledge", body.note))
 
 
-@route(
+@router.declare(
     "POST",
     "/incidents/{incident_id}/resolve",
     "Resolve an incident (managers)",
@@ -173,14 +165,14 @@ def acknowledge_incident(incident_id: str) -> dict[str, Any]:
 def resolve_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
     contracts.require_manager(who)
-    body = parse_body("MoneyNote", optional=True)
+    body = router.body("MoneyNote", optional=True)
     return money_incidents.incident_view(money_incidents.update_incident(who, incident_id, "resolve", body.note))
 
 
 # --- invoices ------------------------------------------------------------------------------------
 
 
-@route(
+@router.declare(
     "GET",
     "/invoices",
     "Invoices, newest period first (managers: all or one organisation's; the organisation's admin: their own)",
@@ -197,7 +189,7 @@ def invoices() -> dict[str, Any]:
     return {"items": [money_invoices.invoice_view(i) for i in found], "next_cursor": next_cursor}
 
 
-@route(
+@router.declare(
     "POST",
     "/invoices",
     "Prepare (or recompute) an organisation's invoice draft for a period now (managers)",
@@ -208,13 +200,13 @@ def invoices() -> dict[str, Any]:
 def prepare_invoice() -> Response:
     who = caller()
     contracts.require_manager(who)
-    body = parse_body("MoneyPrepareInvoice")
+    body = router.body("MoneyPrepareInvoice")
     return json_response(
         201, money_invoices.invoice_view(money_invoices.prepare_for(who, body.organisation_id, body.period))
     )
 
 
-@route(
+@router.declare(
     "GET",
     "/invoices/{invoice_id}",
     "One invoice as JSON, or CSV with ?format=csv or the .csv suffix (managers; the organisation's admin)",
@@ -240,7 +232,7 @@ def get_invoice(invoice_id: str) -> Response:
     return json_response(200, money_invoices.invoice_view(invoice))
 
 
-@route(
+@router.declare(
     "POST",
     "/invoices/{invoice_id}/status",
     "Track payment: draft -> sent -> paid (overdue is set by the daily check) (managers)",
@@ -250,11 +242,11 @@ def get_invoice(invoice_id: str) -> Response:
 def invoice_status(invoice_id: str) -> dict[str, Any]:
     who = caller()
     contracts.require_manager(who)
-    body = parse_body("MoneyInvoiceStatus")
+    body = router.body("MoneyInvoiceStatus")
     return money_invoices.invoice_view(money_invoices.set_invoice_status(who, invoice_id, body.status))
 
 
-@route("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
+@router.declare("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
 def billing_check() -> dict[str, Any]:
     contracts.require_manager(caller())
     return billing.billing_check()

@@ -1,18 +1,19 @@
 """HTTP routes of the daily and weekly reviews (R20, R22). Review tasks are listed, taken and completed through
-the ordinary /tasks routes; this one shows what a review task lists.
-
-Imported at the end of functions.api, so everything defined there can be imported here."""
+the ordinary /tasks routes; this one shows what a review task lists."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from functions.api import caller, route
+from functions.api.callers import caller
+from functions.api.router import ApiRouter
 from shared.review import tasks as review_tasks
 from shared.tasks.views import task_view
 
+router = ApiRouter()
 
-@route(
+
+@router.declare(
     "GET",
     "/reviews/{task_id}",
     "A review task with what it lists: the tickets to nudge (daily) or the long case's review (weekly)",

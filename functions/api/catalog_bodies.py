@@ -1,5 +1,4 @@
-"""Request bodies (pydantic) of one feature; star-imported by functions.api_models, so parse_body and
-the OpenAPI document find them by name. Names must be unique across the bodies_* modules."""
+"""Request bodies of the catalog routes (functions.api.catalog), loaded on the first request with a body."""
 
 from __future__ import annotations
 
@@ -7,17 +6,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.api_models import _Body
-
-__all__ = ["CatalogApproval", "CatalogEstimate", "CatalogIntakeField", "CatalogLicenceLimit", "CatalogService"]
+from functions.api.bodies import Body
 
 
-class CatalogIntakeField(_Body):
+class CatalogIntakeField(Body):
     key: str = Field(min_length=1, max_length=64, description="A question of the question bank (R3)")
     required: bool = Field(default=False)
 
 
-class CatalogService(_Body):
+class CatalogService(Body):
     title: str = Field(min_length=3, max_length=200)
     description: str = Field(min_length=3, max_length=2000)
     route: str = Field(min_length=1, max_length=64, description="A route: statemachines/<route>.asl.json")
@@ -30,15 +27,15 @@ class CatalogService(_Body):
     position: int | None = Field(default=None, ge=0, le=10000, description="Order in the catalog")
 
 
-class CatalogApproval(_Body):
+class CatalogApproval(Body):
     decision: Literal["approve", "decline"]
     comment: str | None = Field(default=None, max_length=5000)
 
 
-class CatalogEstimate(_Body):
+class CatalogEstimate(Body):
     hours: float = Field(gt=0, le=10000, description="Estimated work in hours")
     note: str | None = Field(default=None, max_length=20000, description="What the estimate covers")
 
 
-class CatalogLicenceLimit(_Body):
+class CatalogLicenceLimit(Body):
     limit: int = Field(ge=0, le=1_000_000, description="How many licence keys the organisation may hold")

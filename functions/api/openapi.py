@@ -1,4 +1,4 @@
-"""The OpenAPI 3 document, generated from the API's route table and its pydantic request models.
+"""The OpenAPI 3 document, generated from the API's declared routes and their pydantic request bodies.
 
 Loaded only when /openapi.json or /docs is asked for.
 """
@@ -6,11 +6,15 @@ Loaded only when /openapi.json or /docs is asked for.
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import aws_lambda_powertools.event_handler.openapi.swagger_ui as ui
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from pydantic.json_schema import models_json_schema
 
-from functions import api_models
+if TYPE_CHECKING:
+    from functions.api.router import Route
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -36,16 +40,16 @@ PROBLEM_SCHEMA = {
 _CACHE: dict[int, str] = {}
 
 
-def document(routes: tuple[Any, ...]) -> str:
+def document(routes: tuple[Route, ...]) -> str:
     key = len(routes)
     if key not in _CACHE:
         _CACHE[key] = _build(routes)
     return _CACHE[key]
 
 
-def _build(routes: tuple[Any, ...]) -> str:
-    models = sorted({r.body for r in routes if r.body}, key=lambda m: m)
-    classes = [getattr(api_models, name) for name in models]
+def _build(routes: tuple[Route, ...]) -> str:
+    models = {r.body: r.body_model() for r in routes if r.body}
+    classes = [models[name] for name in sorted(models)]
     _, schemas = models_json_schema([(c, "validation") for c in classes], ref_template="#/components/schemas/{model}")
     components = {"schemas": {**schemas.get("$defs", {}), "Problem": PROBLEM_SCHEMA}}
     components["securitySchemes"] = {
@@ -106,11 +110,6 @@ SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 def swagger_page(spec: str) -> str:
     """Swagger UI. Its scripts are inlined from powertools' package where they are installed (the local
     stack: works offline); the API's Lambda asset leaves them out, and the page loads them from a CDN."""
-    from pathlib import Path
-
-    import aws_lambda_powertools.event_handler.openapi.swagger_ui as ui
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
-
     folder = Path(ui.__file__).parent
     js_file, css_file = folder / "swagger-ui-bundle.min.js", folder / "swagger-ui.min.css"
     if js_file.exists() and css_file.exists():

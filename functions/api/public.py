@@ -1,0 +1,111 @@
+"""HTTP routes anyone may call without an account (R1): the web form, the service catalog it offers, opening
+a ticket from it, and following that ticket with the key of its follow link. The customer's actions through
+the follow link (reply, close, rate, approve) share their handlers with the signed-in routes
+(functions.api.tickets, functions.api.catalog).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from functions import webform
+from functions.api.callers import FOLLOW_KEY_QUERY, follow_key
+from functions.api.http import created, idempotency_key, source_ip
+from functions.api.router import ApiRouter
+from shared.directory.items import list_services
+from shared.platform.errors import Unprocessable
+from shared.tasks.views import ticket_view
+from shared.tickets import access, idempotency, intake
+from shared.tickets.items import get_ticket
+from shared.tickets.views import ticket_summary
+
+router = ApiRouter(bodies="functions.api.public_bodies")
+
+
+@router.declare(
+    "GET",
+    "/form",
+    "The web form for opening a ticket without an account",
+    "intake",
+    public=True,
+    content_type="text/html",
+)
+def form() -> Response:
+    return Response(200, "text/html; charset=utf-8", webform.PAGE)
+
+
+@router.declare(
+    "GET", "/services", "The service catalog: what customers can ask for, with intake questions", "intake", public=True
+)
+def services() -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "key": s.key,
+                "title": s.title,
+                "description": s.description,
+                "route": s.route,
+                "intake_fields": s.intake_fields,
+            }
+            for s in list_services()
+            if s.customer_visible
+        ]
+    }
+
+
+@router.declare(
+    "POST",
+    "/public/tickets",
+    "Open a ticket from the web form (anonymous, rate limited)",
+    "intake",
+    public=True,
+    body="PublicTicket",
+    status=201,
+    idempotent=True,
+)
+def create_public_ticket() -> Response:
+    body = router.body("PublicTicket")
+    body.require_description()
+    if not body.submit:
+        raise Unprocessable(
+            "The web form submits tickets; drafts need an account.",
+            errors=[{"field": "submit", "message": "must be true"}],
+        )
+    idem = idempotency.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
+    # A retry is answered before the rate limit counts it and before any contact is created.
+    if record := idempotency.replayed_record(idem):
+        ticket = get_ticket(record.resource.split(":", 1)[1])
+        return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, record.secret)}, True)
+    who = access.web_form_caller(body.email, body.name, source_ip())
+    ticket, key, replayed = intake.create_ticket(
+        who,
+        service_key=body.service,
+        subject=body.subject,
+        description=body.description,
+        fields=body.fields,
+        submit=True,
+        channel="web_form",
+        idem=idem,
+        with_follow_key=True,
+    )
+    return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, key)}, replayed)
+
+
+def _follow_url(ticket_id: str, key: str | None) -> str | None:
+    """The follow link (JSON); the same id and key open the web page at /form?ticket=...&key=..."""
+    return f"/public/tickets/{ticket_id}?key={key}" if key else None
+
+
+@router.declare(
+    "GET",
+    "/public/tickets/{ticket_id}",
+    "Follow a web-form ticket with the key from its follow link",
+    "intake",
+    public=True,
+    query=FOLLOW_KEY_QUERY,
+)
+def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
+    ticket, items = access.followed_ticket(ticket_id, follow_key())
+    return ticket_view(ticket, items, staff=False)

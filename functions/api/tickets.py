@@ -1,0 +1,235 @@
+"""HTTP routes of tickets: open, list, read, fill in a draft, write, attach, resolve, close, reopen, rate.
+
+The customer's actions (write, close, rate) are also reachable through a web-form ticket's follow link:
+one handler serves both paths, and functions.api.callers.ticket_caller says who is acting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller, view_for
+from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
+from functions.api.router import ApiRouter
+from shared.kb import articles as kb
+from shared.tasks.queues import waiting_on_for
+from shared.tickets import conversation, idempotency, intake, lifecycle
+from shared.tickets import lists as ticket_lists
+from shared.tickets.views import message_view, ticket_summary
+
+router = ApiRouter(bodies="functions.api.tickets_bodies")
+
+
+@router.declare(
+    "POST",
+    "/tickets",
+    "Open a ticket (submitted, or a draft to finish later)",
+    "tickets",
+    body="CreateTicket",
+    status=201,
+    idempotent=True,
+)
+def create_ticket() -> Response:
+    who = caller()
+    body = router.body("CreateTicket")
+    body.require_description()
+    idem = idempotency.Idempotency.of(who.sub, idempotency_key(), body.model_dump())
+    ticket, _, replayed = intake.create_ticket(
+        who,
+        service_key=body.service,
+        subject=body.subject,
+        description=body.description,
+        fields=body.fields,
+        submit=body.submit,
+        channel="api",
+        idem=idem,
+    )
+    return created(view_for(who, ticket.ticket_id), replayed)
+
+
+@router.declare(
+    "GET",
+    "/tickets",
+    "My tickets, my organisation's (admins, staff) or open tickets by status (staff)",
+    "tickets",
+    query=(
+        ("scope", {"enum": ["mine", "organisation", "owned"], "default": "mine"}),
+        ("organisation_id", {"type": "string"}),
+        ("status", {"type": "string"}),
+        *LIST_QUERY,
+    ),
+)
+def list_tickets() -> dict[str, Any]:
+    who = caller()
+    found, next_cursor = ticket_lists.list_tickets(
+        who,
+        scope=query("scope", "mine") or "mine",
+        organisation_id=query("organisation_id", max_length=100),
+        status=query("status", max_length=40),
+        limit=query_limit(),
+        cursor=query("cursor", max_length=2000),
+    )
+    views = [ticket_summary(t) for t in found]
+    if who.is_staff:  # R14: where the ball is when it is with another line (never shown to customers)
+        waits = waiting_on_for([t.ticket_id for t in found])
+        views = [{**v, "waiting_on": waits.get(v["id"])} for v in views]
+    return {"items": views, "next_cursor": next_cursor}
+
+
+@router.declare(
+    "GET", "/tickets/{ticket_id}", "A ticket with the history the caller may see (id or CW- reference)", "tickets"
+)
+def get_ticket_route(ticket_id: str) -> dict[str, Any]:
+    return view_for(caller(), ticket_id)
+
+
+@router.declare(
+    "PATCH",
+    "/tickets/{ticket_id}",
+    "Fill in a draft (R2: several steps before submitting)",
+    "tickets",
+    body="UpdateDraft",
+)
+def update_draft(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    body = router.body("UpdateDraft")
+    intake.update_draft(who, ticket_id, subject=body.subject, description=body.description, fields=body.fields)
+    return view_for(who, ticket_id)
+
+
+@router.declare("POST", "/tickets/{ticket_id}/submit", "Submit a draft; repeating it is safe", "tickets")
+def submit(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    intake.submit_ticket(who, ticket_id)
+    return view_for(who, ticket_id)
+
+
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/messages",
+    "Write into the ticket (staff may add internal notes)",
+    "tickets",
+    body="NewMessage",
+    status=201,
+    idempotent=True,
+)
+@router.declare(
+    "POST",
+    "/public/tickets/{ticket_id}/messages",
+    "Reply through a web-form ticket's follow link",
+    "intake",
+    name="reply_public_ticket",
+    public=True,
+    body="NewMessage",
+    status=201,
+    query=FOLLOW_KEY_QUERY,
+)
+def add_message(ticket_id: str) -> Response:
+    acting = ticket_caller(ticket_id)
+    body = router.body("NewMessage")
+    ticket, message, replayed = conversation.add_message(
+        acting.who,
+        ticket_id,
+        body=body.body,
+        internal=body.internal,
+        channel=acting.channel,
+        attachment_ids=body.attachments,
+        idem=acting.idempotency(body.model_dump()),
+    )
+    return created({"message": message_view(message), "ticket": ticket_summary(ticket)}, replayed)
+
+
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/attachments",
+    "Get a presigned upload for one file (size and type limits)",
+    "tickets",
+    body="NewAttachment",
+    status=201,
+)
+def add_attachment(ticket_id: str) -> Response:
+    body = router.body("NewAttachment")
+    attachment, upload = conversation.create_attachment_upload(
+        caller(), ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
+    )
+    view = {
+        "id": attachment.attachment_id,
+        "s3_key": attachment.s3_key,
+        "upload": upload,
+        "hint": "POST the file to upload.url with upload.fields, then reference the id in a message.",
+    }
+    return json_response(201, view)
+
+
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/resolve",
+    "Resolve: how it was solved and the preventive measure (R16)",
+    "tickets",
+    body="Resolve",
+)
+def resolve(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    body = router.body("Resolve")
+    cited = kb.resolution_articles(who, ticket_id, body.articles)
+    ticket = lifecycle.resolve_ticket(
+        who, ticket_id, resolution=body.resolution, preventive_measure=body.preventive_measure, articles=cited
+    )
+    if body.kb_task or body.kb_note:
+        kb.request_article_task(who, ticket, note=body.kb_note, cited=cited)
+    return view_for(who, ticket_id)
+
+
+@router.declare("POST", "/tickets/{ticket_id}/close", "Close the ticket", "tickets", body="Reason", body_optional=True)
+@router.declare(
+    "POST",
+    "/public/tickets/{ticket_id}/close",
+    "Confirm and close a web-form ticket through its follow link",
+    "intake",
+    name="close_public_ticket",
+    public=True,
+    body="Reason",
+    body_optional=True,
+    query=FOLLOW_KEY_QUERY,
+)
+def close(ticket_id: str) -> dict[str, Any]:
+    acting = ticket_caller(ticket_id)
+    body = router.body("Reason", optional=True)
+    lifecycle.close_ticket(acting.who, ticket_id, reason=body.reason)
+    return acting.view()
+
+
+@router.declare(
+    "POST", "/tickets/{ticket_id}/reopen", "Reopen a resolved ticket", "tickets", body="Reason", body_optional=True
+)
+def reopen(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    body = router.body("Reason", optional=True)
+    lifecycle.reopen_ticket(who, ticket_id, reason=body.reason)
+    return view_for(who, ticket_id)
+
+
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/feedback",
+    "Rate a closed ticket, 1-5 with a comment (R30)",
+    "tickets",
+    body="Feedback",
+)
+@router.declare(
+    "POST",
+    "/public/tickets/{ticket_id}/feedback",
+    "Rate a closed web-form ticket through its follow link",
+    "intake",
+    name="feedback_public",
+    public=True,
+    body="Feedback",
+    query=FOLLOW_KEY_QUERY,
+)
+def feedback(ticket_id: str) -> dict[str, Any]:
+    acting = ticket_caller(ticket_id)
+    body = router.body("Feedback")
+    lifecycle.give_feedback(acting.who, ticket_id, rating=body.rating, comment=body.comment)
+    return acting.view()
