@@ -10,8 +10,6 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller
 from functions.api.http import json_response
 from functions.api.router import ApiRouter
-from shared.catalog import edit as catalog_edit
-from shared.routes import approvals
 from shared.tasks.views import task_view
 from shared.tasks.work import complete_task
 
@@ -29,6 +27,10 @@ router = ApiRouter(bodies="functions.api.catalog_bodies")
     body="CatalogService",
 )
 def put_service(key: str) -> Response:
+    from shared.catalog import (
+        edit as catalog_edit,  # the catalog's editing is the managers': kept off the API's cold start
+    )
+
     who = caller()
     body = router.body("CatalogService")
     service, created = catalog_edit.put_service(who, key, body.model_dump())
@@ -39,6 +41,10 @@ def put_service(key: str) -> Response:
     "GET", "/catalog/services", "The whole catalog with hidden services and route settings (staff)", "intake"
 )
 def catalog_services() -> dict[str, Any]:
+    from shared.catalog import (
+        edit as catalog_edit,  # the catalog's editing is the managers': kept off the API's cold start
+    )
+
     return {"items": [catalog_edit.service_view(s) for s in catalog_edit.list_all(caller())]}
 
 
@@ -60,6 +66,8 @@ def catalog_services() -> dict[str, Any]:
     query=FOLLOW_KEY_QUERY,
 )
 def approval(ticket_id: str) -> dict[str, Any]:
+    from shared.routes import approvals  # estimates and approvals are rare: kept off the API's cold start
+
     pass
 
     acting = ticket_caller(ticket_id)
@@ -76,6 +84,8 @@ def approval(ticket_id: str) -> dict[str, Any]:
     body="CatalogEstimate",
 )
 def estimate(task_id: str) -> dict[str, Any]:
+    from shared.routes import approvals  # estimates and approvals are rare: kept off the API's cold start
+
     pass
 
     who = caller()
@@ -89,6 +99,10 @@ def estimate(task_id: str) -> dict[str, Any]:
     "GET", "/organisations/{org_id}/licences", "An organisation's licence-key limit and count (managers)", "admin"
 )
 def licences(org_id: str) -> dict[str, Any]:
+    from shared.catalog import (
+        edit as catalog_edit,  # the catalog's editing is the managers': kept off the API's cold start
+    )
+
     return catalog_edit.licences_view(caller(), org_id)
 
 
@@ -100,6 +114,10 @@ def licences(org_id: str) -> dict[str, Any]:
     body="CatalogLicenceLimit",
 )
 def set_licences(org_id: str) -> dict[str, Any]:
+    from shared.catalog import (
+        edit as catalog_edit,  # the catalog's editing is the managers': kept off the API's cold start
+    )
+
     who = caller()
     body = router.body("CatalogLicenceLimit")
     return catalog_edit.set_limit(who, org_id, body.limit)

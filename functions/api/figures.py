@@ -8,7 +8,6 @@ from typing import Any
 from functions.api.callers import caller
 from functions.api.http import query
 from functions.api.router import ApiRouter
-from shared.figures import report as figures_report
 from shared.platform.errors import Unprocessable
 
 router = ApiRouter()
@@ -48,6 +47,8 @@ def _date() -> date | None:
     query=DATE_QUERY,
 )
 def manager_figures() -> dict[str, Any]:
+    from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start
+
     return figures_report.manager_figures(caller(), _date())
 
 
@@ -59,6 +60,8 @@ def manager_figures() -> dict[str, Any]:
     query=DATE_QUERY,
 )
 def my_figures() -> dict[str, Any]:
+    from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start
+
     return figures_report.personal_figures(caller(), None, _date())
 
 
@@ -70,4 +73,6 @@ def my_figures() -> dict[str, Any]:
     query=DATE_QUERY,
 )
 def agent_figures(sub: str) -> dict[str, Any]:
+    from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start
+
     return figures_report.personal_figures(caller(), sub, _date())

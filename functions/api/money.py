@@ -9,10 +9,8 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
 from functions.api.router import ApiRouter
-from shared.money import billing, contracts, offers, usage
+from shared.money import contracts, offers, usage
 from shared.money import incidents as money_incidents
-from shared.money import invoices as money_invoices
-from shared.money import time as time_entries
 from shared.platform.errors import Unprocessable
 
 router = ApiRouter(bodies="functions.api.money_bodies")
@@ -85,6 +83,8 @@ def limit_choice(ticket_id: str) -> dict[str, Any]:
     idempotent=True,
 )
 def log_time(ticket_id: str) -> Response:
+    from shared.money import time as time_entries  # time entries: kept off the API's cold start
+
     who = caller()
     who.require_staff()
     body = router.body("MoneyTimeEntry")
@@ -104,6 +104,8 @@ def log_time(ticket_id: str) -> Response:
 
 @router.declare("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
 def ticket_time(ticket_id: str) -> dict[str, Any]:
+    from shared.money import time as time_entries  # time entries: kept off the API's cold start
+
     who = caller()
     who.require_staff()
     ticket, entries = time_entries.ticket_time(who, ticket_id)
@@ -180,6 +182,8 @@ def resolve_incident(incident_id: str) -> dict[str, Any]:
     query=(("organisation_id", {"type": "string"}), *LIST_QUERY),
 )
 def invoices() -> dict[str, Any]:
+    from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
+
     found, next_cursor = money_invoices.list_invoices(
         caller(),
         query("organisation_id", max_length=100),
@@ -198,6 +202,8 @@ def invoices() -> dict[str, Any]:
     status=201,
 )
 def prepare_invoice() -> Response:
+    from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
+
     who = caller()
     contracts.require_manager(who)
     body = router.body("MoneyPrepareInvoice")
@@ -214,6 +220,8 @@ def prepare_invoice() -> Response:
     query=(("format", {"enum": ["json", "csv"], "default": "json"}),),
 )
 def get_invoice(invoice_id: str) -> Response:
+    from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
+
     fmt = query("format", None, max_length=10)
     for suffix in ("csv", "json"):
         if invoice_id.endswith(f".{suffix}"):
@@ -240,6 +248,8 @@ def get_invoice(invoice_id: str) -> Response:
     body="MoneyInvoiceStatus",
 )
 def invoice_status(invoice_id: str) -> dict[str, Any]:
+    from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
+
     who = caller()
     contracts.require_manager(who)
     body = router.body("MoneyInvoiceStatus")
@@ -248,5 +258,7 @@ def invoice_status(invoice_id: str) -> dict[str, Any]:
 
 @router.declare("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
 def billing_check() -> dict[str, Any]:
+    from shared.money import billing  # the billing check on demand: kept off the API's cold start
+
     contracts.require_manager(caller())
     return billing.billing_check()

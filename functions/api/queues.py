@@ -10,7 +10,6 @@ from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, query, query_limit
 from functions.api.router import ApiRouter
 from shared.platform.errors import Unprocessable
-from shared.tasks import dispatch
 from shared.tasks import queues as routing
 
 router = ApiRouter(bodies="functions.api.queues_bodies")
@@ -77,6 +76,8 @@ def _empty(group: str | None) -> dict[str, Any]:
     query=_NEXT_QUERY,
 )
 def next_task() -> dict[str, Any]:
+    from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
+
     group = query("group", pattern=_GROUP)
     return dispatch.next_task(caller(), group) or _empty(group)
 
@@ -85,6 +86,8 @@ def next_task() -> dict[str, Any]:
     "POST", "/tasks/next/take", "Take the highest-priority open task in my groups", "tasks", query=_NEXT_QUERY
 )
 def take_next_task() -> dict[str, Any]:
+    from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
+
     group = query("group", pattern=_GROUP)
     return dispatch.take_next(caller(), group) or _empty(group)
 
@@ -97,6 +100,8 @@ def take_next_task() -> dict[str, Any]:
     body="TaskReassign",
 )
 def reassign_task(task_id: str) -> dict[str, Any]:
+    from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
+
     who = caller()
     body = router.body("TaskReassign")
     return dispatch.reassign(who, task_id, group=body.group, assignee=body.assignee, reason=body.reason)
