@@ -147,6 +147,126 @@ def _plan_fact(counters: dict[date, FigureDay], staff_entries: dict[str, list[Ti
     }
 
 
+def _customer_time(organisations: list[DirectoryEntry], first: date, day: date) -> list[dict[str, Any]]:
+    """Each organisation's minutes per day from first to day: one Query per organisation."""
+    customers = []
+    for org in organisations:
+        entries = _entries_for(org.ident, first, day)
+        per_day = [{"date": d.isoformat(), "minutes": _minutes(entries, d)} for d in _days(first, day)]
+        customers.append(
+            {
+                "organisation_id": org.ident,
+                "name": org.name,
+                "minutes": per_day[-1]["minutes"],
+                "total_minutes": sum(p["minutes"] for p in per_day),
+                "days": per_day,
+            }
+        )
+    return customers
+
+
+def _overdue_l2_tasks(staff: list[DirectoryEntry], now: str) -> tuple[list[str], list[Task]]:
+    """The second line's groups and their queued tasks past due: one Query per group."""
+    l2_groups = sorted({"L2", *(g for s in staff if s.line == "L2" for g in s.groups)})
+    overdue_tasks = [
+        t
+        for group in l2_groups
+        for t in _all(Entity.queue_index, ticket_items.queue_pk(group))
+        if isinstance(t, Task) and t.due_at and t.due_at < now
+    ]
+    return l2_groups, overdue_tasks
+
+
+def _active_board(now: str) -> tuple[dict[str, list[Ticket]], list[Ticket]]:
+    """The active tickets per board status, and the resolved ones whose automatic close is late."""
+    board: dict[str, list[Ticket]] = {
+        s.value: [t for t in _all(Entity.open_index, ticket_items.open_pk(s.value)) if isinstance(t, Ticket)]
+        for s in BOARD_STATUSES
+    }
+    late_resolved = [
+        t
+        for t in _all(Entity.open_index, ticket_items.open_pk(Status.RESOLVED.value), OpenIndex.open_sk < f"{now}#")
+        if isinstance(t, Ticket)
+    ]
+    return board, late_resolved
+
+
+def _kanban(active: list[Ticket], now: str) -> dict[str, list[dict[str, Any]]]:
+    return {
+        side: sorted(
+            (_card(t, now) for t in active if (t.ball_side or "us") == side),
+            key=lambda c: (c["ball_since"] or "", c["reference"]),
+        )
+        for side in ("us", "customer")
+    }
+
+
+def _overdue_tasks_view(l2_groups: list[str], overdue_tasks: list[Task]) -> dict[str, Any]:
+    return {
+        "count": len(overdue_tasks),
+        "groups": l2_groups,
+        "items": [
+            {
+                "id": t.task_id,
+                "ticket_id": t.ticket_id,
+                "reference": t.reference,
+                "title": t.title,
+                "group": t.group,
+                "assignee": t.assignee,
+                "due_at": t.due_at,
+            }
+            for t in sorted(overdue_tasks, key=lambda t: (t.due_at or "", t.task_id))
+        ],
+    }
+
+
+def _bugs_view(counters: dict[date, FigureDay], day: date) -> dict[str, Any]:
+    bug_days = _days(day - timedelta(days=BUG_DAYS - 1), day)
+    return {
+        "total": sum(_n(counters.get(d), "bugs") + _n(counters.get(d), "critical_bugs") for d in bug_days),
+        "days": [
+            {
+                "date": d.isoformat(),
+                "bugs": _n(counters.get(d), "bugs"),
+                "critical_bugs": _n(counters.get(d), "critical_bugs"),
+            }
+            for d in bug_days
+        ],
+    }
+
+
+def _overdue_tickets_view(overdue: list[Ticket], now: str) -> dict[str, Any]:
+    return {
+        "count": len(overdue),
+        "by_status": {s.value: sum(1 for t in overdue if t.status == s.value) for s in OPEN_STATUSES_ORDERED},
+        "items": [_card(t, now) for t in sorted(overdue, key=lambda t: (t.due_at or "", t.reference))],
+    }
+
+
+def _specialists_day(
+    staff: list[DirectoryEntry], staff_entries: dict[str, list[TimeEntry]], day: date
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "sub": s.ident,
+            "name": s.name,
+            "role": s.role,
+            "line": s.line,
+            "minutes": _minutes(staff_entries[s.ident], day),
+            "entries": _timeline(staff_entries[s.ident], day),
+        }
+        for s in staff
+    ]
+
+
+def _new_tickets_view(counters: dict[date, FigureDay], day: date) -> dict[str, Any]:
+    new_days = _days(day - timedelta(days=NEW_TICKETS_DAYS - 1), day)
+    return {
+        "total": sum(_n(counters.get(d), "submitted") for d in new_days),
+        "days": [{"date": d.isoformat(), "count": _n(counters.get(d), "submitted")} for d in new_days],
+    }
+
+
 def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
     """R28: the process dashboard of one day; live figures (open tickets and tasks) are as of now."""
     if caller.role != Role.MANAGER:
@@ -160,49 +280,11 @@ def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
 
     staff_entries = {s.ident: _entries_by(s.ident, monday, sunday) for s in staff}
     customer_first = day - timedelta(days=CUSTOMER_TIME_DAYS - 1)
-    customers = []
-    for org in organisations:
-        entries = _entries_for(org.ident, customer_first, day)
-        per_day = [{"date": d.isoformat(), "minutes": _minutes(entries, d)} for d in _days(customer_first, day)]
-        customers.append(
-            {
-                "organisation_id": org.ident,
-                "name": org.name,
-                "minutes": per_day[-1]["minutes"],
-                "total_minutes": sum(p["minutes"] for p in per_day),
-                "days": per_day,
-            }
-        )
-
-    l2_groups = sorted({"L2", *(g for s in staff if s.line == "L2" for g in s.groups)})
-    overdue_tasks = [
-        t
-        for group in l2_groups
-        for t in _all(Entity.queue_index, ticket_items.queue_pk(group))
-        if isinstance(t, Task) and t.due_at and t.due_at < now
-    ]
-
-    board: dict[str, list[Ticket]] = {
-        s.value: [t for t in _all(Entity.open_index, ticket_items.open_pk(s.value)) if isinstance(t, Ticket)]
-        for s in BOARD_STATUSES
-    }
-    late_resolved = [
-        t
-        for t in _all(Entity.open_index, ticket_items.open_pk(Status.RESOLVED.value), OpenIndex.open_sk < f"{now}#")
-        if isinstance(t, Ticket)
-    ]
+    customers = _customer_time(organisations, customer_first, day)
+    l2_groups, overdue_tasks = _overdue_l2_tasks(staff, now)
+    board, late_resolved = _active_board(now)
     overdue = [t for tickets in board.values() for t in tickets if t.due_at and t.due_at < now] + late_resolved
-    active = [t for tickets in board.values() for t in tickets]
-    kanban = {
-        side: sorted(
-            (_card(t, now) for t in active if (t.ball_side or "us") == side),
-            key=lambda c: (c["ball_since"] or "", c["reference"]),
-        )
-        for side in ("us", "customer")
-    }
-
-    bug_days = _days(day - timedelta(days=BUG_DAYS - 1), day)
-    new_days = _days(day - timedelta(days=NEW_TICKETS_DAYS - 1), day)
+    kanban = _kanban([t for tickets in board.values() for t in tickets], now)
     return {
         "date": day.isoformat(),
         "timezone": str(ZONE),
@@ -211,60 +293,18 @@ def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
             "day": _plan_fact(counters, staff_entries, day, day),
             "week": _plan_fact(counters, staff_entries, monday, sunday),
         },
-        "overdue_l2_tasks": {
-            "count": len(overdue_tasks),
-            "groups": l2_groups,
-            "items": [
-                {
-                    "id": t.task_id,
-                    "ticket_id": t.ticket_id,
-                    "reference": t.reference,
-                    "title": t.title,
-                    "group": t.group,
-                    "assignee": t.assignee,
-                    "due_at": t.due_at,
-                }
-                for t in sorted(overdue_tasks, key=lambda t: (t.due_at or "", t.task_id))
-            ],
-        },
-        "bugs_last_14_days": {
-            "total": sum(_n(counters.get(d), "bugs") + _n(counters.get(d), "critical_bugs") for d in bug_days),
-            "days": [
-                {
-                    "date": d.isoformat(),
-                    "bugs": _n(counters.get(d), "bugs"),
-                    "critical_bugs": _n(counters.get(d), "critical_bugs"),
-                }
-                for d in bug_days
-            ],
-        },
+        "overdue_l2_tasks": _overdue_tasks_view(l2_groups, overdue_tasks),
+        "bugs_last_14_days": _bugs_view(counters, day),
         "tickets_in_progress": len(board[Status.IN_PROGRESS.value]),
-        "overdue_tickets": {
-            "count": len(overdue),
-            "by_status": {s.value: sum(1 for t in overdue if t.status == s.value) for s in OPEN_STATUSES_ORDERED},
-            "items": [_card(t, now) for t in sorted(overdue, key=lambda t: (t.due_at or "", t.reference))],
-        },
+        "overdue_tickets": _overdue_tickets_view(overdue, now),
         "time_per_customer": {
             "from": customer_first.isoformat(),
             "to": day.isoformat(),
             "customers": customers,
         },
-        "specialists_day": [
-            {
-                "sub": s.ident,
-                "name": s.name,
-                "role": s.role,
-                "line": s.line,
-                "minutes": _minutes(staff_entries[s.ident], day),
-                "entries": _timeline(staff_entries[s.ident], day),
-            }
-            for s in staff
-        ],
+        "specialists_day": _specialists_day(staff, staff_entries, day),
         "kanban": {side: {"count": len(cards), "items": cards} for side, cards in kanban.items()},
-        "new_tickets_per_day": {
-            "total": sum(_n(counters.get(d), "submitted") for d in new_days),
-            "days": [{"date": d.isoformat(), "count": _n(counters.get(d), "submitted")} for d in new_days],
-        },
+        "new_tickets_per_day": _new_tickets_view(counters, day),
     }
 
 

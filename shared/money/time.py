@@ -34,6 +34,72 @@ def parse_date(value: str, field: str) -> date:
         ) from None
 
 
+def _entry_id(caller: Caller, ticket: Ticket, idempotency_key: str | None) -> str:
+    """The same key on the same ticket by the same person names the same entry."""
+    if idempotency_key:
+        return hashlib.sha256(f"{caller.sub}#{ticket.ticket_id}#{idempotency_key}".encode()).hexdigest()[:26].upper()
+    return store.new_id()
+
+
+def _check_entry(ticket: Ticket, items: list[Entity], minutes: int, task_id: str | None) -> None:
+    if ticket.status == Status.DRAFT.value:
+        raise Conflict(f"Ticket {ticket.reference} is a draft; time is logged on submitted tickets.")
+    if not 1 <= minutes <= MAX_MINUTES_PER_DAY:
+        raise Unprocessable("minutes must be 1..1440.", errors=[{"field": "minutes", "message": "1..1440"}])
+    if task_id is not None and not any(isinstance(i, Task) and i.task_id == task_id for i in items):
+        raise Unprocessable(
+            f"Task {task_id} is not a task of ticket {ticket.reference}.",
+            errors=[{"field": "task_id", "message": "not a task of this ticket"}],
+        )
+
+
+def _work_day(ticket: Ticket, work_date: str | None) -> date:
+    """The day the time was spent: today in the organisation's zone unless given; not future, not before the ticket."""
+    today = today_for(ticket.organisation_id)
+    day = parse_date(work_date, "work_date") if work_date else today
+    if day > today:
+        raise Unprocessable(
+            f"work_date {day} is in the future; log time once it is spent.",
+            errors=[{"field": "work_date", "message": f"not after {today}"}],
+        )
+    opened = datetime.fromisoformat(ticket.created_at.replace("Z", "+00:00"))
+    if day < today_for(ticket.organisation_id, opened) - timedelta(days=1):
+        raise Unprocessable(
+            f"work_date {day} is before the ticket was opened ({ticket.created_at[:10]}).",
+            errors=[{"field": "work_date", "message": "before the ticket existed"}],
+        )
+    return day
+
+
+def _started_at(started_at: str | None) -> str | None:
+    """An ISO 8601 instant with a zone, not in the future, written the store's way."""
+    if started_at is None:
+        return None
+    try:
+        start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+        if start.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise Unprocessable(
+            "started_at must be an ISO 8601 instant with a zone, like 2026-11-23T09:30:00Z.",
+            errors=[{"field": "started_at", "message": "ISO 8601 with zone"}],
+        ) from None
+    if start > clock.now():
+        raise Unprocessable("started_at is in the future.", errors=[{"field": "started_at", "message": "future"}])
+    return clock.iso(start)
+
+
+def _check_day_total(caller: Caller, day: date, minutes: int) -> None:
+    """A person logs at most a day's minutes on one day, over all tickets: one Query (TIMEBY#<sub>)."""
+    same_day = Entity.requester_index.query(f"TIMEBY#{caller.sub}", Entity.gsi1sk.startswith(f"{day.isoformat()}#"))
+    logged = sum(int(e.minutes) for e in same_day if isinstance(e, TimeEntry))
+    if logged + minutes > MAX_MINUTES_PER_DAY:
+        raise Unprocessable(
+            f"You already logged {logged} minutes on {day}; a day has {MAX_MINUTES_PER_DAY}.",
+            errors=[{"field": "minutes", "message": f"at most {MAX_MINUTES_PER_DAY - logged} more on {day}"}],
+        )
+
+
 def log_time(
     caller: Caller,
     ticket_id: str,
@@ -50,56 +116,14 @@ def log_time(
 
     caller.require_staff()
     ticket, items = load_for(caller, ticket_id)
-    entry_id = (
-        hashlib.sha256(f"{caller.sub}#{ticket.ticket_id}#{idempotency_key}".encode()).hexdigest()[:26].upper()
-        if idempotency_key
-        else store.new_id()
-    )
+    entry_id = _entry_id(caller, ticket, idempotency_key)
     previous = next((i for i in items if isinstance(i, TimeEntry) and i.entry_id == entry_id), None)
     if previous is not None:
         return previous, True
-    if ticket.status == Status.DRAFT.value:
-        raise Conflict(f"Ticket {ticket.reference} is a draft; time is logged on submitted tickets.")
-    if not 1 <= minutes <= MAX_MINUTES_PER_DAY:
-        raise Unprocessable("minutes must be 1..1440.", errors=[{"field": "minutes", "message": "1..1440"}])
-    if task_id is not None and not any(isinstance(i, Task) and i.task_id == task_id for i in items):
-        raise Unprocessable(
-            f"Task {task_id} is not a task of ticket {ticket.reference}.",
-            errors=[{"field": "task_id", "message": "not a task of this ticket"}],
-        )
-    today = today_for(ticket.organisation_id)
-    day = parse_date(work_date, "work_date") if work_date else today
-    if day > today:
-        raise Unprocessable(
-            f"work_date {day} is in the future; log time once it is spent.",
-            errors=[{"field": "work_date", "message": f"not after {today}"}],
-        )
-    opened = datetime.fromisoformat(ticket.created_at.replace("Z", "+00:00"))
-    if day < today_for(ticket.organisation_id, opened) - timedelta(days=1):
-        raise Unprocessable(
-            f"work_date {day} is before the ticket was opened ({ticket.created_at[:10]}).",
-            errors=[{"field": "work_date", "message": "before the ticket existed"}],
-        )
-    if started_at is not None:
-        try:
-            start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-            if start.tzinfo is None:
-                raise ValueError
-        except ValueError:
-            raise Unprocessable(
-                "started_at must be an ISO 8601 instant with a zone, like 2026-11-23T09:30:00Z.",
-                errors=[{"field": "started_at", "message": "ISO 8601 with zone"}],
-            ) from None
-        if start > clock.now():
-            raise Unprocessable("started_at is in the future.", errors=[{"field": "started_at", "message": "future"}])
-        started_at = clock.iso(start)
-    same_day = Entity.requester_index.query(f"TIMEBY#{caller.sub}", Entity.gsi1sk.startswith(f"{day.isoformat()}#"))
-    logged = sum(int(e.minutes) for e in same_day if isinstance(e, TimeEntry))
-    if logged + minutes > MAX_MINUTES_PER_DAY:
-        raise Unprocessable(
-            f"You already logged {logged} minutes on {day}; a day has {MAX_MINUTES_PER_DAY}.",
-            errors=[{"field": "minutes", "message": f"at most {MAX_MINUTES_PER_DAY - logged} more on {day}"}],
-        )
+    _check_entry(ticket, items, minutes, task_id)
+    day = _work_day(ticket, work_date)
+    started_at = _started_at(started_at)
+    _check_day_total(caller, day, minutes)
     entry = TimeEntry(
         ticket_items.ticket_pk(ticket.ticket_id),
         f"TIME#{entry_id}",

@@ -28,6 +28,67 @@ def _product(ticket: Ticket) -> tuple[str, int | None]:
     return str(ticket.fields.get("licence_product") or "the product"), int(seats) if seats else None
 
 
+def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None) -> Any:
+    """Make room for one more key; returns the ticket's event that says so."""
+    before = int(account.limit)
+    account.limit = int(account.issued) + 1
+    return new_event(
+        ticket,
+        None,
+        "LicenceLimitExtended",
+        f"Licence limit extended from {before} to {int(account.limit)}",
+        public=False,
+        before=before,
+        after=int(account.limit),
+        by=by,
+    )
+
+
+def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]]) -> tuple[str, str]:
+    """Generate the key, post it in the ticket and count it, with the writes given, in one transaction.
+    Returns (product, message id)."""
+    product, seats = _product(ticket)
+    key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
+    now = clock.now_iso()
+    account.issued = int(account.issued) + 1
+    account.updated_at = now
+    licence = LicenceKey(
+        directory.org_pk(ticket.organisation_id),
+        licence_key_sk(ticket.ticket_id),
+        organisation_id=ticket.organisation_id,
+        ticket_id=ticket.ticket_id,
+        product=product,
+        seats=seats,
+        key=key,
+        issued_at=now,
+    )
+    seats_text = f" ({seats} seats)" if seats else ""
+    message, said = system_message(
+        ticket,
+        f"Your licence key for {product}{seats_text}: {key}\n"
+        f"Your organisation now holds {int(account.issued)} of {int(account.limit)} keys.",
+        now,
+    )
+    reached = new_event(
+        ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, product=product
+    )
+    ticket.next_step_at = ticket.due_at = None
+    ticket.updated_at = now
+    set_index_keys(ticket)
+    store.transact(
+        [
+            (licence, LicenceKey.pk.does_not_exist()),
+            (account, None),
+            (ticket, None),
+            (message, None),
+            (said, None),
+            (reached, None),
+            *writes,
+        ]
+    )
+    return product, message.message_id
+
+
 def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
     """Generate the key and post it, counting it against the limit in the same transaction (extending the limit
     first when the account manager said so); then resolve and close. Returns the branch."""
@@ -49,63 +110,9 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
                 state["branch"] = "over_limit"
                 state["account"] = account
                 return
-            before = int(account.limit)
-            account.limit = int(account.issued) + 1
-            writes.append(
-                (
-                    new_event(
-                        ticket,
-                        None,
-                        "LicenceLimitExtended",
-                        f"Licence limit extended from {before} to {int(account.limit)}",
-                        public=False,
-                        before=before,
-                        after=int(account.limit),
-                        by=by,
-                    ),
-                    None,
-                )
-            )
-        product, seats = _product(ticket)
-        key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
-        now = clock.now_iso()
-        account.issued = int(account.issued) + 1
-        account.updated_at = now
-        licence = LicenceKey(
-            directory.org_pk(ticket.organisation_id),
-            licence_key_sk(ticket_id),
-            organisation_id=ticket.organisation_id,
-            ticket_id=ticket_id,
-            product=product,
-            seats=seats,
-            key=key,
-            issued_at=now,
-        )
-        seats_text = f" ({seats} seats)" if seats else ""
-        message, said = system_message(
-            ticket,
-            f"Your licence key for {product}{seats_text}: {key}\n"
-            f"Your organisation now holds {int(account.issued)} of {int(account.limit)} keys.",
-            now,
-        )
-        reached = new_event(
-            ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, product=product
-        )
-        ticket.next_step_at = ticket.due_at = None
-        ticket.updated_at = now
-        set_index_keys(ticket)
-        store.transact(
-            [
-                (licence, LicenceKey.pk.does_not_exist()),
-                (account, None),
-                (ticket, None),
-                (message, None),
-                (said, None),
-                (reached, None),
-                *writes,
-            ]
-        )
-        state.update(branch="issued", ticket=ticket, product=product, message_id=message.message_id)
+            writes.append((_extend_limit(ticket, account, by), None))
+        product, message_id = _post_key(ticket, account, writes)
+        state.update(branch="issued", ticket=ticket, product=product, message_id=message_id)
 
     with_retries("This organisation's licences", attempt)
     if state["branch"] == "over_limit":

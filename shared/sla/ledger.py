@@ -241,12 +241,39 @@ def ledger(
     calendar = calendar or plan.calendar
     now = aware(now, "now").astimezone(UTC)
     replay = _replay(_entries(events), now)
-    limit = replay.limit
+    reaction = _reaction_clock(plan, calendar, service, replay, now)
+    resolution = _resolution_clock(plan, calendar, service, replay, now)
+    reminder_at, auto_close_at = _housekeeping(plan, calendar, replay)
+    return Ledger(
+        plan=plan.name,
+        service=service,
+        timezone=calendar.timezone,
+        now=now,
+        submitted_at=replay.submitted,
+        status=replay.status.value,
+        classification=replay.classification,
+        reaction=reaction,
+        resolution=resolution,
+        paused=_paused(replay),
+        reminder_at=reminder_at,
+        auto_close_at=auto_close_at,
+        next_timer=_next_timer(reaction, resolution, reminder_at, auto_close_at, now),
+        next_step_at=_next_step(replay, reaction, resolution, auto_close_at),
+        explanation=tuple(_explanation(calendar, replay, with_resolution=resolution is not None)),
+        notes=tuple(replay.notes),
+    )
 
+
+def _reaction_end(replay: _Replay) -> datetime | None:
+    return replay.reaction_at or replay.stopped
+
+
+def _reaction_clock(plan: SupportPlan, calendar: Calendar, service: str, replay: _Replay, now: datetime) -> ClockState:
+    """The reaction clock runs from submission to the first reaction (or the close), on the class first promised."""
     reaction_class = replay.reaction_class or replay.classification or UNCLASSIFIED
-    reaction_end = replay.reaction_at or replay.stopped
+    reaction_end = _reaction_end(replay)
     reaction_phase: ClockPhase = "met" if replay.reaction_at else "stopped" if replay.stopped else "running"
-    reaction = _clock(
+    return _clock(
         calendar,
         plan.targets_for(service, reaction_class).reaction,
         reaction_class,
@@ -256,66 +283,74 @@ def ledger(
         anchor=reaction_end,
     )
 
+
+def _resolution_clock(
+    plan: SupportPlan, calendar: Calendar, service: str, replay: _Replay, now: datetime
+) -> ClockState | None:
+    """The resolution clock runs while the ball is on our side; None when the plan sets no resolution target."""
     resolution_class = replay.classification or UNCLASSIFIED
     resolution_target = plan.targets_for(service, resolution_class).resolution
-    status = replay.status
-    resolution = None
-    if resolution_target is not None:
-        phase = _resolution_phase(replay)
-        anchor = {"met": replay.resolved_at, "stopped": replay.stopped, "paused": now}.get(phase)
-        runs: list[tuple[datetime, datetime | None]] = [(start, end) for start, end, run in replay.periods if run]
-        if phase == "running":
-            runs[-1] = (runs[-1][0], None)
-        resolution = _clock(calendar, resolution_target, resolution_class, phase, runs, now=now, anchor=anchor)
+    if resolution_target is None:
+        return None
+    phase = _resolution_phase(replay)
+    anchor = {"met": replay.resolved_at, "stopped": replay.stopped, "paused": now}.get(phase)
+    runs: list[tuple[datetime, datetime | None]] = [(start, end) for start, end, run in replay.periods if run]
+    if phase == "running":
+        runs[-1] = (runs[-1][0], None)
+    return _clock(calendar, resolution_target, resolution_class, phase, runs, now=now, anchor=anchor)
 
-    # Housekeeping while the customer has the ball (R21), counted from when the ticket entered its current status.
-    waiting = replay.stopped is None and status == Status.WAITING_FOR_CUSTOMER
-    on_customer_side = replay.stopped is None and status in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
+
+def _on_customer_side(replay: _Replay) -> bool:
+    return replay.stopped is None and replay.status in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
+
+
+def _housekeeping(plan: SupportPlan, calendar: Calendar, replay: _Replay) -> tuple[datetime | None, datetime | None]:
+    """The reminder and the auto-close while the customer has the ball (R21), counted from when the ticket entered
+    its current status."""
+    waiting = replay.stopped is None and replay.status == Status.WAITING_FOR_CUSTOMER
     reminder_at = _as_utc(calendar.add(replay.status_since, plan.reminder_after)) if waiting else None
     auto_close_at = (
         _as_utc(add_working_days(calendar, replay.status_since, plan.auto_close_after_days))
-        if on_customer_side
+        if _on_customer_side(replay)
         else None
     )
+    return reminder_at, auto_close_at
 
-    # R10, in this order: the reaction promise until reacted; the auto-close date while the customer has the ball;
-    # the resolution promise while its clock runs. A closed ticket has no next step.
-    next_step_at = None
-    if replay.stopped is None:
-        if reaction.phase == "running":
-            next_step_at = reaction.due
-        elif on_customer_side:
-            next_step_at = auto_close_at
-        elif resolution is not None and resolution.phase == "running":
-            next_step_at = resolution.due
 
+def _next_step(
+    replay: _Replay, reaction: ClockState, resolution: ClockState | None, auto_close_at: datetime | None
+) -> datetime | None:
+    """R10, in this order: the reaction promise until reacted; the auto-close date while the customer has the ball;
+    the resolution promise while its clock runs. A closed ticket has no next step."""
+    if replay.stopped is not None:
+        return None
+    if reaction.phase == "running":
+        return reaction.due
+    if _on_customer_side(replay):
+        return auto_close_at
+    if resolution is not None and resolution.phase == "running":
+        return resolution.due
+    return None
+
+
+def _explanation(calendar: Calendar, replay: _Replay, *, with_resolution: bool) -> list[Segment]:
+    """Both clocks' time cut at the events and at opening and closing times."""
+    limit = replay.limit
     cuts = sorted({note.at for note in replay.notes if replay.submitted < note.at < limit})
+    reaction_end = _reaction_end(replay)
     explanation = _segments(calendar, "reaction", [(replay.submitted, min(reaction_end or limit, limit), True)], cuts)
-    if resolution is not None:
+    if with_resolution:
         explanation += _segments(calendar, "resolution", replay.periods, cuts)
+    return explanation
+
+
+def _paused(replay: _Replay) -> tuple[tuple[datetime, datetime | None], ...]:
+    """The intervals with the ball on the customer's side; the last one is open while still paused."""
     last = len(replay.periods) - 1
-    paused = tuple(
+    return tuple(
         (start, None if index == last and replay.stopped is None else end)
         for index, (start, end, running) in enumerate(replay.periods)
         if not running
-    )
-    return Ledger(
-        plan=plan.name,
-        service=service,
-        timezone=calendar.timezone,
-        now=now,
-        submitted_at=replay.submitted,
-        status=status.value,
-        classification=replay.classification,
-        reaction=reaction,
-        resolution=resolution,
-        paused=paused,
-        reminder_at=reminder_at,
-        auto_close_at=auto_close_at,
-        next_timer=_next_timer(reaction, resolution, reminder_at, auto_close_at, now),
-        next_step_at=next_step_at,
-        explanation=tuple(explanation),
-        notes=tuple(replay.notes),
     )
 
 

@@ -13,6 +13,7 @@ from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
 from shared.tasks import priority
+from shared.tasks.items import SupportGroup
 from shared.tasks.queues import caller_groups, find_staff, get_group, group_line, refresh_waiting_on, registry
 from shared.tasks.views import task_view
 from shared.tasks.work import load_task, take_task
@@ -153,6 +154,57 @@ def brief(task: Task) -> dict[str, Any]:
     return view
 
 
+def _check_may_hand_over(caller: Caller, task: Task) -> None:
+    if caller.role == Role.AGENT and task.assignee != caller.sub:
+        raise Forbidden(
+            f"Task {task.task_id} is not yours to hand over"
+            + (f" (it is assigned to {task.assignee})" if task.assignee else " (take it first)")
+            + "; ask a manager."
+        )
+    if task.status == TaskStatus.DONE.value:
+        raise Conflict(f"Task {task.task_id} is already done.")
+
+
+def _destination(
+    task: Task, group: str | None, assignee: str | None
+) -> tuple[str, SupportGroup, directory.User | None]:
+    """The group the task goes to (its own unless given) and the person, who must be a member of it; somewhere
+    the task is not already. Returns (group name, group, person)."""
+    target_group = group or task.group
+    target = get_group(target_group)
+    if target is None:
+        known, _ = registry()
+        raise Unprocessable(
+            f"No group {target_group}; use one of {', '.join(sorted(g.name for g in known))}.",
+            errors=[{"field": "group", "message": "unknown group"}],
+        )
+    person = find_staff(assignee, "assignee") if assignee else None
+    if person is not None and target_group not in (person.groups or []):
+        raise Unprocessable(
+            f"{person.name} is not in group {target_group}; hand it to the group or to one of its members.",
+            errors=[{"field": "assignee", "message": f"not in group {target_group}"}],
+        )
+    new_assignee = person.sub if person else None
+    if target_group == task.group and new_assignee == task.assignee:
+        raise Conflict(f"Task {task.task_id} is already with {new_assignee or target_group}.")
+    return target_group, target, person
+
+
+def _move(task: Task, target_group: str, line: str, new_assignee: str | None, now: str) -> None:
+    """Put the task in the group's queue, taken by the new assignee or open for anyone in the group."""
+    task.group = target_group
+    task.queue_pk = ticket_items.queue_pk(target_group)
+    if task.priority_basis:
+        # It keeps its arrival and the customer's waiting time: a handover never puts it at the back.
+        basis = priority.Basis.from_dict({**task.priority_basis, "line": line})
+        task.priority_basis = basis.as_dict()
+        task.queue_sk = priority.queue_key(basis, task.task_id)
+    if new_assignee:
+        task.status, task.assignee, task.taken_at = TaskStatus.TAKEN.value, new_assignee, now
+    else:
+        task.status, task.assignee, task.taken_at = TaskStatus.OPEN.value, None, None
+
+
 def reassign(
     caller: Caller, task_id: str, *, group: str | None, assignee: str | None, reason: str | None
 ) -> dict[str, Any]:
@@ -169,44 +221,11 @@ def reassign(
 
     def attempt() -> None:
         task, ticket = load_task(task_id)
-        if caller.role == Role.AGENT and task.assignee != caller.sub:
-            raise Forbidden(
-                f"Task {task_id} is not yours to hand over"
-                + (f" (it is assigned to {task.assignee})" if task.assignee else " (take it first)")
-                + "; ask a manager."
-            )
-        if task.status == TaskStatus.DONE.value:
-            raise Conflict(f"Task {task_id} is already done.")
-        target_group = group or task.group
-        target = get_group(target_group)
-        if target is None:
-            known, _ = registry()
-            raise Unprocessable(
-                f"No group {target_group}; use one of {', '.join(sorted(g.name for g in known))}.",
-                errors=[{"field": "group", "message": "unknown group"}],
-            )
-        person = find_staff(assignee, "assignee") if assignee else None
-        if person is not None and target_group not in (person.groups or []):
-            raise Unprocessable(
-                f"{person.name} is not in group {target_group}; hand it to the group or to one of its members.",
-                errors=[{"field": "assignee", "message": f"not in group {target_group}"}],
-            )
+        _check_may_hand_over(caller, task)
+        target_group, target, person = _destination(task, group, assignee)
         new_assignee = person.sub if person else None
-        if target_group == task.group and new_assignee == task.assignee:
-            raise Conflict(f"Task {task_id} is already with {new_assignee or target_group}.")
         before = {"group": task.group, "assignee": task.assignee}
-        now = clock.now_iso()
-        task.group = target_group
-        task.queue_pk = ticket_items.queue_pk(target_group)
-        if task.priority_basis:
-            # It keeps its arrival and the customer's waiting time: a handover never puts it at the back.
-            basis = priority.Basis.from_dict({**task.priority_basis, "line": target.line})
-            task.priority_basis = basis.as_dict()
-            task.queue_sk = priority.queue_key(basis, task.task_id)
-        if new_assignee:
-            task.status, task.assignee, task.taken_at = TaskStatus.TAKEN.value, new_assignee, now
-        else:
-            task.status, task.assignee, task.taken_at = TaskStatus.OPEN.value, None, None
+        _move(task, target_group, target.line, new_assignee, clock.now_iso())
         to = f"{person.name} ({target_group})" if person else target_group
         event = new_event(
             ticket,

@@ -59,6 +59,69 @@ def notify_customer(ticket: Ticket, headline: str, text: str) -> None:
     )
 
 
+def _replayed_message(caller: Caller, resource: str) -> tuple[Ticket, Message]:
+    """The message an earlier request with the same Idempotency-Key created."""
+    _, tid, mid = resource.split(":", 2)
+    ticket, items = visible_ticket(caller, tid)
+    message = next((i for i in items if isinstance(i, Message) and i.message_id == mid), None)
+    if message is None:
+        raise NotFound("The message created with this Idempotency-Key no longer exists.")
+    return ticket, message
+
+
+def _check_open_for_messages(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED.value:
+        raise Conflict(f"Ticket {ticket.reference} is closed; open a new ticket for a new problem.")
+    if ticket.status == Status.DRAFT.value:
+        raise Conflict(f"Ticket {ticket.reference} is a draft; submit it before writing messages into it.")
+
+
+def _message_written(ticket: Ticket, caller: Caller, message_id: str, *, internal: bool, now: str) -> list[Event]:
+    """The ticket after a message: its log event, the status the message moves it to, its owner (R14)."""
+    before = ticket.status
+    target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
+    events = [
+        new_event(
+            ticket,
+            caller,
+            "MessageAdded",
+            ("Internal note" if internal else "Reply from support" if caller.is_staff else "Customer wrote"),
+            public=not internal,
+            message_id=message_id,
+            internal=internal,
+        )
+    ]
+    if target.value != before:
+        set_status(ticket, target)
+        events.append(status_event(ticket, caller, before))
+    if caller.role == Role.AGENT and not internal and ticket.owner is None:
+        ticket.owner = caller.sub  # R14: whoever first takes the ticket up owns it
+    ticket.updated_at = now
+    set_index_keys(ticket)
+    return events
+
+
+def _after_message(ticket: Ticket, caller: Caller, message_id: str, before: str, *, internal: bool, body: str) -> None:
+    """Tell the bus, the ticket's worker (a customer's message or a new status) and, for a reply, the customer."""
+    bus.publish(
+        "MessageAdded",
+        {
+            **ticket_detail(ticket),
+            "message_id": message_id,
+            "internal": internal,
+            "author_role": caller.role.value,
+        },
+    )
+    if ticket.status != before:
+        bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
+    if not internal and (ticket.status != before or not caller.is_staff):
+        workflows.call_worker(
+            "refresh", ticket.ticket_id, trigger="customer_message" if not caller.is_staff else "status"
+        )
+    if caller.is_staff and not internal:
+        notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
+
+
 def add_message(
     caller: Caller,
     ticket_id: str,
@@ -74,11 +137,7 @@ def add_message(
         raise Forbidden("Internal notes are for staff; customers write public messages.")
     previous = replayed_resource(idem)
     if previous:
-        _, tid, mid = previous.split(":", 2)
-        ticket, items = visible_ticket(caller, tid)
-        message = next((i for i in items if isinstance(i, Message) and i.message_id == mid), None)
-        if message is None:
-            raise NotFound("The message created with this Idempotency-Key no longer exists.")
+        ticket, message = _replayed_message(caller, previous)
         return ticket, message, True
 
     message_id = store.new_id()
@@ -86,35 +145,14 @@ def add_message(
 
     def attempt() -> None:
         ticket, items = visible_ticket(caller, ticket_id)
-        if ticket.status == Status.CLOSED.value:
-            raise Conflict(f"Ticket {ticket.reference} is closed; open a new ticket for a new problem.")
-        if ticket.status == Status.DRAFT.value:
-            raise Conflict(f"Ticket {ticket.reference} is a draft; submit it before writing messages into it.")
+        _check_open_for_messages(ticket)
         attachments = _claim_attachments(items, attachment_ids)
         now = clock.now_iso()
         message = new_message(
             ticket, message_id, caller, body, internal=internal, channel=channel, attachments=attachments, now=now
         )
         before = ticket.status
-        target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
-        events = [
-            new_event(
-                ticket,
-                caller,
-                "MessageAdded",
-                ("Internal note" if internal else "Reply from support" if caller.is_staff else "Customer wrote"),
-                public=not internal,
-                message_id=message_id,
-                internal=internal,
-            )
-        ]
-        if target.value != before:
-            set_status(ticket, target)
-            events.append(status_event(ticket, caller, before))
-        if caller.role == Role.AGENT and not internal and ticket.owner is None:
-            ticket.owner = caller.sub  # R14: whoever first takes the ticket up owns it
-        ticket.updated_at = now
-        set_index_keys(ticket)
+        events = _message_written(ticket, caller, message_id, internal=internal, now=now)
         commit(
             [(ticket, None), (message, Message.pk.does_not_exist()), *((e, None) for e in events)],
             idem,
@@ -138,23 +176,7 @@ def add_message(
             )
         raise
     ticket, message, before = state["ticket"], state["message"], state["before"]
-    bus.publish(
-        "MessageAdded",
-        {
-            **ticket_detail(ticket),
-            "message_id": message_id,
-            "internal": internal,
-            "author_role": caller.role.value,
-        },
-    )
-    if ticket.status != before:
-        bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
-    if not internal and (ticket.status != before or not caller.is_staff):
-        workflows.call_worker(
-            "refresh", ticket.ticket_id, trigger="customer_message" if not caller.is_staff else "status"
-        )
-    if caller.is_staff and not internal:
-        notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
+    _after_message(ticket, caller, message_id, before, internal=internal, body=body)
     return ticket, message, False
 
 

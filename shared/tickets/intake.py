@@ -23,29 +23,16 @@ from shared.tickets.items import ReferenceLink, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
 
 
-def create_ticket(
-    caller: Caller,
-    *,
-    service_key: str,
-    subject: str,
-    description: str,
-    fields: dict[str, Any],
-    submit: bool,
-    channel: str,
-    idem: Idempotency | None = None,
-    with_follow_key: bool = False,
-) -> tuple[Ticket, str | None, bool]:
-    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
-    if caller.role != Role.CUSTOMER:
-        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
-    previous = replayed_record(idem)
-    if previous:
-        ticket = ticket_items.get_ticket(previous.resource.split(":", 1)[1])
-        if ticket is None:
-            raise NotFound("The ticket created with this Idempotency-Key no longer exists.")
-        ensure_route(ticket)
-        return ticket, previous.secret, True
+def _replayed_ticket(resource: str) -> Ticket:
+    """The ticket an earlier request with the same Idempotency-Key created, its route started if it failed to."""
+    ticket = ticket_items.get_ticket(resource.split(":", 1)[1])
+    if ticket is None:
+        raise NotFound("The ticket created with this Idempotency-Key no longer exists.")
+    ensure_route(ticket)
+    return ticket
 
+
+def _customer_service(service_key: str) -> directory.Service:
     service = directory.get_service(service_key)
     if service is None or not service.customer_visible:
         known = ", ".join(s.key for s in directory.list_services() if s.customer_visible)
@@ -53,8 +40,21 @@ def create_ticket(
             f"Unknown service {service_key!r}. Choose one of: {known}.",
             errors=[{"field": "service", "message": f"choose one of: {known}"}],
         )
-    answers = services.validate_answers(service.intake_fields, fields, complete=submit)
+    return service
 
+
+def _new_ticket(
+    caller: Caller,
+    service: directory.Service,
+    *,
+    subject: str,
+    description: str,
+    answers: dict[str, Any],
+    submit: bool,
+    channel: str,
+    with_follow_key: bool,
+) -> Ticket:
+    """The ticket item, with its reference drawn from the counter; a draft, or new when submitted at once."""
     now = clock.now_iso()
     ticket_id = store.new_id()
     reference = reference_for(store.next_sequence("ticket"))
@@ -82,6 +82,40 @@ def create_ticket(
         set_status(ticket, Status.NEW)
         ticket.submitted_at = now
     set_index_keys(ticket)
+    return ticket
+
+
+def create_ticket(
+    caller: Caller,
+    *,
+    service_key: str,
+    subject: str,
+    description: str,
+    fields: dict[str, Any],
+    submit: bool,
+    channel: str,
+    idem: Idempotency | None = None,
+    with_follow_key: bool = False,
+) -> tuple[Ticket, str | None, bool]:
+    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
+    if caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
+    previous = replayed_record(idem)
+    if previous:
+        return _replayed_ticket(previous.resource), previous.secret, True
+
+    service = _customer_service(service_key)
+    answers = services.validate_answers(service.intake_fields, fields, complete=submit)
+    ticket = _new_ticket(
+        caller,
+        service,
+        subject=subject,
+        description=description,
+        answers=answers,
+        submit=submit,
+        channel=channel,
+        with_follow_key=with_follow_key,
+    )
     event = new_event(
         ticket,
         caller,
@@ -90,14 +124,14 @@ def create_ticket(
         public=True,
         channel=channel,
     )
-    link = ReferenceLink(ticket_items.reference_pk(reference), "REF", ticket_id=ticket_id)
+    link = ReferenceLink(ticket_items.reference_pk(ticket.reference), "REF", ticket_id=ticket.ticket_id)
     try:
         commit(
             [(ticket, Ticket.pk.does_not_exist()), (link, None), (event, None)],
             idem,
-            f"ticket:{ticket_id}",
+            f"ticket:{ticket.ticket_id}",
             201,
-            secret=follow_key,
+            secret=ticket.follow_key,
         )
     except TransactWriteError as error:
         # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
@@ -119,7 +153,7 @@ def create_ticket(
     metrics.count(metrics.TICKETS_CREATED)
     if submit:
         after_submit(ticket, service.route)
-    return ticket, follow_key, False
+    return ticket, ticket.follow_key, False
 
 
 def after_submit(ticket: Ticket, route: str) -> None:
