@@ -1,13 +1,25 @@
-"""Shared fixtures: emulated AWS in-process (moto), the demo data, and a client that calls the API
-Lambda's real handler with HTTP API events as API Gateway would build them."""
+"""Shared fixtures: emulated AWS in-process (moto), the demo data, the desk (the demo on a clock only the test
+moves), and a client that calls the API Lambda's real handler with HTTP API events as API Gateway would build
+them.
+
+Every test that asks for the emulation gets a fresh one, and a freshly seeded demo if it asks for that, as if
+`aws_emulation.provision()` and `demo.seed()` had just run; two things make that cheap:
+- the botocore clients live as long as the process (moto intercepts every client, so a client is not tied to
+  one emulation, and creating them again was most of what provisioning cost);
+- `demo.seed()` runs once per process and clock instant; a later test asking for the same demo gets a copy of
+  the table that seeding left (`DemoCopies`).
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from unittest import mock
 
 import pytest
 
@@ -17,8 +29,21 @@ fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
 from moto import mock_aws  # noqa: E402
 
-from infra import aws_emulation, demo  # noqa: E402
-from shared import aws  # noqa: E402
+from infra import aws_emulation, demo, demo_money  # noqa: E402
+from infra.virtual_time import VirtualClock  # noqa: E402
+from shared import aws, clock, config  # noqa: E402
+
+# Monday 23 November 2026, 09:00 in Prague: where the desk's clock starts unless a test says otherwise.
+MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+# --- emulated AWS and the demo ---------------------------------------------------------------------------------
+
+
+def provision() -> None:
+    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc)."""
+    with mock.patch.object(aws, "reset", lambda: None):
+        aws_emulation.provision()
 
 
 @pytest.fixture
@@ -26,14 +51,65 @@ def emulated_aws() -> Iterator[None]:
     """Fresh emulated AWS with every resource created from the project's definitions."""
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
         aws_emulation.install_lambda_dispatcher()
-        aws_emulation.provision()
+        provision()
         yield
-        aws.reset()
+
+
+class DemoCopies:
+    """The table as `demo.seed()` left it in a fresh emulation, kept per clock instant: a test asking for the same
+    demo gets a copy of it in its own fresh table instead of seeding again (seeding takes seconds; copying, ms).
+
+    Seeding writes only to the table (its bus events find no rule, there are none yet), so the table's items are
+    the whole seeded state. What it writes depends on the clock: a fixed or virtual clock's instant is the key;
+    under the real clock the key is the current minute, so a copy is never more than a minute old (the age a
+    seeded item could already have at the end of a long test)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[Any, ...], Any] = {}
+
+    def seed(self, at: datetime | None = None, *, demo_money_seed: bool = True) -> None:
+        """Seed the demo (`at`: the instant of the fixed or virtual clock the test installed; None: real time).
+        `demo_money_seed=False` leaves out the demo contracts and their imported time."""
+        if at is None:
+            key: tuple[Any, ...] = ("real", datetime.now(UTC).replace(second=0, microsecond=0), demo_money_seed)
+        else:
+            assert clock.now() == at, f"the clock reads {clock.now()}, the demo was asked for {at}"
+            key = ("at", at, demo_money_seed)
+        table = self.table()
+        if any(table.items.values()):  # not a fresh table: seed into it as it is, and keep no copy
+            self._seed(demo_money_seed)
+        elif key in self._items:
+            table.items = copy.deepcopy(self._items[key])
+        else:
+            self._seed(demo_money_seed)
+            self._items[key] = copy.deepcopy(self.table().items)
+
+    @staticmethod
+    def _seed(demo_money_seed: bool) -> None:
+        if demo_money_seed:
+            demo.seed()
+        else:
+            with mock.patch.object(demo_money, "seed", lambda: None):
+                demo.seed()
+
+    @staticmethod
+    def table() -> Any:
+        """moto's table object (its `items` are the table's content)."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        backend = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION]
+        return backend.get_table(config.get(config.TABLE_NAME))
+
+
+DEMO = DemoCopies()
 
 
 @pytest.fixture
 def seeded(emulated_aws: None) -> None:
-    demo.seed()
+    DEMO.seed()
+
+
+# --- the API as API Gateway calls it ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -87,6 +163,63 @@ class Api:
 @pytest.fixture
 def api(seeded: None) -> Api:
     return Api()
+
+
+# --- the desk: the demo on a clock that only the test moves ----------------------------------------------------
+
+
+class FixedClock:
+    """`shared.clock` standing still at `at` until the test sets `at` (backwards too). Unlike the virtual clock it
+    leaves moto alone, so a route's Wait state would wait in real time: for tests that start no route."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class DeskSetup:
+    """How `desk` sets the desk up; a test module overrides the `desk_setup` fixture, a test parametrizes it."""
+
+    start: datetime = MONDAY_0900
+    clock: str = "virtual"  # "virtual": infra.virtual_time.VirtualClock; "fixed": FixedClock
+    demo_money: bool = True  # the demo contracts and their imported time
+
+
+class Desk(NamedTuple):
+    api: Api
+    clock: Any  # VirtualClock or FixedClock, as DeskSetup.clock says
+
+
+@pytest.fixture
+def desk_setup() -> DeskSetup:
+    return DeskSetup()
+
+
+@pytest.fixture
+def desk(emulated_aws: None, desk_setup: DeskSetup) -> Iterator[Desk]:
+    """The seeded demo desk with `shared.clock` at `desk_setup.start`: `api, vc = desk`."""
+    setup = desk_setup
+    if setup.clock == "virtual":
+        vc = VirtualClock(setup.start)
+        vc.install()
+        try:
+            DEMO.seed(setup.start, demo_money_seed=setup.demo_money)
+            yield Desk(Api(), vc)
+        finally:
+            vc.uninstall()
+    elif setup.clock == "fixed":
+        fixed = FixedClock(setup.start)
+        clock.set_clock(fixed)
+        try:
+            DEMO.seed(setup.start, demo_money_seed=setup.demo_money)
+            yield Desk(Api(), fixed)
+        finally:
+            clock.set_clock(None)
+    else:
+        raise ValueError(f"unknown desk clock {setup.clock!r}: 'virtual' or 'fixed'")
 
 
 # Demo users by role, for readability in tests.

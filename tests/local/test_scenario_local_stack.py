@@ -16,7 +16,7 @@ import pytest
 
 from infra.local import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = "new.customer@example.org"
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from infra import aws_emulation, demo
+from infra import aws_emulation
 from shared import clock
-from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
-from tests.test_money import incidents, log, open_ticket
+from tests.conftest import ALICE, BOB, DANA, DEMO, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
+from tests.money.test_money import incidents, log, open_ticket
 
 DOCUMENT = {
     "service": "document-request",
@@ -30,7 +30,7 @@ def moments(emulated_aws: None) -> Iterator[list[datetime]]:
     """The desk seeded on Wednesday 28 October 2026: Acme's demo time (17 h) falls into October."""
     now = [datetime(2026, 10, 28, 10, 0, tzinfo=UTC)]
     clock.set_clock(lambda: now[0])
-    demo.seed()
+    DEMO.seed(now[0])
     yield now
     clock.set_clock(None)
 

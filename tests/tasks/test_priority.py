@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from infra import demo
-from infra.virtual_time import VirtualClock
 from shared import priority
 from shared.priority import Basis
 from shared.tasks import create_task
@@ -21,6 +16,7 @@ from tests.conftest import (
     DANA,
     LENA,
     MARIA,
+    MONDAY_0900,
     PETR,
     QUESTION,
     VERA,
@@ -29,8 +25,6 @@ from tests.conftest import (
     route_task,
 )
 
-# Monday 23 November 2026, 09:00 in Prague.
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
@@ -143,17 +137,6 @@ def test_a_groups_line_comes_from_its_name_when_nobody_registered_it():
 
 
 # --- the route: L2 by priority, L1 by arrival ----------------------------------------------------
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(MONDAY_0900)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
 
 
 def _bug(subject: str) -> dict:

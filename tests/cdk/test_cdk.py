@@ -34,7 +34,7 @@ from infra.stages import STAGES, settings_for
 from shared import config, models
 from shared.schedules import SCHEDULES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 STAGE_NAMES = tuple(STAGES)
 ALARM_EMAIL = "ops@acme.example"

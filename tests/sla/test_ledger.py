@@ -32,7 +32,7 @@ from shared.sla import (
 )
 from tests.conftest import BOB, LENA, QUESTION
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EVENTS = FIXTURES / "sla_events.json"
 PLAN_FILE = FIXTURES / "sla_plan_extended.json"
 ALWAYS_FILE = FIXTURES / "calendar_24x7.json"

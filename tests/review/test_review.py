@@ -3,20 +3,18 @@ code path (infra.aws_emulation.Scheduler.tick) at virtual instants, and worked t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra import aws_emulation, demo
+from infra import aws_emulation
 from infra.demo_review import put_event, put_task, put_ticket
-from infra.virtual_time import VirtualClock
 from shared import clock, store
 from shared.models_money import TimeEntry
 from shared.review import nudges
 from shared.schedules import SCHEDULES, check_expression, next_firing, parse_cron
 from shared.sla import DEFAULT_PLAN
-from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, open_l1_task
+from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, DeskSetup, open_l1_task
 
 PRAGUE = DEFAULT_PLAN.calendar
 
@@ -27,14 +25,8 @@ def prague(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 @pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(prague(16, 7))  # Monday 16 November 2026, 07:00 in Prague
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
+def desk_setup() -> DeskSetup:
+    return DeskSetup(start=prague(16, 7))  # Monday 16 November 2026, 07:00 in Prague
 
 
 def _queue(api: Api, group: str, user: str) -> list[dict]:
