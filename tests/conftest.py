@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,11 +48,91 @@ def provision() -> None:
         aws_emulation.provision()
 
 
+_TRANSACTION = threading.local()
+
+
+def back_up_only_what_a_transaction_writes() -> None:
+    """moto backs a TransactWriteItems up by deep-copying the whole table once per item of the transaction, to
+    restore it if the transaction fails: a cost that grows with the table (most of the time of a test that
+    closes many tickets). A transaction writes only the items it names, and the emulation applies one request
+    at a time (aws_emulation.make_dynamodb_requests_atomic), so keeping a copy of just those items and putting
+    them back when the transaction fails leaves the table exactly as moto's own rollback does. Internal API of
+    moto 5.2.5 (pinned), like the patches of infra/aws_emulation.py."""
+    import copy as copy_module
+
+    from moto.dynamodb.models import DynamoDBBackend, dynamo_type, table
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "caseway_item_backup", False):
+        return
+
+    class TablesByReference:
+        """The `copy` module as moto's DynamoDB backend sees it: inside a transaction a table is not copied."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy_module, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if isinstance(value, table.Table) and getattr(_TRANSACTION, "active", False):
+                return value
+            return copy_module.deepcopy(value, memo)
+
+    def named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]] | None:
+        """(table, hash key, range key) of every item the transaction names; None where moto should decide."""
+        named = []
+        for entry in transact_items:
+            if len(entry) != 1:
+                return None
+            op_type, op = next(iter(entry.items()))
+            target = backend.tables.get(op.get("TableName"))
+            key = op.get("Item") if op_type == "Put" else op.get("Key")
+            if target is None or not isinstance(key, dict) or target.hash_key_attr not in key:
+                return None
+            if target.range_key_attr is not None and target.range_key_attr not in key:
+                return None
+            hash_key = dynamo_type.DynamoType(key[target.hash_key_attr])
+            range_key = dynamo_type.DynamoType(key[target.range_key_attr]) if target.range_key_attr else None
+            named.append((target, hash_key, range_key))
+        return named
+
+    def put_back(target: Any, hash_key: Any, range_key: Any, item: Any) -> None:
+        if range_key is None:
+            if item is None:
+                target.items.pop(hash_key, None)
+            else:
+                target.items[hash_key] = item
+        elif item is None:
+            target.items[hash_key].pop(range_key, None)
+        else:
+            target.items[hash_key][range_key] = item
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        named = named_items(self, transact_items)
+        if named is None:
+            return original(self, transact_items)
+        before = [(t, h, r, copy_module.deepcopy(t.get_item(h, r))) for t, h, r in named]
+        _TRANSACTION.active = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for target, hash_key, range_key, item in reversed(before):
+                put_back(target, hash_key, range_key, item)
+            raise
+        finally:
+            _TRANSACTION.active = False
+
+    transact_write_items.caseway_item_backup = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items
+    sys.modules["moto.dynamodb.models"].copy = TablesByReference()
+
+
 @pytest.fixture
 def emulated_aws() -> Iterator[None]:
     """Fresh emulated AWS with every resource created from the project's definitions."""
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
         aws_emulation.install_lambda_dispatcher()
+        back_up_only_what_a_transaction_writes()
         provision()
         yield
 
