@@ -127,14 +127,47 @@ def back_up_only_what_a_transaction_writes() -> None:
     sys.modules["moto.dynamodb.models"].copy = TablesByReference()
 
 
+def stop_routes(threads_before: int, timeout: float = 5.0) -> None:
+    """End the routes a test left running, as StopExecution would, and wait for their threads: nothing of one
+    test's emulation may reach the next test's (a route thread between two steps would call the next test's
+    table, or wait on its virtual clock)."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    deadline = time.monotonic() + timeout
+    while True:
+        _stop_running_executions()
+        if not any(t.is_alive() for t in TMP_THREADS[threads_before:]) or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
+def _stop_running_executions() -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for machine in list(backend.state_machines):
+                for execution in list(getattr(machine, "executions", [])):
+                    env = getattr(getattr(execution, "exec_worker", None), "env", None)
+                    if env is None or not env.is_running():
+                        continue  # not started yet (the next round stops it) or already ended
+                    execution.stop(stop_date=datetime.now(UTC), error="", cause="test ended")
+                    for endpoint in list(env.callback_pool_manager._pool.values()):
+                        endpoint.interrupt_all()  # a .waitForTaskToken task waiting in real time
+
+
 @pytest.fixture
 def emulated_aws() -> Iterator[None]:
     """Fresh emulated AWS with every resource created from the project's definitions."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
         aws_emulation.install_lambda_dispatcher()
         back_up_only_what_a_transaction_writes()
         provision()
+        threads_before = len(TMP_THREADS)
         yield
+        stop_routes(threads_before)
 
 
 class DemoCopies:
@@ -245,6 +278,23 @@ class Api:
 @pytest.fixture
 def api(seeded: None) -> Api:
     return Api()
+
+
+@pytest.fixture
+def api_without_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """The API for requests it refuses before reading any data (no token, a role that may not, a bad body or
+    query, an unknown route): no emulation and no demo. An AWS request fails the test."""
+    from botocore.client import BaseClient
+
+    requests: list[str] = []
+
+    def refuse(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        requests.append(f"{client.meta.service_model.service_name}.{operation}")
+        raise AssertionError(f"{requests[-1]}: this test runs without AWS")
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", refuse)
+    yield Api()
+    assert requests == [], f"the API called AWS: {requests}"
 
 
 # --- the desk: the demo on a clock that only the test moves ----------------------------------------------------

@@ -104,12 +104,12 @@ def test_only_managers_edit_the_catalog(api, user):
     assert "insurance-certificate" not in [s["key"] for s in api("GET", "/services").json["items"]]
 
 
-def test_editing_the_catalog_needs_a_token(api):
-    assert api("PUT", "/services/insurance-certificate", body=CERTIFICATE).status == 401
+def test_editing_the_catalog_needs_a_token(api_without_aws):
+    assert api_without_aws("PUT", "/services/insurance-certificate", body=CERTIFICATE).status == 401
 
 
-def test_customers_cannot_list_the_whole_catalog(api):
-    assert api("GET", "/catalog/services", user=BOB).status == 403
+def test_customers_cannot_list_the_whole_catalog(api_without_aws):
+    assert api_without_aws("GET", "/catalog/services", user=BOB).status == 403
 
 
 @pytest.mark.parametrize(

@@ -368,8 +368,8 @@ def test_roles(desk: Desk):
 
 
 @pytest.mark.parametrize("value", ["24.11.2026", "2026-02-30", "1999-12-31", "2026-11-24x"])
-def test_a_bad_date_is_a_clear_422(desk: Desk, value: str):
-    reply = desk.api("GET", f"/figures/manager?date={value}", user=MARIA)
+def test_a_bad_date_is_a_clear_422(api_without_aws: Api, value: str):
+    reply = api_without_aws("GET", f"/figures/manager?date={value}", user=MARIA)
     assert reply.status == 422
     assert reply.content_type.startswith("application/problem+json")
     assert reply.json["errors"][0]["field"] == "date"

@@ -193,8 +193,8 @@ def test_who_may_see_and_change_invoices(moments):
         ("POST", "/billing/check", None),
     ],
 )
-def test_money_endpoints_need_a_token_and_the_role(api, method, path, body):
-    assert api(method, path, body=body).status == 401
+def test_money_endpoints_need_a_token_and_the_role(api_without_aws, method, path, body):
+    assert api_without_aws(method, path, body=body).status == 401
     if method != "GET" or path == "/incidents":
         for user in (ALICE, LENA):
-            assert api(method, path, user=user, body=body).status == 403, (user, path)
+            assert api_without_aws(method, path, user=user, body=body).status == 403, (user, path)
