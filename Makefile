@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
+# pytest-xdist workers for `make test` (auto: one per core; 0: serial).
+TEST_WORKERS ?= auto
 STAGE ?= dev
 CDK_ARGS ?=
 CDK := node_modules/.bin/cdk
@@ -34,7 +36,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/caseway local
 
 test: $(STAMP) $(NODE_STAMP) lint
-	TZ=UTC $(BIN)/python -m pytest
+	TZ=UTC $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,13 +1,29 @@
-"""Shared fixtures: emulated AWS in-process (moto), the demo data, and a client that calls the API
-Lambda's real handler with HTTP API events as API Gateway would build them."""
+"""Shared fixtures: emulated AWS in-process (moto), the demo data, the desk (the demo on a clock only the test
+moves), and a client that calls the API Lambda's real handler with HTTP API events as API Gateway would build
+them.
+
+Every test that asks for the emulation gets a fresh one, and a freshly seeded demo if it asks for that, as if
+`aws_emulation.provision()` and `demo.seed()` had just run, and nothing of it outlives the test (`stop_routes`).
+What makes that cheap:
+- the botocore clients live as long as the process (moto intercepts every client, so a client is not tied to
+  one emulation, and creating them again was most of what provisioning cost);
+- `demo.seed()` runs once per process and clock instant; a later test asking for the same demo gets a copy of
+  the table that seeding left (`DemoCopies`);
+- a transaction backs up only the items it writes, not the whole table (`back_up_only_what_a_transaction_writes`);
+- requests the API refuses before reading any data need no emulation at all (`api_without_aws`).
+"""
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+from unittest import mock
 
 import pytest
 
@@ -17,24 +33,210 @@ fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")
 
 from moto import mock_aws  # noqa: E402
 
+from functions.api import app  # noqa: E402
 from infra.local import demo  # noqa: E402
 from infra.local import emulation as aws_emulation  # noqa: E402
-from shared.platform import aws  # noqa: E402
+from infra.local.demo import money as demo_money  # noqa: E402
+from infra.local.virtual_time import VirtualClock  # noqa: E402
+from shared.platform import aws, clock, config  # noqa: E402
+
+# Monday 23 November 2026, 09:00 in Prague: where the desk's clock starts unless a test says otherwise.
+MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+# --- emulated AWS and the demo ---------------------------------------------------------------------------------
+
+
+def provision() -> None:
+    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc)."""
+    with mock.patch.object(aws, "reset", lambda: None):
+        aws_emulation.provision()
+
+
+_TRANSACTION = threading.local()
+
+
+def back_up_only_what_a_transaction_writes() -> None:
+    """moto backs a TransactWriteItems up by deep-copying the whole table once per item of the transaction, to
+    restore it if the transaction fails: a cost that grows with the table (most of the time of a test that
+    closes many tickets). A transaction writes only the items it names, and the emulation applies one request
+    at a time (aws_emulation.make_dynamodb_requests_atomic), so keeping a copy of just those items and putting
+    them back when the transaction fails leaves the table exactly as moto's own rollback does. Internal API of
+    moto 5.2.5 (pinned), like the patches of infra/aws_emulation.py."""
+    from moto.dynamodb import models
+
+    original = models.DynamoDBBackend.transact_write_items
+    if getattr(original, "caseway_item_backup", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        named = _named_items(self, transact_items)
+        if named is None:
+            return original(self, transact_items)
+        before = [(t, h, r, copy.deepcopy(t.get_item(h, r))) for t, h, r in named]
+        _TRANSACTION.active = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for target, hash_key, range_key, item in reversed(before):
+                _put_back(target, hash_key, range_key, item)
+            raise
+        finally:
+            _TRANSACTION.active = False
+
+    transact_write_items.caseway_item_backup = True  # type: ignore[attr-defined]
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+    models.copy = _TablesByReference()  # type: ignore[assignment]
+
+
+class _TablesByReference:
+    """The `copy` module as moto's DynamoDB backend sees it: inside a transaction a table is not copied."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if isinstance(value, Table) and getattr(_TRANSACTION, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]] | None:
+    """(table, hash key, range key) of every item a transaction names; None where moto should decide."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    named = []
+    for entry in transact_items:
+        if len(entry) != 1:
+            return None
+        op_type, op = next(iter(entry.items()))
+        target = backend.tables.get(op.get("TableName"))
+        key = op.get("Item") if op_type == "Put" else op.get("Key")
+        if target is None or not isinstance(key, dict) or target.hash_key_attr not in key:
+            return None
+        if target.range_key_attr is not None and target.range_key_attr not in key:
+            return None
+        range_key = DynamoType(key[target.range_key_attr]) if target.range_key_attr else None
+        named.append((target, DynamoType(key[target.hash_key_attr]), range_key))
+    return named
+
+
+def _put_back(target: Any, hash_key: Any, range_key: Any, item: Any) -> None:
+    """Put an item back as it was before a transaction (None: it did not exist)."""
+    if range_key is None:
+        if item is None:
+            target.items.pop(hash_key, None)
+        else:
+            target.items[hash_key] = item
+    elif item is None:
+        target.items[hash_key].pop(range_key, None)
+    else:
+        target.items[hash_key][range_key] = item
+
+
+def stop_routes(threads_before: int, timeout: float = 5.0) -> None:
+    """End the routes a test left running, as StopExecution would, and wait for their threads: nothing of one
+    test's emulation may reach the next test's (a route thread between two steps would call the next test's
+    table, or wait on its virtual clock)."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    deadline = time.monotonic() + timeout
+    while True:
+        _stop_running_executions()
+        if not any(t.is_alive() for t in TMP_THREADS[threads_before:]) or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
+def _stop_running_executions() -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for machine in list(backend.state_machines):
+                for execution in list(getattr(machine, "executions", [])):
+                    env = getattr(getattr(execution, "exec_worker", None), "env", None)
+                    if env is None or not env.is_running():
+                        continue  # not started yet (the next round stops it) or already ended
+                    execution.stop(stop_date=datetime.now(UTC), error="", cause="test ended")
+                    for endpoint in list(env.callback_pool_manager._pool.values()):
+                        endpoint.interrupt_all()  # a .waitForTaskToken task waiting in real time
 
 
 @pytest.fixture
 def emulated_aws() -> Iterator[None]:
     """Fresh emulated AWS with every resource created from the project's definitions."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
         aws_emulation.install_lambda_dispatcher()
-        aws_emulation.provision()
+        back_up_only_what_a_transaction_writes()
+        provision()
+        threads_before = len(TMP_THREADS)
         yield
-        aws.reset()
+        stop_routes(threads_before)
+
+
+class DemoCopies:
+    """The table as `demo.seed()` left it in a fresh emulation, kept per clock instant: a test asking for the same
+    demo gets a copy of it in its own fresh table instead of seeding again (seeding takes seconds; copying, ms).
+
+    Seeding writes only to the table (its bus events find no rule, there are none yet), so the table's items are
+    the whole seeded state. What it writes depends on the clock: a fixed or virtual clock's instant is the key;
+    under the real clock the key is the current minute, so a copy is never more than a minute old (the age a
+    seeded item could already have at the end of a long test)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[Any, ...], Any] = {}
+
+    def seed(self, at: datetime | None = None, *, demo_money_seed: bool = True) -> None:
+        """Seed the demo (`at`: the instant of the fixed or virtual clock the test installed; None: real time).
+        `demo_money_seed=False` leaves out the demo contracts and their imported time."""
+        if at is None:
+            key: tuple[Any, ...] = ("real", datetime.now(UTC).replace(second=0, microsecond=0), demo_money_seed)
+        else:
+            assert clock.now() == at, f"the clock reads {clock.now()}, the demo was asked for {at}"
+            key = ("at", at, demo_money_seed)
+        table = self.table()
+        unknown_clock = at is None and abs(clock.now() - datetime.now(UTC)) > timedelta(seconds=5)
+        if unknown_clock or any(table.items.values()):
+            # A clock nobody named, or not a fresh table: seed as it is, and keep no copy.
+            self._seed(demo_money_seed)
+        elif key in self._items:
+            table.items = copy.deepcopy(self._items[key])
+        else:
+            self._seed(demo_money_seed)
+            self._items[key] = copy.deepcopy(self.table().items)
+
+    @staticmethod
+    def _seed(demo_money_seed: bool) -> None:
+        if demo_money_seed:
+            demo.seed()
+        else:
+            with mock.patch.object(demo_money, "seed", lambda: None):
+                demo.seed()
+
+    @staticmethod
+    def table() -> Any:
+        """moto's table object (its `items` are the table's content)."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        backend = dynamodb_backends[aws_emulation.ACCOUNT][aws_emulation.REGION]
+        return backend.get_table(config.get(config.TABLE_NAME))
+
+
+DEMO = DemoCopies()
 
 
 @pytest.fixture
 def seeded(emulated_aws: None) -> None:
-    demo.seed()
+    DEMO.seed()
+
+
+# --- the API as API Gateway calls it ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -71,7 +273,7 @@ class Api:
         raw_body: str | None = None,
         source_ip: str = "198.51.100.7",
     ) -> Reply:
-        from functions.api import app
+        pass
 
         hdrs = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
         claims = None
@@ -88,6 +290,80 @@ class Api:
 @pytest.fixture
 def api(seeded: None) -> Api:
     return Api()
+
+
+@pytest.fixture
+def api_without_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """The API for requests it refuses before reading any data (no token, a role that may not, a bad body or
+    query, an unknown route): no emulation and no demo. An AWS request fails the test."""
+    from botocore.client import BaseClient
+
+    requests: list[str] = []
+
+    def refuse(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        requests.append(f"{client.meta.service_model.service_name}.{operation}")
+        raise AssertionError(f"{requests[-1]}: this test runs without AWS")
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", refuse)
+    yield Api()
+    assert requests == [], f"the API called AWS: {requests}"
+
+
+# --- the desk: the demo on a clock that only the test moves ----------------------------------------------------
+
+
+class FixedClock:
+    """`shared.clock` standing still at `at` until the test sets `at` (backwards too). Unlike the virtual clock it
+    leaves moto alone, so a route's Wait state would wait in real time: for tests that start no route."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class DeskSetup:
+    """How `desk` sets the desk up; a test module overrides the `desk_setup` fixture, a test parametrizes it."""
+
+    start: datetime = MONDAY_0900
+    clock: str = "virtual"  # "virtual": infra.virtual_time.VirtualClock; "fixed": FixedClock
+    demo_money: bool = True  # the demo contracts and their imported time
+
+
+class Desk(NamedTuple):
+    api: Api
+    clock: Any  # VirtualClock or FixedClock, as DeskSetup.clock says
+
+
+@pytest.fixture
+def desk_setup() -> DeskSetup:
+    return DeskSetup()
+
+
+@pytest.fixture
+def desk(emulated_aws: None, desk_setup: DeskSetup) -> Iterator[Desk]:
+    """The seeded demo desk with `shared.clock` at `desk_setup.start`: `api, vc = desk`."""
+    setup = desk_setup
+    if setup.clock == "virtual":
+        vc = VirtualClock(setup.start)
+        vc.install()
+        try:
+            DEMO.seed(setup.start, demo_money_seed=setup.demo_money)
+            yield Desk(Api(), vc)
+        finally:
+            vc.uninstall()
+    elif setup.clock == "fixed":
+        fixed = FixedClock(setup.start)
+        clock.set_clock(fixed)
+        try:
+            DEMO.seed(setup.start, demo_money_seed=setup.demo_money)
+            yield Desk(Api(), fixed)
+        finally:
+            clock.set_clock(None)
+    else:
+        raise ValueError(f"unknown desk clock {setup.clock!r}: 'virtual' or 'fixed'")
 
 
 # Demo users by role, for readability in tests.

@@ -305,10 +305,10 @@ def test_staff_only_endpoint_refuses_customers(api, customer, method, path, body
 
 
 @pytest.mark.parametrize("staff", [LENA, MARIA])
-def test_staff_cannot_open_tickets(api, staff):
+def test_staff_cannot_open_tickets(api_without_aws, staff):
     # Given an agent or a manager
     # When they try to open a ticket
-    reply = api("POST", "/tickets", user=staff, body=QUESTION)
+    reply = api_without_aws("POST", "/tickets", user=staff, body=QUESTION)
 
     # Then it is refused: tickets are opened by customers
     problem = assert_problem(reply, 403)
@@ -357,10 +357,10 @@ def test_manager_can_list_any_group_queue(api):
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
-def test_protected_route_without_token_is_401(api, method, path, body):
+def test_protected_route_without_token_is_401(api_without_aws, method, path, body):
     # Given no bearer token
     # When a protected route is called
-    reply = api(method, path, body=body)
+    reply = api_without_aws(method, path, body=body)
 
     # Then it answers 401
     assert "token" in assert_problem(reply, 401)["detail"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from infra.local.cli import main
 from shared.sla.calendars import WEEKDAYS, Calendar, format_duration, parse_duration
 
-FIXTURE = Path(__file__).parent / "fixtures" / "calendar_prague.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "calendar_prague.json"
 PRAGUE_TZ = ZoneInfo("Europe/Prague")
 CET, CEST = timezone(timedelta(hours=1)), timezone(timedelta(hours=2))
 H = timedelta(hours=1)

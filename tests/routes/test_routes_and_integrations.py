@@ -125,7 +125,7 @@ def test_the_customer_is_emailed_on_receipt_answer_and_resolution(api):
 
 
 def test_concurrent_messages_are_never_lost(api, monkeypatch):
-    # Each emulated DynamoDB request is atomic (infra.local.emulation.make_dynamodb_requests_atomic), as in
+    # Each emulated DynamoDB request is atomic (infra.aws_emulation.make_dynamodb_requests_atomic), as in
     # DynamoDB. The race under test is between requests: read the ticket, change it, write it back with its version.
     # Given a ticket, when several people write into it at the same moment
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json

@@ -16,6 +16,7 @@ from moto import mock_aws
 from infra.local import emulation as aws_emulation
 from infra.local.virtual_time import TASK_TIMEOUT, WAIT, VirtualClock, VirtualTimeError
 from shared.platform import clock
+from tests.conftest import stop_routes
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROLE = f"arn:aws:iam::{aws_emulation.ACCOUNT}:role/virtual-time-test"
@@ -24,8 +25,12 @@ FUNCTION = f"arn:aws:lambda:{aws_emulation.REGION}:{aws_emulation.ACCOUNT}:funct
 
 @pytest.fixture
 def sfn() -> Iterator[Any]:
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    threads_before = len(TMP_THREADS)
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
         yield boto3.client("stepfunctions", region_name=aws_emulation.REGION)
+        stop_routes(threads_before)
 
 
 @pytest.fixture

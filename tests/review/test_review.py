@@ -1,24 +1,21 @@
 """Daily review (R20, R13, R14, R21) and weekly long-case review (R22), fired by the local stack's scheduler
-code path (infra.local.emulation.Scheduler.tick) at virtual instants, and worked through the /tasks API."""
+code path (infra.aws_emulation.Scheduler.tick) at virtual instants, and worked through the /tasks API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.local import demo
 from infra.local import emulation as aws_emulation
 from infra.local.demo.review import put_event, put_task, put_ticket
-from infra.local.virtual_time import VirtualClock
 from shared.money.items import TimeEntry
 from shared.platform import clock, store
 from shared.platform.schedules import SCHEDULES, check_expression, next_firing, parse_cron
 from shared.review.reviews import nudges
 from shared.sla.plans import DEFAULT_PLAN
 from shared.tickets import items as ticket_items
-from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, open_l1_task
+from tests.conftest import BOB, DANA, LENA, MARIA, PETR, QUESTION, Api, DeskSetup, open_l1_task
 
 PRAGUE = DEFAULT_PLAN.calendar
 
@@ -29,14 +26,8 @@ def prague(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 @pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(prague(16, 7))  # Monday 16 November 2026, 07:00 in Prague
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
+def desk_setup() -> DeskSetup:
+    return DeskSetup(start=prague(16, 7))  # Monday 16 November 2026, 07:00 in Prague
 
 
 def _queue(api: Api, group: str, user: str) -> list[dict]:

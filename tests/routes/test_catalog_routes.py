@@ -1,22 +1,15 @@
 """The catalog's routes end to end (R5, R6, R26): the real ASL files on moto's interpreter, route steps in-process
-and a virtual clock, as in tests/test_support_route.py."""
+and a virtual clock, as in tests/routes/test_support.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-
-from infra.local import demo
 from infra.local import emulation as aws_emulation
-from infra.local.virtual_time import VirtualClock
 from shared.routes import licences
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, VERA, Api, finish_task, route_task, wait_for
 
-# Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 OLGA = "office@caseway.example"  # the office group
 KEY = re.compile(r"[A-HJ-NP-Z2-9]{5}(?:-[A-HJ-NP-Z2-9]{5}){4}")
 
@@ -38,17 +31,6 @@ CHANGE = {
     "description": "We need the monthly report as XLSX.",
     "fields": {"change_description": "Add an XLSX export next to CSV"},
 }
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(MONDAY_0900)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
 
 
 def _ended(ticket_id: str, route: str) -> None:

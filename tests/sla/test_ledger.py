@@ -23,7 +23,7 @@ from shared.sla.ledger import Segment, ledger
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, ClassTargets, SupportPlan, Target, add_working_days, plan_named
 from tests.conftest import BOB, LENA, QUESTION
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EVENTS = FIXTURES / "sla_events.json"
 PLAN_FILE = FIXTURES / "sla_plan_extended.json"
 ALWAYS_FILE = FIXTURES / "calendar_24x7.json"

@@ -3,20 +3,14 @@ definition is a 422 naming each bad field; a new service on an existing route wo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 
 from infra.cdk import asl as routes
-from infra.local import demo
 from infra.local import emulation as aws_emulation
-from infra.local.virtual_time import VirtualClock
 from shared.directory import services as catalog
-from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, Api, finish_task, route_task, wait_for
+from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, finish_task, route_task, wait_for
 
 OLGA = "office@caseway.example"
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 CERTIFICATE = {
     "title": "Certificate of insurance",
@@ -26,13 +20,6 @@ CERTIFICATE = {
     "groups": ["office"],
     "deadline_working_days": 2,
 }
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[Api]:
-    with VirtualClock(MONDAY_0900):
-        demo.seed()
-        yield Api()
 
 
 def test_known_routes_are_exactly_the_state_machine_files():
@@ -50,7 +37,7 @@ def test_default_services_run_their_own_routes():
 
 
 def test_a_manager_adds_a_service_on_an_existing_route_and_a_customer_gets_it_handled(desk):
-    api = desk
+    api = desk.api
     # When Maria adds a service that uses the document-request route
     reply = api("PUT", "/services/insurance-certificate", user=MARIA, body=CERTIFICATE)
     assert reply.status == 201, reply.text
@@ -84,7 +71,7 @@ def test_a_manager_adds_a_service_on_an_existing_route_and_a_customer_gets_it_ha
 
 
 def test_a_manager_updates_a_service_and_can_hide_it(desk):
-    api = desk
+    api = desk.api
     api("PUT", "/services/insurance-certificate", user=MARIA, body={**CERTIFICATE, "position": 7})
     # When Maria replaces it, hidden from customers and served by another group
     reply = api(
@@ -118,12 +105,12 @@ def test_only_managers_edit_the_catalog(api, user):
     assert "insurance-certificate" not in [s["key"] for s in api("GET", "/services").json["items"]]
 
 
-def test_editing_the_catalog_needs_a_token(api):
-    assert api("PUT", "/services/insurance-certificate", body=CERTIFICATE).status == 401
+def test_editing_the_catalog_needs_a_token(api_without_aws):
+    assert api_without_aws("PUT", "/services/insurance-certificate", body=CERTIFICATE).status == 401
 
 
-def test_customers_cannot_list_the_whole_catalog(api):
-    assert api("GET", "/catalog/services", user=BOB).status == 403
+def test_customers_cannot_list_the_whole_catalog(api_without_aws):
+    assert api_without_aws("GET", "/catalog/services", user=BOB).status == 403
 
 
 @pytest.mark.parametrize(
@@ -170,7 +157,7 @@ def test_managers_see_and_set_an_organisations_licence_limit(api):
 
 
 def test_only_the_evaluating_agent_or_a_manager_gives_an_estimate(desk):
-    api = desk
+    api = desk.api
     ticket = api(
         "POST",
         "/tickets",

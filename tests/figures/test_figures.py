@@ -2,19 +2,16 @@
 hand-computed fixture: tickets submitted on known days through the API, classified, worked and resolved
 through the logic layer with a fixed clock, tasks with known due dates, and time entries written with the
 keys shared/models_money.py documents. Routes are not started here (the figures hook into the logic the
-routes call); tests/test_figures_route.py shows the same counters fed by the real support route."""
+routes call); tests/figures/test_figures_route.py shows the same counters fed by the real support route."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from infra.local import demo
-from infra.local.demo import money as demo_money
 from shared.figures import resolution as figures_resolution
 from shared.money.items import TimeEntry
 from shared.platform import clock, store, workflows
@@ -24,18 +21,11 @@ from shared.routes import support
 from shared.tasks import work as tasks
 from shared.tickets import conversation, intake, lifecycle
 from shared.tickets import items as ticket_items
-from tests.conftest import BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
+from tests import conftest
+from tests.conftest import BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api, DeskSetup, FixedClock
 
 # The dashboard's day: Tuesday 24 November 2026 (Europe/Prague, UTC+1); "now" is 13:00 in Prague.
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.at = NOW
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def staff(sub: str, role: Role = Role.AGENT) -> Caller:
@@ -117,9 +107,13 @@ class Desk:
 
 
 @pytest.fixture
-def desk(emulated_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    fixed = FixedClock()
-    clock.set_clock(fixed)
+def desk_setup() -> DeskSetup:
+    # The hand-computed history is the only time logged: no demo contracts and their imported time.
+    return DeskSetup(start=NOW, clock="fixed", demo_money=False)
+
+
+@pytest.fixture
+def desk(desk: conftest.Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
     # The figures come from the logic layer; no route runs, so nothing else moves the tickets.
     monkeypatch.setattr(workflows, "start_route", lambda *a, **k: "arn:none")
     # The API hands the SLA met count to the route worker; here the worker's half runs at once.
@@ -132,13 +126,7 @@ def desk(emulated_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
             else None
         ),
     )
-    # The hand-computed history is the only time logged: no demo contracts and their imported time.
-    monkeypatch.setattr(demo_money, "seed", lambda: None)
-    try:
-        demo.seed()
-        yield Desk(Api(), fixed, {}, {})
-    finally:
-        clock.set_clock(None)
+    return Desk(desk.api, desk.clock, {}, {})
 
 
 @pytest.fixture
@@ -387,8 +375,8 @@ def test_roles(desk: Desk):
 
 
 @pytest.mark.parametrize("value", ["24.11.2026", "2026-02-30", "1999-12-31", "2026-11-24x"])
-def test_a_bad_date_is_a_clear_422(desk: Desk, value: str):
-    reply = desk.api("GET", f"/figures/manager?date={value}", user=MARIA)
+def test_a_bad_date_is_a_clear_422(api_without_aws: Api, value: str):
+    reply = api_without_aws("GET", f"/figures/manager?date={value}", user=MARIA)
     assert reply.status == 422
     assert reply.content_type.startswith("application/problem+json")
     assert reply.json["errors"][0]["field"] == "date"

@@ -35,7 +35,10 @@ from shared.platform import config
 from shared.platform import table as table_module
 from shared.platform.schedules import SCHEDULES
 
-ROOT = Path(__file__).resolve().parent.parent
+# The stages are synthesized once per module: run the whole module in one worker of `pytest -n`.
+pytestmark = pytest.mark.xdist_group("cdk")
+
+ROOT = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 STAGE_NAMES = tuple(STAGES)
 ALARM_EMAIL = "ops@acme.example"

@@ -70,10 +70,10 @@ def test_malformed_json_body_is_400(api):
     assert list_count(api, BOB) == 0
 
 
-def test_cursor_not_issued_by_the_api_is_400(api):
+def test_cursor_not_issued_by_the_api_is_400(api_without_aws):
     # Given a made-up cursor
     # When it is used to page a list
-    reply = api("GET", "/tickets?cursor=garbage", user=BOB)
+    reply = api_without_aws("GET", "/tickets?cursor=garbage", user=BOB)
 
     # Then it is refused, naming the cursor
     problem = assert_problem(reply, 400)
@@ -98,20 +98,20 @@ def test_cursor_of_another_customers_list_is_400(api):
 # --- 401, 403 ------------------------------------------------------------------------------------
 
 
-def test_missing_token_is_401(api):
+def test_missing_token_is_401(api_without_aws):
     # Given no bearer token
     # When a protected route is called
-    reply = api("GET", "/tickets")
+    reply = api_without_aws("GET", "/tickets")
 
     # Then the caller is told to authenticate
     problem = assert_problem(reply, 401)
     assert "token" in problem["detail"]
 
 
-def test_customer_on_a_staff_endpoint_is_403(api):
+def test_customer_on_a_staff_endpoint_is_403(api_without_aws):
     # Given a customer
     # When they ask for a task queue
-    reply = api("GET", "/tasks?group=L1", user=BOB)
+    reply = api_without_aws("GET", "/tasks?group=L1", user=BOB)
 
     # Then it is refused, saying who may
     problem = assert_problem(reply, 403)
@@ -133,10 +133,10 @@ def test_unknown_ticket_is_404(api):
 
 
 @pytest.mark.parametrize("user", [BOB, None], ids=["signed-in", "anonymous"])
-def test_unknown_route_is_404(api, user):
+def test_unknown_route_is_404(api_without_aws, user):
     # Given a path the API does not have
     # When it is called
-    reply = api("GET", "/nope", user=user)
+    reply = api_without_aws("GET", "/nope", user=user)
 
     # Then it is not found, naming the route
     problem = assert_problem(reply, 404)
@@ -241,12 +241,12 @@ def test_attachment_too_large_is_413(api):
     assert api("GET", f"/tickets/{ticket['id']}", user=BOB).json["attachments"] == []
 
 
-def test_request_body_too_large_is_413(api):
+def test_request_body_too_large_is_413(api_without_aws):
     # Given a request body over the 256 KB limit
     body = json.dumps({**QUESTION, "description": "x" * (300 * 1024)})
 
     # When it is sent
-    reply = api("POST", "/tickets", user=BOB, raw_body=body)
+    reply = api_without_aws("POST", "/tickets", user=BOB, raw_body=body)
 
     # Then it is refused, pointing to attachments
     problem = assert_problem(reply, 413)
@@ -285,10 +285,10 @@ def test_request_body_that_is_not_json_is_415(api):
 # --- 422 -----------------------------------------------------------------------------------------
 
 
-def test_missing_required_fields_is_422_naming_them(api):
+def test_missing_required_fields_is_422_naming_them(api_without_aws):
     # Given an empty body
     # When a ticket is opened with it
-    reply = api("POST", "/tickets", user=BOB, body={})
+    reply = api_without_aws("POST", "/tickets", user=BOB, body={})
 
     # Then every missing field is named
     problem = assert_problem(reply, 422)

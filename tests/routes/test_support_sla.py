@@ -6,12 +6,10 @@ Times: the default and VIP plans keep Prague office hours, Mon-Fri 09:00-17:00 (
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.local import demo
 from infra.local import emulation as aws_emulation
 from infra.local.virtual_time import VirtualClock
 from shared.clocks import ticket as ticket_clock
@@ -21,10 +19,8 @@ from shared.sla.ledger import ledger
 from shared.sla.plans import DEFAULT_PLAN
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Ticket
-from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, VERA, Api, finish_task, route_task, wait_for
+from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, VERA, Api, DeskSetup, finish_task, route_task, wait_for
 
-# Monday 23 November 2026, 09:00 in Prague.
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 # Friday 27 November 2026, 16:50 in Prague: ten working minutes before the weekend.
 FRIDAY_1650 = datetime(2026, 11, 27, 15, 50, tzinfo=UTC)
 # Monday 23 November 2026, 15:40 in Prague: 1h20m of working time before closing.
@@ -34,23 +30,6 @@ MONDAY_1540 = datetime(2026, 11, 23, 14, 40, tzinfo=UTC)
 def _utc(day: int, hour: int, minute: int = 0) -> datetime:
     """An instant of November 2026, given in UTC (Prague is UTC+1)."""
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture
-def start() -> datetime:
-    """Where the virtual clock starts; a test overrides it by parametrizing `start`."""
-    return MONDAY_0900
-
-
-@pytest.fixture
-def desk(emulated_aws, start) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(start)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
 
 
 def _z(text: str) -> datetime:
@@ -139,7 +118,7 @@ def test_critical_bug_goes_through_l2_and_is_told_within_two_working_hours(desk)
 # --- 2. reaction warning and breach over a weekend --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("start", [FRIDAY_1650])
+@pytest.mark.parametrize("desk_setup", [DeskSetup(start=FRIDAY_1650)], ids=["friday-1650"])
 @pytest.mark.parametrize("taker", [None, LENA], ids=["nobody-took-it", "lena-took-it"])
 def test_friday_evening_ticket_warns_and_breaches_on_monday_inside_working_hours(desk, taker):
     api, vc = desk
@@ -212,7 +191,7 @@ def test_friday_evening_ticket_warns_and_breaches_on_monday_inside_working_hours
         assert staff_mails == []
 
 
-@pytest.mark.parametrize("start", [MONDAY_1540])
+@pytest.mark.parametrize("desk_setup", [DeskSetup(start=MONDAY_1540)], ids=["monday-1540"])
 def test_a_warning_due_at_closing_time_is_raised_at_the_next_opening(desk):
     api, vc = desk
     # Given BOB submits on Monday 15:40 Prague (14:40Z): the unclassified internal target, 1h20m, runs out exactly

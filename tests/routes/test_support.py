@@ -3,29 +3,10 @@ virtual clock so that days of SLA timers pass in milliseconds and fire at the ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from infra.local import demo
 from infra.local import emulation as aws_emulation
-from infra.local.virtual_time import VirtualClock
-from tests.conftest import BOB, DANA, LENA, QUESTION, Api, finish_task, route_task, wait_for
-
-# Monday 23 November 2026, 09:00 in Prague (the default plan's calendar: Mon-Fri 09:00-17:00, CZ holidays).
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(MONDAY_0900)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
+from tests.conftest import BOB, DANA, LENA, QUESTION, finish_task, route_task, wait_for
 
 
 def _z(text: str) -> datetime:

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from infra.local import demo
-from infra.local.virtual_time import VirtualClock
 from shared.platform import bus
 from shared.tasks import priority
 from shared.tasks.priority import Basis
 from shared.tasks.work import create_task
-from tests.conftest import ALICE, BOB, DANA, LENA, MARIA, PETR, QUESTION, VERA, Api, finish_task, route_task
+from tests.conftest import (
+    ALICE,
+    BOB,
+    DANA,
+    LENA,
+    MARIA,
+    MONDAY_0900,
+    PETR,
+    QUESTION,
+    VERA,
+    Api,
+    finish_task,
+    route_task,
+)
 
-# Monday 23 November 2026, 09:00 in Prague.
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
@@ -132,17 +138,6 @@ def test_a_groups_line_comes_from_its_name_when_nobody_registered_it():
 
 
 # --- the route: L2 by priority, L1 by arrival ----------------------------------------------------
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(MONDAY_0900)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
 
 
 def _bug(subject: str) -> dict:

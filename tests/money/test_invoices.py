@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from infra.local import demo
 from infra.local import emulation as aws_emulation
 from shared.platform import clock
-from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
-from tests.test_money import incidents, log, open_ticket
+from tests.conftest import ALICE, BOB, DANA, DEMO, GUS, LENA, MARIA, PETR, QUESTION, VERA, Api
+from tests.money.test_money import incidents, log, open_ticket
 
 DOCUMENT = {
     "service": "document-request",
@@ -31,7 +30,7 @@ def moments(emulated_aws: None) -> Iterator[list[datetime]]:
     """The desk seeded on Wednesday 28 October 2026: Acme's demo time (17 h) falls into October."""
     now = [datetime(2026, 10, 28, 10, 0, tzinfo=UTC)]
     clock.set_clock(lambda: now[0])
-    demo.seed()
+    DEMO.seed(now[0])
     yield now
     clock.set_clock(None)
 
@@ -194,8 +193,8 @@ def test_who_may_see_and_change_invoices(moments):
         ("POST", "/billing/check", None),
     ],
 )
-def test_money_endpoints_need_a_token_and_the_role(api, method, path, body):
-    assert api(method, path, body=body).status == 401
+def test_money_endpoints_need_a_token_and_the_role(api_without_aws, method, path, body):
+    assert api_without_aws(method, path, body=body).status == 401
     if method != "GET" or path == "/incidents":
         for user in (ALICE, LENA):
-            assert api(method, path, user=user, body=body).status == 403, (user, path)
+            assert api_without_aws(method, path, user=user, body=body).status == 403, (user, path)

@@ -3,28 +3,9 @@ classified by L1, fixed by L2, told by L1 and resolved, counted on the dashboard
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-
-from infra.local import demo
-from infra.local.virtual_time import VirtualClock
-from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, Api, finish_task, route_task
-
-# Monday 23 November 2026, 09:00 in Prague (UTC+1).
-MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def desk(emulated_aws) -> Iterator[tuple[Api, VirtualClock]]:
-    vc = VirtualClock(MONDAY_0900)
-    vc.install()
-    try:
-        demo.seed()
-        yield Api(), vc
-    finally:
-        vc.uninstall()
+from tests.conftest import BOB, DANA, LENA, MARIA, QUESTION, finish_task, route_task
 
 
 def test_a_critical_bug_through_the_route_is_counted_once_everywhere(desk):

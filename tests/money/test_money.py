@@ -335,6 +335,7 @@ def test_incidents_are_acknowledged_then_resolved_by_managers_only(api):
 
 
 def test_an_sla_breach_is_a_manager_incident_once(api):
+    pass
     from shared.tickets.items import Event
 
     ticket = ticket_items.get_ticket(open_ticket(api, BOB)["id"])
