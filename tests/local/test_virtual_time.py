@@ -18,6 +18,10 @@ from infra.local.virtual_time import TASK_TIMEOUT, WAIT, VirtualClock, VirtualTi
 from shared.platform import clock
 from tests.conftest import stop_routes
 
+# A real wait would take days: this bound only tells "did not wait" apart from "waited", even with the machine
+# loaded by parallel test workers (the test asserts no timing beyond that).
+NO_REAL_WAIT = 60.0
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROLE = f"arn:aws:iam::{aws_emulation.ACCOUNT}:role/virtual-time-test"
 FUNCTION = f"arn:aws:lambda:{aws_emulation.REGION}:{aws_emulation.ACCOUNT}:function:virtual-time-test"
@@ -151,7 +155,7 @@ def test_three_day_wait_runs_until_fired_and_ends_exactly_at_its_due(sfn: Any, v
     assert finished(sfn, arn)["status"] == "SUCCEEDED"
     assert entered(sfn, arn) == ["Hold", "After"]
     assert vclock.pending() == [] and vclock.fired == [timer]
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < NO_REAL_WAIT
 
 
 def test_timestamp_path_waits_until_the_virtual_instant(sfn: Any, vclock: VirtualClock) -> None:
@@ -236,7 +240,7 @@ def test_task_token_timeout_is_caught_at_exactly_its_due(
     assert "TaskTimedOut" in [e["type"] for e in history(sfn, arn)]
     escalated = [c for c in invocations if c["payload"].get("step") == "escalate"]
     assert [c["now"] for c in escalated] == [START + timedelta(days=2)]
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < NO_REAL_WAIT
 
 
 def test_task_completed_before_its_timeout_fires_nothing(
