@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -45,16 +45,12 @@ from shared.platform.table import Entity
 from shared.review.items import ReviewTask
 from shared.review.tasks import review_pk, review_task_id
 from shared.routes.support import STEPS
-from shared.sla.plans import DEFAULT_PLAN, add_working_days, is_working_day
+from shared.sla.calendars import Calendar
+from shared.sla.plans import DEFAULT_PLAN, SupportPlan, add_working_days, is_working_day
 from shared.tasks import queues
 from shared.tasks.priority import queue_key
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Event, Task, Ticket
-
-if TYPE_CHECKING:  # the SLA module (and the holidays package) load only when a review runs, not with the API
-    from shared.sla.calendars import Calendar
-    from shared.sla.plans import SupportPlan
-
 
 logger = logging.getLogger(__name__)
 
