@@ -34,9 +34,6 @@ from infra.stages import STAGES, settings_for
 from shared import config, models
 from shared.schedules import SCHEDULES
 
-# The stages are synthesized once per module: run the whole module in one worker of `pytest -n`.
-pytestmark = pytest.mark.xdist_group("cdk")
-
 ROOT = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 STAGE_NAMES = tuple(STAGES)
