@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
-# pytest-xdist workers for `make test` (auto: one per core; 0: serial).
+# pytest-xdist workers for `make test` (auto: one per core; 0: serial). Whole files go to one worker, so a
+# module's fixtures (the CDK synth, the local stack) start once.
 TEST_WORKERS ?= auto
 STAGE ?= dev
 CDK_ARGS ?=
@@ -36,7 +37,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/caseway local
 
 test: $(STAMP) $(NODE_STAMP) lint
-	TZ=UTC $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	TZ=UTC $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

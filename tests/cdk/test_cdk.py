@@ -35,9 +35,6 @@ from shared.platform import config
 from shared.platform import table as table_module
 from shared.platform.schedules import SCHEDULES
 
-# The stages are synthesized once per module: run the whole module in one worker of `pytest -n`.
-pytestmark = pytest.mark.xdist_group("cdk")
-
 ROOT = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 STAGE_NAMES = tuple(STAGES)

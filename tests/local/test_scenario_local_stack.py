@@ -16,9 +16,6 @@ import pytest
 
 from infra.local.stack import free_port
 
-# One local stack serves the whole module: run it in one worker of `pytest -n`.
-pytestmark = pytest.mark.xdist_group("local-stack")
-
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = "new.customer@example.org"
 
