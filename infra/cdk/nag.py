@@ -3,7 +3,7 @@
 Everything cdk-nag can ask for that fits the design is fixed in the constructs (access logs, SSL-only
 buckets, queues and topics, encryption, PITR, X-Ray, DLQs, the latest runtime). What remains is
 acknowledged where it arises, naming the exact finding (for wildcard resources: the resource) and why.
-`make synth` fails on any finding that is not acknowledged; tests/test_cdk.py checks the same.
+`make synth` fails on any finding that is not acknowledged; tests/cdk/test_cdk.py checks the same.
 """
 
 from __future__ import annotations

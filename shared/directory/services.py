@@ -39,7 +39,7 @@ QUESTION_BANK: dict[str, dict[str, Any]] = {
 
 
 # The routes the code knows (one statemachines/<route>.asl.json each, steps in functions/route_tasks.py); a service
-# names one of them. tests/test_catalog_api.py checks this list against the files.
+# names one of them. tests/catalog/test_catalog_api.py checks this list against the files.
 KNOWN_ROUTES: tuple[str, ...] = ("change-request", "document-request", "licence-key", "support")
 
 
