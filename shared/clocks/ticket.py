@@ -14,10 +14,15 @@ from shared.tickets.items import Event, Ticket
 from shared.tickets.views import event_view
 
 
-def plan_for(ticket: Ticket) -> SupportPlan:
+def plan_of_organisation(org_id: str) -> SupportPlan:
     """The organisation's support plan: VIP organisations get the VIP plan, everyone else the default."""
-    organisation = directory.get_organisation(ticket.organisation_id)
+    organisation = directory.get_organisation(org_id)
     return VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN
+
+
+def plan_for(ticket: Ticket) -> SupportPlan:
+    """The support plan of the ticket's organisation."""
+    return plan_of_organisation(ticket.organisation_id)
 
 
 def history(items: list[Any]) -> list[dict[str, Any]]:

@@ -8,12 +8,11 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared.directory import items as directory
+from shared.clocks.ticket import plan_of_organisation
 from shared.money.contracts import Period, get_contract, period_by_key
 from shared.money.items import Contract, LimitOffer
 from shared.money.offers import CHOICES, account_task, offer_text, offer_view
 from shared.platform import bus, clock, store
-from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN
 from shared.tickets import items as ticket_items
 from shared.tickets.conversation import desk_message, notify_customer
 from shared.tickets.items import Ticket
@@ -24,8 +23,7 @@ logger = logging.getLogger(__name__)
 
 def working_calendar(org_id: str) -> Any:
     """The organisation's support-plan calendar: workers only (route steps, schedules)."""
-    organisation = directory.get_organisation(org_id)
-    return (VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN).calendar
+    return plan_of_organisation(org_id).calendar
 
 
 def offer_from_worker(event: dict[str, Any]) -> dict[str, Any]:

@@ -86,10 +86,13 @@ class Count:
         return request
 
 
+def _numbers(response: dict[str, Any]) -> dict[str, int]:
+    return {name: int(value["N"]) for name, value in response["Attributes"].items() if "N" in value}
+
+
 def add(count: Count) -> dict[str, int]:
     """Apply one count; returns the counter's new numbers."""
-    response = aws.client("dynamodb").update_item(**count.request(), ReturnValues="UPDATED_NEW")
-    return {name: int(value["N"]) for name, value in response["Attributes"].items() if "N" in value}
+    return _numbers(aws.client("dynamodb").update_item(**count.request(), ReturnValues="UPDATED_NEW"))
 
 
 def add_below(count: Count, limits: Mapping[str, int]) -> dict[str, int] | None:
@@ -100,7 +103,7 @@ def add_below(count: Count, limits: Mapping[str, int]) -> dict[str, int] | None:
         response = dynamodb.update_item(**count.request(limits), ReturnValues="UPDATED_NEW")
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return None
-    return {name: int(value["N"]) for name, value in response["Attributes"].items() if "N" in value}
+    return _numbers(response)
 
 
 def add_together(counts: list[Count], *, once: tuple[str, str, str, int] | None = None) -> bool:
