@@ -10,18 +10,8 @@ from constructs import Construct
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared.platform.domain import Role
-from shared.platform.identity import ORG_ADMIN_GROUP
-
-GROUPS: dict[str, str] = {
-    Role.CUSTOMER.value: "Customers: open and follow their own tickets",
-    Role.AGENT.value: "Agents: work tickets and tasks of their support groups",
-    Role.MANAGER.value: "Managers: everything agents do, plus reviews and figures",
-    ORG_ADMIN_GROUP: "With customer: an organisation's admin, sees all of the organisation's tickets",
-}
-ORG_ATTRIBUTE = "org_id"  # the token carries it as custom:org_id
-RESOURCE_SERVER = "caseway"
-MACHINE_SCOPES = {"tickets.read": "Read tickets", "tickets.write": "Open and update tickets"}
+from shared.platform.identity import COGNITO_GROUPS as GROUPS
+from shared.platform.identity import MACHINE_SCOPES, ORG_ATTRIBUTE, RESOURCE_SERVER
 
 
 class Identity(Construct):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from functions import housekeeping, route_tasks
 from infra.cdk import asl
-from shared.platform import aws, clock, config, table, workflows
+from shared.platform import aws, clock, config, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def provision() -> None:
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
     aws.client("ses").verify_email_identity(EmailAddress=sender)
+    provision_user_pool()
     sfn = aws.client("stepfunctions")
     for name in asl.route_names():
         sfn.create_state_machine(
@@ -155,6 +157,47 @@ def provision() -> None:
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/caseway-route-{name}",
             type="STANDARD",
         )
+
+
+MACHINE_CLIENT_NAME = "caseway-machine"
+
+
+def provision_user_pool() -> str:
+    """The user pool as the stack makes it (groups, custom:org_id, the API's resource server and a
+    client-credentials app client); CASEWAY_USER_POOL_ID points the desk at it."""
+    cognito = aws.client("cognito-idp")
+    pool = cognito.create_user_pool(
+        PoolName="caseway",
+        UsernameAttributes=["email"],
+        Schema=[{"Name": identity.ORG_ATTRIBUTE, "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    for name, description in identity.COGNITO_GROUPS.items():
+        cognito.create_group(UserPoolId=pool, GroupName=name, Description=description)
+    cognito.create_resource_server(
+        UserPoolId=pool,
+        Identifier=identity.RESOURCE_SERVER,
+        Name="caseway",
+        Scopes=[{"ScopeName": n, "ScopeDescription": d} for n, d in identity.MACHINE_SCOPES.items()],
+    )
+    cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName=MACHINE_CLIENT_NAME,
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=[f"{identity.RESOURCE_SERVER}/{n}" for n in identity.MACHINE_SCOPES],
+    )
+    os.environ[config.USER_POOL_ID] = pool
+    return pool
+
+
+def machine_client() -> dict[str, Any]:
+    """The emulated pool's client-credentials app client (id and secret), as the stack's MachineClientId."""
+    cognito = aws.client("cognito-idp")
+    pool = config.get(config.USER_POOL_ID)
+    listed = cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]
+    found = next(c for c in listed if c["ClientName"] == MACHINE_CLIENT_NAME)
+    return cognito.describe_user_pool_client(UserPoolId=pool, ClientId=found["ClientId"])["UserPoolClient"]
 
 
 def sent_emails() -> list[dict[str, Any]]:

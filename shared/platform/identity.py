@@ -17,6 +17,15 @@ from shared.platform.errors import Forbidden, Unauthorized
 ORG_ADMIN_GROUP = "org_admin"
 _ROLE_ORDER = (Role.MANAGER, Role.AGENT, Role.CUSTOMER)
 
+# The user pool's groups (infra/cdk/identity.py creates them; the local stack too).
+COGNITO_GROUPS: dict[str, str] = {
+    Role.CUSTOMER.value: "Customers: open and follow their own tickets",
+    Role.AGENT.value: "Agents: work tickets and tasks of their support groups",
+    Role.MANAGER.value: "Managers: everything agents do, plus reviews and figures",
+    ORG_ADMIN_GROUP: "With customer: an organisation's admin, sees all of the organisation's tickets",
+}
+ORG_ATTRIBUTE = "org_id"  # the token carries it as custom:org_id
+
 # The API's resource server and the scopes a machine client may hold (infra/cdk/identity.py creates them).
 RESOURCE_SERVER = "caseway"
 READ_SCOPE = "tickets.read"

@@ -8,8 +8,9 @@ from typing import Any
 
 from shared.platform import aws, config
 from shared.platform.errors import Conflict, DomainError
+from shared.platform.identity import ORG_ATTRIBUTE as _ORG
 
-ORG_ATTRIBUTE = "custom:org_id"
+ORG_ATTRIBUTE = f"custom:{_ORG}"
 
 
 class UserPoolMissing(DomainError):
