@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.cdk import nag
@@ -40,6 +41,13 @@ class Identity(Construct):
         if settings.machine_clients:
             self.machine_client = self._machine_client(settings)
             self.clients.append(self.machine_client)
+
+    def keep_tokens_with(self, trigger: lambda_.IFunction) -> None:
+        """Every person's ID and access token goes through the pre-token-generation trigger, event version V2_0
+        (access token customisation; the pool's Essentials or Plus feature plan allows it)."""
+        self.user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, trigger, cognito.LambdaVersion.V2_0
+        )
 
     def _user_pool(self, settings: StageSettings) -> cognito.UserPool:
         """Invited users only, signing in by e-mail; MFA and threat protection as the stage sets them."""
