@@ -118,7 +118,8 @@ def _resort_queue(group: str, line: str) -> None:
 
 
 def require_manager(caller: Caller) -> None:
-    if caller.role != Role.MANAGER:
+    """Managers, or the desk itself (`caseway invite --stage` sets an invited agent's groups)."""
+    if caller.role not in (Role.MANAGER, Role.SYSTEM):
         raise Forbidden("Only managers can change support groups and agents' routing.")
 
 

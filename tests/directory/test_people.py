@@ -162,3 +162,30 @@ def test_people_are_listed_by_organisation_a_page_at_a_time(api):
     routed = api("PUT", "/people/agent-petr/routing", user=MARIA, body={"groups": ["L1", "L2"], "skills": ["sql"]})
     assert routed.status == 200, routed.text
     assert (routed.json["groups"], routed.json["skills"]) == (["L1", "L2"], ["sql"])
+
+
+def test_caseway_invite_makes_the_same_invitation_as_the_api(api):
+    from infra import invite  # the command's module: what `caseway invite --stage` runs once it found the stage
+
+    args = invite.argparse.Namespace(
+        email="Olga.New@caseway.example",
+        name="Olga",
+        role="agent",
+        organisation=None,
+        org_admin=False,
+        groups="L1,L2",
+        line="L1",
+        skills="billing",
+    )
+    person = invite.invite_directly(invite.invitation(args))
+    assert (person["email"], person["groups"], person["line"], person["skills"]) == (
+        "olga.new@caseway.example",
+        ["L1", "L2"],
+        "L1",
+        ["billing"],
+    )
+    assert cognito_user("olga.new@caseway.example")["groups"] == ["agent"]
+    claims = tokens.person_claims("olga.new@caseway.example", "access")
+    assert api("GET", "/tasks?group=L2", claims=claims).status == 200
+    with pytest.raises(ValueError, match="No group L9"):
+        invite.invite_directly({**invite.invitation(args), "email": "x@caseway.example", "groups": ["L9"]})
