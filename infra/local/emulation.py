@@ -74,6 +74,7 @@ def install_lambda_dispatcher() -> None:
     LambdaSimpleBackend.invoke = invoke
     make_dynamodb_requests_atomic()
     validate_each_definition_once()
+    import_user_pool_key_once()
 
 
 _DYNAMODB_LOCK = threading.RLock()
@@ -96,6 +97,30 @@ def validate_each_definition_once() -> None:
 
     validate.caseway_once = True  # type: ignore[attr-defined]
     StepFunctionsParserBackend._validate_definition = staticmethod(validate)
+
+
+def import_user_pool_key_once() -> None:
+    """moto gives every user pool the same signing key (a JWKS file of its own), and imports it anew for each
+    CreateUserPool: about 0.3 s of RSA checks, paid by every fresh emulation. The key is imported once per
+    process and shared, as the file is. Internal API of moto 5.2.5 (pinned), like the patches above."""
+    from moto.cognitoidp import models as cognito_models
+
+    rsa_key = cognito_models.jwk.RSAKey
+    original = rsa_key.import_key
+    if getattr(original, "caseway_once", False):
+        return
+    imported: dict[str, Any] = {}
+
+    def import_key(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(value, dict):
+            return original(value, *args, **kwargs)
+        text = json.dumps(value, sort_keys=True)
+        if text not in imported:
+            imported[text] = original(value)
+        return imported[text]
+
+    import_key.caseway_once = True  # type: ignore[attr-defined]
+    rsa_key.import_key = staticmethod(import_key)
 
 
 def make_dynamodb_requests_atomic() -> None:
