@@ -49,9 +49,10 @@ MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def provision() -> None:
-    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc)."""
+    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc). The user pool
+    (a CreateUserPool and its groups cost about 20 ms) only for the tests that ask for it: `user_pool`."""
     with mock.patch.object(aws, "reset", lambda: None):
-        aws_emulation.provision()
+        aws_emulation.provision(user_pool=False)
 
 
 _TRANSACTION = threading.local()
@@ -180,6 +181,12 @@ def emulated_aws() -> Iterator[None]:
         threads_before = len(TMP_THREADS)
         yield
         stop_routes(threads_before)
+
+
+@pytest.fixture
+def user_pool(emulated_aws: None) -> str:
+    """The emulated Cognito user pool as the stack makes it (people are invited into it); its id."""
+    return aws_emulation.provision_user_pool()
 
 
 class DemoCopies:

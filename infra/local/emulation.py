@@ -157,8 +157,9 @@ def substitutions() -> dict[str, str]:
     return {placeholder: function_arn(fn) for placeholder, fn in asl.ROUTE_FUNCTIONS.items()}
 
 
-def provision() -> None:
-    """Create every resource the handlers use, from the project's own definitions."""
+def provision(*, user_pool: bool = True) -> None:
+    """Create every resource the handlers use, from the project's own definitions (`user_pool=False`: all but
+    the Cognito user pool, which tests that invite nobody can do without)."""
     aws.reset()
     table.configure()
     ddb = aws.client("dynamodb")
@@ -173,7 +174,10 @@ def provision() -> None:
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
     aws.client("ses").verify_email_identity(EmailAddress=sender)
-    provision_user_pool()
+    if user_pool:
+        provision_user_pool()
+    else:
+        os.environ.pop(config.USER_POOL_ID, None)
     sfn = aws.client("stepfunctions")
     for name in asl.route_names():
         sfn.create_state_machine(

@@ -12,6 +12,8 @@ from infra.local import emulation, tokens
 from tests.conftest import GUS, LENA, MARIA, QUESTION
 from tests.tickets.test_authorization import assert_problem
 
+pytestmark = pytest.mark.usefixtures("user_pool")  # people are invited into the emulated user pool
+
 
 def client_token(scope: str | None = None) -> dict:
     client = emulation.machine_client()

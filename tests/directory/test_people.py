@@ -15,6 +15,8 @@ from shared.platform.errors import Forbidden
 from tests.conftest import ALICE, LENA, MARIA, QUESTION, open_l1_task
 from tests.tickets.test_authorization import assert_problem
 
+pytestmark = pytest.mark.usefixtures("user_pool")  # people are invited into the emulated user pool
+
 NINA = {"email": "Nina@caseway.example", "name": "Nina (L1)", "role": "agent", "groups": ["L1"], "line": "L1"}
 CARL = {"email": "carl@acme.example", "name": "Carl (Acme)", "role": "customer", "organisation_id": "acme"}
 
