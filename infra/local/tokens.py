@@ -10,6 +10,7 @@ from typing import Any
 
 from functions import cognito_pre_token
 from infra.local import demo
+from shared.directory import items as directory
 from shared.platform import userpool
 from shared.platform.errors import DomainError
 
@@ -28,6 +29,9 @@ def person_claims(email: str, use: str = "id") -> dict[str, Any] | None:
         raise TokenRefused(f"use is id or access, not {use!r}.")
     found = demo.user_by_email(email)
     if found is not None:
+        record = directory.get_user(found["sub"])
+        if record is not None and record.active is False:
+            raise TokenRefused(f"{email} has been deactivated and cannot sign in.")
         claims = demo.claims_for(found)
         return as_access(claims) if use == "access" else claims
     user = userpool.get_user(email.strip().lower())

@@ -58,11 +58,16 @@ def create_user(email: str, *, name: str, org_id: str | None, groups: list[str],
     return attributes(created["User"]["Attributes"]).get("sub") or created["User"]["Username"]
 
 
-def disable_user(username: str) -> None:
-    """AdminDisableUser (no more sign-in) and AdminUserGlobalSignOut (its refresh tokens are revoked)."""
+def disable_user(username: str) -> bool:
+    """AdminDisableUser (no more sign-in) and AdminUserGlobalSignOut (its refresh tokens are revoked); False when
+    the pool has no such user (someone deleted in the console, a demo user of the local stack)."""
     client = _client()
-    client.admin_disable_user(UserPoolId=pool_id(), Username=username)
-    client.admin_user_global_sign_out(UserPoolId=pool_id(), Username=username)
+    try:
+        client.admin_disable_user(UserPoolId=pool_id(), Username=username)
+        client.admin_user_global_sign_out(UserPoolId=pool_id(), Username=username)
+    except client.exceptions.UserNotFoundException:
+        return False
+    return True
 
 
 def get_user(username: str) -> dict[str, Any] | None:

@@ -5,10 +5,13 @@ no longer sign in and the tokens they still hold are refused; their tickets stay
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from functions import cognito_pre_token
+from infra import invite
 from infra.local import tokens
+from infra.local.cli import main
 from shared.directory import items as directory
 from shared.platform import aws, config
 from shared.platform.errors import Forbidden
@@ -167,8 +170,6 @@ def test_people_are_listed_by_organisation_a_page_at_a_time(api):
 
 
 def test_caseway_invite_makes_the_same_invitation_as_the_api(api):
-    from infra import invite  # the command's module: what `caseway invite --stage` runs once it found the stage
-
     args = invite.argparse.Namespace(
         email="Olga.New@caseway.example",
         name="Olga",
@@ -191,3 +192,41 @@ def test_caseway_invite_makes_the_same_invitation_as_the_api(api):
     assert api("GET", "/tasks?group=L2", claims=claims).status == 200
     with pytest.raises(ValueError, match="No group L9"):
         invite.invite_directly({**invite.invitation(args), "email": "x@caseway.example", "groups": ["L9"]})
+
+
+def test_a_demo_user_without_a_pool_account_is_deactivated_too(api):
+    assert api("GET", "/tickets", user="bob@acme.example").status == 200
+    assert api("POST", "/people/cust-bob/deactivate", user=MARIA).status == 200
+    assert_problem(api("GET", "/tickets", user="bob@acme.example"), 401)
+    with pytest.raises(tokens.TokenRefused):
+        tokens.person_claims("bob@acme.example")
+    assert_problem(api("POST", f"/people/{directory.get_user('manager-maria').sub}/deactivate", user=MARIA), 409)
+    assert_problem(api("POST", "/people/nobody/deactivate", user=MARIA), 404)
+
+
+def test_caseway_invite_finds_a_deployed_stage_by_its_api_function(api, capsys):
+
+    environment = {
+        config.TABLE_NAME: config.get(config.TABLE_NAME),
+        config.USER_POOL_ID: config.get(config.USER_POOL_ID),
+    }
+    role = boto3.client("iam").create_role(RoleName="api", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    boto3.client("lambda").create_function(
+        FunctionName="caseway-dev-api",
+        Runtime="python3.12",
+        Role=role,
+        Handler="functions.api.app.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        Environment={"Variables": {**environment, "POWERTOOLS_SERVICE_NAME": "caseway-api"}},
+    )
+    assert invite.stage_environment("dev") == environment
+    assert (
+        main(
+            ["invite", "--stage", "dev", "--email", "eva@acme.example", "--role", "customer", "--organisation", "acme"]
+        )
+        == 0
+    )
+    assert '"email": "eva@acme.example"' in capsys.readouterr().out
+    assert cognito_user("eva@acme.example")["groups"] == ["customer"]
+    assert main(["invite", "--stage", "qa", "--email", "x@acme.example", "--role", "customer"]) == 2
+    assert "caseway-qa-api" in capsys.readouterr().err
