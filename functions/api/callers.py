@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.api.http import event, idempotency_key, query
-from shared.directory import people
+from shared.directory import clients, people
 from shared.platform.errors import Unprocessable
 from shared.platform.identity import Caller, is_machine_token
 from shared.tasks.views import ticket_view
@@ -28,7 +28,7 @@ def caller() -> Caller:
     authorizer = request.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
     if is_machine_token(claims):
-        who = people.machine_caller(claims or {})
+        who = clients.machine_caller(claims or {})
         who.require_scope_for(request.request_context.http.method, request.path)
         return who
     who = Caller.from_claims(claims)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, json_response, query, query_limit
 from functions.api.router import ApiRouter
-from shared.directory import organisations, people
+from shared.directory import clients, organisations, people
 from shared.platform.domain import Role
 from shared.tasks import queues as routing
 
@@ -64,8 +64,8 @@ def put_machine_client(organisation_id: str, client_id: str) -> Response:
     who = caller()
     people.require_manager(who)
     body = router.body("MachineClientMapping")
-    client, is_new = people.register_machine_client(who, organisation_id, client_id, name=body.name, email=body.email)
-    return json_response(201 if is_new else 200, people.client_view(client))
+    client, is_new = clients.register_machine_client(who, organisation_id, client_id, name=body.name, email=body.email)
+    return json_response(201 if is_new else 200, clients.client_view(client))
 
 
 # --- people ---------------------------------------------------------------------------------------------------
