@@ -25,7 +25,9 @@ _ORG_QUERY = (("organisation_id", {"type": "string", "description": "an organisa
 
 @router.declare("GET", "/organisations", "Every organisation, a page at a time (staff)", "directory", query=LIST_QUERY)
 def list_organisations() -> dict[str, Any]:
-    items, next_cursor = organisations.list_page(caller(), limit=query_limit(), cursor=query("cursor", max_length=2000))
+    who = caller()
+    who.require_staff()
+    items, next_cursor = organisations.list_page(who, limit=query_limit(), cursor=query("cursor", max_length=2000))
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -80,9 +82,11 @@ def put_machine_client(organisation_id: str, client_id: str) -> Response:
 )
 def list_people() -> dict[str, Any]:
     who = caller()
+    organisation_id = query("organisation_id", max_length=64)
+    people.require_lister(who, organisation_id)
     items, next_cursor = people.list_people(
         who,
-        organisation_id=query("organisation_id", max_length=64),
+        organisation_id=organisation_id,
         limit=query_limit(),
         cursor=query("cursor", max_length=2000),
     )

@@ -266,13 +266,17 @@ def get_person(caller: Caller, sub: str) -> User:
     return user
 
 
+def require_lister(caller: Caller, organisation_id: str | None) -> None:
+    if caller.role != Role.MANAGER and not (caller.is_org_admin and organisation_id == caller.org_id):
+        raise Forbidden("Managers list people; an organisation's admin lists their own organisation's.")
+
+
 def list_people(
     caller: Caller, *, organisation_id: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """An organisation's people, or the staff (no organisation), by e-mail, a page at a time. Managers list
     anyone; an organisation's admin lists their own organisation's people."""
-    if caller.role != Role.MANAGER and not (caller.is_org_admin and organisation_id == caller.org_id):
-        raise Forbidden("Managers list people; an organisation's admin lists their own organisation's.")
+    require_lister(caller, organisation_id)
     found, next_cursor = store.query_page(
         Entity.organisation_index,
         "gsi2pk",

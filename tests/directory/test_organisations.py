@@ -71,6 +71,7 @@ def test_only_managers_write_and_customers_read_only_their_own(api):
     assert_problem(api("GET", "/organisations/acme", user=GUS), 404)
     assert_problem(api("GET", "/organisations/acme", user=BOB), 403)  # own organisation, not its admin
     assert_problem(api("GET", "/organisations", user=ALICE), 403)
+    assert_problem(api("GET", "/organisations?limit=0", user=ALICE), 403)  # who before what was asked
     assert api("GET", "/organisations/globex", user=LENA).json["importance"] == "vip"
 
 

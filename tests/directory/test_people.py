@@ -164,6 +164,8 @@ def test_people_are_listed_by_organisation_a_page_at_a_time(api):
     staff = [p["email"] for p in api("GET", "/people", user=MARIA).json["items"]]
     assert "lena.l1@caseway.example" in staff and "alice@acme.example" not in staff
     assert_problem(api("GET", "/people?organisation_id=globex", user=ALICE), 403)
+    assert_problem(api("GET", "/people?organisation_id=globex&limit=0", user=ALICE), 403)
+    assert_problem(api("POST", "/people", user=ALICE, body={"email": 1}), 403)  # who before what was sent
     routed = api("PUT", "/people/agent-petr/routing", user=MARIA, body={"groups": ["L1", "L2"], "skills": ["sql"]})
     assert routed.status == 200, routed.text
     assert (routed.json["groups"], routed.json["skills"]) == (["L1", "L2"], ["sql"])
