@@ -5,6 +5,7 @@ tickets.write to change); another organisation's ticket answers 404; without the
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -75,3 +76,36 @@ def test_an_unmapped_client_is_refused_and_the_mapping_is_checked(api):
         )
     with pytest.raises(tokens.TokenRefused):
         client_token("caseway/admin")
+
+
+def test_the_local_token_endpoints_sign_what_the_gateway_accepts(api, mapped):
+    from infra.local import gateway, server  # the local stack's HTTP glue, called without a socket
+
+    client = emulation.machine_client()
+    basic = base64.b64encode(f"{client['ClientId']}:{client['ClientSecret']}".encode()).decode()
+    status, _, body = server.local_oauth_token(
+        {"authorization": f"Basic {basic}"}, b"grant_type=client_credentials&scope=caseway%2Ftickets.write"
+    )
+    assert status == 200, body
+    answer = json.loads(body)
+    assert (answer["token_type"], answer["expires_in"]) == ("Bearer", 3600)
+    claims = gateway.verify_token(answer["access_token"])
+    assert claims["scope"] == "caseway/tickets.write"
+    assert api("POST", "/tickets", claims=claims, body=QUESTION).status == 201
+    refused, _, _ = server.local_oauth_token({}, b"grant_type=password")
+    assert refused == 401
+
+    assert (
+        api(
+            "POST",
+            "/people",
+            user=MARIA,
+            body={"email": "kim@acme.example", "name": "Kim", "role": "customer", "organisation_id": "acme"},
+        ).status
+        == 201
+    )
+    status, _, body = server.local_get("/local/token", {"user": ["kim@acme.example"], "use": ["access"]})
+    assert status == 200, body
+    person = gateway.verify_token(json.loads(body)["token"])
+    assert (person["token_use"], person["custom:org_id"], person["email"]) == ("access", "acme", "kim@acme.example")
+    assert server.local_get("/local/token", {"user": ["nobody@acme.example"]})[0] == 404
