@@ -70,7 +70,7 @@ def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, A
         now,
     )
     reached = new_event(
-        ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, product=product
+        ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, at=now, product=product
     )
     ticket.next_step_at = ticket.due_at = None
     ticket.updated_at = now
@@ -138,7 +138,8 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         ticket, items = load_ticket(ticket_id)
         if any(getattr(i, "type", None) == "LicenceLimitReached" for i in items):
             return
-        due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"])
+        now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
+        due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"], now)
         ticket.next_step_at = ticket.due_at = clock.iso(due)
         text = (
             f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
@@ -153,6 +154,7 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
                 f"Licence limit reached ({int(account.issued)} of {int(account.limit)})",
                 {"issued": int(account.issued), "limit": int(account.limit)},
             ),
+            now=clock.iso(now),
         )
 
     with_retries("This ticket", attempt)
