@@ -29,14 +29,15 @@ def history(items: list[Any]) -> list[dict[str, Any]]:
     return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
 
 
-def ledger_of(ticket: Ticket, items: list[Any], now: datetime, *writing: Event) -> Ledger:
+def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None, *writing: Event) -> Ledger:
     """The ledger a step acts on: the log as read (`items`) and the events the step is writing (`writing`), at
-    `now`, the instant the step read once and stamps its writes with.
+    `now` (default: the clock), the instant the step read once and stamps its writes with.
 
     Nothing of the log is ever left out: the replay runs up to the latest of `now` and every event's own instant,
     so an event stamped a moment after `now` (by this step's own clock read, or by another machine whose clock is
     a little ahead) still counts. For the clocks as they stood at a past instant, use `ledger_as_of`.
     """
+    now = now or clock.now()
     entries = history([*items, *writing])
     latest = max((_instant(e["at"]) for e in entries), default=now)
     return ledger(plan_for(ticket), entries, ticket.service, max(now, latest))

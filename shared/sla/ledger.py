@@ -320,14 +320,15 @@ def _housekeeping(plan: SupportPlan, calendar: Calendar, replay: _Replay) -> tup
 def _next_step(
     replay: _Replay, reaction: ClockState, resolution: ClockState | None, auto_close_at: datetime | None
 ) -> datetime | None:
-    """R10, in this order: the reaction promise until reacted; the auto-close date while the customer has the ball;
-    the resolution promise while its clock runs. A closed ticket has no next step."""
+    """R10, in this order: the auto-close date while the customer has the ball (also when the desk itself handed it
+    over before anyone reacted, e.g. a route that resolved the ticket); the reaction promise until reacted; the
+    resolution promise while its clock runs. A closed ticket has no next step."""
     if replay.stopped is not None:
         return None
-    if reaction.phase == "running":
-        return reaction.due
     if _on_customer_side(replay):
         return auto_close_at
+    if reaction.phase == "running":
+        return reaction.due
     if resolution is not None and resolution.phase == "running":
         return resolution.due
     return None

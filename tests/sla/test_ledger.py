@@ -491,6 +491,22 @@ def test_next_step_at_is_what_the_customer_is_shown(now: datetime, expected: dat
     assert explain(NEXT_STEPS, now).next_step_at == expected
 
 
+def test_a_ticket_the_desk_resolved_before_anyone_reacted_shows_its_automatic_close() -> None:
+    # Given a route that resolved the ticket itself on Monday 10:00 (a document sent): no staff reaction yet
+    events = [
+        submitted(mar(16, 9)),
+        entry(mar(16, 10), "StatusChanged", "system", before="new", after="resolved"),
+        entry(mar(16, 10), "TicketResolved", "system"),
+    ]
+
+    # When the customer looks at 10:30
+    state = explain(events, mar(16, 10, 30))
+
+    # Then the reaction promise still runs, but the next step is theirs: the automatic close 3 working days on (R21)
+    assert state.reaction.phase == "running"
+    assert state.next_step_at == state.auto_close_at == mar(19, 10)
+
+
 # --- output -------------------------------------------------------------------------------------------------------
 
 IMPROVEMENT = [submitted(mar(16, 9)), classified(mar(16, 10), "improvement")]
