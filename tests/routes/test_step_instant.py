@@ -9,9 +9,11 @@ on Monday 23 November 2026, 09:00 Prague.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +146,21 @@ def test_a_closed_ticket_has_no_next_step(submitted) -> None:
     assert seen["status"] == "closed" and seen["next_step_at"] is None
     stored, _ = load_ticket(ticket["id"])
     assert (stored.next_step_at, stored.due_at) == (None, None)
+
+
+# `from shared.sla.ledger import ledger`, `from shared.sla import ledger`
+LEDGER_MODULES = ("shared.sla.ledger", "shared.sla")
+
+
+def test_the_desk_replays_a_tickets_log_only_through_the_clocks() -> None:
+    """The one door to the ledger for the desk's own code is shared.clocks.ticket (`ledger_of` counts the whole log
+    and what a step writes; `ledger_as_of` a past instant): nothing else calls the replay with an instant of its own,
+    where an event stamped a moment later would be missed."""
+    root = Path(__file__).resolve().parents[2]
+    callers = []
+    for path in sorted([*(root / "shared").rglob("*.py"), *(root / "functions").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module in LEDGER_MODULES]
+        if any(alias.name == "ledger" for node in imports for alias in node.names):
+            callers.append(path.relative_to(root).as_posix())
+    assert callers == ["shared/clocks/ticket.py"]
