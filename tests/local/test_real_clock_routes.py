@@ -9,7 +9,6 @@ The expected texts are computed from the history the stack returns, so the tests
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -104,11 +103,17 @@ class Desk:
         staff = self.seen(ticket_id, LENA)
         return ledger(PLAN, staff["history"], staff["service"], datetime.now(UTC))
 
-    def mails(self, reference: str) -> list[tuple[str, str]]:
-        """(headline, text) of every e-mail the customer got about the ticket, in order."""
-        items = self.ok(BOB, "GET", f"/local/mailbox?to={BOB}")["items"]
-        ours = [m for m in items if m["subject"].startswith(f"[{reference}] ")]
-        return [(m["subject"].split("] ", 1)[1].split(":", 1)[0], m["body"].split("\n\nTicket ", 1)[0]) for m in ours]
+    def mails(self, reference: str, count: int) -> list[tuple[str, str]]:
+        """(headline, text) of every e-mail the customer got about the ticket, in order, once there are `count` (an
+        e-mail leaves after its change is committed: the ticket may show the change a moment before)."""
+
+        def ours() -> list[dict] | None:
+            items = self.ok(BOB, "GET", f"/local/mailbox?to={BOB}")["items"]
+            found = [m for m in items if m["subject"].startswith(f"[{reference}] ")]
+            return found if len(found) >= count else None
+
+        found = poll(ours, f"{count} e-mails about {reference}")
+        return [(m["subject"].split("] ", 1)[1].split(":", 1)[0], m["body"].split("\n\nTicket ", 1)[0]) for m in found]
 
     def mail_next_steps(self, reference: str) -> list[str | None]:
         """The "Next step by" line of each of the ticket's e-mails (None: the e-mail shows none)."""
@@ -180,6 +185,31 @@ def settled_next_step(desk: Desk, ticket_id: str) -> tuple[dict, Ledger]:
             f"next_step_at {last['view']['next_step_at']} but the ledger says {iso(last['state'].next_step_at)}"
         ) from None
     return last["view"], last["state"]
+
+
+def received_mail(reference: str) -> tuple[str, str]:
+    return (
+        "Request received",
+        f"We have received your request {reference} and a specialist will pick it up. "
+        "You can write into the ticket at any time.",
+    )
+
+
+def resolved_mail(resolution: str) -> tuple[str, str]:
+    return (
+        "Resolved",
+        f"Your request has been resolved:\n\n{resolution}\n\n"
+        "If this does not solve it, just reply in the ticket and it reopens.",
+    )
+
+
+def closed_mail(reason: str | None = None) -> tuple[str, str]:
+    """The closing e-mail: by the customer (no reason shown), or by the desk with its reason."""
+    return (
+        "Closed",
+        f"Your ticket is closed{f': {reason}' if reason else ''}. Thank you for working with us.\n\n"
+        "How did we do? Rate us from 1 (poor) to 5 (excellent) and tell us why, on the ticket's page.",
+    )
 
 
 def created(view: dict, index: int) -> datetime:
@@ -267,23 +297,11 @@ def test_support_bug_on_the_real_clock(desk: Desk) -> None:
 
     # Every message Bob got in the ticket, and by e-mail
     assert len(view["messages"]) == 4
-    assert desk.mails(reference) == [
-        (
-            "Request received",
-            f"We have received your request {reference} and a specialist will pick it up. "
-            "You can write into the ticket at any time.",
-        ),
+    assert desk.mails(reference, 4) == [
+        received_mail(reference),
         ("New reply", "Support replied:\n\nWhich version do you run?"),
-        (
-            "Resolved",
-            "Your request has been resolved:\n\nFixed the CSV export in 4.2.1\n\n"
-            "If this does not solve it, just reply in the ticket and it reopens.",
-        ),
-        (
-            "Closed",
-            "Your ticket is closed. Thank you for working with us.\n\n"
-            "How did we do? Rate us from 1 (poor) to 5 (excellent) and tell us why, on the ticket's page.",
-        ),
+        resolved_mail("Fixed the CSV export in 4.2.1"),
+        closed_mail(),
     ]
     assert desk.mail_next_steps(reference)[-1] is None  # the closing e-mail shows no next step
 
@@ -312,6 +330,13 @@ def test_licence_keys_within_and_over_the_limit_on_the_real_clock(desk: Desk) ->
         view["messages"][0]["body"],
     )
     assert view["next_step_at"] is None
+    key_mails = [
+        received_mail(first["reference"]),
+        resolved_mail("Licence key issued and posted in the ticket"),
+        closed_mail("licence key issued"),
+    ]
+    assert desk.mails(first["reference"], 3) == key_mails
+    assert desk.mail_next_steps(first["reference"])[-1] is None
 
     # When Bob asks for another one: over the limit
     second = desk.ok(BOB, "POST", "/tickets", LICENCE)
@@ -339,6 +364,8 @@ def test_licence_keys_within_and_over_the_limit_on_the_real_clock(desk: Desk) ->
     )
     assert view["next_step_at"] is None
     assert desk.ledger(tid).next_step_at is None
+    assert desk.mails(second["reference"], 3) == [received_mail(second["reference"]), *key_mails[1:]]
+    assert desk.mail_next_steps(second["reference"])[-1] is None
 
 
 # --- document request ---------------------------------------------------------------------------------------------
@@ -357,7 +384,7 @@ def test_document_request_on_the_real_clock(desk: Desk) -> None:
             "fields": {"document_type": "invoice"},
         },
     )
-    tid = ticket["id"]
+    tid, reference = ticket["id"], ticket["reference"]
 
     # Then he is told by when: 3 working days from the step's instant, the next step
     view = messages(desk, tid, 1)
@@ -381,6 +408,12 @@ def test_document_request_on_the_real_clock(desk: Desk) -> None:
     # When Bob confirms: closed, no next step
     assert desk.ok(BOB, "POST", f"/tickets/{tid}/close")["next_step_at"] is None
     assert desk.seen(tid)["next_step_at"] is None
+    assert desk.mails(reference, 3) == [
+        received_mail(reference),
+        resolved_mail("Document provided: invoice"),
+        closed_mail(),
+    ]
+    assert desk.mail_next_steps(reference)[-1] is None
 
 
 # --- change request -----------------------------------------------------------------------------------------------
@@ -452,4 +485,10 @@ def test_change_request_on_the_real_clock(desk: Desk) -> None:
     # When he confirms: closed, no next step
     assert desk.ok(BOB, "POST", f"/tickets/{tid}/close")["next_step_at"] is None
     assert desk.seen(tid)["next_step_at"] is None
-    assert json.dumps(desk.mail_next_steps(reference)[-1:]) == "[null]"
+    assert desk.mails(reference, 4) == [
+        received_mail(reference),
+        ("Estimate to approve", "We estimate your change at 12 hours."),
+        resolved_mail("Change done: XLSX export released in 4.2"),
+        closed_mail(),
+    ]
+    assert desk.mail_next_steps(reference)[-1] is None
