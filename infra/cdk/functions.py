@@ -51,6 +51,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Steps of the routes (Step Functions, waitForTaskToken)",
     ),
     FunctionSpec(
+        "counters",
+        "functions.counters.handler",
+        "caseway-counters",
+        256,
+        30,
+        "Counters kept off the request path (EventBridge rule: TicketSubmitted on the ticket-events bus)",
+    ),
+    FunctionSpec(
         "housekeeping",
         "functions.housekeeping.handler",
         "caseway-housekeeping",

@@ -72,9 +72,8 @@ def check_submitted(ticket: Ticket) -> dict[str, Any] | None:
     org = ticket.organisation_id
     reasons: list[str] = []
     if contract.questions_per_user_per_day:
-        day = store.Count(
-            contract_pk(org), f"DAY#{today.isoformat()}#{ticket.requester_sub}", {"value": 1}, {"kind": "usage"}, 3 * 86400
-        )
+        day_key = f"DAY#{today.isoformat()}#{ticket.requester_sub}"
+        day = store.Count(contract_pk(org), day_key, {"value": 1}, {"kind": "usage"}, 3 * 86400)
         if store.add_below(day, {"value": int(contract.questions_per_user_per_day)}) is None:
             reasons.append("daily_questions")
     counted_in = period.key
