@@ -328,7 +328,7 @@ def main() -> int:
     )
     checks.append(
         {
-            "name": f"cost per 1000 tickets <= {route_bench.COST_TARGET_PER_1000} USD (question and bug paths)",
+            "name": f"cost per 1000 question tickets without e-mail <= {route_bench.COST_TARGET_PER_1000} USD",
             "value": route["cost_per_1000_tickets_usd"],
             "ok": route["cost_per_1000_tickets_usd"]["ok"],
         }
