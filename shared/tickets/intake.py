@@ -168,8 +168,11 @@ def create_ticket(
 
 
 def after_submit(ticket: Ticket, route: str) -> None:
-    bus.publish("TicketSubmitted", ticket_detail(ticket))
-    hooks.ticket_submitted(ticket)  # R28: new tickets per day; R23, R26: the contract counts it
+    detail = ticket_detail(ticket)
+    hooks.ticket_submitted(ticket, detail)  # R23, R26: the contract's limits, checked at creation
+    # Its consumer (functions/counters.py) keeps the counters off the request path: R28 new tickets per day, R23
+    # the contract's usage in the period the check chose (detail["contract"]).
+    bus.publish("TicketSubmitted", detail)
     start_route(ticket, route)
     notify_customer(
         ticket,
