@@ -57,3 +57,14 @@ def test_a_cold_start_imports_no_logic_no_sdk_and_one_context_loads_only_what_it
     }, seen["cold"]
     assert "functions.api.kb" in seen["loaded"]
     assert "functions.api.tickets" not in seen["loaded"] and "functions.api.money" not in seen["loaded"]
+
+
+def test_every_router_module_of_the_api_is_in_the_table():
+    declaring = {
+        f"functions.api.{path.stem}"
+        for path in (ROOT / "functions" / "api").glob("*.py")
+        if "\nrouter = ApiRouter(" in path.read_text()
+    }
+    assert declaring, "no router found: the scan is wrong"
+    missing = declaring - set(app.ROUTER_MODULES)
+    assert not missing, f"add {sorted(missing)} to ROUTER_MODULES (and their paths to CONTEXTS)"
