@@ -37,6 +37,7 @@ class Writes:
     messages: dict[str, str] = field(default_factory=dict)  # message id -> ticket id (customers' and agents')
     taken: dict[str, str] = field(default_factory=dict)  # task id -> agent sub
     completed: dict[str, str] = field(default_factory=dict)  # task id -> ticket id
+    working_on: set[str] = field(default_factory=set)  # tasks a simulated agent is busy with right now
     take_races: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,7 +92,7 @@ class Customer(Person):
 
     def _a_ticket(self) -> str | None:
         mine = WRITES.tickets_of(self.email)
-        return random.choice(mine) if mine else None  # noqa: S311 - a load mix, not security
+        return random.choice(mine) if mine else None
 
     @task(2)
     def open_ticket(self) -> None:
@@ -148,14 +149,31 @@ class Agent(Person):
             return
         with WRITES.lock:
             ours = set(WRITES.tickets)
+            busy = set(WRITES.working_on)
+        # Several simulated agents share one demo identity: none picks a task another of them is working on
+        # (one person does not take the same task twice); two different agents still race for the same task.
         candidates = [
             t
             for t in queue["items"]
-            if t["ticket_id"] in ours and t["type"] in TYPES_AGENTS_WORK and t["assignee"] in (None, self.sub)
+            if t["ticket_id"] in ours
+            and t["type"] in TYPES_AGENTS_WORK
+            and t["assignee"] in (None, self.sub)
+            and t["id"] not in busy
         ]
         if not candidates:
             return
-        chosen = random.choice(candidates[:5])  # noqa: S311 - near the head of the queue, as people pick
+        chosen = random.choice(candidates[:5])
+        with WRITES.lock:
+            if chosen["id"] in WRITES.working_on:
+                return
+            WRITES.working_on.add(chosen["id"])
+        try:
+            self._work_on(chosen)
+        finally:
+            with WRITES.lock:
+                WRITES.working_on.discard(chosen["id"])
+
+    def _work_on(self, chosen: dict[str, Any]) -> None:
         if not self._take(chosen):
             return
         self.wait()  # reading the ticket before writing
