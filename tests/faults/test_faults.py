@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -172,8 +173,6 @@ CASES = {
 
 
 def _run_request(api: Api, case: Case, injector: Injector, fail_at: int | None, kind: str) -> tuple[str, Reply]:
-    import threading
-
     ctx = case.prepare(api)
     injector.fail_at, injector.kind, injector.attempts_failed = fail_at, kind, 0
     injector.calls.clear()
