@@ -17,7 +17,6 @@ The matrix of every case with its outcome is printed (pytest -s) and each case's
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from infra.local import emulation as aws_emulation
 from tests.conftest import BOB, DEMO, LENA, QUESTION, Api, Reply, wait_for
+from tests.faults.desk import new_ticket, task_of, went_on
 from tests.faults.injector import KINDS, Injector
 
 _numbers = itertools.count(1)
@@ -43,20 +42,8 @@ def _stored_items(**attributes: str) -> list[dict[str, Any]]:
     return found
 
 
-def _task(api: Api, ticket_id: str, task_type: str) -> dict[str, Any] | None:
-    view = api("GET", f"/tickets/{ticket_id}", user=LENA).json
-    return next((t for t in view.get("tasks", []) if t["type"] == task_type and t["status"] != "done"), None)
-
-
-def _wait_task(api: Api, ticket_id: str, task_type: str) -> dict[str, Any]:
-    return wait_for(lambda: _task(api, ticket_id, task_type), what=f"the {task_type} task of {ticket_id}")
-
-
-def _new_ticket(api: Api) -> str:
-    subject = f"Faults {next(_numbers)}"
-    reply = api("POST", "/tickets", user=BOB, body={**QUESTION, "subject": subject})
-    assert reply.status == 201, reply.text
-    return reply.json["id"]
+def _waittask_of(api: Api, ticket_id: str, task_type: str) -> dict[str, Any]:
+    return wait_for(lambda: task_of(api, ticket_id, task_type), what=f"the {task_type} task of {ticket_id}")
 
 
 def _is_problem_5xx(reply: Reply) -> bool:
@@ -92,7 +79,7 @@ def _create_done(api: Api, ctx: dict[str, Any], reply: Reply | None) -> None:
     assert len(tickets) == 1, f"{len(tickets)} tickets stored"
     ticket_id = tickets[0]["ticket_id"]["S"]
     assert reply is None or reply.json["id"] == ticket_id
-    _wait_task(api, ticket_id, "classify")  # the route started: its first task is in L1's queue
+    _waittask_of(api, ticket_id, "classify")  # the route started: its first task is in L1's queue
 
 
 def _create_untouched(api: Api, ctx: dict[str, Any]) -> None:
@@ -101,7 +88,7 @@ def _create_untouched(api: Api, ctx: dict[str, Any]) -> None:
 
 def _message_prepare(api: Api) -> dict[str, Any]:
     n = next(_numbers)
-    return {"ticket_id": _new_ticket(api), "body": f"Any news? ({n})", "key": f"faults-message-{n}"}
+    return {"ticket_id": new_ticket(api), "body": f"Any news? ({n})", "key": f"faults-message-{n}"}
 
 
 def _message_send(api: Api, ctx: dict[str, Any]) -> Reply:
@@ -125,8 +112,8 @@ def _message_untouched(api: Api, ctx: dict[str, Any]) -> None:
 
 
 def _take_prepare(api: Api) -> dict[str, Any]:
-    ticket_id = _new_ticket(api)
-    return {"ticket_id": ticket_id, "task": _wait_task(api, ticket_id, "classify")}
+    ticket_id = new_ticket(api)
+    return {"ticket_id": ticket_id, "task": _waittask_of(api, ticket_id, "classify")}
 
 
 def _take_send(api: Api, ctx: dict[str, Any]) -> Reply:
@@ -134,12 +121,12 @@ def _take_send(api: Api, ctx: dict[str, Any]) -> Reply:
 
 
 def _take_done(api: Api, ctx: dict[str, Any], reply: Reply | None) -> None:
-    task = _task(api, ctx["ticket_id"], "classify")
+    task = task_of(api, ctx["ticket_id"], "classify")
     assert task is not None and task["status"] == "taken" and task["assignee"] == "agent-lena", task
 
 
 def _take_untouched(api: Api, ctx: dict[str, Any]) -> None:
-    task = _task(api, ctx["ticket_id"], "classify")
+    task = task_of(api, ctx["ticket_id"], "classify")
     assert task is not None and task["status"] == "open" and task["assignee"] is None, task
 
 
@@ -155,12 +142,12 @@ def _complete_send(api: Api, ctx: dict[str, Any]) -> Reply:
 
 
 def _complete_done(api: Api, ctx: dict[str, Any], reply: Reply | None) -> None:
-    assert _task(api, ctx["ticket_id"], "classify") is None, "the task is not done"
-    _wait_task(api, ctx["ticket_id"], "answer")  # the route went on to the next step
+    assert task_of(api, ctx["ticket_id"], "classify") is None, "the task is not done"
+    _waittask_of(api, ctx["ticket_id"], "answer")  # the route went on to the next step
 
 
 def _complete_untouched(api: Api, ctx: dict[str, Any]) -> None:
-    task = _task(api, ctx["ticket_id"], "classify")
+    task = task_of(api, ctx["ticket_id"], "classify")
     assert task is not None and task["status"] == "taken", "the task is done although the answer was an error"
 
 
@@ -183,7 +170,7 @@ def _run_request(api: Api, case: Case, injector: Injector, fail_at: int | None, 
         injector.watch_request_thread, injector.fail_at = None, None
     if 200 <= reply.status < 300:
         case.done(api, ctx, reply)
-        return _went_on(injector), reply
+        return went_on(injector), reply
     assert _is_problem_5xx(reply), f"not a 5xx problem+json: {reply.status} {reply.content_type} {reply.text[:300]}"
     try:
         case.untouched(api, ctx)
@@ -198,23 +185,6 @@ def _run_request(api: Api, case: Case, injector: Injector, fail_at: int | None, 
     assert 200 <= again.status < 300, f"the request repeated without the fault: {again.status} {again.text[:300]}"
     case.done(api, ctx, again)
     return outcome + ", repeat ok", reply
-
-
-def _went_on(injector: Injector) -> str:
-    """How a run with everything done got there: no fault, a fault retried away, or a call that failed for good
-    whose work is best effort (the bus, e-mail, counters, derived boards; the ticket log stays complete)."""
-    if not injector.attempts_failed:
-        return "clean"
-    return "retried" if injector.kind == "transaction" else "went on without that call"
-
-
-@pytest.fixture
-def injector(desk, monkeypatch: pytest.MonkeyPatch) -> Any:
-    # The failures are meant: their error logs (with tracebacks) would bury the matrix.
-    for name in ("caseway-api", "caseway-routes", "shared", "moto"):
-        monkeypatch.setattr(logging.getLogger(name), "disabled", True)
-    with Injector().installed() as found:
-        yield found
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -239,78 +209,4 @@ def test_each_call_of_the_request_path_fails_in_turn(desk, injector: Injector, o
         matrix.append(f"{operation:14} {kind:11} #{number:<2} {call!s:45} -> {outcome}")
     print("\n" + "\n".join(matrix))
     assert matrix, f"no call of {operation} can fail with {kind}: {calls}"
-    assert not failures, "\n".join(failures)
-
-
-# --- the support route's steps ------------------------------------------------------------------------------------
-
-ROUTE_STEPS = frozenset({"intake", "step_task", "classified", "timer", "follow_up"})  # support.asl.json's actions
-
-
-def _route_ends(ticket_id: str) -> tuple[str, list[str]]:
-    """The route's status once it waits for the customer (AwaitCustomer) or has ended."""
-
-    def settled() -> tuple[str, list[str]] | None:
-        status = aws_emulation.route_status(ticket_id)
-        states = aws_emulation.route_states(ticket_id)
-        return (status, states) if status != "RUNNING" or states[-1:] == ["AwaitCustomer"] else None
-
-    return wait_for(settled, what=f"the route of {ticket_id} to wait for the customer or end")
-
-
-def _question_through_the_route(api: Api) -> tuple[str, str, list[str]]:
-    """A question ticket from intake to the answer, L1 working each task the route creates; stops at a manual
-    task. Returns the ticket id, the route's status and the states it entered."""
-    ticket_id = _new_ticket(api)
-    for task_type, outcome in (("classify", "question"), ("answer", "answered")):
-        task = wait_for(
-            lambda task_type=task_type: _task(api, ticket_id, task_type) or _task(api, ticket_id, "manual"),
-            what=f"the {task_type} task (or a manual one) of {ticket_id}",
-        )
-        if task["type"] == "manual":
-            break
-        assert api("POST", f"/tasks/{task['id']}/take", user=LENA).status == 200
-        done = api("POST", f"/tasks/{task['id']}/complete", user=LENA, body={"outcome": outcome})
-        assert done.status == 200, done.text
-    status, states = _route_ends(ticket_id)
-    return ticket_id, status, states
-
-
-def _route_outcome(api: Api, injector: Injector) -> str:
-    ticket_id, status, states = _question_through_the_route(api)
-    manual = _task(api, ticket_id, "manual")
-    if status == "RUNNING" and states[-1] == "AwaitCustomer" and manual is None and "Fault" not in states:
-        assert _task(api, ticket_id, "answer") is None, "the answer task is not done"
-        return _went_on(injector)
-    assert "Fault" in states and status == "SUCCEEDED", f"route {status} after {states[-3:]}"
-    assert manual is not None and manual["group"] == "L1", "no manual task for the failed step"
-    return "manual task, route ended"
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_each_call_of_the_support_route_steps_fails_in_turn(desk, injector: Injector, kind: str) -> None:
-    api, _ = desk
-    injector.watch_route_steps = True
-    injector.steps = ROUTE_STEPS
-    assert _route_outcome(api, injector) == "clean"
-    calls = list(injector.calls)
-    assert {c.where for c in calls} >= {"intake", "step_task", "classified", "follow_up"}, calls
-    matrix: list[str] = []
-    failures: list[str] = []
-    for number, call in enumerate(calls):
-        if not injector.applies(call, kind):
-            continue
-        injector.fail_at, injector.kind, injector.attempts_failed = number, kind, 0
-        injector.calls.clear()
-        try:
-            outcome = _route_outcome(api, injector)
-            assert injector.calls[number] == call, f"call {number} is now {injector.calls[number]}"
-        except AssertionError as error:
-            outcome = f"WRONG: {str(error).splitlines()[0][:200]}"
-            failures.append(f"{number} {call} {kind}: {outcome}")
-        finally:
-            injector.fail_at = None
-        matrix.append(f"support route  {kind:11} #{number:<2} {call!s:45} -> {outcome}")
-    print("\n" + "\n".join(matrix))
-    assert matrix, f"no call of the route's steps can fail with {kind}: {calls}"
     assert not failures, "\n".join(failures)
