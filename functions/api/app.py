@@ -16,6 +16,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 
 from functions.api.http import problem
 from functions.api.router import ApiRouter, Route
@@ -130,6 +132,28 @@ app.include_router(meta)
 @app.exception_handler(DomainError)
 def domain_error(error: DomainError) -> Response:
     return problem(error.status, error.title, error.detail, **error.extra)
+
+
+@app.exception_handler([BotoCoreError, ClientError, PynamoDBException])
+def aws_failed(error: Exception) -> Response:
+    """An AWS call failed after its retries (throttled, timed out, a transaction cancelled): 503, never a bare
+    crash. What the request wrote is whole: every change is one transaction."""
+    logger.exception("an AWS call failed after its retries")
+    response = problem(
+        503,
+        "Service unavailable",
+        "The desk could not reach its storage or workflow service just now; try again in a moment "
+        "(with the same Idempotency-Key, a retried request is never applied twice).",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+@app.exception_handler(Exception)
+def crashed(error: Exception) -> Response:
+    """Any other failure is still one problem+json (500), never a bare crash; the log has the traceback."""
+    logger.exception("the request failed")
+    return problem(500, "Internal error", "The desk failed to handle this request; it is logged for the operators.")
 
 
 @app.not_found

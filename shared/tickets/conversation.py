@@ -166,7 +166,7 @@ def add_message(
     try:
         with_retries("This ticket", attempt)
     except TransactWriteError as error:
-        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+        if idem and store.conflict_reasons(error)[-1:] == ["ConditionalCheckFailed"]:
             return add_message(
                 caller,
                 ticket_id,
