@@ -109,7 +109,7 @@ def estimate(task_id: str) -> dict[str, Any]:
     "/organisations/{org_id}/licences",
     "An organisation's licence-key limit and count (managers)",
     "admin",
-    roles=STAFF,
+    roles=(MANAGER,),
 )
 def licences(org_id: str) -> dict[str, Any]:
     from shared.catalog import (
