@@ -13,8 +13,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from functions.api import catalog, figures, kb, money, public, queues, review, tasks, tickets
-from functions.api.http import problem
+from functions.api import catalog, figures, headers, kb, money, pages, public, queues, review, tasks, tickets
+from functions.api.http import problem, query
 from functions.api.router import ApiRouter, Route
 from shared import desk
 from shared.platform.errors import DomainError
@@ -37,11 +37,20 @@ def openapi_document() -> Response:
     return Response(200, "application/json", openapi.document(ROUTES))
 
 
-@meta.declare("GET", "/docs", "Interactive API documentation", "meta", public=True, content_type="text/html")
+@meta.declare(
+    "GET",
+    "/docs",
+    "Interactive API documentation (?format=json: the OpenAPI document)",
+    "meta",
+    public=True,
+    content_type="text/html",
+    query=(("format", {"enum": ["html", "json"], "default": "html"}),),
+)
 def docs() -> Response:
-    from functions.api import openapi  # pydantic's JSON schema: only for the documentation
-
-    return Response(200, "text/html; charset=utf-8", openapi.swagger_page(openapi.document(ROUTES)))
+    if query("format", max_length=10) == "json":
+        return openapi_document()
+    page, policy = pages.docs_page()
+    return Response(200, "text/html; charset=utf-8", page, headers={"Content-Security-Policy": policy})
 
 
 ROUTERS: tuple[ApiRouter, ...] = (
@@ -78,4 +87,4 @@ def not_found(_: Exception) -> Response:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return headers.secure(app.resolve(event, context), event.get("rawPath") or "")

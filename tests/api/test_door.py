@@ -158,6 +158,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "group": "L1",
         "incident_id": "inc-none",
         "invoice_id": "inv-none",
+        "name": "form.js",
     }
 
 
