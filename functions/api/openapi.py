@@ -87,6 +87,8 @@ def _build(routes: tuple[Route, ...]) -> str:
             }
         if not route.public:
             op["security"] = [{"cognito": []}]
+            if route.roles:  # who the route serves: the router refuses others (401/403) before reading the request
+                op["description"] = "For: " + ", ".join(route.roles).replace("_", " ") + "."
         paths.setdefault(route.openapi_path, {})[route.method.lower()] = op
     doc = {
         "openapi": "3.1.0",
