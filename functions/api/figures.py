@@ -46,6 +46,7 @@ def _date() -> date | None:
     "figures",
     query=DATE_QUERY,
     roles=(MANAGER,),
+    hint="Your own figures are at GET /figures/me.",
 )
 def manager_figures() -> dict[str, Any]:
     from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start

@@ -36,6 +36,7 @@ STAFF = (AGENT, MANAGER)
 SIGNED_IN = (CUSTOMER, AGENT, MANAGER)
 ROLES = (CUSTOMER, ORG_ADMIN, AGENT, MANAGER)
 _ROLE_WORDS = {CUSTOMER: "customers", ORG_ADMIN: "organisation admins", AGENT: "agents", MANAGER: "managers"}
+_ARTICLE = {Role.CUSTOMER: "a", Role.AGENT: "an", Role.MANAGER: "a", Role.SYSTEM: "the"}
 
 # Refusals for the request's body or query: they never tell a caller more than the resource's own check.
 VALIDATION_ERRORS = (BadRequest, Unprocessable, PayloadTooLarge, UnsupportedMediaType)
@@ -59,6 +60,7 @@ class Route:
     path_params: tuple[str, ...] = field(default=())
     roles: tuple[str, ...] = ()  # who the route serves (ROLES); () on a non-public route: any signed-in caller
     resource: str | None = None  # what its path names, checked before a body or query refusal: callers.RESOURCES
+    hint: str | None = None  # what a caller the route does not serve can do instead (added to the 403)
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)
@@ -79,8 +81,10 @@ class Route:
 
     def refusal(self, who: Caller) -> str:
         served = " and ".join(_ROLE_WORDS[r] for r in self.roles)
-        what = "an organisation admin" if who.is_org_admin else f"a {who.role.value}"
-        return f"{self.method} {self.path} is for {served}; you are signed in as {what}."
+        what = "an organisation admin" if who.is_org_admin else f"{_ARTICLE[who.role]} {who.role.value}"
+        return f"{self.method} {self.path} is for {served}; you are signed in as {what}." + (
+            f" {self.hint}" if self.hint else ""
+        )
 
     @property
     def openapi_path(self) -> str:

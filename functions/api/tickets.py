@@ -31,6 +31,7 @@ router = ApiRouter(bodies="functions.api.tickets_bodies")
     status=201,
     idempotent=True,
     roles=(CUSTOMER,),
+    hint="Staff act on tickets through tasks and messages.",
 )
 def create_ticket() -> Response:
     who = caller()

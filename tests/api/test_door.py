@@ -118,6 +118,8 @@ def test_callers_without_the_role_are_refused_before_anything_is_read(api_withou
         reply = request(api_without_aws, route, who, fake)
         problem = assert_problem(reply, door(route, who))
         assert "errors" not in problem, f"{who}: {problem}"  # not a validation answer
+        if who != "anonymous":  # the refusal says which route is whose, and what the caller is
+            assert f"{route.method} {route.path} is for " in problem["detail"] and "signed in as " in problem["detail"]
 
 
 # --- the callers the route serves, on the demo's resources ---------------------------------------------------
