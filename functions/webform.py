@@ -2,18 +2,15 @@
 
 Served by the API Lambda at GET /form, so the cloud and the local stack show the same page. It talks
 to the public endpoints only: GET /services, POST /public/tickets, GET /public/tickets/{id}?key=.
+The page has no inline script, style or handler: its script and style are served as files
+(GET /assets/form.js, /assets/form.css), so its Content-Security-Policy allows scripts from the API only.
 """
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Caseway: open a ticket</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
-label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,select,textarea{width:100%;padding:.45rem;
-box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
-.req:after{content:" *";color:#b00}#result{margin-top:1.5rem;padding:1rem;background:#eef6ee;display:none}
-#error{color:#b00;white-space:pre-wrap}.hist li{margin:.3rem 0}
-</style></head><body>
+<link rel="stylesheet" href="assets/form.css">
+</head><body>
 <h1>Open a support ticket</h1>
 <p>Pick what you need; we ask only what that service needs. You get a reference and a link to follow it.</p>
 <form id="f">
@@ -28,7 +25,7 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 </form>
 <div id="error" role="alert"></div>
 <div id="result"></div>
-<div id="ticket" style="display:none">
+<div id="ticket">
 <h2 id="t-title"></h2>
 <p><b>Status:</b> <span id="t-status"></span> &middot; <b>Whose move:</b> <span id="t-ball"></span>
 <span id="t-next"></span></p>
@@ -37,7 +34,7 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 <h3>History</h3><ul id="t-history" class="hist"></ul>
 <form id="reply"><label for="reply-body">Write to support</label><textarea id="reply-body" required></textarea>
 <button type="submit">Send</button> <button type="button" id="close-ticket">Close the ticket: it is solved</button></form>
-<form id="rate" style="display:none"><h3>How did we do?</h3>
+<form id="rate"><h3>How did we do?</h3>
 <label for="rating">Your rating</label><select id="rating" required><option value="5">5 excellent</option>
 <option value="4">4 good</option><option value="3">3 fair</option><option value="2">2 poor</option>
 <option value="1">1 bad</option></select>
@@ -45,7 +42,20 @@ box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6
 <button type="submit">Send the rating</button></form>
 <p id="rated"></p>
 </div>
-<script>
+<script src="assets/form.js" defer></script>
+</body></html>
+"""
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,select,textarea{width:100%;padding:.45rem;
+box-sizing:border-box}textarea{min-height:5rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
+.req:after{content:" *";color:#b00}#result{margin-top:1.5rem;padding:1rem;background:#eef6ee;display:none}
+#error{color:#b00;white-space:pre-wrap}.hist li{margin:.3rem 0}
+#ticket,#rate{display:none}
+"""
+
+SCRIPT = r"""
 const $ = (id) => document.getElementById(id);
 let services = [];
 function esc(s){return String(s??'').replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]))}
@@ -74,7 +84,7 @@ function followPage(data){
   const u = new URL(data.follow_url, location.href);
   return base() + '/form?ticket=' + encodeURIComponent(data.id) + '&key=' + encodeURIComponent(u.searchParams.get('key'));
 }
-function base(){ return location.pathname.replace(/\\/form$/, ''); }
+function base(){ return location.pathname.replace(/\/form$/, ''); }
 $('service').addEventListener('change', renderFields);
 $('f').addEventListener('submit', async (e) => {
   e.preventDefault(); $('error').textContent = '';
@@ -89,8 +99,8 @@ $('f').addEventListener('submit', async (e) => {
   const r = await fetch(base() + '/public/tickets', {method: 'POST', headers: {'content-type': 'application/json',
     'idempotency-key': crypto.randomUUID()}, body: JSON.stringify(body)});
   const data = await r.json();
-  if (!r.ok) { $('error').textContent = data.detail + (data.errors ? '\\n' +
-      data.errors.map(x => x.field + ': ' + x.message).join('\\n') : ''); return; }
+  if (!r.ok) { $('error').textContent = data.detail + (data.errors ? '\n' +
+      data.errors.map(x => x.field + ': ' + x.message).join('\n') : ''); return; }
   $('f').style.display = 'none';
   $('result').style.display = 'block';
   $('result').innerHTML = `<h2>Received: ${esc(data.reference)}</h2><p>Quote this reference when you contact us.
@@ -141,5 +151,4 @@ async function follow(){
   };
 }
 if (params.get('ticket') && params.get('key')) follow(); else load();
-</script></body></html>
 """

@@ -92,6 +92,13 @@ class StageSettings:
             raise ValueError(f"stage {self.name}: log_level must be DEBUG, INFO, WARNING or ERROR")
 
 
+# The HTTP API's CORS (infra/cdk/api.py); the local gateway answers preflights by the same settings, with the
+# stage's portal_url as the one allowed origin.
+CORS_METHODS = ("GET", "POST", "PATCH", "PUT", "OPTIONS")
+CORS_HEADERS = ("authorization", "content-type", "idempotency-key")
+CORS_EXPOSED_HEADERS = ("idempotent-replayed", "location")
+CORS_MAX_AGE_SECONDS = 3600
+
 # CloudWatch Logs accepts only these retention periods.
 RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653})
 

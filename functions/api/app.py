@@ -16,10 +16,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
 
-from functions.api.http import problem
+from functions.api import headers
+from functions.api.http import problem, query
 from functions.api.router import ApiRouter, Route
 from shared.platform.errors import DomainError
 
@@ -49,6 +48,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "catalog": ("functions.api.catalog",),
     "contracts": ("functions.api.money",),
     "figures": ("functions.api.figures",),
+    "assets": ("functions.api.public",),
     "form": ("functions.api.public",),
     "incidents": ("functions.api.money",),
     "invoices": ("functions.api.money",),
@@ -119,11 +119,22 @@ def openapi_document() -> Response:
     return Response(200, "application/json", openapi.document(all_routes()))
 
 
-@meta.declare("GET", "/docs", "Interactive API documentation", "meta", public=True, content_type="text/html")
+@meta.declare(
+    "GET",
+    "/docs",
+    "Interactive API documentation (?format=json: the OpenAPI document)",
+    "meta",
+    public=True,
+    content_type="text/html",
+    query=(("format", {"enum": ["html", "json"], "default": "html"}),),
+)
 def docs() -> Response:
-    from functions.api import openapi  # pydantic's JSON schema: only for the documentation
+    if query("format", max_length=10) == "json":
+        return openapi_document()
+    from functions.api import pages  # the documentation page: only when it is asked for
 
-    return Response(200, "text/html; charset=utf-8", openapi.swagger_page(openapi.document(all_routes())))
+    page, policy = pages.docs_page()
+    return Response(200, "text/html; charset=utf-8", page, headers={"Content-Security-Policy": policy})
 
 
 app.include_router(meta)
@@ -134,24 +145,27 @@ def domain_error(error: DomainError) -> Response:
     return problem(error.status, error.title, error.detail, **error.extra)
 
 
-@app.exception_handler([BotoCoreError, ClientError, PynamoDBException])
-def aws_failed(error: Exception) -> Response:
-    """An AWS call failed after its retries (throttled, timed out, a transaction cancelled): 503, never a bare
-    crash. What the request wrote is whole: every change is one transaction."""
-    logger.exception("an AWS call failed after its retries")
-    response = problem(
-        503,
-        "Service unavailable",
-        "The desk could not reach its storage or workflow service just now; try again in a moment "
-        "(with the same Idempotency-Key, a retried request is never applied twice).",
-    )
-    response.headers["Retry-After"] = "1"
-    return response
+def aws_failed(error: Exception) -> bool:
+    """An AWS call that failed after its retries (throttled, timed out, a transaction cancelled)."""
+    module = type(error).__module__.split(".", 1)[0]
+    return module in {"botocore", "boto3", "pynamodb"}
 
 
 @app.exception_handler(Exception)
 def crashed(error: Exception) -> Response:
-    """Any other failure is still one problem+json (500), never a bare crash; the log has the traceback."""
+    """A failed AWS call is 503 (what the request wrote is whole: every change is one transaction); any other
+    failure is still one problem+json (500), never a bare crash; the log has the traceback. The exception
+    classes are told apart by their package, so a cold start imports neither the SDK nor pynamodb."""
+    if aws_failed(error):
+        logger.exception("an AWS call failed after its retries")
+        response = problem(
+            503,
+            "Service unavailable",
+            "The desk could not reach its storage or workflow service just now; try again in a moment "
+            "(with the same Idempotency-Key, a retried request is never applied twice).",
+        )
+        response.headers["Retry-After"] = "1"
+        return response
     logger.exception("the request failed")
     return problem(500, "Internal error", "The desk failed to handle this request; it is logged for the operators.")
 
@@ -164,5 +178,6 @@ def not_found(_: Exception) -> Response:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    load_routers(routers_for(str(event.get("rawPath") or "/")))
-    return app.resolve(event, context)
+    path = str(event.get("rawPath") or "/")
+    load_routers(routers_for(path))
+    return headers.secure(app.resolve(event, context), path)

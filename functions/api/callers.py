@@ -5,18 +5,21 @@ handler serves both paths, and `ticket_caller` tells which one it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from functions.api.headers import FOLLOW_LINK_PATHS
 from functions.api.http import event, idempotency_key, query
 from shared.directory import clients, people
-from shared.platform.errors import Unprocessable
+from shared.platform.domain import Role
+from shared.platform.errors import Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller, is_machine_token
+from shared.tasks import work
 from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency
 
 # A customer's actions through a follow link live under this path and take the key as ?key=.
-FOLLOW_LINK_PATHS = "/public/tickets/"
 FOLLOW_KEY_QUERY: tuple[tuple[str, dict[str, Any]], ...] = (("key", {"type": "string"}),)
 
 
@@ -83,3 +86,62 @@ def ticket_caller(ticket_id: str) -> TicketCaller:
         key = follow_key()
         return TicketCaller(access.follow_link_caller(ticket_id, key), ticket_id, key)
     return TicketCaller(caller(), ticket_id)
+
+
+# --- the resource a route's path names (functions.api.router: Route.resource) ----------------------------------
+# Each check raises what the logic raises for a caller who may not see or act on the resource (404 or 403), and
+# returns when the caller may. The router runs it before answering a refusal of the request's body or query.
+
+
+def _ticket(who: Caller, path: Mapping[str, str]) -> None:
+    access.visible_ticket(who, path["ticket_id"])  # another organisation's ticket: 404, like a missing one
+
+
+def _own_ticket(who: Caller, path: Mapping[str, str]) -> None:
+    ticket, _ = access.visible_ticket(who, path["ticket_id"])
+    if ticket.requester_sub != who.sub:
+        raise Forbidden(f"Only the requester of {ticket.reference} can do this.")
+
+
+def _task(who: Caller, path: Mapping[str, str]) -> None:
+    task_id = path["task_id"]
+    from shared.review import tasks as review_tasks  # review tasks live apart; only refused requests need them
+
+    task = (
+        review_tasks.load_review_task(task_id) if review_tasks.is_review_task(task_id) else work.load_task(task_id)[0]
+    )
+    work.check_group(who, task)  # an agent works the tasks of their own groups only: 403
+
+
+def _person(who: Caller, path: Mapping[str, str]) -> None:
+    if who.role == Role.AGENT and path["sub"] != who.sub:
+        raise Forbidden("Specialists see their own figures only (GET /figures/me).")
+    if who.role == Role.CUSTOMER and path["sub"] != who.sub:
+        raise Forbidden("Only managers can read other people's records; yours is GET /people/{your sub}.")
+
+
+def _organisation(who: Caller, path: Mapping[str, str]) -> None:
+    org_id = path.get("organisation_id") or path["org_id"]
+    if who.role == Role.CUSTOMER and org_id != who.org_id:
+        raise NotFound(f"No organisation {org_id} that you can see.")
+
+
+def _invoice(who: Caller, path: Mapping[str, str]) -> None:
+    from shared.money import invoices  # invoices are the managers': kept off the API's cold start
+
+    invoices.read_invoice(who, path["invoice_id"].removesuffix(".csv").removesuffix(".json"))
+
+
+RESOURCES: dict[str, Callable[[Caller, Mapping[str, str]], None]] = {
+    "ticket": _ticket,  # {ticket_id} the caller can see (staff: any; customers: their organisation's as it allows)
+    "own_ticket": _own_ticket,  # {ticket_id} the caller requested (drafts, submitting, rating)
+    "task": _task,  # {task_id} of a group the agent is in (managers: any)
+    "person": _person,  # {sub}: an agent's own (managers: anyone's)
+    "organisation": _organisation,  # {organisation_id} or {org_id}: a customer's own organisation
+    "invoice": _invoice,  # {invoice_id} of the caller's organisation (managers: any)
+}
+
+
+def check_resource(kind: str, who: Caller, path: Mapping[str, str]) -> None:
+    """Raise 404 or 403 when `who` may not see or act on the resource the path names (RESOURCES)."""
+    RESOURCES[kind](who, path)

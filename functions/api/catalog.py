@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller
 from functions.api.http import json_response
-from functions.api.router import ApiRouter
+from functions.api.router import CUSTOMER, MANAGER, STAFF, ApiRouter
 from shared.tasks.views import task_view
 from shared.tasks.work import complete_task
 
@@ -25,6 +25,7 @@ router = ApiRouter(bodies="functions.api.catalog_bodies")
     "Create or replace a service of the catalog: intake form, route, groups, deadline (managers)",
     "intake",
     body="CatalogService",
+    roles=(MANAGER,),
 )
 def put_service(key: str) -> Response:
     from shared.catalog import (
@@ -38,7 +39,11 @@ def put_service(key: str) -> Response:
 
 
 @router.declare(
-    "GET", "/catalog/services", "The whole catalog with hidden services and route settings (staff)", "intake"
+    "GET",
+    "/catalog/services",
+    "The whole catalog with hidden services and route settings (staff)",
+    "intake",
+    roles=STAFF,
 )
 def catalog_services() -> dict[str, Any]:
     from shared.catalog import (
@@ -54,6 +59,8 @@ def catalog_services() -> dict[str, Any]:
     "Approve or decline a change request's estimate before any work is done (R26; the ticket's customer)",
     "tickets",
     body="CatalogApproval",
+    roles=(CUSTOMER,),
+    resource="ticket",
 )
 @router.declare(
     "POST",
@@ -82,6 +89,8 @@ def approval(ticket_id: str) -> dict[str, Any]:
     "Complete an evaluate task with the estimate in hours the customer will approve (R26)",
     "tasks",
     body="CatalogEstimate",
+    roles=STAFF,
+    resource="task",
 )
 def estimate(task_id: str) -> dict[str, Any]:
     from shared.routes import approvals  # estimates and approvals are rare: kept off the API's cold start
@@ -96,7 +105,11 @@ def estimate(task_id: str) -> dict[str, Any]:
 
 
 @router.declare(
-    "GET", "/organisations/{org_id}/licences", "An organisation's licence-key limit and count (managers)", "admin"
+    "GET",
+    "/organisations/{org_id}/licences",
+    "An organisation's licence-key limit and count (managers)",
+    "admin",
+    roles=(MANAGER,),
 )
 def licences(org_id: str) -> dict[str, Any]:
     from shared.catalog import (
@@ -112,6 +125,7 @@ def licences(org_id: str) -> dict[str, Any]:
     "Set an organisation's licence-key limit (managers)",
     "admin",
     body="CatalogLicenceLimit",
+    roles=(MANAGER,),
 )
 def set_licences(org_id: str) -> dict[str, Any]:
     from shared.catalog import (

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, json_response, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import MANAGER, ORG_ADMIN, SIGNED_IN, STAFF, ApiRouter
 from shared.directory import clients, organisations, people
 from shared.platform.domain import Role
 from shared.tasks import queues as routing
@@ -23,7 +23,9 @@ _ORG_QUERY = (("organisation_id", {"type": "string", "description": "an organisa
 # --- organisations ---------------------------------------------------------------------------------------------
 
 
-@router.declare("GET", "/organisations", "Every organisation, a page at a time (staff)", "directory", query=LIST_QUERY)
+@router.declare(
+    "GET", "/organisations", "Every organisation, a page at a time (staff)", "directory", query=LIST_QUERY, roles=STAFF
+)
 def list_organisations() -> dict[str, Any]:
     who = caller()
     who.require_staff()
@@ -32,7 +34,12 @@ def list_organisations() -> dict[str, Any]:
 
 
 @router.declare(
-    "GET", "/organisations/{organisation_id}", "An organisation's settings (staff; its own admin)", "directory"
+    "GET",
+    "/organisations/{organisation_id}",
+    "An organisation's settings (staff; its own admin)",
+    "directory",
+    roles=(ORG_ADMIN, *STAFF),
+    resource="organisation",
 )
 def get_organisation(organisation_id: str) -> dict[str, Any]:
     return organisations.read(caller(), organisation_id)
@@ -43,6 +50,7 @@ def get_organisation(organisation_id: str) -> dict[str, Any]:
     "/organisations/{organisation_id}",
     "Create or change an organisation: domains, importance, language, time zone, plan, calendar (managers)",
     "directory",
+    roles=(MANAGER,),
     body="OrganisationSettings",
 )
 def put_organisation(organisation_id: str) -> Response:
@@ -60,6 +68,7 @@ def put_organisation(organisation_id: str) -> Response:
     "/organisations/{organisation_id}/machine-clients/{client_id}",
     "Let a client-credentials app client act for this organisation (managers)",
     "directory",
+    roles=(MANAGER,),
     body="MachineClientMapping",
 )
 def put_machine_client(organisation_id: str, client_id: str) -> Response:
@@ -78,12 +87,13 @@ def put_machine_client(organisation_id: str, client_id: str) -> Response:
     "/people",
     "An organisation's people, or the staff without organisation_id (managers; an admin their organisation's)",
     "directory",
+    roles=(ORG_ADMIN, MANAGER),
     query=(*_ORG_QUERY, *LIST_QUERY),
 )
 def list_people() -> dict[str, Any]:
     who = caller()
     organisation_id = query("organisation_id", max_length=64)
-    people.require_lister(who, organisation_id)
+    people.require_lister(who, organisation_id or (who.org_id if who.is_org_admin else None))
     items, next_cursor = people.list_people(
         who,
         organisation_id=organisation_id,
@@ -98,6 +108,7 @@ def list_people() -> dict[str, Any]:
     "/people",
     "Invite a customer, organisation admin, agent or manager: the Cognito user, groups and record (managers)",
     "directory",
+    roles=(MANAGER,),
     body="Invitation",
     status=201,
 )
@@ -123,7 +134,14 @@ def invite_person() -> Response:
     return json_response(201, people.person_view(people.get_person(who, user.sub)))
 
 
-@router.declare("GET", "/people/{sub}", "A person's record (managers; anyone their own)", "directory")
+@router.declare(
+    "GET",
+    "/people/{sub}",
+    "A person's record (managers; anyone their own)",
+    "directory",
+    roles=SIGNED_IN,
+    resource="person",
+)
 def get_person(sub: str) -> dict[str, Any]:
     return people.person_view(people.get_person(caller(), sub))
 
@@ -133,6 +151,7 @@ def get_person(sub: str) -> dict[str, Any]:
     "/people/{sub}/routing",
     "Set an agent's support groups, line and skills (managers)",
     "directory",
+    roles=(MANAGER,),
     body="PersonRouting",
 )
 def put_person_routing(sub: str) -> dict[str, Any]:
@@ -148,6 +167,7 @@ def put_person_routing(sub: str) -> dict[str, Any]:
     "/people/{sub}/deactivate",
     "Deactivate a person: no more sign-in, their tokens refused, their tickets stay (managers)",
     "directory",
+    roles=(MANAGER,),
 )
 def deactivate_person(sub: str) -> dict[str, Any]:
     return people.person_view(people.deactivate(caller(), sub))

@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.api.callers import caller
 from functions.api.http import query
-from functions.api.router import ApiRouter
+from functions.api.router import MANAGER, STAFF, ApiRouter
 from shared.platform.errors import Unprocessable
 
 router = ApiRouter()
@@ -45,6 +45,8 @@ def _date() -> date | None:
     "The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28)",
     "figures",
     query=DATE_QUERY,
+    roles=(MANAGER,),
+    hint="Your own figures are at GET /figures/me.",
 )
 def manager_figures() -> dict[str, Any]:
     from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start
@@ -58,6 +60,7 @@ def manager_figures() -> dict[str, Any]:
     "Your own figures: tasks closed, time logged, SLA met ratio this month (R27)",
     "figures",
     query=DATE_QUERY,
+    roles=STAFF,
 )
 def my_figures() -> dict[str, Any]:
     from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start
@@ -71,6 +74,8 @@ def my_figures() -> dict[str, Any]:
     "A specialist's figures (managers: anyone's; specialists: their own)",
     "figures",
     query=DATE_QUERY,
+    roles=STAFF,
+    resource="person",
 )
 def agent_figures(sub: str) -> dict[str, Any]:
     from shared.figures import report as figures_report  # the figures' reports: kept off the API's cold start

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api.callers import caller
 from functions.api.http import created, json_response, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.platform.errors import Unprocessable
 
@@ -34,6 +34,7 @@ _ARTICLE_QUERY = (
     "Knowledge base: list or search the articles you may read (?q= ranks by relevance)",
     "knowledge base",
     query=_ARTICLE_QUERY,
+    roles=SIGNED_IN,
 )
 def list_articles() -> dict[str, Any]:
     who = caller()
@@ -59,6 +60,7 @@ def list_articles() -> dict[str, Any]:
     "knowledge base",
     body="KbArticle",
     status=201,
+    roles=STAFF,
 )
 def create_article() -> Response:
     who = caller()
@@ -83,6 +85,7 @@ def create_article() -> Response:
     "/kb/articles/{article_id}",
     "Knowledge base: one article by id or slug, with its Markdown and safe HTML",
     "knowledge base",
+    roles=SIGNED_IN,
 )
 def get_article(article_id: str) -> dict[str, Any]:
     who = caller()
@@ -95,6 +98,7 @@ def get_article(article_id: str) -> dict[str, Any]:
     "Knowledge base: edit an article; every edit is a new version (agents, managers)",
     "knowledge base",
     body="KbArticleUpdate",
+    roles=STAFF,
 )
 def update_article(article_id: str) -> dict[str, Any]:
     who = caller()
@@ -119,6 +123,7 @@ def update_article(article_id: str) -> dict[str, Any]:
     "/kb/articles/{article_id}/versions",
     "Knowledge base: an article's versions, oldest first: who changed it, when and why",
     "knowledge base",
+    roles=SIGNED_IN,
 )
 def article_versions(article_id: str) -> dict[str, Any]:
     who = caller()
@@ -134,6 +139,7 @@ def article_versions(article_id: str) -> dict[str, Any]:
     "/kb/articles/{article_id}/versions/{version}",
     "Knowledge base: one version of an article as it was saved",
     "knowledge base",
+    roles=SIGNED_IN,
 )
 def article_version(article_id: str, version: str) -> Response:
     who = caller()

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import CUSTOMER, MANAGER, ORG_ADMIN, STAFF, ApiRouter
 from shared.money import contracts, offers, usage
 from shared.money import incidents as money_incidents
 from shared.platform.errors import Unprocessable
@@ -18,7 +18,7 @@ router = ApiRouter(bodies="functions.api.money_bodies")
 # --- contracts -----------------------------------------------------------------------------------
 
 
-@router.declare("GET", "/contracts", "Every customer contract with its current usage (staff)", "money")
+@router.declare("GET", "/contracts", "Every customer contract with its current usage (staff)", "money", roles=STAFF)
 def list_contracts() -> dict[str, Any]:
     who = caller()
     who.require_staff()
@@ -30,6 +30,8 @@ def list_contracts() -> dict[str, Any]:
     "/contracts/{organisation_id}",
     "An organisation's contract, limits and usage of the period (staff; the organisation's admin)",
     "money",
+    roles=(ORG_ADMIN, *STAFF),
+    resource="organisation",
 )
 def get_contract(organisation_id: str) -> dict[str, Any]:
     return usage.contract_view(contracts.read_contract(caller(), organisation_id))
@@ -41,6 +43,7 @@ def get_contract(organisation_id: str) -> dict[str, Any]:
     "Create or replace an organisation's contract (managers)",
     "money",
     body="MoneyContract",
+    roles=(MANAGER,),
 )
 def put_contract(organisation_id: str) -> Response:
     who = caller()
@@ -64,6 +67,8 @@ def put_contract(organisation_id: str) -> Response:
     "Answer a contract-limit offer: extend, or start in the next period (R23)",
     "money",
     body="MoneyLimitChoice",
+    roles=(CUSTOMER, MANAGER),
+    resource="ticket",
 )
 def limit_choice(ticket_id: str) -> dict[str, Any]:
     body = router.body("MoneyLimitChoice")
@@ -81,6 +86,8 @@ def limit_choice(ticket_id: str) -> dict[str, Any]:
     body="MoneyTimeEntry",
     status=201,
     idempotent=True,
+    roles=STAFF,
+    resource="ticket",
 )
 def log_time(ticket_id: str) -> Response:
     from shared.money import time as time_entries  # time entries: kept off the API's cold start
@@ -102,7 +109,14 @@ def log_time(ticket_id: str) -> Response:
     return created(time_entries.entry_view(entry), replayed)
 
 
-@router.declare("GET", "/tickets/{ticket_id}/time", "Time logged on a ticket, with totals (staff)", "money")
+@router.declare(
+    "GET",
+    "/tickets/{ticket_id}/time",
+    "Time logged on a ticket, with totals (staff)",
+    "money",
+    roles=STAFF,
+    resource="ticket",
+)
 def ticket_time(ticket_id: str) -> dict[str, Any]:
     from shared.money import time as time_entries  # time entries: kept off the API's cold start
 
@@ -130,6 +144,7 @@ def ticket_time(ticket_id: str) -> dict[str, Any]:
     "Incidents raised by the system (R24): open first, or all newest first (managers)",
     "money",
     query=(("status", {"enum": ["open", "all"], "default": "open"}), *LIST_QUERY),
+    roles=(MANAGER,),
 )
 def incidents() -> dict[str, Any]:
     who = caller()
@@ -148,6 +163,7 @@ def incidents() -> dict[str, Any]:
     "money",
     body="MoneyNote",
     body_optional=True,
+    roles=(MANAGER,),
 )
 def acknowledge_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
@@ -163,6 +179,7 @@ def acknowledge_incident(incident_id: str) -> dict[str, Any]:
     "money",
     body="MoneyNote",
     body_optional=True,
+    roles=(MANAGER,),
 )
 def resolve_incident(incident_id: str) -> dict[str, Any]:
     who = caller()
@@ -180,6 +197,7 @@ def resolve_incident(incident_id: str) -> dict[str, Any]:
     "Invoices, newest period first (managers: all or one organisation's; the organisation's admin: their own)",
     "money",
     query=(("organisation_id", {"type": "string"}), *LIST_QUERY),
+    roles=(ORG_ADMIN, MANAGER),
 )
 def invoices() -> dict[str, Any]:
     from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
@@ -200,6 +218,7 @@ def invoices() -> dict[str, Any]:
     "money",
     body="MoneyPrepareInvoice",
     status=201,
+    roles=(MANAGER,),
 )
 def prepare_invoice() -> Response:
     from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
@@ -218,6 +237,8 @@ def prepare_invoice() -> Response:
     "One invoice as JSON, or CSV with ?format=csv or the .csv suffix (managers; the organisation's admin)",
     "money",
     query=(("format", {"enum": ["json", "csv"], "default": "json"}),),
+    roles=(ORG_ADMIN, MANAGER),
+    resource="invoice",
 )
 def get_invoice(invoice_id: str) -> Response:
     from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
@@ -246,6 +267,7 @@ def get_invoice(invoice_id: str) -> Response:
     "Track payment: draft -> sent -> paid (overdue is set by the daily check) (managers)",
     "money",
     body="MoneyInvoiceStatus",
+    roles=(MANAGER,),
 )
 def invoice_status(invoice_id: str) -> dict[str, Any]:
     from shared.money import invoices as money_invoices  # invoices are the managers': kept off the API's cold start
@@ -256,7 +278,7 @@ def invoice_status(invoice_id: str) -> dict[str, Any]:
     return money_invoices.invoice_view(money_invoices.set_invoice_status(who, invoice_id, body.status))
 
 
-@router.declare("POST", "/billing/check", "Run the daily billing check now (managers)", "money")
+@router.declare("POST", "/billing/check", "Run the daily billing check now (managers)", "money", roles=(MANAGER,))
 def billing_check() -> dict[str, Any]:
     from shared.money import billing  # the billing check on demand: kept off the API's cold start
 

@@ -6,11 +6,8 @@ Loaded only when /openapi.json or /docs is asked for.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aws_lambda_powertools.event_handler.openapi.swagger_ui as ui
-from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from pydantic.json_schema import models_json_schema
 
 if TYPE_CHECKING:
@@ -90,6 +87,8 @@ def _build(routes: tuple[Route, ...]) -> str:
             }
         if not route.public:
             op["security"] = [{"cognito": []}]
+            if route.roles:  # who the route serves: the router refuses others (401/403) before reading the request
+                op["description"] = "For: " + ", ".join(route.roles).replace("_", " ") + "."
         paths.setdefault(route.openapi_path, {})[route.method.lower()] = op
     doc = {
         "openapi": "3.1.0",
@@ -102,18 +101,3 @@ def _build(routes: tuple[Route, ...]) -> str:
         "components": components,
     }
     return json.dumps(doc)
-
-
-SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-
-
-def swagger_page(spec: str) -> str:
-    """Swagger UI. Its scripts are inlined from powertools' package where they are installed (the local
-    stack: works offline); the API's Lambda asset leaves them out, and the page loads them from a CDN."""
-    folder = Path(ui.__file__).parent
-    js_file, css_file = folder / "swagger-ui-bundle.min.js", folder / "swagger-ui.min.css"
-    if js_file.exists() and css_file.exists():
-        js, css, base = js_file.read_text(encoding="utf-8"), css_file.read_text(encoding="utf-8"), ""
-    else:
-        js, css, base = f"{SWAGGER_CDN}/swagger-ui-bundle.js", f"{SWAGGER_CDN}/swagger-ui.css", SWAGGER_CDN
-    return generate_swagger_html(spec.replace("</", "<\\/"), js, css, base, None, False)

@@ -11,11 +11,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from functions import webform
+from functions.api import pages
 from functions.api.callers import FOLLOW_KEY_QUERY, follow_key
 from functions.api.http import created, idempotency_key, source_ip
 from functions.api.router import ApiRouter
 from shared.directory.items import list_services
-from shared.platform.errors import Unprocessable
+from shared.platform.errors import NotFound, Unprocessable
 from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency, intake
 from shared.tickets.items import get_ticket
@@ -34,6 +35,22 @@ router = ApiRouter(bodies="functions.api.public_bodies")
 )
 def form() -> Response:
     return Response(200, "text/html; charset=utf-8", webform.PAGE)
+
+
+@router.declare(
+    "GET",
+    "/assets/{name}",
+    "A file the HTML pages load: their scripts and styles (form.js, form.css, docs.js, Swagger UI's)",
+    "meta",
+    public=True,
+    content_type="text/javascript",
+)
+def page_asset(name: str) -> Response:
+    found = pages.asset(name)
+    if found is None:
+        raise NotFound(f"No asset {name}; the pages load form.js, form.css, docs.js and Swagger UI's files.")
+    content_type, text = found
+    return Response(200, content_type, text, headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.declare(

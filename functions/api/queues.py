@@ -8,7 +8,7 @@ from typing import Any
 
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import MANAGER, STAFF, ApiRouter
 from shared.platform.errors import Unprocessable
 from shared.tasks import queues as routing
 
@@ -17,7 +17,7 @@ router = ApiRouter(bodies="functions.api.queues_bodies")
 _GROUP = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
-@router.declare("GET", "/routing/groups", "Support groups with their line, order and members", "routing")
+@router.declare("GET", "/routing/groups", "Support groups with their line, order and members", "routing", roles=STAFF)
 def routing_groups() -> dict[str, Any]:
     return {"items": routing.list_groups(caller())}
 
@@ -28,6 +28,7 @@ def routing_groups() -> dict[str, Any]:
     "Create or change a support group and its line (managers)",
     "routing",
     body="RoutingGroup",
+    roles=(MANAGER,),
 )
 def routing_save_group(group: str) -> dict[str, Any]:
     who = caller()
@@ -43,7 +44,7 @@ def _group_name(group: str) -> str:
     return group
 
 
-@router.declare("GET", "/routing/agents/{sub}", "An agent's line, groups and skills", "routing")
+@router.declare("GET", "/routing/agents/{sub}", "An agent's line, groups and skills", "routing", roles=STAFF)
 def routing_agent(sub: str) -> dict[str, Any]:
     return routing.get_agent(caller(), sub)
 
@@ -54,6 +55,7 @@ def routing_agent(sub: str) -> dict[str, Any]:
     "Set an agent's groups, line and skills (managers)",
     "routing",
     body="RoutingAgent",
+    roles=(MANAGER,),
 )
 def routing_set_agent(sub: str) -> dict[str, Any]:
     who = caller()
@@ -74,6 +76,7 @@ def _empty(group: str | None) -> dict[str, Any]:
     "The highest-priority open task in my groups, with what my tier needs to act on it",
     "tasks",
     query=_NEXT_QUERY,
+    roles=STAFF,
 )
 def next_task() -> dict[str, Any]:
     from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
@@ -83,7 +86,12 @@ def next_task() -> dict[str, Any]:
 
 
 @router.declare(
-    "POST", "/tasks/next/take", "Take the highest-priority open task in my groups", "tasks", query=_NEXT_QUERY
+    "POST",
+    "/tasks/next/take",
+    "Take the highest-priority open task in my groups",
+    "tasks",
+    query=_NEXT_QUERY,
+    roles=STAFF,
 )
 def take_next_task() -> dict[str, Any]:
     from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
@@ -98,6 +106,8 @@ def take_next_task() -> dict[str, Any]:
     "Hand a task to another group or person; the ticket's owner stays (R14)",
     "tasks",
     body="TaskReassign",
+    roles=STAFF,
+    resource="task",
 )
 def reassign_task(task_id: str) -> dict[str, Any]:
     from shared.tasks import dispatch  # the next task and reassigning: kept off the API's cold start
@@ -113,6 +123,7 @@ def reassign_task(task_id: str) -> dict[str, Any]:
     "My owned tickets whose ball is with another line or person, waiting longest first (R14)",
     "routing",
     query=LIST_QUERY,
+    roles=STAFF,
 )
 def waiting_tickets() -> dict[str, Any]:
     items, next_cursor = routing.list_waiting(caller(), limit=query_limit(), cursor=query("cursor", max_length=2000))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.api.callers import caller
-from functions.api.router import ApiRouter
+from functions.api.router import STAFF, ApiRouter
 from shared.review import tasks as review_tasks
 from shared.tasks.views import task_view
 
@@ -18,6 +18,8 @@ router = ApiRouter()
     "/reviews/{task_id}",
     "A review task with what it lists: the tickets to nudge (daily) or the long case's review (weekly)",
     "tasks",
+    roles=STAFF,
+    resource="task",
 )
 def get_review(task_id: str) -> dict[str, Any]:
     task = review_tasks.get_review_task(caller(), task_id)

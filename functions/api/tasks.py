@@ -6,7 +6,7 @@ from typing import Any
 
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import STAFF, ApiRouter
 from shared.platform.errors import Unprocessable
 from shared.tasks.views import task_view
 from shared.tasks.work import complete_task, list_queue, take_task
@@ -21,6 +21,7 @@ router = ApiRouter(bodies="functions.api.tasks_bodies")
     "A group's open tasks: highest priority, then earliest due, then arrival",
     "tasks",
     query=(("group", {"type": "string"}), *LIST_QUERY),
+    roles=STAFF,
 )
 def tasks() -> dict[str, Any]:
     group = query("group", max_length=64)
@@ -31,7 +32,12 @@ def tasks() -> dict[str, Any]:
 
 
 @router.declare(
-    "POST", "/tasks/{task_id}/take", "Take a task (the first taker becomes the ticket's owner, R14)", "tasks"
+    "POST",
+    "/tasks/{task_id}/take",
+    "Take a task (the first taker becomes the ticket's owner, R14)",
+    "tasks",
+    roles=STAFF,
+    resource="task",
 )
 def take(task_id: str) -> dict[str, Any]:
     task, ticket = take_task(caller(), task_id)
@@ -45,6 +51,8 @@ def take(task_id: str) -> dict[str, Any]:
     "tasks",
     body="CompleteTask",
     body_optional=True,
+    roles=STAFF,
+    resource="task",
 )
 def complete(task_id: str) -> dict[str, Any]:
     who = caller()

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller, view_for
 from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
-from functions.api.router import ApiRouter
+from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.tasks.queues import waiting_on_for
 from shared.tickets import access, conversation, idempotency, intake, lifecycle
@@ -30,6 +30,8 @@ router = ApiRouter(bodies="functions.api.tickets_bodies")
     body="OpenTicket",
     status=201,
     idempotent=True,
+    roles=SIGNED_IN,  # customers open their own; staff open one on behalf of a customer
+    hint="Staff act on tickets through tasks and messages.",
 )
 def create_ticket() -> Response:
     who = caller()
@@ -66,6 +68,7 @@ def create_ticket() -> Response:
         ("status", {"type": "string"}),
         *LIST_QUERY,
     ),
+    roles=SIGNED_IN,
 )
 def list_tickets() -> dict[str, Any]:
     who = caller()
@@ -85,7 +88,12 @@ def list_tickets() -> dict[str, Any]:
 
 
 @router.declare(
-    "GET", "/tickets/{ticket_id}", "A ticket with the history the caller may see (id or CW- reference)", "tickets"
+    "GET",
+    "/tickets/{ticket_id}",
+    "A ticket with the history the caller may see (id or CW- reference)",
+    "tickets",
+    roles=SIGNED_IN,
+    resource="ticket",
 )
 def get_ticket_route(ticket_id: str) -> dict[str, Any]:
     return view_for(caller(), ticket_id)
@@ -97,6 +105,8 @@ def get_ticket_route(ticket_id: str) -> dict[str, Any]:
     "Fill in a draft (R2: several steps before submitting)",
     "tickets",
     body="UpdateDraft",
+    roles=(CUSTOMER,),
+    resource="own_ticket",
 )
 def update_draft(ticket_id: str) -> dict[str, Any]:
     who = caller()
@@ -105,7 +115,14 @@ def update_draft(ticket_id: str) -> dict[str, Any]:
     return view_for(who, ticket_id)
 
 
-@router.declare("POST", "/tickets/{ticket_id}/submit", "Submit a draft; repeating it is safe", "tickets")
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/submit",
+    "Submit a draft; repeating it is safe",
+    "tickets",
+    roles=(CUSTOMER,),
+    resource="own_ticket",
+)
 def submit(ticket_id: str) -> dict[str, Any]:
     who = caller()
     intake.submit_ticket(who, ticket_id)
@@ -120,6 +137,8 @@ def submit(ticket_id: str) -> dict[str, Any]:
     body="NewMessage",
     status=201,
     idempotent=True,
+    roles=SIGNED_IN,
+    resource="ticket",
 )
 @router.declare(
     "POST",
@@ -154,6 +173,8 @@ def add_message(ticket_id: str) -> Response:
     "tickets",
     body="NewAttachment",
     status=201,
+    roles=SIGNED_IN,
+    resource="ticket",
 )
 def add_attachment(ticket_id: str) -> Response:
     body = router.body("NewAttachment")
@@ -175,6 +196,8 @@ def add_attachment(ticket_id: str) -> Response:
     "Resolve: how it was solved and the preventive measure (R16)",
     "tickets",
     body="Resolve",
+    roles=STAFF,
+    resource="ticket",
 )
 def resolve(ticket_id: str) -> dict[str, Any]:
     who = caller()
@@ -188,7 +211,16 @@ def resolve(ticket_id: str) -> dict[str, Any]:
     return view_for(who, ticket_id)
 
 
-@router.declare("POST", "/tickets/{ticket_id}/close", "Close the ticket", "tickets", body="Reason", body_optional=True)
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/close",
+    "Close the ticket",
+    "tickets",
+    body="Reason",
+    body_optional=True,
+    roles=SIGNED_IN,
+    resource="ticket",
+)
 @router.declare(
     "POST",
     "/public/tickets/{ticket_id}/close",
@@ -208,7 +240,14 @@ def close(ticket_id: str) -> dict[str, Any]:
 
 
 @router.declare(
-    "POST", "/tickets/{ticket_id}/reopen", "Reopen a resolved ticket", "tickets", body="Reason", body_optional=True
+    "POST",
+    "/tickets/{ticket_id}/reopen",
+    "Reopen a resolved ticket",
+    "tickets",
+    body="Reason",
+    body_optional=True,
+    roles=SIGNED_IN,
+    resource="ticket",
 )
 def reopen(ticket_id: str) -> dict[str, Any]:
     who = caller()
@@ -223,6 +262,8 @@ def reopen(ticket_id: str) -> dict[str, Any]:
     "Rate a closed ticket, 1-5 with a comment (R30)",
     "tickets",
     body="Feedback",
+    roles=(CUSTOMER,),
+    resource="own_ticket",
 )
 @router.declare(
     "POST",

@@ -28,7 +28,7 @@ from functions.api.router import Route
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy, retention
 from infra.cdk.identity import Identity
-from infra.stages import StageSettings
+from infra.stages import CORS_EXPOSED_HEADERS, CORS_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, StageSettings
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -46,9 +46,6 @@ ACCESS_LOG_FORMAT = {
     "authorizerError": "$context.authorizer.error",
     "userAgent": "$context.identity.userAgent",
 }
-
-CORS_HEADERS = ["authorization", "content-type", "idempotency-key"]
-EXPOSED_HEADERS = ["idempotent-replayed", "location"]
 
 
 def route_key(route: Route) -> str:
@@ -94,16 +91,10 @@ class Api(Construct):
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
                 allow_origins=[settings.portal_url],
-                allow_methods=[
-                    apigw.CorsHttpMethod.GET,
-                    apigw.CorsHttpMethod.POST,
-                    apigw.CorsHttpMethod.PATCH,
-                    apigw.CorsHttpMethod.PUT,
-                    apigw.CorsHttpMethod.OPTIONS,
-                ],
-                allow_headers=CORS_HEADERS,
-                expose_headers=EXPOSED_HEADERS,
-                max_age=cdk.Duration.hours(1),
+                allow_methods=[getattr(apigw.CorsHttpMethod, method) for method in CORS_METHODS],
+                allow_headers=list(CORS_HEADERS),
+                expose_headers=list(CORS_EXPOSED_HEADERS),
+                max_age=cdk.Duration.seconds(CORS_MAX_AGE_SECONDS),
             ),
         )
         self.access_logs = logs.LogGroup(

@@ -1,5 +1,7 @@
 """Plays API Gateway's HTTP API in front of the API Lambda handler: builds the payload v2 event from an HTTP
-request and checks bearer tokens as the Cognito JWT authorizer does (tokens signed by a per-process key)."""
+request, checks bearer tokens as the Cognito JWT authorizer does (tokens signed by a per-process key), and
+answers CORS as the stage's CORS configuration makes API Gateway answer (infra.stages: CORS_*): preflights
+itself, and the allow-origin and exposed headers on every answer to an allowed origin."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 import jwt
 
 from functions.api import app
+from infra import stages
 from infra.local import fake_aws
 
 LOCAL_JWT_SECRET = secrets.token_hex(32)
@@ -57,7 +60,8 @@ def gateway_claims(claims: dict[str, Any]) -> dict[str, Any]:
 def problem(status: int, title: str, detail: str) -> Response:
     """An RFC 9457 problem answered by the gateway itself (the handler never ran)."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return status, {"content-type": "application/problem+json"}, json.dumps(body).encode()
+    headers = {"content-type": "application/problem+json", "x-content-type-options": "nosniff"}
+    return status, headers, json.dumps(body).encode()
 
 
 def _route_pattern(path: str) -> re.Pattern[str]:
@@ -67,13 +71,43 @@ def _route_pattern(path: str) -> re.Pattern[str]:
 class Gateway:
     """Plays API Gateway in front of the API Lambda handler."""
 
-    def __init__(self) -> None:
+    def __init__(self, cors_origins: tuple[str, ...] | None = None) -> None:
         self.api = app
         # One request at a time through the handler, as one Lambda instance serves one request at a time: powertools
         # keeps the request being served in class-level state (BaseRouter.current_event), so two requests on two
         # server threads at once read each other's caller, body and query.
         self._one_request = threading.Lock()
         self.public = [(method, _route_pattern(path)) for method, path in app.PUBLIC_ROUTES]
+        self.cors_origins = cors_origins or (stages.settings_for(stages.DEFAULT_STAGE).portal_url,)
+
+    def cors(self, headers: dict[str, str]) -> dict[str, str]:
+        """The CORS headers API Gateway adds to an answer to this request (none unless its Origin is allowed)."""
+        origin = headers.get("origin")
+        if origin not in self.cors_origins:
+            return {}
+        return {
+            "access-control-allow-origin": origin,
+            "access-control-expose-headers": ",".join(stages.CORS_EXPOSED_HEADERS),
+            "vary": "origin",
+        }
+
+    def preflight(self, headers: dict[str, str]) -> Response:
+        """OPTIONS: API Gateway answers a CORS preflight itself, 204, without calling the Lambda; the allow
+        headers only for an allowed origin asking for an allowed method."""
+        out = self.cors(headers)
+        asked = headers.get("access-control-request-method", "").upper()
+        if out and asked in stages.CORS_METHODS:
+            out.pop("access-control-expose-headers")
+            out.update(
+                {
+                    "access-control-allow-methods": ",".join(stages.CORS_METHODS),
+                    "access-control-allow-headers": ",".join(stages.CORS_HEADERS),
+                    "access-control-max-age": str(stages.CORS_MAX_AGE_SECONDS),
+                }
+            )
+        else:
+            out = {}
+        return 204, out, b""
 
     def is_public(self, method: str, path: str) -> bool:
         return any(m == method and p.match(path) for m, p in self.public) or path.startswith("/docs")
@@ -133,7 +167,10 @@ class Gateway:
                 try:
                     claims = verify_token(token)
                 except Exception as error:
-                    return problem(401, "Authentication required", f"The bearer token was refused: {error}.")
+                    status, out, text = problem(
+                        401, "Authentication required", f"The bearer token was refused: {error}."
+                    )
+                    return status, {**out, **self.cors(headers)}, text
         event = self.event(method, raw_path, headers, body, source_ip, claims)
         with self._one_request:
             result = self.api.handler(event, fake_aws.LambdaContext())
@@ -142,4 +179,5 @@ class Gateway:
         out_headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
         for cookie in result.get("cookies") or []:
             out_headers.setdefault("set-cookie", cookie)
+        out_headers.update(self.cors(headers))
         return int(result.get("statusCode", 200)), out_headers, data

@@ -5,6 +5,10 @@
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
 - GET /local/mailbox[?to=<address>]: what SES sent;
 - GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now.
+
+Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
+backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
+configuration says, and refuses a method the API has no route for with a 405 problem, never an HTML page.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import os
 import sys
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from infra.local import demo, emulation, tokens
@@ -74,6 +78,24 @@ def local_oauth_token(headers: dict[str, str], body: bytes) -> Response:
     return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
 
 
+# The methods the API's routes and the local endpoints answer; HEAD is GET without the body, OPTIONS a preflight.
+METHODS = ("GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
+NOSNIFF = {"x-content-type-options": "nosniff"}
+
+
+class DeskServer(ThreadingHTTPServer):
+    """A thread per connection (daemon threads: stopping the stack never waits for an idle keep-alive), and a
+    listen backlog deep enough for a burst of connections: the default of 5 resets about the 20th."""
+
+    request_queue_size = 256
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(port: int, gateway: Gateway, host: str = "127.0.0.1") -> DeskServer:
+    return DeskServer((host, port), make_http_handler(gateway))
+
+
 def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -90,28 +112,54 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                     self.send_header(key, value)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":  # HEAD: GET's headers, Content-Length included, without the body
+                self.wfile.write(body)
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("content-length") or 0)
+            return self.rfile.read(length) if length else b""
 
         def _dispatch(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._body()
+            method = "GET" if self.command == "HEAD" else self.command
             path, _, query = self.path.partition("?")
             headers = {k.lower(): v for k, v in self.headers.items()}
-            if self.command == "GET":
+            if method == "OPTIONS":
+                self._send(*gateway.preflight(headers))
+                return
+            if method == "GET":
                 local = local_get(path, urllib.parse.parse_qs(query))
-            elif self.command == "POST" and path == "/local/oauth2/token":
+            elif method == "POST" and path == "/local/oauth2/token":
                 local = local_oauth_token(headers, body)
             else:
-                local = local_post(path) if self.command == "POST" else None
+                local = local_post(path) if method == "POST" else None
             if local is not None:
-                self._send(*local)
+                status, out, text = local
+                self._send(status, {**NOSNIFF, **out}, text)
                 return
             try:
-                self._send(*gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
+                answer = gateway.handle(method, self.path, headers, body, self.client_address[0])
             except Exception as error:  # the Lambda crashing: API Gateway answers 500
                 sys.stderr.write(f"handler error: {error!r}\n")
-                self._send(*problem(500, "Internal error", "The handler failed; see the local stack's log."))
+                answer = problem(500, "Internal error", "The handler failed; see the local stack's log.")
+            try:
+                self._send(*answer)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client left before the answer: nothing to tell it
 
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+        def _not_allowed(self) -> None:
+            self._body()  # read what was sent, so the connection stays usable
+            status, out, text = problem(
+                405, "Method not allowed", f"The API answers {', '.join(METHODS)}; not {self.command}."
+            )
+            self._send(status, {**out, "allow": ", ".join(METHODS)}, text)
+
+        def __getattr__(self, name: str) -> Any:
+            # http.server looks up do_<METHOD>: every method without a route is 405, not its 501 HTML page
+            if name.startswith("do_"):
+                return self._not_allowed
+            raise AttributeError(name)
+
+        do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _dispatch
 
     return Handler

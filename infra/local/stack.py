@@ -16,13 +16,12 @@ import socket
 import threading
 import time
 import urllib.request
-from http.server import ThreadingHTTPServer
 
 from moto.server import ThreadedMotoServer
 
 from infra.local import demo, emulation
 from infra.local.gateway import Gateway
-from infra.local.server import make_http_handler
+from infra.local.server import DeskServer, make_server
 
 
 def free_port() -> int:
@@ -49,7 +48,7 @@ class LocalStack:
         self.seed = seed
         self.moto: ThreadedMotoServer | None = None
         self.scheduler: emulation.Scheduler | None = None
-        self.httpd: ThreadingHTTPServer | None = None
+        self.httpd: DeskServer | None = None
 
     @property
     def url(self) -> str:
@@ -81,8 +80,7 @@ class LocalStack:
             demo.seed()
         self.scheduler = emulation.Scheduler()
         self.scheduler.start()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), make_http_handler(Gateway()))
-        self.httpd.daemon_threads = True
+        self.httpd = make_server(self.port, Gateway())
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
         return self
 

@@ -267,7 +267,11 @@ def get_person(caller: Caller, sub: str) -> User:
 
 
 def require_lister(caller: Caller, organisation_id: str | None) -> None:
-    if caller.role != Role.MANAGER and not (caller.is_org_admin and organisation_id == caller.org_id):
+    if caller.role == Role.MANAGER:
+        return
+    if caller.is_org_admin and organisation_id is not None and organisation_id != caller.org_id:
+        raise NotFound(f"No organisation {organisation_id} that you can see.")  # another organisation: as missing
+    if not (caller.is_org_admin and organisation_id == caller.org_id):
         raise Forbidden("Managers list people; an organisation's admin lists their own organisation's.")
 
 
@@ -275,7 +279,9 @@ def list_people(
     caller: Caller, *, organisation_id: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """An organisation's people, or the staff (no organisation), by e-mail, a page at a time. Managers list
-    anyone; an organisation's admin lists their own organisation's people."""
+    anyone; an organisation's admin lists their own organisation's people (without organisation_id too)."""
+    if organisation_id is None and caller.is_org_admin:
+        organisation_id = caller.org_id
     require_lister(caller, organisation_id)
     found, next_cursor = store.query_page(
         Entity.organisation_index,

@@ -132,6 +132,28 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
     return state["branch"]
 
 
+def _over_limit_text(ticket: Ticket, account: LicenceAccount, by: str) -> str:
+    """Why there is no key yet, in the requester's terms: an individual web-form requester has no organisation
+    and so no licence agreement; an organisation without keys in its agreement has no limit to be over."""
+    if ticket.organisation_id == directory.PUBLIC_ORGANISATION:
+        return (
+            "Licence keys are issued to registered organisations under their licence agreement, and this request "
+            "did not come from one, so we cannot issue a key automatically. We have asked our account managers "
+            f"to contact you about a licence; you will hear from us by {by}. If your organisation has an "
+            "agreement, ask its administrator to request the key, or reply here with the organisation's name."
+        )
+    if int(account.limit) == 0:
+        return (
+            "Your organisation's agreement includes no licence keys yet, so we cannot issue one automatically. "
+            f"We have asked your account manager to add them; you will hear from us by {by}."
+        )
+    return (
+        f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
+        f"{int(account.limit)}, so we cannot issue another one automatically. We have asked your account "
+        f"manager to extend the limit; you will hear from us by {by}."
+    )
+
+
 def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
     """Tell the customer why there is no key yet and what happens next; the route then asks the account manager."""
 
@@ -142,11 +164,7 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
         due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"], now)
         ticket.next_step_at = ticket.due_at = clock.iso(due)
-        text = (
-            f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
-            f"{int(account.limit)}, so we cannot issue another one automatically. We have asked your account "
-            f"manager to extend the limit; you will hear from us by {customer_time(due, plan_for(ticket))}."
-        )
+        text = _over_limit_text(ticket, account, customer_time(due, plan_for(ticket)))
         say(
             ticket,
             text,

@@ -50,10 +50,13 @@ def test_a_cold_start_imports_no_logic_no_sdk_and_one_context_loads_only_what_it
         "botocore",  # the bare package: powertools reads its version for the user agent; no client, no session
         "shared",
         "functions.api.app",
+        "functions.api.headers",
         "functions.api.http",
         "functions.api.router",
         "shared.platform",
         "shared.platform.errors",
+        "shared.platform.domain",  # roles: the router checks them from the token alone
+        "shared.platform.identity",
     }, seen["cold"]
     assert "functions.api.kb" in seen["loaded"]
     assert "functions.api.tickets" not in seen["loaded"] and "functions.api.money" not in seen["loaded"]
@@ -68,3 +71,9 @@ def test_every_router_module_of_the_api_is_in_the_table():
     assert declaring, "no router found: the scan is wrong"
     missing = declaring - set(app.ROUTER_MODULES)
     assert not missing, f"add {sorted(missing)} to ROUTER_MODULES (and their paths to CONTEXTS)"
+
+
+def test_the_router_knows_every_resource_check_by_name():
+    from functions.api import callers, router
+
+    assert set(callers.RESOURCES) == router.RESOURCE_KINDS

@@ -30,7 +30,14 @@ from infra.cdk import bundling, nag
 from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
 from infra.cdk.stack import CasewayStack
-from infra.stages import STAGES, settings_for
+from infra.stages import (
+    CORS_EXPOSED_HEADERS,
+    CORS_HEADERS,
+    CORS_MAX_AGE_SECONDS,
+    CORS_METHODS,
+    STAGES,
+    settings_for,
+)
 from shared.platform import config
 from shared.platform import table as table_module
 from shared.platform.schedules import SCHEDULES
@@ -424,6 +431,13 @@ def test_api_stage_throttles_logs_and_allows_the_portal(synth: Synthesized, stag
     cors = synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == [settings.portal_url]
     assert "authorization" in cors["AllowHeaders"]
+    # The settings the local gateway answers preflights by (tests/local/test_gateway.py)
+    assert (cors["AllowMethods"], cors["AllowHeaders"], cors["ExposeHeaders"], cors["MaxAge"]) == (
+        list(CORS_METHODS),
+        list(CORS_HEADERS),
+        list(CORS_EXPOSED_HEADERS),
+        CORS_MAX_AGE_SECONDS,
+    )
 
 
 # --- identity ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ organisation's admin reads their own, every other customer gets 404 for another 
 
 from __future__ import annotations
 
-from tests.conftest import ALICE, BOB, GUS, LENA, MARIA
+from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, VERA
 from tests.tickets.test_authorization import assert_problem
 
 INITECH = {
@@ -68,7 +68,8 @@ def test_only_managers_write_and_customers_read_only_their_own(api):
     assert_problem(api("PUT", "/organisations/acme", user=ALICE, body=INITECH), 403)
     assert api("GET", "/organisations/acme", user=ALICE).json["name"] == "Acme Manufacturing"  # the admin
     assert_problem(api("GET", "/organisations/globex", user=ALICE), 404)  # another organisation: as missing
-    assert_problem(api("GET", "/organisations/acme", user=GUS), 404)
+    assert_problem(api("GET", "/organisations/acme", user=VERA), 404)  # another organisation's admin: as missing
+    assert_problem(api("GET", "/organisations/acme", user=GUS), 403)  # the route serves admins, whatever the id
     assert_problem(api("GET", "/organisations/acme", user=BOB), 403)  # own organisation, not its admin
     assert_problem(api("GET", "/organisations", user=ALICE), 403)
     assert_problem(api("GET", "/organisations?limit=0", user=ALICE), 403)  # who before what was asked

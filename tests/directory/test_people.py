@@ -15,7 +15,7 @@ from infra.local.cli import main
 from shared.directory import items as directory
 from shared.platform import aws, config
 from shared.platform.errors import Forbidden
-from tests.conftest import ALICE, LENA, MARIA, QUESTION, open_l1_task
+from tests.conftest import ALICE, BOB, LENA, MARIA, QUESTION, open_l1_task
 from tests.tickets.test_authorization import assert_problem
 
 pytestmark = pytest.mark.usefixtures("user_pool")  # people are invited into the emulated user pool
@@ -163,8 +163,9 @@ def test_people_are_listed_by_organisation_a_page_at_a_time(api):
     )
     staff = [p["email"] for p in api("GET", "/people", user=MARIA).json["items"]]
     assert "lena.l1@caseway.example" in staff and "alice@acme.example" not in staff
-    assert_problem(api("GET", "/people?organisation_id=globex", user=ALICE), 403)
-    assert_problem(api("GET", "/people?organisation_id=globex&limit=0", user=ALICE), 403)
+    assert_problem(api("GET", "/people?organisation_id=globex", user=ALICE), 404)  # another organisation: as missing
+    assert_problem(api("GET", "/people?organisation_id=globex&limit=0", user=ALICE), 404)  # before what was asked
+    assert_problem(api("GET", "/people", user=BOB), 403)  # a customer who is not the admin
     assert_problem(api("POST", "/people", user=ALICE, body={"email": 1}), 403)  # who before what was sent
     routed = api("PUT", "/people/agent-petr/routing", user=MARIA, body={"groups": ["L1", "L2"], "skills": ["sql"]})
     assert routed.status == 200, routed.text

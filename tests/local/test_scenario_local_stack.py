@@ -242,4 +242,6 @@ def test_the_web_form_customer_gets_a_follow_page_link_by_email(stack):
     key = created["follow_url"].split("key=")[1]
     assert link == f"{http.base}/form?ticket={created['id']}&key={key}"
     status, page = http("GET", link.removeprefix(http.base))
-    assert status == 200 and "Your ticket" in page["text"] and "/public/tickets/" in page["text"]
+    assert status == 200 and '<script src="assets/form.js"' in page["text"]  # the page's script is a file (CSP)
+    status, script = http("GET", "/assets/form.js")
+    assert status == 200 and "Your ticket" in script["text"] and "/public/tickets/" in script["text"]
