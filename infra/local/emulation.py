@@ -23,6 +23,7 @@ from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from functions import housekeeping, route_tasks
+from functions import setup as desk_setup
 from infra.cdk import asl
 from shared.platform import aws, clock, config, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
@@ -43,6 +44,7 @@ def function_arn(short_name: str) -> str:
 HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
     f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
     f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
+    f"{FUNCTION_PREFIX}setup": desk_setup.handler,
 }
 
 
@@ -143,6 +145,7 @@ def provision() -> None:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
     )
     aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
+    aws.client("sns").create_topic(Name=config.get(config.INCIDENTS_TOPIC_ARN).rsplit(":", 1)[-1])  # R24 mail
     aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
