@@ -47,7 +47,8 @@ class Stage:
         value = self.outputs.get(key)
         if not value:
             raise StageError(
-                f"stack {self.stack_name} has no output {key}: deploy this version first (make deploy STAGE={self.name})"
+                f"stack {self.stack_name} has no output {key}: "
+                f"deploy this version first (make deploy STAGE={self.name})"
             )
         return value
 
