@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -13,12 +14,12 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.stages import StageSettings
-from shared.platform import config
 
 
 class Incidents(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
+        self.key = key
         self.topic = sns.Topic(
             self,
             "Topic",
@@ -31,7 +32,10 @@ class Incidents(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
 
     def publishers(self, functions: Iterable[lambda_.Function]) -> None:
-        """Each function may publish (and use the key for it), and knows the topic's ARN."""
+        """Each of `functions` may publish (and use the key for it)."""
         for function in functions:
-            self.topic.grant_publish(function)
-            function.add_environment(config.INCIDENTS_TOPIC_ARN, self.topic.topic_arn)
+            function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn]))
+            # SNS encrypts what a publisher sends with the topic's key, as the publisher: exactly these two actions
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.key.key_arn])
+            )

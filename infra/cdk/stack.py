@@ -86,6 +86,7 @@ class CasewayStack(cdk.Stack):
         and `caseway doctor`."""
         self.incidents = Incidents(self, "Incidents", settings=self.settings, key=self.notifications.ops_key)
         self.incidents.publishers(f for name, f in self.functions.functions.items() if name != "setup")
+        self.functions.set_environment({config.INCIDENTS_TOPIC_ARN: self.incidents.topic.topic_arn})
         setup_function = self.functions["setup"]
         self._grant_table(setup_function)
         self.notifications.bus.grant_put_events_to(setup_function)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.setup.defaults import SETUP_VERSION
@@ -40,8 +41,8 @@ class Stage:
     def stack_name(self) -> str:
         return f"caseway-{self.name}"
 
-    def client(self, service: str) -> Any:
-        return self.session.client(service)
+    def client(self, service: str, **options: Any) -> Any:
+        return self.session.client(service, **options)
 
     def output(self, key: str) -> str:
         value = self.outputs.get(key)
@@ -79,9 +80,9 @@ def run_setup(stage: Stage) -> dict[str, Any]:
     """Invoke the stage's setup function and return what it did."""
     function = stage.output("SetupFunctionName")
     try:
-        response = stage.client("lambda").invoke(
-            FunctionName=function, Payload=json.dumps({"action": "setup"}).encode()
-        )
+        # the function may take up to its 300 s timeout; a retried invoke would only run the same setup again
+        lambda_client = stage.client("lambda", config=Config(read_timeout=320, retries={"max_attempts": 1}))
+        response = lambda_client.invoke(FunctionName=function, Payload=json.dumps({"action": "setup"}).encode())
     except (ClientError, BotoCoreError) as error:
         raise StageError(f"cannot invoke {function}: {error}") from None
     payload = json.loads(response["Payload"].read() or b"null")

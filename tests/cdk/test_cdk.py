@@ -281,6 +281,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "api": "functions.api.app.handler",
         "route-tasks": "functions.route_tasks.handler",
         "housekeeping": "functions.housekeeping.handler",
+        "setup": "functions.setup.handler",
     }
     roles = set()
     log_groups = set()
@@ -326,11 +327,14 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
     the services its code calls."""
     expected_services = {
         # the API hands SLA follow-ups to the route worker (lambda:InvokeFunction on that function only)
-        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda"},
+        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda", "sns", "kms"},
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
-        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
-        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
+        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
+        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
+        # the setup writes the default desk (its articles publish KbArticleSaved); it raises no incidents
+        "setup": {"logs", "sqs", "xray", "dynamodb", "events"},
     }
+    # sns and kms: publishing incidents to the encrypted incidents topic (tests/cdk/test_setup_stack.py)
     for name, function in synth.functions(stage).items():
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
         role = synth.json[stage]["Resources"][role_id]
