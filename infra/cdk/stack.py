@@ -33,6 +33,10 @@ TABLE_ITEM_ACTIONS = [
 ]
 
 
+# The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
+INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping")
+
+
 class CasewayStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -44,6 +48,7 @@ class CasewayStack(cdk.Stack):
         self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
         self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
         self.api = Api(self, "Api", settings=settings, function=self.functions["api"], identity=self.identity)
+        self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
         self.monitoring = Monitoring(
             self,
@@ -68,6 +73,9 @@ class CasewayStack(cdk.Stack):
                 config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }
         )
+        # The API invites and deactivates people; the trigger reads no pool (the pool invokes it: a Ref would
+        # be circular), so only the API is told which pool it is.
+        self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
         self._outputs()
         self._incidents_and_setup()
@@ -85,7 +93,7 @@ class CasewayStack(cdk.Stack):
         desk on deploy (a custom resource), with the table and the bus its writes need. Outputs for `caseway setup`
         and `caseway doctor`."""
         self.incidents = Incidents(self, "Incidents", settings=self.settings, key=self.notifications.ops_key)
-        self.incidents.publishers(f for name, f in self.functions.functions.items() if name != "setup")
+        self.incidents.publishers(self.functions[name] for name in INCIDENT_PUBLISHERS)
         self.functions.set_environment({config.INCIDENTS_TOPIC_ARN: self.incidents.topic.topic_arn})
         setup_function = self.functions["setup"]
         self._grant_table(setup_function)
@@ -113,6 +121,23 @@ class CasewayStack(cdk.Stack):
         for function in (api, route_tasks, housekeeping):
             self._grant_table(function)
             self.notifications.bus.grant_put_events_to(function)
+        # The pre-token trigger keeps people's records (it reads and writes the table, nothing else); saving a
+        # person tells the figures, which count in the table too.
+        self._grant_table(self.functions["pre-token"])
+        api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminAddUserToGroup",
+                    "cognito-idp:AdminDisableUser",
+                    "cognito-idp:AdminUserGlobalSignOut",
+                    "cognito-idp:AdminGetUser",
+                    "cognito-idp:AdminListGroupsForUser",
+                    "cognito-idp:DescribeUserPoolClient",
+                ],
+                resources=[self.identity.user_pool.user_pool_arn],
+            )
+        )
         for function in (api, route_tasks, housekeeping):
             self._grant_send_email(function)
         # The API hands SLA follow-ups (next-step dates, the customer's-message task) to the route worker.

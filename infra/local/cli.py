@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from infra import invite
 from shared.sla.calendars import Calendar, format_duration, parse_duration
 from shared.sla.ledger import ledger
 from shared.sla.plans import PLANS, SupportPlan, plan_named
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     _add_sla_parser(sub)
     _add_stage_parsers(sub)
+    invite.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "local":
         from infra.local.stack import run  # only `caseway local` loads moto, the API and the demo
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sla(args)
     if args.command in ("setup", "doctor"):
         return _stage_command(args)
+    if args.command == "invite":
+        return invite.run(args)
     return 0
 
 
@@ -68,7 +72,11 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
     explain.add_argument("--calendar", help="calendar JSON file that replaces the plan's (what-if)")
     explain.add_argument("--at", help="ISO 8601 date-time with offset: explain as of then (default: now)")
     explain.add_argument("--json", action="store_true", help="print the ledger as JSON")
-    explain.add_argument("--url", default="http://127.0.0.1:8000", help="the local stack (with --ticket)")
+    explain.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}",
+        help="the local stack (with --ticket; default http://127.0.0.1:$PORT, PORT defaulting to 8000 as for `local`)",
+    )
     explain.add_argument(
         "--user", default="lena.l1@caseway.example", help="demo user whose token reads the ticket (with --ticket)"
     )
@@ -190,7 +198,10 @@ def _get_json(base: str, path: str, token: str | None, what: str) -> Any:
     except urllib.error.HTTPError as exc:
         raise ValueError(f"cannot get {what} from {base}: HTTP {exc.code} {_problem_detail(exc)}") from None
     except urllib.error.URLError as exc:
-        raise ValueError(f"cannot reach the stack at {base} ({exc.reason}); is `caseway local` running?") from None
+        raise ValueError(
+            f"cannot reach the stack at {base} ({exc.reason}); is `caseway local` running? "
+            "Name where it runs with --url http://HOST:PORT (default: http://127.0.0.1:$PORT)"
+        ) from None
     except OSError as exc:
         raise ValueError(f"cannot get {what} from {base}: {exc}") from None
     except ValueError:

@@ -17,6 +17,7 @@ PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow lin
 WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
+USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
 AWS_REGION = "AWS_REGION"
 
 DEFAULTS = {
@@ -29,6 +30,7 @@ DEFAULTS = {
     WEBFORM_RATE_PER_HOUR: "30",
     WORKER_FUNCTION: "caseway-route-tasks",
     INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",
+    USER_POOL_ID: "",
     AWS_REGION: "us-east-1",
 }
 

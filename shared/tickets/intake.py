@@ -79,7 +79,7 @@ def _new_ticket(
         follow_key=follow_key,
     )
     if submit:
-        set_status(ticket, Status.NEW)
+        set_status(ticket, Status.NEW, now)
         ticket.submitted_at = now
     set_index_keys(ticket)
     return ticket
@@ -96,18 +96,24 @@ def create_ticket(
     channel: str,
     idem: Idempotency | None = None,
     with_follow_key: bool = False,
+    on_behalf: Caller | None = None,
 ) -> tuple[Ticket, str | None, bool]:
-    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
-    if caller.role != Role.CUSTOMER:
-        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
+    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
+    a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
+    log says who opened it and how the customer reached us."""
+    if on_behalf is not None:
+        caller.require_staff()
+    elif caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
     previous = replayed_record(idem)
     if previous:
         return _replayed_ticket(previous.resource), previous.secret, True
 
     service = _customer_service(service_key)
     answers = services.validate_answers(service.intake_fields, fields, complete=submit)
+    requester = on_behalf or caller
     ticket = _new_ticket(
-        caller,
+        requester,
         service,
         subject=subject,
         description=description,
@@ -116,13 +122,17 @@ def create_ticket(
         channel=channel,
         with_follow_key=with_follow_key,
     )
+    opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
     event = new_event(
         ticket,
         caller,
         "TicketSubmitted" if submit else "TicketCreated",
-        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}",
+        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}"
+        + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
         public=True,
+        at=ticket.created_at,  # the instant the ticket says it was created (and submitted)
         channel=channel,
+        **opened_for,
     )
     link = ReferenceLink(ticket_items.reference_pk(ticket.reference), "REF", ticket_id=ticket.ticket_id)
     try:
@@ -146,6 +156,7 @@ def create_ticket(
                 channel=channel,
                 idem=idem,
                 with_follow_key=with_follow_key,
+                on_behalf=on_behalf,
             )
         raise
 
@@ -242,10 +253,11 @@ def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
         current, _ = visible_ticket(caller, ticket_id)
         services.validate_answers(service.intake_fields, current.fields, complete=True)
         before = current.status
-        set_status(current, Status.NEW)
-        current.submitted_at = current.updated_at = clock.now_iso()
+        now = clock.now_iso()
+        set_status(current, Status.NEW, now)
+        current.submitted_at = current.updated_at = now
         set_index_keys(current)
-        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, before=before)
+        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, at=now, before=before)
         store.transact([(current, None), (event, None)])
         return current
 
