@@ -44,6 +44,7 @@ class StageSettings:
 
     # --- people and mail ------------------------------------------------------------------------
     alarm_email: str | None = None  # subscribed to the ops topic that every alarm notifies
+    incident_email: str | None = None  # managers told of each incident (R24), comma-separated; default alarm_email
     sender_email: str = "support@caseway.example"  # SES identity the desk writes from (verify it in SES)
     mfa: str = "optional"  # "optional" or "required" (TOTP authenticator apps)
     password_min_length: int = 12
@@ -74,6 +75,12 @@ class StageSettings:
     def prefix(self) -> str:
         """Prefix of the physical names this stage gives."""
         return f"caseway-{self.name}"
+
+    @property
+    def incident_emails(self) -> list[str]:
+        """Who the incidents topic mails: incident_email's addresses, else the alarm_email."""
+        raw = self.incident_email or self.alarm_email or ""
+        return [address.strip() for address in raw.split(",") if address.strip()]
 
     @property
     def retain(self) -> bool:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from shared.directory import hooks as directory_hooks
 from shared.figures import counts as figures
-from shared.money import offers
+from shared.money import incidents, offers
 from shared.platform import hooks, table
 from shared.review import tasks as review_tasks
+from shared.tasks import hooks as task_hooks
 from shared.tasks import work
 from shared.tickets import hooks as ticket_hooks
 
@@ -31,6 +32,7 @@ def assemble() -> None:
     ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
     ticket_hooks.task_created.subscribe(figures.task_created)  # R28: the plan of plan/fact
     ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks
+    task_hooks.route_fault.subscribe(incidents.route_fault)  # R24: a route fault is an incident for the managers
     ticket_hooks.tasks_finished.subscribe(work.release_finished)  # the routes are told; the waiting board follows
     work.DETACHED_KINDS[review_tasks.TASK_PREFIX] = work.DetachedKind(  # R20, R22: review tasks
         take=review_tasks.take_review_task, complete=review_tasks.complete_review_task

@@ -75,6 +75,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         300,
         "Scheduled chores (EventBridge Scheduler, asynchronous)",
     ),
+    FunctionSpec(
+        "setup",
+        "functions.setup.handler",
+        "caseway-setup",
+        512,
+        300,
+        "Sets the desk up on deploy (custom resource) and by `caseway setup`: the default catalog, plans, articles",
+    ),
 )
 
 

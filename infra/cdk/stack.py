@@ -13,10 +13,12 @@ from infra.cdk.consumers import Consumers
 from infra.cdk.data import ATTACHMENTS_PREFIX, Data
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity
+from infra.cdk.incidents import Incidents
 from infra.cdk.monitoring import Monitoring, metrics_namespace
 from infra.cdk.notifications import Notifications
 from infra.cdk.route_machines import RouteMachines, route_arn_prefix
 from infra.cdk.schedules import Schedules
+from infra.cdk.setup import DeskSetup
 from infra.stages import StageSettings
 from shared.platform import config
 
@@ -30,6 +32,10 @@ TABLE_ITEM_ACTIONS = [
     "dynamodb:Query",
     "dynamodb:BatchGetItem",  # the knowledge base reads a search page's articles at once (shared/kb.py)
 ]
+
+
+# The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
+INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters")  # counters: contract thresholds
 
 
 class CasewayStack(cdk.Stack):
@@ -80,12 +86,41 @@ class CasewayStack(cdk.Stack):
         self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
         self._outputs()
+        self._incidents_and_setup()
         if not settings.alarm_email:
             cdk.Annotations.of(self.notifications.ops_topic).add_warning_v2(
                 "caseway:no-alarm-email",
                 f"Stage {settings.name} has no alarm_email: alarms notify the ops topic, which nobody receives. "
                 "Set it with -c caseway:alarm_email=<address>.",
             )
+
+    # --- incidents reach people; the deploy sets the desk up ---------------------------------------------------
+
+    def _incidents_and_setup(self) -> None:
+        """R24: every function may publish incidents to the managers' topic. The setup function writes the default
+        desk on deploy (a custom resource), with the table and the bus its writes need. Outputs for `caseway setup`
+        and `caseway doctor`."""
+        self.incidents = Incidents(self, "Incidents", settings=self.settings, key=self.notifications.ops_key)
+        self.incidents.publishers(self.functions[name] for name in INCIDENT_PUBLISHERS)
+        self.functions.set_environment({config.INCIDENTS_TOPIC_ARN: self.incidents.topic.topic_arn})
+        setup_function = self.functions["setup"]
+        self._grant_table(setup_function)
+        self.notifications.bus.grant_put_events_to(setup_function)
+        self.setup = DeskSetup(self, "Setup", function=setup_function)
+        if not self.settings.incident_emails:
+            cdk.Annotations.of(self.incidents.topic).add_warning_v2(
+                "caseway:no-incident-email",
+                f"Stage {self.settings.name} has neither incident_email nor alarm_email: incidents reach nobody "
+                "by e-mail. Set one with -c caseway:incident_email=<address>[,<address>].",
+            )
+        outputs = {
+            "IncidentsTopicArn": (self.incidents.topic.topic_arn, "Every incident (R24) is published here"),
+            "SetupFunctionName": (setup_function.function_name, "Sets the desk up: caseway setup --stage <stage>"),
+            "TableName": (self.data.table.table_name, "The desk's table"),
+            "SenderEmail": (self.settings.sender_email, "The SES identity customer e-mail comes from"),
+        }
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)
 
     # --- who may do what ------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     local = sub.add_parser("local", help="run the whole helpdesk locally on emulated AWS, with demo data")
     local.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     _add_sla_parser(sub)
+    _add_stage_parsers(sub)
     invite.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "local":
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         run(args.port)
     if args.command == "sla":
         return _sla(args)
+    if args.command in ("setup", "doctor"):
+        return _stage_command(args)
     if args.command == "invite":
         return invite.run(args)
     return 0
@@ -212,6 +215,39 @@ def _problem_detail(error: Any) -> str:
     except (OSError, ValueError, AttributeError):
         detail = None
     return str(detail or error.reason)
+
+
+# --- a deployed stage: setup, doctor ----------------------------------------------------------------------------
+
+
+def _add_stage_parsers(sub: argparse._SubParsersAction) -> None:
+    for name, text in (
+        ("setup", "write the default desk into a deployed stage, as its deploy does (never over managers' changes)"),
+        ("doctor", "check a deployed stage and say what to fix, one line per check"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("--stage", required=True, help="the stage (stack caseway-<stage>), e.g. dev")
+        command.add_argument("--region", help="AWS region of the stack (default: your AWS configuration)")
+        command.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
+
+
+def _stage_command(args: argparse.Namespace) -> int:
+    """`setup`: exit 0 when it ran; `doctor`: exit 0 when every check is OK, 1 when something needs fixing;
+    2 when the stage cannot be reached or read."""
+    from infra.local import deployed  # only these commands load boto3 and the setup's defaults
+
+    try:
+        stage = deployed.find_stage(args.stage, profile=args.profile, region=args.region)
+        if args.command == "setup":
+            print(deployed.setup_report(deployed.run_setup(stage)), end="")
+            return 0
+        checks = deployed.doctor(stage)
+    except deployed.StageError as exc:
+        print(f"caseway {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.ok for check in checks) else 1
 
 
 if __name__ == "__main__":

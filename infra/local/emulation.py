@@ -25,6 +25,7 @@ from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from functions import counters, housekeeping, route_tasks
+from functions import setup as desk_setup
 from infra.cdk import asl
 from infra.local import fake_aws
 from shared.platform import aws, bus, clock, config, identity, table, workflows
@@ -47,6 +48,7 @@ HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
     f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
     f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
     f"{FUNCTION_PREFIX}counters": counters.handler,
+    f"{FUNCTION_PREFIX}setup": desk_setup.handler,
 }
 # Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
 ASYNC_ATTEMPTS = 3
@@ -222,6 +224,7 @@ def provision(*, user_pool: bool = True) -> None:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
     )
     aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
+    aws.client("sns").create_topic(Name=config.get(config.INCIDENTS_TOPIC_ARN).rsplit(":", 1)[-1])  # R24 mail
     aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])

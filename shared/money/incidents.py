@@ -1,4 +1,5 @@
-"""R24: incidents for managers: a limit reached, an SLA breach, a route fault."""
+"""R24: incidents for managers: a limit reached, an SLA breach, a route fault. Each is told to the managers as it is
+raised (the incidents topic, shared/platform/alerts.py) and listed by `GET /incidents`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from shared.money.contracts import require_manager
 from shared.money.items import Incident
 from shared.money.keys import INCIDENTS_ALL, INCIDENTS_OPEN, incident_id_for
-from shared.platform import bus, clock, store
+from shared.platform import alerts, bus, clock, config, store
 from shared.platform.errors import Conflict, NotFound
 from shared.platform.identity import Caller
 from shared.platform.table import Entity
-from shared.tickets.items import Ticket
+from shared.tickets.items import Task, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,54 @@ def raise_incident(
             return None
         raise
     bus.publish("IncidentRaised", incident_event(incident))
+    tell_managers(incident)
     return incident
+
+
+def tell_managers(incident: Incident) -> str | None:
+    """The incident as an e-mail to the managers subscribed to the incidents topic: what, where, and how to act on
+    it. Returns the message id (None: not sent, logged; the incident stays in `GET /incidents`)."""
+    base = config.get(config.PUBLIC_BASE_URL).rstrip("/")
+    body = alerts.as_text(
+        {
+            "Incident": incident.title,
+            "Type": incident.incident_type,
+            "Ticket": incident.reference,
+            "Organisation": incident.organisation_id,
+            "Raised at": incident.raised_at,
+            "Detail": dict(incident.detail or {}),
+        }
+    )
+    body += (
+        f"\nOpen incidents: GET {base}/incidents\n"
+        f"Acknowledge: POST {base}/incidents/{incident.incident_id}/acknowledge\n"
+        f"Resolve: POST {base}/incidents/{incident.incident_id}/resolve\n"
+    )
+    return alerts.tell_managers(
+        f"Caseway incident: {incident.title}",
+        body,
+        {"incident_type": incident.incident_type, "incident_id": incident.incident_id},
+    )
+
+
+def route_fault(ticket: Ticket, task: Task, error: str, cause: str | None) -> None:
+    """A route step failed and became a manual task (shared/tasks/work.py handle_by_hand): an incident for the
+    managers, one per fault. Never breaks the route: a failure here is logged."""
+    try:
+        raise_incident(
+            "route_fault",
+            f"{ticket.ticket_id}_{task.task_id}",
+            f"Route fault on {ticket.reference}: {error}; handed to {task.group} by hand",
+            organisation_id=ticket.organisation_id,
+            ticket_id=ticket.ticket_id,
+            reference=ticket.reference,
+            error=error,
+            cause=(cause or "")[:500],
+            task_id=task.task_id,
+            group=task.group,
+        )
+    except Exception:
+        logger.exception("could not raise the route-fault incident of ticket %s", ticket.ticket_id)
 
 
 def incident_event(incident: Incident) -> dict[str, Any]:

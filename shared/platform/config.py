@@ -16,6 +16,7 @@ ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the rou
 PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
 WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
+INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
 USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
 AWS_REGION = "AWS_REGION"
 
@@ -28,6 +29,7 @@ DEFAULTS = {
     PUBLIC_BASE_URL: "http://127.0.0.1:8000",
     WEBFORM_RATE_PER_HOUR: "30",
     WORKER_FUNCTION: "caseway-route-tasks",
+    INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",
     USER_POOL_ID: "",
     AWS_REGION: "us-east-1",
 }

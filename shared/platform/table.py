@@ -138,6 +138,7 @@ ITEM_MODULES: tuple[str, ...] = (
     "shared.money.items",
     "shared.figures.items",
     "shared.review.items",
+    "shared.setup.items",
 )
 
 

@@ -17,6 +17,7 @@ from shared.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
+from shared.tasks import hooks as task_hooks
 from shared.tasks import priority as ranking  # R15, R19: the computed priority and the queue's order
 from shared.tasks import queues
 from shared.tickets import hooks
@@ -332,7 +333,7 @@ def handle_by_hand(
         ticket, None, "RouteFault", f"Route step failed: {error}", public=False, error=error, cause=(cause or "")[:500]
     )
     store.transact([(event, None)])
-    return create_task(
+    task = create_task(
         ticket_id=ticket.ticket_id,
         step_key=f"fault#{store.new_id()}",
         task_type="manual",
@@ -342,3 +343,5 @@ def handle_by_hand(
         due_at=due_at,
         priority=priority,
     )
+    task_hooks.route_fault(ticket, task, error, cause)  # R24: the managers hear of it
+    return task

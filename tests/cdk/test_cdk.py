@@ -288,6 +288,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "api": "functions.api.app.handler",
         "route-tasks": "functions.route_tasks.handler",
         "housekeeping": "functions.housekeeping.handler",
+        "setup": "functions.setup.handler",
         "pre-token": "functions.cognito_pre_token.handler",
         "counters": "functions.counters.handler",
     }
@@ -340,15 +341,32 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
     expected_services = {
         # the API hands SLA follow-ups to the route worker (lambda:InvokeFunction on that function only)
         # and invites, reads and disables people in the user pool
-        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda", "cognito-idp"},
+        "api": {
+            "logs",
+            "sqs",
+            "xray",
+            "dynamodb",
+            "events",
+            "ses",
+            "states",
+            "s3",
+            "lambda",
+            "cognito-idp",
+            "sns",
+            "kms",
+        },
         # the pre-token trigger keeps people's records in the table and calls nothing else
         "pre-token": {"logs", "sqs", "xray", "dynamodb"},
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
-        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
-        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
-        # the counters consumer reads and counts in the table and publishes IncidentRaised; no e-mail, no routes
-        "counters": {"logs", "sqs", "xray", "dynamodb", "events"},
+        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
+        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
+        # the setup writes the default desk (its articles publish KbArticleSaved); it raises no incidents
+        "setup": {"logs", "sqs", "xray", "dynamodb", "events"},
+        # the counters consumer reads and counts in the table and raises threshold incidents (IncidentRaised on the
+        # bus, the incidents topic); no e-mail, no routes
+        "counters": {"logs", "sqs", "xray", "dynamodb", "events", "sns", "kms"},
     }
+    # sns and kms: publishing incidents to the encrypted incidents topic (tests/cdk/test_setup_stack.py)
     for name, function in synth.functions(stage).items():
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
         role = synth.json[stage]["Resources"][role_id]
@@ -678,8 +696,11 @@ def test_alarms_notify_the_ops_topic_and_the_dashboard_shows_the_desk(synth: Syn
     ):
         assert title in body, title
     subscriptions = [s["Properties"] for s in synth.resources(stage, "AWS::SNS::Subscription").values()]
+    ops_subscriptions = [s for s in subscriptions if s["TopicArn"] == {"Ref": topic_id}]
     if stage in OVERRIDES:
-        assert subscriptions == [{"Protocol": "email", "TopicArn": {"Ref": topic_id}, "Endpoint": ALARM_EMAIL}]
+        assert ops_subscriptions == [{"Protocol": "email", "TopicArn": {"Ref": topic_id}, "Endpoint": ALARM_EMAIL}]
+        # the alarm address also gets the incidents when no incident_email is set (tests/cdk/test_setup_stack.py)
+        assert [s["Endpoint"] for s in subscriptions if s not in ops_subscriptions] == [ALARM_EMAIL]
     else:
         assert subscriptions == []
 

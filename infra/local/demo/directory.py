@@ -1,12 +1,9 @@
-"""The demo directory: a provider with L1 and L2 agents and a manager, two customer organisations (one VIP)
-with users, and the services of R5. Every other context's demo data names these users and organisations."""
+"""The demo directory: a provider with L1 and L2 agents and a manager, and two customer organisations (one VIP)
+with users. Every other context's demo data names these users and organisations."""
 
 from __future__ import annotations
 
 from shared import desk
-from shared.directory import items as directory
-from shared.directory import services
-from shared.directory.items import Service
 from shared.directory.people import save_organisation, save_user
 from shared.platform.domain import Role
 from shared.platform.identity import ORG_ADMIN_GROUP
@@ -98,26 +95,9 @@ DEMO_ORGANISATIONS = [
 desk.assemble()  # the demo writes through the logic layer, whose hooks the features listen to
 
 
-def seed_services() -> None:
-    for position, spec in enumerate(services.DEFAULT_SERVICES):
-        Service(
-            directory.CATALOG_PK,
-            directory.service_sk(spec["key"]),
-            key=spec["key"],
-            title=spec["title"],
-            description=spec["description"],
-            route=spec["route"],
-            intake_fields=spec["intake_fields"],
-            groups=spec["groups"],
-            customer_visible=True,
-            position=position,
-            deadline_working_days=spec.get("deadline_working_days"),
-        ).save()
-
-
 def seed() -> None:
-    """The services, the organisations and the users (with their groups and lines)."""
-    seed_services()
+    """The organisations and the users (with their groups and lines); the services are the default desk's
+    (shared/setup), written before the demo."""
     for org in DEMO_ORGANISATIONS:
         save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"])
     for u in DEMO_USERS:

@@ -1,9 +1,9 @@
-"""Demo data of the knowledge base for the local stack and the tests' seeded desk: the mandatory
-articles of R29 (as every deployment gets them) plus a few ordinary ones."""
+"""Demo data of the knowledge base for the local stack and the tests' seeded desk: a few ordinary articles (the
+mandatory ones of R29 are the default desk's, shared/setup)."""
 
 from __future__ import annotations
 
-from shared.kb import mandatory
+from shared.kb.articles import seed_articles
 from shared.platform.domain import Role
 from shared.platform.identity import Caller
 
@@ -48,6 +48,6 @@ DEMO_ARTICLES: list[dict] = [
 
 
 def seed() -> None:
-    """The mandatory articles and the demo ones, written together (a fresh desk: a few requests)."""
+    """The demo articles, written together (a fresh desk: a few requests)."""
     author = Caller(sub="agent-lena", email="lena.l1@caseway.example", role=Role.AGENT)
-    mandatory.seed_mandatory(extra=[(author, {**spec, "note": "Demo article"}) for spec in DEMO_ARTICLES])
+    seed_articles([(author, {**spec, "note": "Demo article"}) for spec in DEMO_ARTICLES])

@@ -1,5 +1,5 @@
-"""Demo data of tiered routing: the support groups per line (two on the second line) and their members,
-from the demo users' groups (directory.DEMO_USERS)."""
+"""Demo data of tiered routing: a second group on the second line (the default desk has the groups the routes name,
+shared/setup/defaults.py) and every group's members, from the demo users' groups (directory.DEMO_USERS)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ from infra.local.demo.directory import DEMO_USERS
 from shared.tasks.items import ROUTING_PK, GroupMember, SupportGroup
 
 GROUPS = [
-    ("L1", "L1", "First line: talks to customers, classifies, answers questions", []),
-    ("office", "L1", "Office: contracts, invoices and access requests", []),
-    ("L2", "L2", "Second line: application bugs", ["application"]),
     ("L2-db", "L2", "Second line: databases and data fixes", ["databases"]),
-    ("managers", "managers", "Approvals and escalations", []),
-    ("accounts", "managers", "Account management", []),
 ]
 
 

@@ -1,0 +1,132 @@
+"""The default desk: what a fresh deployment starts with, as the items the setup writes.
+
+- the service catalog (R5): shared/directory/services.py DEFAULT_SERVICES, in that order;
+- the support groups the routes hand work to (L1, office, L2, managers, accounts; shared/routes);
+- the working calendar and the support plans (R17, R18): shared/sla/plans.py, as data;
+- the mandatory knowledge-base articles (R29): shared/kb/agreements.py (written by shared/kb/mandatory.py).
+
+The demo (infra/local/demo) adds what is not the default desk: organisations, people, their tickets.
+Bump SETUP_VERSION whenever a default changes, so a deployed desk picks the change up on its next deploy (items a
+manager changed since keep the manager's version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from shared.directory import items as directory
+from shared.directory import services
+from shared.kb.agreements import mandatory_articles
+from shared.platform.table import Entity
+from shared.setup.items import SLA_PK, SlaDefinition, calendar_sk, plan_sk
+from shared.sla.plans import PLANS
+from shared.tasks.items import ROUTING_PK, SupportGroup
+
+SETUP_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Default:
+    """One item of the default desk: `key` names it in the setup's state (`<kind>:<name>`)."""
+
+    key: str
+    item: Entity
+
+
+# (name, line, description, skills): the groups the routes name (shared/routes: support.STEPS, common.STEPS)
+DEFAULT_GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("L1", "L1", "First line: talks to customers, classifies, answers questions", ()),
+    ("office", "L1", "Office: contracts, invoices and access requests", ()),
+    ("L2", "L2", "Second line: application bugs", ("application",)),
+    ("managers", "managers", "Approvals and escalations", ()),
+    ("accounts", "managers", "Account management", ()),
+)
+
+
+def catalog() -> list[Default]:
+    return [
+        Default(
+            f"service:{spec['key']}",
+            directory.Service(
+                directory.CATALOG_PK,
+                directory.service_sk(spec["key"]),
+                key=spec["key"],
+                title=spec["title"],
+                description=spec["description"],
+                route=spec["route"],
+                intake_fields=spec["intake_fields"],
+                groups=spec["groups"],
+                customer_visible=True,
+                position=position,
+                deadline_working_days=spec.get("deadline_working_days"),
+            ),
+        )
+        for position, spec in enumerate(services.DEFAULT_SERVICES)
+    ]
+
+
+def groups() -> list[Default]:
+    return [
+        Default(
+            f"group:{name}",
+            SupportGroup(
+                ROUTING_PK, f"GROUP#{name}", name=name, line=line, description=description, skills=sorted(skills)
+            ),
+        )
+        for name, line, description, skills in DEFAULT_GROUPS
+    ]
+
+
+def calendars_and_plans() -> list[Default]:
+    """Each plan's calendar once (by its name in the plan, else the plan's) and every plan, as data."""
+    found: list[Default] = []
+    calendar_names: dict[str, str] = {}
+    for plan in PLANS.values():
+        calendar = plan.calendar.to_json()
+        name = calendar_names.setdefault(json.dumps(calendar, sort_keys=True), _calendar_name(plan.name, calendar))
+        if not any(d.key == f"calendar:{name}" for d in found):
+            found.append(
+                Default(
+                    f"calendar:{name}",
+                    SlaDefinition(
+                        SLA_PK, calendar_sk(name), definition_type="calendar", name=name, definition=calendar
+                    ),
+                )
+            )
+        definition = {**plan.to_json(), "calendar_name": name}
+        found.append(
+            Default(
+                f"plan:{plan.name}",
+                SlaDefinition(
+                    SLA_PK, plan_sk(plan.name), definition_type="plan", name=plan.name, definition=definition
+                ),
+            )
+        )
+    return found
+
+
+def _calendar_name(plan_name: str, calendar: dict) -> str:
+    """The built-in plans share the Prague office calendar: it is named after its zone and country."""
+    if calendar.get("always_open"):
+        return "always-open"
+    zone = str(calendar.get("timezone", "")).split("/")[-1].lower().replace("_", "-")
+    country = str((calendar.get("holidays") or {}).get("country") or "").lower()
+    return "-".join(part for part in ("office", zone, country) if part) or f"{plan_name}-calendar"
+
+
+def default_items() -> list[Default]:
+    """Every item of the default desk except the knowledge base (which shared/kb/mandatory.py writes)."""
+    return catalog() + groups() + calendars_and_plans()
+
+
+def defaults_fingerprint() -> str:
+    """Changes whenever any default does: the stack passes it to the setup resource, so a deploy that brings new
+    defaults runs the setup again."""
+    digest = hashlib.sha256(str(SETUP_VERSION).encode())
+    for default in default_items():
+        digest.update(json.dumps(default.item.serialize(), sort_keys=True).encode())
+    for spec in mandatory_articles():
+        digest.update(repr(spec).encode())
+    return digest.hexdigest()[:16]
