@@ -11,11 +11,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import desk
+from shared.clocks import plans as clock_plans
 from shared.figures import resolution as figures_resolution
 from shared.money import scheduling
 from shared.platform import workflows
 from shared.routes import actions as route_actions
-from shared.routes import followups, support
+from shared.routes import followups, retime, support
 from shared.tasks.work import create_task
 
 desk.assemble()
@@ -62,11 +63,14 @@ ACTIONS = {
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
     "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: scheduling.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
+    # A calendar or plan changed (shared.directory.plans): re-time the open tickets on it.
+    retime.RETIME_ACTION: lambda e: retime.retime_terms(e["kind"], e["terms_id"], int(e["number"])),
 }
 ACTIONS.update(route_actions.ACTIONS)  # the catalog's routes: licence key, document request, change request
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    clock_plans.new_invocation()  # each step reads the calendars and plans as they are now
     action = event.get("action")
     if action == "create_task":  # the minimal route's step, kept for executions started before the SLA route
         task = create_task(

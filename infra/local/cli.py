@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from shared.sla.calendars import Calendar, format_duration, parse_duration
+from shared.platform.durations import format_duration, parse_duration
+from shared.sla.calendars import Calendar
 from shared.sla.ledger import ledger
 from shared.sla.plans import PLANS, SupportPlan, plan_named
 

@@ -14,6 +14,9 @@ class Organisation(Entity, discriminator="organisation"):
     importance = UnicodeAttribute(default="standard")  # standard | vip
     email_domains = JSONAttribute(default=list)
     contacts = JSONAttribute(default=list)
+    # Its support plan and working calendar (shared.directory.plans); none: the VIP rule and the plan's calendar.
+    plan_id = UnicodeAttribute(null=True)
+    calendar_id = UnicodeAttribute(null=True)
 
 
 class User(Entity, discriminator="user"):

@@ -39,6 +39,11 @@ def task_success(task_token: str, output: dict[str, Any]) -> None:
     aws.client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output, default=str))
 
 
+def task_failure(task_token: str, error: str, cause: str) -> None:
+    """Fail a route's waiting step with a named error its Catch handles (e.g. a re-timed SLA)."""
+    aws.client("stepfunctions").send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
+
+
 def call_worker(action: str, ticket_id: str, **payload: Any) -> None:
     """Ask the route worker to do something later (asynchronous invoke): the API answers at once and the
     worker, which has the SLA calendars, does the rest. A failure is logged; the route's own timers and the

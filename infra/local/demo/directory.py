@@ -4,6 +4,7 @@ with users, and the services of R5. Every other context's demo data names these 
 from __future__ import annotations
 
 from shared import desk
+from shared.clocks import plans as clock_plans
 from shared.directory import items as directory
 from shared.directory import services
 from shared.directory.items import Service
@@ -116,8 +117,10 @@ def seed_services() -> None:
 
 
 def seed() -> None:
-    """The services, the organisations and the users (with their groups and lines)."""
+    """The services, the calendars and plans (today's defaults as their first versions), the organisations and
+    the users (with their groups and lines)."""
     seed_services()
+    clock_plans.write_defaults()
     for org in DEMO_ORGANISATIONS:
         save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"])
     for u in DEMO_USERS:
