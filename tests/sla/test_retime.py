@@ -15,7 +15,10 @@ import pytest
 from infra.local import emulation as aws_emulation
 from infra.local.virtual_time import VirtualClock
 from shared.clocks import plans as clock_plans
+from shared.platform import workflows
+from shared.routes import retime
 from shared.sla.plans import DEFAULT_PLAN
+from shared.tasks import work as work_module
 from tests.conftest import BOB, LENA, MARIA, QUESTION, Api, DeskSetup, finish_task, route_task, wait_for
 
 # Friday 27 November 2026, 15:00 in Prague.
@@ -168,3 +171,28 @@ def test_the_organisations_plan_is_the_stored_one_so_a_stored_change_reaches_a_n
     assert classify["due_at"] == "2026-11-23T08:30:00.000Z"  # 09:00 + 30 min Prague
     seen = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
     assert "respond by Monday 23 November 2026, 11:00 (Europe/Prague)" in seen["messages"][0]["body"]
+
+
+def test_a_step_done_while_its_route_was_being_re_armed_lets_the_route_go_on(desk, monkeypatch):
+    api, vc = desk
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    classify = route_task(api, "L1", LENA, ticket["id"], "classify")
+    _only_timer(vc, "Classify", _utc(11, 23, 9, 20))
+    token = work_module.load_task(classify["id"])[0].task_token
+    # Given a re-timing read the waiting task just before L1 completed it: the completion's SendTaskSuccess goes to
+    # the token the re-timing spends (the route no longer waits on it: lost), then the re-timing's failure arrives
+    monkeypatch.setattr(work_module.workflows, "task_success", lambda token, output: None)
+    finish_task(api, LENA, classify, "question")
+    monkeypatch.undo()
+    workflows.task_failure(token, retime.RETIME_ERROR, "re-timed: plan default version 2")
+    # Then the route comes back to the step, finds its task done, and goes on to the answer step at once
+    route_task(api, "L1", LENA, ticket["id"], "answer")
+    states = aws_emulation.route_states(ticket["id"])
+    assert states[: states.index("Answer")] == [
+        "Intake",
+        "Classify",
+        "ClassifyTimer",
+        "Classify",
+        "Classified",
+        "Branch",
+    ]
