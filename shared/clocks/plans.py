@@ -100,6 +100,12 @@ def plan_named(plan_id: str, calendar_id: str | None = None) -> SupportPlan:
     return _built[key]
 
 
+def current_plans() -> list[SupportPlan]:
+    """Every stored plan at its current version on its own calendar (the built-in ones where none is stored)."""
+    ids = sorted(item.terms_id for item in stored.list_current("plan")) or sorted(BUILT_IN_PLANS)
+    return [plan_named(plan_id) for plan_id in ids]
+
+
 def plan_of_organisation(org_id: str | None) -> SupportPlan:
     """The organisation's support plan on its calendar (shared.directory.plans.terms_of_organisation)."""
     return plan_named(*stored.terms_of_organisation(org_id))
