@@ -73,6 +73,9 @@ ACTIONS = {
     "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: scheduling.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
     retime.RETIME_ACTION: lambda e: _terms_changed(e),
+    retime.RETIME_ORGANISATION_ACTION: lambda e: retime.retime_organisation(
+        e["org_id"], (e["plan_id"], e.get("calendar_id"))
+    ),
 }
 ACTIONS.update(route_actions.ACTIONS)  # the catalog's routes: licence key, document request, change request
 

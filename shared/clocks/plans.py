@@ -26,12 +26,14 @@ PLAN_TITLES = {stored.DEFAULT_PLAN_ID: "Standard", stored.VIP_PLAN_ID: "VIP"}
 
 _bodies: dict[tuple[str, str], dict[str, Any] | None] = {}
 _built: dict[tuple[str, str | None], SupportPlan] = {}
+_organisations: dict[str | None, tuple[str, str | None]] = {}
 
 
 def new_invocation() -> None:
     """Forget what was read: the next step reads the current calendars and plans again."""
     _bodies.clear()
     _built.clear()
+    _organisations.clear()
 
 
 def stored_body(kind: str, terms_id: str) -> dict[str, Any] | None:
@@ -108,7 +110,9 @@ def current_plans() -> list[SupportPlan]:
 
 def plan_of_organisation(org_id: str | None) -> SupportPlan:
     """The organisation's support plan on its calendar (shared.directory.plans.terms_of_organisation)."""
-    return plan_named(*stored.terms_of_organisation(org_id))
+    if org_id not in _organisations:
+        _organisations[org_id] = stored.terms_of_organisation(org_id)
+    return plan_named(*_organisations[org_id])
 
 
 def default_plans_and_calendars() -> list[Any]:

@@ -15,6 +15,7 @@ change affects (`shared.routes.retime`), which the save asks it to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -37,6 +38,7 @@ DEFAULT_PLAN_ID = "default"
 VIP_PLAN_ID = "vip"
 # The worker's action that re-times the open tickets a saved version affects (functions/route_tasks.py).
 RETIME_ACTION = "retime_terms"
+RETIME_ORGANISATION_ACTION = "retime_organisation"
 
 
 class TermsCurrent(Entity, discriminator="sla_terms"):
@@ -131,10 +133,40 @@ def plan_id_of(organisation: directory.Organisation | None) -> str:
     return VIP_PLAN_ID if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN_ID
 
 
+# Where else an organisation's plan and calendar are assigned, asked before the organisation's own: the contract's
+# (shared.money.contracts.contract_terms, registered in shared/desk.py). Each gives (plan id, calendar id), None
+# for what it does not assign.
+ASSIGNMENTS: list[Callable[[str], tuple[str | None, str | None]]] = []
+
+
 def terms_of_organisation(org_id: str | None) -> tuple[str, str | None]:
-    """(plan id, calendar id or None: the plan's own calendar) of a customer organisation."""
+    """(plan id, calendar id or None: the plan's own calendar) of a customer organisation: what its contract
+    assigns, else what is assigned on the organisation, else the VIP rule (`plan_id_of`)."""
+    plan_id = calendar_id = None
+    for assigned in ASSIGNMENTS if org_id else ():
+        contract_plan, contract_calendar = assigned(org_id)
+        plan_id, calendar_id = plan_id or contract_plan, calendar_id or contract_calendar
+    if plan_id is not None and calendar_id is not None:
+        return plan_id, calendar_id
     organisation = directory.get_organisation(org_id) if org_id else None
-    return plan_id_of(organisation), (organisation.calendar_id if organisation is not None else None) or None
+    own_calendar = organisation.calendar_id if organisation is not None else None
+    return plan_id or plan_id_of(organisation), calendar_id or own_calendar or None
+
+
+def check_assignment(plan_id: str | None, calendar_id: str | None) -> list[dict[str, str]]:
+    """Problems with assigning this plan and calendar (each must exist), for a 422."""
+    problems = []
+    if plan_id is not None and get_current("plan", plan_id) is None:
+        problems.append({"field": "plan_id", "message": f"no support plan {plan_id}; see GET /sla/plans"})
+    if calendar_id is not None and get_current("calendar", calendar_id) is None:
+        problems.append({"field": "calendar_id", "message": f"no calendar {calendar_id}; see GET /sla/calendars"})
+    return problems
+
+
+def retime_organisation_later(org_id: str, before: tuple[str, str | None]) -> None:
+    """After an organisation's plan or calendar assignment changed: the worker re-times its open tickets."""
+    if terms_of_organisation(org_id) != before:
+        workflows.call_worker(RETIME_ORGANISATION_ACTION, "", org_id=org_id, plan_id=before[0], calendar_id=before[1])
 
 
 # --- saves ----------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 # The error the route catches to re-arm a human step's timer (statemachines/support.asl.json).
 RETIME_ERROR = "Caseway.Retime"
 RETIME_ACTION = stored.RETIME_ACTION
+RETIME_ORGANISATION_ACTION = stored.RETIME_ORGANISATION_ACTION
 SUPPORT_ROUTE = "support"
 STEP_TYPES = frozenset(spec["type"] for spec in STEPS.values())
 
@@ -68,6 +69,26 @@ def retime_terms(kind: stored.TermsKind, terms_id: str, number: int) -> dict[str
             if outcome["rearmed"]:
                 rearmed.append(ticket.ticket_id)
     logger.info("re-timed %d tickets on %s %s v%d", len(retimed), kind, terms_id, number)
+    return {"retimed": retimed, "rearmed": rearmed}
+
+
+def retime_organisation(org_id: str, before: tuple[str, str | None]) -> dict[str, Any]:
+    """Re-time an organisation's open tickets after its plan or calendar assignment changed (`before`: the old)."""
+    clock_plans.new_invocation()
+    after = stored.terms_of_organisation(org_id)
+    if after == before:
+        return {"retimed": [], "rearmed": []}
+    old, new = clock_plans.plan_named(*before), clock_plans.plan_named(*after)
+    change = f"organisation {org_id}: plan {after[0]}" + (f" on calendar {after[1]}" if after[1] else "")
+    retimed, rearmed = [], []
+    for ticket in open_tickets():
+        if ticket.organisation_id != org_id:
+            continue
+        outcome = retime_ticket(ticket.ticket_id, old, new, change)
+        if outcome is not None:
+            retimed.append(ticket.ticket_id)
+            if outcome["rearmed"]:
+                rearmed.append(ticket.ticket_id)
     return {"retimed": retimed, "rearmed": rearmed}
 
 

@@ -196,3 +196,38 @@ def test_a_step_done_while_its_route_was_being_re_armed_lets_the_route_go_on(des
         "Classified",
         "Branch",
     ]
+
+
+ACME_CONTRACT = {"rate_per_hour": "85.00", "hours_per_period": 20, "questions_per_user_per_day": 20,
+                 "billing_day": 5, "start_date": "2026-01-01"}  # fmt: skip
+
+
+def test_a_contract_that_assigns_the_vip_plan_re_times_the_organisations_open_tickets(desk):
+    api, vc = desk
+    # Given BOB's ticket (Acme, the default plan: reaction internal target 1h20m -> 10:20 Prague, 09:20Z)
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    route_task(api, "L1", LENA, ticket["id"], "classify")
+    _only_timer(vc, "Classify", _utc(11, 23, 9, 20))
+    # A contract naming a plan that does not exist is refused, naming the field
+    wrong = api("PUT", "/contracts/acme", user=MARIA, body={**ACME_CONTRACT, "plan_id": "gold"})
+    assert wrong.status == 422
+    assert wrong.json["errors"] == [{"field": "plan_id", "message": "no support plan gold; see GET /sla/plans"}]
+
+    # When at 09:10 Prague Acme's contract assigns the VIP plan (unclassified reaction: promise 1h, internal 20 min)
+    vc.advance_to(_utc(11, 23, 8, 10))
+    reply = api("PUT", "/contracts/acme", user=MARIA, body={**ACME_CONTRACT, "plan_id": "vip"})
+    assert (reply.status, reply.json["plan_id"]) == (200, "vip")
+
+    # Then the ticket runs on the VIP plan: the warning timer moves to 09:20 Prague (08:20Z), logged with both dues
+    _only_timer(vc, "Classify", _utc(11, 23, 8, 20))
+    (retimed,) = _events(api, ticket["id"], "SlaRetimed")
+    assert retimed["data"]["change"] == "organisation acme: plan vip"
+    assert retimed["data"]["clocks"]["reaction"] == {
+        "old_due": "2026-11-23T12:00:00.000Z",
+        "new_due": "2026-11-23T09:00:00.000Z",
+        "old_internal_due": "2026-11-23T09:20:00.000Z",
+        "new_internal_due": "2026-11-23T08:20:00.000Z",
+    }
+    fired = vc.fire_next()
+    assert (fired.state, fired.due) == ("Classify", _utc(11, 23, 8, 20))
+    wait_for(lambda: _events(api, ticket["id"], "SlaWarning"), what="the warning")
