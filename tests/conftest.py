@@ -39,6 +39,7 @@ from infra.local import emulation as aws_emulation  # noqa: E402
 from infra.local.demo import money as demo_money  # noqa: E402
 from infra.local.virtual_time import VirtualClock  # noqa: E402
 from shared.clocks import plans as clock_plans  # noqa: E402
+from shared.directory import people  # noqa: E402
 from shared.platform import aws, clock, config  # noqa: E402
 
 # Monday 23 November 2026, 09:00 in Prague: where the desk's clock starts unless a test says otherwise.
@@ -49,9 +50,10 @@ MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def provision() -> None:
-    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc)."""
+    """`aws_emulation.provision()`, keeping the process's botocore clients (see the module doc). The user pool
+    (a CreateUserPool and its groups cost about 20 ms) only for the tests that ask for it: `user_pool`."""
     with mock.patch.object(aws, "reset", lambda: None):
-        aws_emulation.provision()
+        aws_emulation.provision(user_pool=False)
 
 
 _TRANSACTION = threading.local()
@@ -173,6 +175,7 @@ def emulated_aws() -> Iterator[None]:
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
     with mock_aws(config=aws_emulation.MOTO_CONFIG):
+        people.forget_deactivated_cache()  # a fresh emulation: nobody was deactivated in it yet
         aws_emulation.install_lambda_dispatcher()
         back_up_only_what_a_transaction_writes()
         provision()
@@ -180,6 +183,12 @@ def emulated_aws() -> Iterator[None]:
         threads_before = len(TMP_THREADS)
         yield
         stop_routes(threads_before)
+
+
+@pytest.fixture
+def user_pool(emulated_aws: None) -> str:
+    """The emulated Cognito user pool as the stack makes it (people are invited into it); its id."""
+    return aws_emulation.provision_user_pool()
 
 
 class DemoCopies:
@@ -274,11 +283,11 @@ class Api:
         headers: dict[str, str] | None = None,
         raw_body: str | None = None,
         source_ip: str = "198.51.100.7",
+        claims: dict[str, Any] | None = None,
     ) -> Reply:
-        pass
-
+        """`user`: a demo user's ID token; `claims`: any other token's claims (an invited person's, a machine
+        client's), as the JWT authorizer passes them."""
         hdrs = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
-        claims = None
         if user is not None:
             found = demo.user_by_email(user)
             assert found is not None, f"no demo user {user}"
@@ -307,6 +316,8 @@ def api_without_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         raise AssertionError(f"{requests[-1]}: this test runs without AWS")
 
     monkeypatch.setattr(BaseClient, "_make_api_call", refuse)
+    # Nobody was deactivated: the caller resolution's list of deactivated people (read once per 30 s) is empty.
+    monkeypatch.setattr(people, "recently_deactivated", frozenset)
     yield Api()
     assert requests == [], f"the API called AWS: {requests}"
 

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from functions.api import catalog, figures, kb, money, plans, public, queues, review, tasks, tickets
+from functions.api import catalog, directory, figures, kb, money, plans, public, queues, review, tasks, tickets
 from functions.api.http import problem
 from functions.api.router import ApiRouter, Route
 from shared import desk
@@ -55,6 +55,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     money.router,
     review.router,
     queues.router,
+    directory.router,
     plans.router,
 )
 for context_router in ROUTERS:

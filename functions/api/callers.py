@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.api.http import event, idempotency_key, query
+from shared.directory import clients, people
 from shared.platform.errors import Unprocessable
-from shared.platform.identity import Caller
+from shared.platform.identity import Caller, is_machine_token
 from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency
 
@@ -20,10 +21,19 @@ FOLLOW_KEY_QUERY: tuple[tuple[str, dict[str, Any]], ...] = (("key", {"type": "st
 
 
 def caller() -> Caller:
-    """The signed-in caller of the bearer token's claims; 401 without them, 403 without a role."""
-    authorizer = event().request_context.authorizer
+    """The signed-in caller of the bearer token's claims; 401 without them or for a deactivated person, 403
+    without a role. A machine client (client credentials) acts for its one organisation, and only where its
+    token's scopes allow (ticket endpoints: tickets.read to read, tickets.write to change)."""
+    request = event()
+    authorizer = request.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
-    return Caller.from_claims(claims)
+    if is_machine_token(claims):
+        who = clients.machine_caller(claims or {})
+        who.require_scope_for(request.request_context.http.method, request.path)
+        return who
+    who = Caller.from_claims(claims)
+    people.require_active(who)
+    return who
 
 
 def follow_key() -> str:

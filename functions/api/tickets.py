@@ -15,7 +15,7 @@ from functions.api.http import LIST_QUERY, created, idempotency_key, json_respon
 from functions.api.router import ApiRouter
 from shared.kb import articles as kb
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import conversation, idempotency, intake, lifecycle
+from shared.tickets import access, conversation, idempotency, intake, lifecycle
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -25,17 +25,22 @@ router = ApiRouter(bodies="functions.api.tickets_bodies")
 @router.declare(
     "POST",
     "/tickets",
-    "Open a ticket (submitted, or a draft to finish later)",
+    "Open a ticket (submitted, or a draft to finish later); staff open one for a customer with on_behalf",
     "tickets",
-    body="CreateTicket",
+    body="OpenTicket",
     status=201,
     idempotent=True,
 )
 def create_ticket() -> Response:
     who = caller()
-    body = router.body("CreateTicket")
+    body = router.body("OpenTicket")
     body.require_description()
+    body.require_staff_fields()
     idem = idempotency.Idempotency.of(who.sub, idempotency_key(), body.model_dump())
+    on_behalf = None
+    if body.on_behalf is not None:
+        target = body.on_behalf
+        on_behalf = access.on_behalf_caller(who, target.organisation_id, target.requester, target.name)
     ticket, _, replayed = intake.create_ticket(
         who,
         service_key=body.service,
@@ -43,8 +48,9 @@ def create_ticket() -> Response:
         description=body.description,
         fields=body.fields,
         submit=body.submit,
-        channel="api",
+        channel=body.channel or "api",
         idem=idem,
+        on_behalf=on_behalf,
     )
     return created(view_for(who, ticket.ticket_id), replayed)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,40 @@ class CreateTicket(Body):
             raise Unprocessable(
                 "Describe the problem before submitting.",
                 errors=[{"field": "description", "message": "required when submit is true"}],
+            )
+
+
+class OnBehalf(Body):
+    organisation_id: str = Field(min_length=1, max_length=64, description="The customer's organisation")
+    requester: str = Field(
+        min_length=1, max_length=254, description="The customer: their sub, or an e-mail address (a new contact)"
+    )
+    name: str | None = Field(default=None, max_length=200, description="A new contact's name")
+
+
+class OpenTicket(CreateTicket):
+    """POST /tickets: a customer's own ticket, or one staff open for a customer who phoned or walked in."""
+
+    on_behalf: OnBehalf | None = Field(default=None, description="Staff only: the customer the ticket is for")
+    channel: Literal["phone", "walk_in", "email"] | None = Field(
+        default=None, description="Staff only, with on_behalf: how the customer reached us"
+    )
+
+    def require_staff_fields(self) -> None:
+        """The channel goes with on_behalf: staff say how the customer they open the ticket for reached them."""
+        if (self.on_behalf is None) != (self.channel is None):
+            field = "channel" if self.channel is None else "on_behalf"
+            raise Unprocessable(
+                "A ticket opened on behalf of a customer names the customer (on_behalf) and how they reached us "
+                "(channel: phone, walk_in or email).",
+                errors=[
+                    {"field": field, "message": "required with " + ("on_behalf" if field == "channel" else "channel")}
+                ],
+            )
+        if self.on_behalf is not None and not self.submit:
+            raise Unprocessable(
+                "A ticket opened on behalf of a customer is submitted at once; drafts are the customer's own.",
+                errors=[{"field": "submit", "message": "must be true with on_behalf"}],
             )
 
 

@@ -51,6 +51,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Steps of the routes (Step Functions, waitForTaskToken)",
     ),
     FunctionSpec(
+        "pre-token",
+        "functions.cognito_pre_token.handler",
+        "caseway-pre-token",
+        512,
+        5,  # Cognito waits at most 5 s for a trigger
+        "Cognito pre-token-generation trigger (V2): role, groups, organisation and e-mail in every token",
+        asset="api",
+    ),
+    FunctionSpec(
         "housekeeping",
         "functions.housekeeping.handler",
         "caseway-housekeeping",

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared.platform.domain import Role
-from shared.platform.identity import ORG_ADMIN_GROUP
-
-GROUPS: dict[str, str] = {
-    Role.CUSTOMER.value: "Customers: open and follow their own tickets",
-    Role.AGENT.value: "Agents: work tickets and tasks of their support groups",
-    Role.MANAGER.value: "Managers: everything agents do, plus reviews and figures",
-    ORG_ADMIN_GROUP: "With customer: an organisation's admin, sees all of the organisation's tickets",
-}
-ORG_ATTRIBUTE = "org_id"  # the token carries it as custom:org_id
-RESOURCE_SERVER = "caseway"
-MACHINE_SCOPES = {"tickets.read": "Read tickets", "tickets.write": "Open and update tickets"}
+from shared.platform.identity import COGNITO_GROUPS as GROUPS
+from shared.platform.identity import MACHINE_SCOPES, ORG_ATTRIBUTE, RESOURCE_SERVER
 
 
 class Identity(Construct):
@@ -50,6 +41,13 @@ class Identity(Construct):
         if settings.machine_clients:
             self.machine_client = self._machine_client(settings)
             self.clients.append(self.machine_client)
+
+    def keep_tokens_with(self, trigger: lambda_.IFunction) -> None:
+        """Every person's ID and access token goes through the pre-token-generation trigger, event version V2_0
+        (access token customisation; the pool's Essentials or Plus feature plan allows it)."""
+        self.user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, trigger, cognito.LambdaVersion.V2_0
+        )
 
     def _user_pool(self, settings: StageSettings) -> cognito.UserPool:
         """Invited users only, signing in by e-mail; MFA and threat protection as the stage sets them."""

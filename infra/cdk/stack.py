@@ -42,6 +42,7 @@ class CasewayStack(cdk.Stack):
         self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
         self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
         self.api = Api(self, "Api", settings=settings, function=self.functions["api"], identity=self.identity)
+        self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
         self.monitoring = Monitoring(
             self,
@@ -66,6 +67,9 @@ class CasewayStack(cdk.Stack):
                 config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }
         )
+        # The API invites and deactivates people; the trigger reads no pool (the pool invokes it: a Ref would
+        # be circular), so only the API is told which pool it is.
+        self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
         self._outputs()
         if not settings.alarm_email:
@@ -82,6 +86,23 @@ class CasewayStack(cdk.Stack):
         for function in (api, route_tasks, housekeeping):
             self._grant_table(function)
             self.notifications.bus.grant_put_events_to(function)
+        # The pre-token trigger keeps people's records (it reads and writes the table, nothing else); saving a
+        # person tells the figures, which count in the table too.
+        self._grant_table(self.functions["pre-token"])
+        api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminAddUserToGroup",
+                    "cognito-idp:AdminDisableUser",
+                    "cognito-idp:AdminUserGlobalSignOut",
+                    "cognito-idp:AdminGetUser",
+                    "cognito-idp:AdminListGroupsForUser",
+                    "cognito-idp:DescribeUserPoolClient",
+                ],
+                resources=[self.identity.user_pool.user_pool_arn],
+            )
+        )
         for function in (api, route_tasks, housekeeping):
             self._grant_send_email(function)
         # The API hands SLA follow-ups (next-step dates, the customer's-message task) to the route worker.

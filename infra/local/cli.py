@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from infra import invite
 from shared.platform.durations import format_duration, parse_duration
 from shared.sla.calendars import Calendar
 from shared.sla.ledger import ledger
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     local = sub.add_parser("local", help="run the whole helpdesk locally on emulated AWS, with demo data")
     local.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     _add_sla_parser(sub)
+    invite.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "local":
         from infra.local.stack import run  # only `caseway local` loads moto, the API and the demo
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         run(args.port)
     if args.command == "sla":
         return _sla(args)
+    if args.command == "invite":
+        return invite.run(args)
     return 0
 
 

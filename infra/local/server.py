@@ -1,6 +1,8 @@
 """The local stack's HTTP server: the local-only endpoints, everything else through the gateway to the API handler.
 
-- GET /local/token?user=<email>: a token for a demo user, as Cognito would issue it;
+- GET /local/token?user=<email>[&use=access]: an ID (or access) token for a demo user or a person invited
+  through the API, with the claims Cognito and the pre-token trigger would give it;
+- POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
 - GET /local/mailbox[?to=<address>]: what SES sent;
 - GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now.
 """
@@ -14,7 +16,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from infra.local import demo, emulation
+from infra.local import demo, emulation, tokens
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 
@@ -23,11 +25,16 @@ def local_get(path: str, query: dict[str, list[str]]) -> Response | None:
     """The answer to a local-only GET, or None when `path` is the API's."""
     if path == "/local/token":
         email = (query.get("user") or [""])[0]
-        user = demo.user_by_email(email)
-        if user is None:
+        try:
+            claims = tokens.person_claims(email, (query.get("use") or ["id"])[0])
+        except tokens.TokenRefused as refused:
+            return problem(refused.status, refused.title, refused.detail)
+        if claims is None:
             known = ", ".join(u["email"] for u in demo.DEMO_USERS)
-            return problem(404, "Not found", f"No demo user {email!r}. Demo users: {known}.")
-        body = {"token": issue_token(demo.claims_for(user)), "claims": demo.claims_for(user)}
+            return problem(
+                404, "Not found", f"No user {email!r}: invite them (POST /people) or use a demo user: {known}."
+            )
+        body = {"token": issue_token(claims), "claims": claims}
         return 200, {"content-type": "application/json"}, json.dumps(body).encode()
     if path == "/local/mailbox":
         to = (query.get("to") or [None])[0]
@@ -56,6 +63,17 @@ def local_post(path: str) -> Response | None:
     return 200, {"content-type": "application/json"}, json.dumps({"schedule": name, "result": result}).encode()
 
 
+def local_oauth_token(headers: dict[str, str], body: bytes) -> Response:
+    """POST /local/oauth2/token: Cognito's client-credentials grant against the emulated user pool."""
+    form = urllib.parse.parse_qs(body.decode("utf-8", errors="replace"))
+    try:
+        claims = tokens.machine_claims(headers.get("authorization", ""), form)
+    except tokens.TokenRefused as refused:
+        return problem(refused.status, refused.title, refused.detail)
+    answer = {"access_token": issue_token(claims, ttl=3600), "token_type": "Bearer", "expires_in": 3600}
+    return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+
+
 def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -78,14 +96,16 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
+            headers = {k.lower(): v for k, v in self.headers.items()}
             if self.command == "GET":
                 local = local_get(path, urllib.parse.parse_qs(query))
+            elif self.command == "POST" and path == "/local/oauth2/token":
+                local = local_oauth_token(headers, body)
             else:
                 local = local_post(path) if self.command == "POST" else None
             if local is not None:
                 self._send(*local)
                 return
-            headers = {k.lower(): v for k, v in self.headers.items()}
             try:
                 self._send(*gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
             except Exception as error:  # the Lambda crashing: API Gateway answers 500

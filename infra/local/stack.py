@@ -121,6 +121,13 @@ def banner(stack: LocalStack) -> str:
         "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",
     ]
     lines += [f"{u['email']} {u['role'].value}" for u in demo.DEMO_USERS]
+    client = emulation.machine_client()
+    lines += [
+        "",
+        "Machine client (client credentials; a manager maps it to an organisation with",
+        "PUT /organisations/<id>/machine-clients/<client id>, then POST /local/oauth2/token):",
+        f"client id {client['ClientId']}  secret {client['ClientSecret']}",
+    ]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 

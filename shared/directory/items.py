@@ -9,14 +9,19 @@ from shared.platform.table import Entity
 
 
 class Organisation(Entity, discriminator="organisation"):
+    """A customer organisation. Listed through organisation_index gsi2pk=ORGANISATIONS, gsi2sk=<id>."""
+
     organisation_id = UnicodeAttribute()
     name = UnicodeAttribute()
     importance = UnicodeAttribute(default="standard")  # standard | vip
     email_domains = JSONAttribute(default=list)
     contacts = JSONAttribute(default=list)
-    # Its support plan and working calendar (shared.directory.plans); none: the VIP rule and the plan's calendar.
-    plan_id = UnicodeAttribute(null=True)
-    calendar_id = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="en")  # what the desk writes to its customers in
+    timezone = UnicodeAttribute(null=True)  # IANA zone of the organisation (None: the desk's)
+    plan = UnicodeAttribute(null=True)  # support plan id (None: by importance, default or vip)
+    calendar = UnicodeAttribute(null=True)  # working calendar id (None: the plan's)
+    contract_url = UnicodeAttribute(null=True)  # link to the signed contract
+    updated_at = UnicodeAttribute(null=True)
 
 
 class User(Entity, discriminator="user"):
@@ -29,6 +34,29 @@ class User(Entity, discriminator="user"):
     groups = JSONAttribute(default=list)  # agents: support groups such as L1, L2
     line = UnicodeAttribute(null=True)  # agents: L1 or L2
     skills = JSONAttribute(default=list)  # agents: what they know, e.g. ["databases", "billing"]
+    active = BooleanAttribute(default=True)  # False once deactivated: no sign-in, tokens refused
+    invited_at = UnicodeAttribute(null=True)
+    invited_by = UnicodeAttribute(null=True)
+    deactivated_at = UnicodeAttribute(null=True)
+
+
+class MachineClient(Entity, discriminator="machine_client"):
+    """A Cognito app client with client credentials, acting for one organisation (pk CLIENT#<client id>)."""
+
+    client_id = UnicodeAttribute()
+    organisation_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)  # where the desk tells about tickets the client opened
+    active = BooleanAttribute(default=True)
+    registered_at = UnicodeAttribute(null=True)
+    registered_by = UnicodeAttribute(null=True)
+
+
+class Deactivated(Entity, discriminator="deactivated"):
+    """The people deactivated recently (sub -> when), read by the API's caller resolution: their tokens still
+    valid at API Gateway are refused. Kept only as long as a token can live (DEACTIVATED_KEEP_HOURS)."""
+
+    subs = JSONAttribute(default=dict)
 
 
 class EmailLink(Entity, discriminator="email"):
@@ -67,6 +95,27 @@ def email_pk(email: str) -> str:
 
 def org_pk(org_id: str) -> str:
     return f"ORG#{org_id}"
+
+
+def client_pk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+ORGANISATIONS_INDEX = "ORGANISATIONS"  # organisation_index partition of every organisation
+DEACTIVATED_PK = "DIRECTORY"
+DEACTIVATED_SK = "DEACTIVATED"
+
+
+def people_index_pk(org_id: str | None) -> str:
+    """organisation_index partition of an organisation's people, or of the staff (no organisation)."""
+    return f"PEOPLE#{org_id or 'staff'}"
+
+
+def get_machine_client(client_id: str) -> MachineClient | None:
+    try:
+        return MachineClient.get(client_pk(client_id), PROFILE_SK)
+    except DoesNotExist:
+        return None
 
 
 def get_service(key: str) -> Service | None:

@@ -52,9 +52,7 @@ def holiday_regions() -> dict[str, list[str]]:
 def check_id(terms_id: str, what: str) -> Problems:
     if TERMS_ID.fullmatch(terms_id):
         return []
-    return [
-        {"field": "id", "message": f"a {what} id is 1-63 lower-case letters, digits and dashes, e.g. prague-office"}
-    ]
+    return [{"field": "id", "message": f"a {what} id is 1-63 lower-case letters, digits and dashes, e.g. office"}]
 
 
 def check_calendar(body: Mapping[str, Any]) -> tuple[dict[str, Any], Problems]:
@@ -82,7 +80,7 @@ def check_plan(body: Mapping[str, Any]) -> tuple[dict[str, Any], Problems]:
     title = _title(body, problems)
     calendar_id = body.get("calendar_id")
     if not isinstance(calendar_id, str) or not TERMS_ID.fullmatch(calendar_id):
-        problems.append({"field": "calendar_id", "message": "the id of a calendar, e.g. prague-office"})
+        problems.append({"field": "calendar_id", "message": "the id of a calendar, e.g. office"})
     reminder = _duration(body.get("reminder_after", "PT16H"), "reminder_after", problems)
     days = body.get("auto_close_after_days", 3)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_AUTO_CLOSE_DAYS:

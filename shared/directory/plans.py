@@ -33,7 +33,7 @@ TermsKind = Literal["calendar", "plan"]
 
 TERMS_PK = "SLA_TERMS"
 # The defaults every desk starts with (written by the setup step and the demo): today's office and plans.
-DEFAULT_CALENDAR_ID = "prague-office"
+DEFAULT_CALENDAR_ID = "office"
 DEFAULT_PLAN_ID = "default"
 VIP_PLAN_ID = "vip"
 # The worker's action that re-times the open tickets a saved version affects (functions/route_tasks.py).
@@ -128,8 +128,8 @@ def terms_view(item: TermsCurrent | TermsVersion) -> dict[str, Any]:
 def plan_id_of(organisation: directory.Organisation | None) -> str:
     """The organisation's support plan: the one assigned to it, else the VIP rule (the one place it lives): VIP
     organisations get the VIP plan, every other the default."""
-    if organisation is not None and organisation.plan_id:
-        return organisation.plan_id
+    if organisation is not None and organisation.plan:
+        return organisation.plan
     return VIP_PLAN_ID if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN_ID
 
 
@@ -149,16 +149,23 @@ def terms_of_organisation(org_id: str | None) -> tuple[str, str | None]:
     if plan_id is not None and calendar_id is not None:
         return plan_id, calendar_id
     organisation = directory.get_organisation(org_id) if org_id else None
-    own_calendar = organisation.calendar_id if organisation is not None else None
+    own_calendar = organisation.calendar if organisation is not None else None
     return plan_id or plan_id_of(organisation), calendar_id or own_calendar or None
+
+
+def known_ids(kind: TermsKind) -> list[str]:
+    """The calendars or plans an organisation or contract may name: the stored ones and the defaults (which apply
+    as built in until the setup step has stored them)."""
+    defaults = [DEFAULT_CALENDAR_ID] if kind == "calendar" else [DEFAULT_PLAN_ID, VIP_PLAN_ID]
+    return sorted({*defaults, *(item.terms_id for item in list_current(kind))})
 
 
 def check_assignment(plan_id: str | None, calendar_id: str | None) -> list[dict[str, str]]:
     """Problems with assigning this plan and calendar (each must exist), for a 422."""
     problems = []
-    if plan_id is not None and get_current("plan", plan_id) is None:
+    if plan_id is not None and plan_id not in known_ids("plan"):
         problems.append({"field": "plan_id", "message": f"no support plan {plan_id}; see GET /sla/plans"})
-    if calendar_id is not None and get_current("calendar", calendar_id) is None:
+    if calendar_id is not None and calendar_id not in known_ids("calendar"):
         problems.append({"field": "calendar_id", "message": f"no calendar {calendar_id}; see GET /sla/calendars"})
     return problems
 

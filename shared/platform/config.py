@@ -16,6 +16,7 @@ ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the rou
 PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
 WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
+USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
 AWS_REGION = "AWS_REGION"
 
 DEFAULTS = {
@@ -27,6 +28,7 @@ DEFAULTS = {
     PUBLIC_BASE_URL: "http://127.0.0.1:8000",
     WEBFORM_RATE_PER_HOUR: "30",
     WORKER_FUNCTION: "caseway-route-tasks",
+    USER_POOL_ID: "",
     AWS_REGION: "us-east-1",
 }
 

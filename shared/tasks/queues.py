@@ -118,7 +118,8 @@ def _resort_queue(group: str, line: str) -> None:
 
 
 def require_manager(caller: Caller) -> None:
-    if caller.role != Role.MANAGER:
+    """Managers, or the desk itself (`caseway invite --stage` sets an invited agent's groups)."""
+    if caller.role not in (Role.MANAGER, Role.SYSTEM):
         raise Forbidden("Only managers can change support groups and agents' routing.")
 
 
@@ -151,17 +152,7 @@ def set_agent_routing(
     user = directory.get_user(sub)
     if user is None or user.role not in (Role.AGENT.value, Role.MANAGER.value):
         raise NotFound(f"No agent {sub}.")
-    known, _ = registry()
-    known_names = {g.name for g in known}
-    unknown = sorted(set(groups) - known_names)
-    if unknown:
-        raise Unprocessable(
-            f"No group {', '.join(unknown)}; create it first (PUT /routing/groups/{{name}}) or use one of "
-            f"{', '.join(sorted(known_names))}.",
-            errors=[{"field": "groups", "message": f"unknown: {unknown}"}],
-        )
-    if line is not None:
-        _check_line(line)
+    check_routing(groups, line)
     previous = set(user.groups or [])
     user.groups = sorted(set(groups))
     user.line = line
@@ -175,6 +166,21 @@ def set_agent_routing(
     for gone in previous - set(user.groups):
         GroupMember(ROUTING_PK, _member_sk(gone, sub)).delete()
     return agent_view(user)
+
+
+def check_routing(groups: list[str], line: str | None) -> None:
+    """422 unless every group exists and the line is one of the desk's lines."""
+    known, _ = registry()
+    known_names = {g.name for g in known}
+    unknown = sorted(set(groups) - known_names)
+    if unknown:
+        raise Unprocessable(
+            f"No group {', '.join(unknown)}; create it first (PUT /routing/groups/{{name}}) or use one of "
+            f"{', '.join(sorted(known_names))}.",
+            errors=[{"field": "groups", "message": f"unknown: {unknown}"}],
+        )
+    if line is not None:
+        _check_line(line)
 
 
 def get_agent(caller: Caller, sub: str) -> dict[str, Any]:

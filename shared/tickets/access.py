@@ -58,6 +58,20 @@ def web_form_caller(email: str, name: str | None, source_ip: str) -> Caller:
     )
 
 
+def on_behalf_caller(staff: Caller, organisation_id: str, requester: str, name: str | None) -> Caller:
+    """The customer a staff member opens a ticket for (phone, walk-in): an existing customer of the organisation
+    by sub or e-mail, or a new contact of it by e-mail."""
+    staff.require_staff()
+    user = people.requester_for(organisation_id, requester, name)
+    return Caller(
+        sub=user.sub,
+        email=user.email,
+        role=Role.CUSTOMER,
+        org_id=user.organisation_id,
+        groups=frozenset({Role.CUSTOMER.value}),
+    )
+
+
 def followed_ticket(ticket_id: str, key: str) -> tuple[Ticket, list[Entity]]:
     """The follow link of the web form: the ticket id with its secret key, no account needed."""
     items = ticket_items.load_ticket_partition(ticket_id)

@@ -96,18 +96,24 @@ def create_ticket(
     channel: str,
     idem: Idempotency | None = None,
     with_follow_key: bool = False,
+    on_behalf: Caller | None = None,
 ) -> tuple[Ticket, str | None, bool]:
-    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed)."""
-    if caller.role != Role.CUSTOMER:
-        raise Forbidden("Tickets are opened by customers; staff act on them through tasks and messages.")
+    """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
+    a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
+    log says who opened it and how the customer reached us."""
+    if on_behalf is not None:
+        caller.require_staff()
+    elif caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
     previous = replayed_record(idem)
     if previous:
         return _replayed_ticket(previous.resource), previous.secret, True
 
     service = _customer_service(service_key)
     answers = services.validate_answers(service.intake_fields, fields, complete=submit)
+    requester = on_behalf or caller
     ticket = _new_ticket(
-        caller,
+        requester,
         service,
         subject=subject,
         description=description,
@@ -116,13 +122,16 @@ def create_ticket(
         channel=channel,
         with_follow_key=with_follow_key,
     )
+    opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
     event = new_event(
         ticket,
         caller,
         "TicketSubmitted" if submit else "TicketCreated",
-        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}",
+        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}"
+        + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
         public=True,
         channel=channel,
+        **opened_for,
     )
     link = ReferenceLink(ticket_items.reference_pk(ticket.reference), "REF", ticket_id=ticket.ticket_id)
     try:
@@ -146,6 +155,7 @@ def create_ticket(
                 channel=channel,
                 idem=idem,
                 with_follow_key=with_follow_key,
+                on_behalf=on_behalf,
             )
         raise
 

@@ -281,6 +281,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "api": "functions.api.app.handler",
         "route-tasks": "functions.route_tasks.handler",
         "housekeeping": "functions.housekeeping.handler",
+        "pre-token": "functions.cognito_pre_token.handler",
     }
     roles = set()
     log_groups = set()
@@ -297,6 +298,10 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         roles.add(props["Role"]["Fn::GetAtt"][0])
         variables = props["Environment"]["Variables"]
         wanted = {v for k, v in vars(config).items() if k.isupper() and isinstance(v, str) and v.startswith("CASEWAY_")}
+        # Only the API is told the user pool (it invites people); the pool invokes the pre-token trigger, so
+        # naming the pool there would be circular, and the workers never call it.
+        assert (config.USER_POOL_ID in variables) == (name == "api"), name
+        wanted.discard(config.USER_POOL_ID)
         assert wanted <= variables.keys(), f"{name} misses {wanted - variables.keys()}"
         assert "AWS_REGION" not in variables  # reserved: Lambda sets it
         assert variables["POWERTOOLS_LOG_LEVEL"] == settings.log_level
@@ -326,7 +331,10 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
     the services its code calls."""
     expected_services = {
         # the API hands SLA follow-ups to the route worker (lambda:InvokeFunction on that function only)
-        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda"},
+        # and invites, reads and disables people in the user pool
+        "api": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "s3", "lambda", "cognito-idp"},
+        # the pre-token trigger keeps people's records in the table and calls nothing else
+        "pre-token": {"logs", "sqs", "xray", "dynamodb"},
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
         "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
         "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
@@ -445,6 +453,36 @@ def test_user_pool_groups_org_attribute_and_clients(synth: Synthesized, stage: s
     # Both clients' tokens pass the API's JWT authorizer.
     audience = synth.one(stage, "AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]["Audience"]
     assert len(audience) == 2
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_every_token_goes_through_the_pre_token_trigger_and_only_the_api_manages_the_pool(
+    synth: Synthesized, stage: str
+) -> None:
+    pool_id, pool = next(iter(synth.resources(stage, "AWS::Cognito::UserPool").items()))
+    trigger_id = next(
+        logical
+        for logical, r in synth.resources(stage, "AWS::Lambda::Function").items()
+        if r["Properties"].get("FunctionName") == f"caseway-{stage}-pre-token"
+    )
+    config_ = pool["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
+    assert config_ == {"LambdaArn": {"Fn::GetAtt": [trigger_id, "Arn"]}, "LambdaVersion": "V2_0"}
+    assert pool["Properties"]["UserPoolTier"] in ("ESSENTIALS", "PLUS")  # V2_0 needs one of them
+    permissions = [
+        p["Properties"]
+        for p in synth.resources(stage, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [trigger_id, "Arn"]}
+    ]
+    assert [(p["Principal"], p["SourceArn"]) for p in permissions] == [
+        ("cognito-idp.amazonaws.com", {"Fn::GetAtt": [pool_id, "Arn"]})
+    ]
+    api = synth.functions(stage)["api"]
+    assert api["Properties"]["Environment"]["Variables"][config.USER_POOL_ID] == {"Ref": pool_id}
+    for policy in policies_of_role(synth, stage, api["Properties"]["Role"]["Fn::GetAtt"][0]):
+        for statement in statements(policy):
+            if any(a.startswith("cognito-idp:") for a in as_list(statement["Action"])):
+                assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [pool_id, "Arn"]}]
+                assert "cognito-idp:AdminCreateUser" in statement["Action"]
 
 
 # --- routes -----------------------------------------------------------------------------------------

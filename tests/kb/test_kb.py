@@ -453,7 +453,7 @@ def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_v
 
     # When a manager moves the default plan's reminder to 8 working hours (a new version of the stored plan)
     changed = dataclasses.replace(plans.DEFAULT_PLAN, reminder_after=timedelta(hours=8))
-    body = clock_plans.plan_body_of(changed, "prague-office", "Standard")
+    body = clock_plans.plan_body_of(changed, "office", "Standard")
     assert api("PUT", "/sla/plans/default", user=MARIA, body=body).json["version"] == 2
     # (the route worker regenerated the agreements at once; seeding again finds nothing left to do)
     assert mandatory.seed_mandatory()["updated"] == []

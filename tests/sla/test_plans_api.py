@@ -11,14 +11,13 @@ import holidays
 import pytest
 
 from shared.clocks import plans as clock_plans
-from shared.directory import items as directory
 from shared.directory import plan_terms
 from shared.directory import plans as stored
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, SupportPlan
 from tests.conftest import BOB, LENA, MARIA, VERA
 
 PRAGUE = clock_plans.calendar_body_of(DEFAULT_PLAN.calendar, "Prague office")
-STANDARD = clock_plans.plan_body_of(DEFAULT_PLAN, "prague-office", "Standard")
+STANDARD = clock_plans.plan_body_of(DEFAULT_PLAN, "office", "Standard")
 BERLIN = {
     "title": "Berlin office with a lunch break",
     "timezone": "Europe/Berlin",
@@ -43,13 +42,13 @@ def test_the_holiday_regions_the_api_knows_are_the_holidays_package_ones():
 
 @pytest.mark.parametrize("plan", [DEFAULT_PLAN, VIP_PLAN], ids=["default", "vip"])
 def test_the_built_in_plans_pass_the_apis_check_unchanged_and_read_back_equal(plan: SupportPlan):
-    body = clock_plans.plan_body_of(plan, "prague-office", "x")
+    body = clock_plans.plan_body_of(plan, "office", "x")
     checked, problems = plan_terms.check_plan(body)
     assert problems == []
     assert checked == body
     calendar, calendar_problems = plan_terms.check_calendar(PRAGUE)
     assert calendar_problems == []
-    bodies = {("plan", plan.name): checked, ("calendar", "prague-office"): calendar}
+    bodies = {("plan", plan.name): checked, ("calendar", "office"): calendar}
     assert clock_plans.plan_from(plan.name, None, lambda kind, terms_id: bodies.get((kind, terms_id))) == plan
 
 
@@ -68,11 +67,11 @@ def test_a_calendar_with_breaks_and_regional_holidays_is_read_by_the_clocks_as_c
 
 def test_the_demo_desk_starts_with_todays_plans_as_first_versions(api):
     calendars = api("GET", "/sla/calendars", user=LENA).json["items"]
-    assert [(c["id"], c["version"], c["timezone"]) for c in calendars] == [("prague-office", 1, "Europe/Prague")]
+    assert [(c["id"], c["version"], c["timezone"]) for c in calendars] == [("office", 1, "Europe/Prague")]
     plans = {p["id"]: p for p in api("GET", "/sla/plans", user=LENA).json["items"]}
     assert set(plans) == {"default", "vip"}
     assert plans["vip"]["targets"]["*"]["critical_bug"]["reaction"] == {"promise": "PT15M", "internal": "PT5M"}
-    assert plans["default"]["calendar_id"] == "prague-office"
+    assert plans["default"]["calendar_id"] == "office"
 
 
 def test_a_manager_creates_and_edits_a_calendar_and_every_version_is_kept(api):
@@ -147,7 +146,7 @@ def test_a_plan_must_cover_every_classification_for_any_service(api):
 
 @pytest.mark.parametrize("user", [BOB, VERA, LENA])
 def test_only_managers_change_plans_and_calendars_before_anything_is_checked(api, user):
-    for path in ("/sla/plans/gold", "/sla/calendars/prague-office"):
+    for path in ("/sla/plans/gold", "/sla/calendars/office"):
         reply = api("PUT", path, user=user, body={"nonsense": True})
         assert reply.status == 403, reply.text
         assert reply.json["detail"] == "Only managers can change calendars and support plans."
@@ -155,16 +154,17 @@ def test_only_managers_change_plans_and_calendars_before_anything_is_checked(api
 
 def test_customers_do_not_read_plans(api):
     assert api("GET", "/sla/plans", user=BOB).status == 403
-    assert api("GET", "/sla/calendars/prague-office/versions", user=VERA).status == 403
+    assert api("GET", "/sla/calendars/office/versions", user=VERA).status == 403
 
 
 def test_an_organisation_runs_on_its_assigned_plan_and_calendar_else_on_the_vip_rule(api):
     assert stored.terms_of_organisation("acme") == ("default", None)
     assert stored.terms_of_organisation("globex") == ("vip", None)  # importance vip, nothing assigned
     assert api("PUT", "/sla/calendars/berlin", user=MARIA, body=BERLIN).status == 201
-    organisation = directory.get_organisation("acme")
-    organisation.plan_id, organisation.calendar_id = "vip", "berlin"
-    organisation.save()
+    organisation = api("GET", "/organisations/acme", user=MARIA).json
+    organisation.update(plan="vip", calendar="berlin")
+    settings = {k: organisation[k] for k in ("name", "email_domains", "importance", "plan", "calendar")}
+    assert api("PUT", "/organisations/acme", user=MARIA, body=settings).status == 200, "the organisations API"
     assert stored.terms_of_organisation("acme") == ("vip", "berlin")
     clock_plans.new_invocation()
     plan = clock_plans.plan_of_organisation("acme")

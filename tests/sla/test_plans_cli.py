@@ -110,17 +110,17 @@ def test_an_unknown_stored_plan_is_one_line_and_exit_2(capsys: pytest.CaptureFix
 def test_the_defaults_are_written_once_and_a_managers_version_survives_a_rerun(emulated_aws):
     items = clock_plans.default_plans_and_calendars()
     assert sorted((type(i).__name__, i.terms_kind, i.terms_id, int(i.number)) for i in items) == [
-        ("TermsCurrent", "calendar", "prague-office", 1),
+        ("TermsCurrent", "calendar", "office", 1),
         ("TermsCurrent", "plan", "default", 1),
         ("TermsCurrent", "plan", "vip", 1),
-        ("TermsVersion", "calendar", "prague-office", 1),
+        ("TermsVersion", "calendar", "office", 1),
         ("TermsVersion", "plan", "default", 1),
         ("TermsVersion", "plan", "vip", 1),
     ]
     assert clock_plans.write_defaults() == 6
     assert clock_plans.write_defaults() == 0  # nothing written twice
     # a manager's version 2 stays what it is when the defaults are written again
-    body = clock_plans.plan_body_of(DEFAULT_PLAN, "prague-office", "Standard, renamed")
+    body = clock_plans.plan_body_of(DEFAULT_PLAN, "office", "Standard, renamed")
     stored.save_terms(Caller.system(), "plan", "default", body)
     assert clock_plans.write_defaults() == 0
     current = stored.get_current("plan", "default")

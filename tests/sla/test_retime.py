@@ -51,7 +51,7 @@ def _calendar() -> dict:
 
 
 def _plan() -> dict:
-    return clock_plans.plan_body_of(DEFAULT_PLAN, "prague-office", "Standard")
+    return clock_plans.plan_body_of(DEFAULT_PLAN, "office", "Standard")
 
 
 @pytest.mark.parametrize("desk_setup", [DeskSetup(start=FRIDAY_1500)], ids=["friday-1500"])
@@ -70,7 +70,7 @@ def test_a_day_off_declared_on_friday_afternoon_moves_the_breach_timer_of_an_ope
     # When at 16:30 Prague the manager declares Monday 30 November a day off
     calendar = _calendar()
     calendar["holidays"]["dates"] = ["2026-11-30"]
-    reply = api("PUT", "/sla/calendars/prague-office", user=MARIA, body=calendar)
+    reply = api("PUT", "/sla/calendars/office", user=MARIA, body=calendar)
     assert (reply.status, reply.json["version"]) == (200, 2), reply.text
 
     # Then the route's wait is replaced: the breach timer now waits for Tuesday 1 December 11:00 Prague (10:00Z)
@@ -80,7 +80,7 @@ def test_a_day_off_declared_on_friday_afternoon_moves_the_breach_timer_of_an_ope
     (retimed,) = _events(api, ticket["id"], "SlaRetimed")
     assert retimed["public"] is False
     assert retimed["at"] == "2026-11-27T15:30:00.000Z"
-    assert retimed["data"]["change"] == "calendar prague-office version 2"
+    assert retimed["data"]["change"] == "calendar office version 2"
     assert retimed["data"]["clocks"]["reaction"]["old_due"] == "2026-11-30T10:00:00.000Z"
     assert retimed["data"]["clocks"]["reaction"]["new_due"] == "2026-12-01T10:00:00.000Z"
     assert retimed["data"]["old_timer"]["at"] == "2026-11-30T10:00:00.000Z"
@@ -153,7 +153,7 @@ def test_a_change_to_another_plan_leaves_the_tickets_on_this_one_alone(desk):
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json  # Acme: the default plan
     route_task(api, "L1", LENA, ticket["id"], "classify")
     _only_timer(vc, "Classify", _utc(11, 23, 9, 20))
-    vip = clock_plans.plan_body_of(DEFAULT_PLAN, "prague-office", "VIP")
+    vip = clock_plans.plan_body_of(DEFAULT_PLAN, "office", "VIP")
     vip["targets"]["*"]["unclassified"]["reaction"] = {"promise": "PT30M", "internal": "PT10M"}
     assert api("PUT", "/sla/plans/vip", user=MARIA, body=vip).status == 200
     assert _events(api, ticket["id"], "SlaRetimed") == []
