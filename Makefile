@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: run test lint format bench clean synth deploy destroy
+.PHONY: run test lint format bench load clean synth deploy destroy
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	TZ=UTC $(BIN)/python bench/run.py
+
+# locust, headless: USERS (default 50) people for DURATION (default 2m) against a local stack started for the run,
+# or URL=http://127.0.0.1:8000 for one that runs; lost writes counted afterwards; figures into bench/results.json.
+load: $(STAMP)
+	TZ=UTC $(BIN)/python bench/load.py
 
 synth: $(STAMP) $(NODE_STAMP)
 	$(CDK) synth -c stage=$(STAGE) $(CDK_ARGS) --quiet

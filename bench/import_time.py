@@ -15,7 +15,7 @@ from typing import Any
 # The module the API Lambda loads: infra/cdk/functions.py deploys functions.api.app.handler.
 API_MODULE = "functions.api.app"
 
-CHILD = "import time\nt = time.perf_counter()\nimport {module}\nprint(repr(time.perf_counter() - t))\n"
+CHILD = "import time\nt = time.perf_counter()\n{statement}\nprint(repr(time.perf_counter() - t))\n"
 
 
 def _child_env() -> dict[str, str]:
@@ -28,8 +28,13 @@ def _child_env() -> dict[str, str]:
 
 def time_import(module: str, root: Path, env: dict[str, str]) -> float:
     """Seconds the import of `module` took in a fresh interpreter (cwd = repo root)."""
+    return time_statement(f"import {module}", root, env)
+
+
+def time_statement(statement: str, root: Path, env: dict[str, str]) -> float:
+    """Seconds one line of Python took in a fresh interpreter (cwd = repo root)."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD.format(module=module)],
+        [sys.executable, "-c", CHILD.format(statement=statement)],
         cwd=root,
         env=env,
         capture_output=True,
@@ -37,7 +42,7 @@ def time_import(module: str, root: Path, env: dict[str, str]) -> float:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"`import {module}` failed in a fresh interpreter:\n{done.stderr.strip()}")
+        raise RuntimeError(f"`{statement}` failed in a fresh interpreter:\n{done.stderr.strip()}")
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -61,6 +66,38 @@ def measure(root: Path, module: str = API_MODULE, baseline: str = "boto3", round
         "module_runs_ms": [round(x * 1000, 2) for x in module_runs],
         "baseline_runs_ms": [round(x * 1000, 2) for x in baseline_runs],
         "ratio": round(best_module / best_baseline, 3),
+    }
+
+
+# What a cold start imports before it answers a request of one context: the API module, then the routers that the
+# path's first segment needs (functions.api.app.CONTEXTS). With the API split into one function per context, that
+# function's own import would be the same modules, so these are also the split's import times.
+CONTEXT_STATEMENT = "import functions.api.app as a; a.load_routers(a.routers_for('/{segment}'))"
+EAGER_STATEMENT = "import functions.api.app as a; a.load_routers()"
+
+
+def measure_contexts(
+    root: Path, segments: tuple[str, ...] = ("tickets", "tasks", "kb", "figures"), rounds: int = 3
+) -> dict[str, Any]:
+    """Import of the API plus one context's routers (a cold start's first request of that context), and plus
+    every router (the API as it was before routers were loaded lazily), against `import boto3`; best of N."""
+    env = _child_env()
+    statements = {f"/{s}": CONTEXT_STATEMENT.format(segment=s) for s in segments}
+    statements["every router (eager)"] = EAGER_STATEMENT
+    best = dict.fromkeys(statements, float("inf"))
+    baseline = float("inf")
+    for statement in statements.values():
+        time_statement(statement, root, env)  # untimed: .pyc writes
+    for _ in range(rounds):
+        baseline = min(baseline, time_import("boto3", root, env))
+        for name, statement in statements.items():
+            best[name] = min(best[name], time_statement(statement, root, env))
+    return {
+        "baseline_ms": round(baseline * 1000, 2),
+        "rounds": rounds,
+        "by_context": {
+            name: {"ms": round(value * 1000, 2), "ratio": round(value / baseline, 3)} for name, value in best.items()
+        },
     }
 
 

@@ -26,8 +26,9 @@ def assemble() -> None:
     table.all_models()
     directory_hooks.organisation_saved.subscribe(figures.register_organisation)  # R28: time per customer
     directory_hooks.person_saved.subscribe(figures.register_person)  # R28: the specialists' day map
-    ticket_hooks.ticket_submitted.subscribe(figures.ticket_submitted)  # R28: new tickets per day
     ticket_hooks.ticket_submitted.subscribe(offers.on_submitted)  # R23, R26: limits and scope, told in the ticket
+    ticket_hooks.ticket_submitted_event.subscribe(figures.ticket_submitted_event)  # R28: new tickets per day
+    ticket_hooks.ticket_submitted_event.subscribe(offers.count_submitted_event)  # R23, R24: usage and thresholds
     ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
     ticket_hooks.task_created.subscribe(figures.task_created)  # R28: the plan of plan/fact
     ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks

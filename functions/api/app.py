@@ -2,27 +2,111 @@
 shared logic. The CDK app deploys `handler`; the local gateway calls it the same way.
 
 Handlers only translate HTTP to calls of the logic layer and back; every rule lives in shared/. Each context
-declares its routes on its own router (functions/api/<context>.py); this module includes them all, answers
-/health and the API's own documentation, and turns domain errors into problem responses.
+declares its routes on its own router (functions/api/<context>.py); this module answers /health and the API's
+own documentation, turns domain errors into problem responses, and loads a context's router when a path of
+that context is first called (CONTEXTS): a cold start imports the resolver and nothing of the logic layer, and
+a request pays only for the contexts its path needs (docs/performance.md, "Cold start").
 """
 
 from __future__ import annotations
 
+import threading
+from importlib import import_module
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 
-from functions.api import catalog, directory, figures, kb, money, plans, public, queues, review, tasks, tickets
 from functions.api.http import problem
 from functions.api.router import ApiRouter, Route
-from shared import desk
 from shared.platform.errors import DomainError
 
-desk.assemble()
 logger = Logger(service="caseway-api")
 app = APIGatewayHttpResolver()
 meta = ApiRouter()
+
+# The context routers, in the order they are included (static routes match before dynamic ones, each kind in
+# this order, exactly as when every router was included at import).
+ROUTER_MODULES: tuple[str, ...] = (
+    "functions.api.public",
+    "functions.api.tickets",
+    "functions.api.tasks",
+    "functions.api.catalog",
+    "functions.api.figures",
+    "functions.api.kb",
+    "functions.api.money",
+    "functions.api.review",
+    "functions.api.queues",
+    "functions.api.directory",
+    "functions.api.plans",
+)
+# A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
+# table against every declared route). A first segment not listed loads every router, so a router missing here
+# is slower to start, never unreachable.
+CONTEXTS: dict[str, tuple[str, ...]] = {
+    "billing": ("functions.api.money",),
+    "catalog": ("functions.api.catalog",),
+    "contracts": ("functions.api.money",),
+    "figures": ("functions.api.figures",),
+    "form": ("functions.api.public",),
+    "incidents": ("functions.api.money",),
+    "invoices": ("functions.api.money",),
+    "kb": ("functions.api.kb",),
+    "organisations": ("functions.api.catalog", "functions.api.directory"),
+    "people": ("functions.api.directory",),
+    "public": ("functions.api.public", "functions.api.tickets", "functions.api.catalog"),
+    "reviews": ("functions.api.review",),
+    "routing": ("functions.api.queues",),
+    "sla": ("functions.api.plans",),
+    "services": ("functions.api.public", "functions.api.catalog"),
+    "tasks": ("functions.api.tasks", "functions.api.catalog", "functions.api.queues"),
+    "tickets": ("functions.api.tickets", "functions.api.catalog", "functions.api.money"),
+}
+META_SEGMENTS = frozenset({"health", "openapi.json", "docs"})
+
+_included: dict[str, ApiRouter] = {}
+_loading = threading.Lock()  # the local gateway serves requests on threads; Lambda runs one at a time
+
+
+def load_routers(modules: tuple[str, ...] = ROUTER_MODULES) -> list[ApiRouter]:
+    """Include the routers of `modules` (each once, in ROUTER_MODULES order); returns them."""
+    with _loading:
+        missing = [name for name in ROUTER_MODULES if name in modules and name not in _included]
+        if missing and not _included:
+            from shared import desk  # the composition root: every item type and hook, with the first context
+
+            desk.assemble()
+        for name in missing:
+            router = import_module(name).router
+            app.include_router(router)
+            _included[name] = router
+    return [_included[name] for name in ROUTER_MODULES if name in modules]
+
+
+def routers_for(path: str) -> tuple[str, ...]:
+    """The router modules a request path needs."""
+    segment = path.lstrip("/").split("/", 1)[0]
+    if segment in META_SEGMENTS:
+        return ()
+    return CONTEXTS.get(segment, ROUTER_MODULES)
+
+
+def all_routes() -> tuple[Route, ...]:
+    """Every route of the API, declared once on its router: the OpenAPI document and the CDK app read them."""
+    return tuple(route for router in (meta, *load_routers()) for route in router.declared)
+
+
+def __getattr__(name: str) -> Any:
+    # ROUTES, PUBLIC_ROUTES and ROUTERS load every router: the CDK app, the local gateway and the tests read them.
+    if name == "ROUTES":
+        return all_routes()
+    if name == "PUBLIC_ROUTES":  # reachable without a token; every other route sits behind the JWT authorizer
+        return tuple((r.method, r.path) for r in all_routes() if r.public)
+    if name == "ROUTERS":
+        return (meta, *load_routers())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @meta.declare("GET", "/health", "Liveness check", "meta", public=True)
@@ -34,42 +118,44 @@ def health() -> dict[str, str]:
 def openapi_document() -> Response:
     from functions.api import openapi  # pydantic's JSON schema: only for the documentation
 
-    return Response(200, "application/json", openapi.document(ROUTES))
+    return Response(200, "application/json", openapi.document(all_routes()))
 
 
 @meta.declare("GET", "/docs", "Interactive API documentation", "meta", public=True, content_type="text/html")
 def docs() -> Response:
     from functions.api import openapi  # pydantic's JSON schema: only for the documentation
 
-    return Response(200, "text/html; charset=utf-8", openapi.swagger_page(openapi.document(ROUTES)))
+    return Response(200, "text/html; charset=utf-8", openapi.swagger_page(openapi.document(all_routes())))
 
 
-ROUTERS: tuple[ApiRouter, ...] = (
-    meta,
-    public.router,
-    tickets.router,
-    tasks.router,
-    catalog.router,
-    figures.router,
-    kb.router,
-    money.router,
-    review.router,
-    queues.router,
-    directory.router,
-    plans.router,
-)
-for context_router in ROUTERS:
-    app.include_router(context_router)
-
-# Every route of the API, declared once on its router: the OpenAPI document and the CDK app read them.
-ROUTES: tuple[Route, ...] = tuple(route for router in ROUTERS for route in router.declared)
-# Routes reachable without a token; every other route sits behind the Cognito JWT authorizer.
-PUBLIC_ROUTES: tuple[tuple[str, str], ...] = tuple((r.method, r.path) for r in ROUTES if r.public)
+app.include_router(meta)
 
 
 @app.exception_handler(DomainError)
 def domain_error(error: DomainError) -> Response:
     return problem(error.status, error.title, error.detail, **error.extra)
+
+
+@app.exception_handler([BotoCoreError, ClientError, PynamoDBException])
+def aws_failed(error: Exception) -> Response:
+    """An AWS call failed after its retries (throttled, timed out, a transaction cancelled): 503, never a bare
+    crash. What the request wrote is whole: every change is one transaction."""
+    logger.exception("an AWS call failed after its retries")
+    response = problem(
+        503,
+        "Service unavailable",
+        "The desk could not reach its storage or workflow service just now; try again in a moment "
+        "(with the same Idempotency-Key, a retried request is never applied twice).",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+@app.exception_handler(Exception)
+def crashed(error: Exception) -> Response:
+    """Any other failure is still one problem+json (500), never a bare crash; the log has the traceback."""
+    logger.exception("the request failed")
+    return problem(500, "Internal error", "The desk failed to handle this request; it is logged for the operators.")
 
 
 @app.not_found
@@ -80,4 +166,5 @@ def not_found(_: Exception) -> Response:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    load_routers(routers_for(str(event.get("rawPath") or "/")))
     return app.resolve(event, context)

@@ -60,6 +60,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         asset="api",
     ),
     FunctionSpec(
+        "counters",
+        "functions.counters.handler",
+        "caseway-counters",
+        256,
+        30,
+        "Counters kept off the request path (EventBridge rule: TicketSubmitted on the ticket-events bus)",
+    ),
+    FunctionSpec(
         "housekeeping",
         "functions.housekeeping.handler",
         "caseway-housekeeping",

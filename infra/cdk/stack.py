@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.cdk import nag
 from infra.cdk.api import Api
+from infra.cdk.consumers import Consumers
 from infra.cdk.data import ATTACHMENTS_PREFIX, Data
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity
@@ -44,6 +45,13 @@ class CasewayStack(cdk.Stack):
         self.api = Api(self, "Api", settings=settings, function=self.functions["api"], identity=self.identity)
         self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
+        self.consumers = Consumers(
+            self,
+            "Consumers",
+            event_bus=self.notifications.bus,
+            functions=self.functions.functions,
+            dead_letter_queue=self.functions.failed_invocations,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -105,6 +113,7 @@ class CasewayStack(cdk.Stack):
         )
         for function in (api, route_tasks, housekeeping):
             self._grant_send_email(function)
+        self._grant_counters()
         # The API hands SLA follow-ups (next-step dates, the customer's-message task) to the route worker.
         api.add_to_role_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[route_tasks.function_arn])
@@ -142,6 +151,26 @@ class CasewayStack(cdk.Stack):
             "request (shared/tickets.py), so the tickets/ prefix of the attachments bucket is the narrowest "
             "resource that covers them; the only action is s3:PutObject.",
         )
+
+    def _grant_counters(self) -> None:
+        """The counters consumer (functions/counters.py): it reads the contract and the period's counters and time
+        entries, adds to counters with a once-mark (UpdateItem + PutItem in one transaction), saves threshold
+        incidents (PutItem) and publishes IncidentRaised."""
+        counters = self.functions["counters"]
+        table = self.data.table
+        counters.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+                resources=[table.table_arn],
+            )
+        )
+        if "organisation_index" in self.data.index_names:  # an organisation's time entries of the period
+            counters.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"], resources=[f"{table.table_arn}/index/organisation_index"]
+                )
+            )
+        self.notifications.bus.grant_put_events_to(counters)
 
     def _grant_table(self, function: lambda_.Function) -> None:
         table = self.data.table

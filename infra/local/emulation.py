@@ -19,13 +19,15 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.models import EventsBackend
 from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from functions import housekeeping, route_tasks
+from functions import counters, housekeeping, route_tasks
 from infra.cdk import asl
-from shared.platform import aws, clock, config, identity, table, workflows
+from infra.local import fake_aws
+from shared.platform import aws, bus, clock, config, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,10 @@ def function_arn(short_name: str) -> str:
 HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
     f"{FUNCTION_PREFIX}route-tasks": route_tasks.handler,
     f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
+    f"{FUNCTION_PREFIX}counters": counters.handler,
 }
+# Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
+ASYNC_ATTEMPTS = 3
 
 
 def install_lambda_dispatcher() -> None:
@@ -72,9 +77,56 @@ def install_lambda_dispatcher() -> None:
         return json.dumps(result).encode()
 
     LambdaSimpleBackend.invoke = invoke
+    deliver_bus_events()
     make_dynamodb_requests_atomic()
     validate_each_definition_once()
     import_user_pool_key_once()
+
+
+def deliver_bus_events() -> None:
+    """What the EventBridge rules of infra/cdk/consumers.py do in the cloud (moto's rules cannot target Lambda):
+    each event put on the bus whose detail-type a consumer takes (bus.CONSUMERS) is handed to that consumer's
+    handler as EventBridge would shape it, on a thread of its own as a separate Lambda would run it, with Lambda's
+    retries of an asynchronous invocation. The put waits for the consumer, so whoever published it (a test, the
+    local desk) sees the counters as soon as its call returns; a consumer that still fails is logged."""
+    original = EventsBackend.put_events
+    if getattr(original, "caseway_consumers", False):
+        return
+
+    def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        entries = original(self, events)
+        for event, entry in zip(events, entries, strict=False):
+            if entry.get("EventId") and event.get("Source") == bus.EVENT_SOURCE:
+                for function, detail_types in bus.CONSUMERS.items():
+                    if event.get("DetailType") in detail_types:
+                        consumer = threading.Thread(target=_consume, args=(function, event, entry["EventId"]))
+                        consumer.start()
+                        consumer.join()
+        return entries
+
+    put_events.caseway_consumers = True  # type: ignore[attr-defined]
+    EventsBackend.put_events = put_events
+
+
+def _consume(function: str, event: dict[str, Any], event_id: str) -> None:
+    shaped = {
+        "version": "0",
+        "id": event_id,
+        "detail-type": event["DetailType"],
+        "source": event["Source"],
+        "account": ACCOUNT,
+        "time": clock.now_iso(),
+        "region": REGION,
+        "resources": [],
+        "detail": json.loads(event["Detail"]),
+    }
+    name = f"{FUNCTION_PREFIX}{function}"
+    for attempt in range(1, ASYNC_ATTEMPTS + 1):
+        try:
+            HANDLERS[name](shaped, fake_aws.LambdaContext(name))
+            return
+        except Exception:
+            logger.exception("%s failed on %s (attempt %d of %d)", name, event["DetailType"], attempt, ASYNC_ATTEMPTS)
 
 
 _DYNAMODB_LOCK = threading.RLock()

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import secrets
+import threading
 import time
 import urllib.parse
 import uuid
@@ -68,6 +69,10 @@ class Gateway:
 
     def __init__(self) -> None:
         self.api = app
+        # One request at a time through the handler, as one Lambda instance serves one request at a time: powertools
+        # keeps the request being served in class-level state (BaseRouter.current_event), so two requests on two
+        # server threads at once read each other's caller, body and query.
+        self._one_request = threading.Lock()
         self.public = [(method, _route_pattern(path)) for method, path in app.PUBLIC_ROUTES]
 
     def is_public(self, method: str, path: str) -> bool:
@@ -130,7 +135,8 @@ class Gateway:
                 except Exception as error:
                     return problem(401, "Authentication required", f"The bearer token was refused: {error}.")
         event = self.event(method, raw_path, headers, body, source_ip, claims)
-        result = self.api.handler(event, fake_aws.LambdaContext())
+        with self._one_request:
+            result = self.api.handler(event, fake_aws.LambdaContext())
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         out_headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}

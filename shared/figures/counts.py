@@ -95,14 +95,12 @@ def safely(what: str, fn: Any, *args: Any) -> None:
         logger.exception("figure not counted: %s %s", what, args[:1])
 
 
-def ticket_submitted(ticket: Ticket) -> None:
-    """New tickets per day (R28): counted once per ticket, on the day it was submitted."""
-    safely("ticket submitted", _ticket_submitted, ticket)
-
-
-def _ticket_submitted(ticket: Ticket) -> None:
-    day = local_day(ticket.submitted_at or ticket.created_at)
-    count([_day_update(day, {"submitted": 1})], once=f"submitted#{ticket.ticket_id}")
+def ticket_submitted_event(detail: dict[str, Any]) -> bool:
+    """New tickets per day (R28), off the request path (the TicketSubmitted event's consumer): counted once per
+    ticket however often the event is delivered, on the day it was submitted (the event's `at`). A failure
+    raises, so the delivery is retried."""
+    day = local_day(detail["at"])
+    return count([_day_update(day, {"submitted": 1})], once=f"submitted#{detail['ticket_id']}")
 
 
 def ticket_classified(ticket_id: str, classification: str) -> None:

@@ -15,13 +15,14 @@ from shared.money.contracts import (
     get_contract,
     is_active,
     number,
+    period_by_key,
     period_of,
     today_for,
     zone_of,
 )
 from shared.money.items import Contract, LimitOffer
 from shared.money.keys import contract_pk
-from shared.money.usage import check_thresholds, tickets_by_service, usage
+from shared.money.usage import billable_minutes, check_thresholds, tickets_by_service, usage
 from shared.platform import bus, clock, store, workflows
 from shared.platform.domain import Role, Status
 from shared.platform.errors import Conflict, Forbidden, Unprocessable
@@ -36,32 +37,44 @@ logger = logging.getLogger(__name__)
 
 
 CHOICES = ("extend", "next_period")
+MARK_TTL = 400 * 24 * 3600  # a counted ticket's mark outlives any redelivery of its event
 
 
-def on_submitted(ticket: Ticket) -> LimitOffer | None:
-    """Count a submitted ticket against its organisation's contract; over a limit or out of scope, tell the
-    customer in the ticket and offer the choice. The ticket is always accepted: a failure here is logged and
-    the ticket goes on (the daily billing check recomputes the usage)."""
+def on_submitted(ticket: Ticket, detail: dict[str, Any]) -> None:
+    """R23, R26 at creation, on the request path: check the ticket against its organisation's contract and put the
+    finding into the TicketSubmitted event's `detail` (`contract`), whose consumer counts the ticket
+    (count_submitted_event). Over a limit or out of scope, the customer is told in the ticket and offered the choice.
+    The ticket is always accepted: a failure here is logged and the ticket goes on."""
     try:
-        return count_submitted(ticket)
+        finding = check_submitted(ticket)
     except Exception:
         logger.exception("contract check of ticket %s failed", ticket.ticket_id)
-        return None
+        return
+    if finding is not None:
+        detail["contract"] = finding
 
 
-def count_submitted(ticket: Ticket) -> LimitOffer | None:
+def check_submitted(ticket: Ticket) -> dict[str, Any] | None:
+    """The contract's limits checked at creation; at most one write (docs/performance.md, "Request path"):
+    - a question per user per day: a conditional ADD on the user's day counter that succeeds only under the
+      limit, so it is exact under any concurrency (DynamoDB applies conditional updates to one item in turn);
+    - tickets per period: a read of the period's counters, which the bus consumer keeps; tickets of the same
+      organisation submitted within the consumer's delay (usually well under a second) are not yet in them;
+    - hours per period: a read of the period's billable time entries; out of scope: the contract's services.
+    Returns what the consumer needs (period, where the ticket counts, reasons), or None without a contract."""
     contract = get_contract(ticket.organisation_id)
     if contract is None:
         return None
     today = today_for(ticket.organisation_id, contract=contract)
-    if contract is None or not is_active(contract, today):
+    if not is_active(contract, today):
         return None
     period = period_of(contract.period, today)
     org = ticket.organisation_id
     reasons: list[str] = []
     if contract.questions_per_user_per_day:
-        asked = add_counter(contract_pk(org), f"DAY#{today.isoformat()}#{ticket.requester_sub}", 1, ttl_days=3)
-        if asked > int(contract.questions_per_user_per_day):
+        day_key = f"DAY#{today.isoformat()}#{ticket.requester_sub}"
+        day = store.Count(contract_pk(org), day_key, {"value": 1}, {"kind": "usage"}, 3 * 86400)
+        if store.add_below(day, {"value": int(contract.questions_per_user_per_day)}) is None:
             reasons.append("daily_questions")
     counted_in = period.key
     if contract.tickets_per_period:
@@ -69,20 +82,38 @@ def count_submitted(ticket: Ticket) -> LimitOffer | None:
         if before >= int(contract.tickets_per_period):
             reasons.append("tickets")
             counted_in = period_of(contract.period, period.next_start).key
-    add_counter(contract_pk(org), f"USAGE#{counted_in}#{ticket.service}", 1)
-    used = usage(contract, period)
-    if contract.hours_per_period and Decimal(used["billable_minutes"]) >= Decimal(str(contract.hours_per_period)) * 60:
-        reasons.append("hours")
+    if contract.hours_per_period:
+        minutes = billable_minutes(org, period)
+        if Decimal(minutes) >= Decimal(str(contract.hours_per_period)) * 60:
+            reasons.append("hours")
     if contract.services and ticket.service not in contract.services:
         reasons.append("out_of_scope")
-    check_thresholds(contract, period, used)
-    if not reasons:
-        return None
-    # The offer names the working-hours instant work starts: the route worker has the calendars.
-    workflows.call_worker(
-        "money_offer", ticket.ticket_id, reasons=reasons, period=period.key, counted_in=counted_in, today=str(today)
+    if reasons:
+        # The offer names the working-hours instant work starts: the route worker has the calendars.
+        workflows.call_worker(
+            "money_offer", ticket.ticket_id, reasons=reasons, period=period.key, counted_in=counted_in, today=str(today)
+        )
+    return {"period": period.key, "counted_in": counted_in, "reasons": reasons, "today": today.isoformat()}
+
+
+def count_submitted_event(detail: dict[str, Any]) -> bool:
+    """R23, R24 off the request path (the TicketSubmitted event's consumer): count the ticket in the period the
+    check chose, once per ticket however often the event is delivered, then raise the period's threshold
+    incidents. False when the ticket had been counted already (or has no contract)."""
+    finding = detail.get("contract")
+    if not finding:
+        return False
+    org, ticket_id = detail["organisation_id"], detail["ticket_id"]
+    usage_count = store.Count(
+        contract_pk(org), f"USAGE#{finding['counted_in']}#{detail['service']}", {"value": 1}, {"kind": "usage"}
     )
-    return None
+    if not store.add_together([usage_count], once=(f"CONTRACTMARK#{ticket_id}", "MARK", "contract_mark", MARK_TTL)):
+        return False
+    contract = get_contract(org)
+    if contract is not None:
+        period = period_by_key(contract.period, finding["period"])
+        check_thresholds(contract, period, usage(contract, period))
+    return True
 
 
 def customer_time(moment: datetime, org_id: str) -> str:

@@ -29,12 +29,14 @@ def entries_between(org_id: str, start: date, end: date) -> list[TimeEntry]:
     return [e for e in found if isinstance(e, TimeEntry)]
 
 
+def billable_minutes(org_id: str, period: Period) -> int:
+    return sum(int(e.minutes) for e in entries_between(org_id, period.start, period.end) if e.billable)
+
+
 def usage(contract: Contract, period: Period) -> dict[str, Any]:
     """What the organisation used of the period: tickets (counters) and billable minutes (time entries)."""
     by_service = tickets_by_service(contract.organisation_id, period.key)
-    minutes = sum(
-        int(e.minutes) for e in entries_between(contract.organisation_id, period.start, period.end) if e.billable
-    )
+    minutes = billable_minutes(contract.organisation_id, period)
     used_tickets = sum(by_service.values())
     view: dict[str, Any] = {
         "period": period.key,

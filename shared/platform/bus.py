@@ -42,6 +42,13 @@ EVENT_TYPES = (
 )
 
 
+# The bus's own consumers: function short name (infra/cdk/functions.py) -> the detail-types an EventBridge rule
+# sends it (infra/cdk/consumers.py in the cloud; infra/local/emulation.py delivers them locally).
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "counters": ("TicketSubmitted",),  # functions/counters.py: the counters kept off the request path
+}
+
+
 def publish(detail_type: str, detail: dict[str, Any]) -> None:
     """Put one event on the ticket-events bus. A failure is logged, never raised: the ticket change is
     already stored and the bus is a copy of the log, which stays complete."""

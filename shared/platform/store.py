@@ -41,6 +41,14 @@ def transact(saves: Iterable[tuple[Entity, Any]]) -> None:
             t.save(item, condition=condition)
 
 
+def delete_together(items: Iterable[Entity]) -> None:
+    """Delete several items atomically: undoing a write whose must-follow step failed, so nothing stays
+    half-written."""
+    with TransactWrite(connection=_Connection.get()) as t:
+        for item in items:
+            t.delete(item)
+
+
 def conflict_reasons(error: TransactWriteError) -> list[str | None]:
     """The cancellation code of each item of a failed transaction, in order (None where it passed)."""
     return [getattr(r, "code", None) if r else None for r in (error.cancellation_reasons or [])]
@@ -206,15 +214,17 @@ def raise_if_conflict(error: TransactWriteError, what: str) -> None:
 
 
 WRITE_RETRIES = 8
+RETRIED_CANCELLATIONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 def with_retries(what: str, attempt: Callable[[], Any]) -> Any:
-    """Optimistic locking: re-read and re-apply on a version conflict; 409 after a few tries."""
+    """Optimistic locking: re-read and re-apply on a version conflict, or when DynamoDB cancelled the transaction
+    because another one held an item for a moment (TransactionConflict); 409 after a few tries."""
     for attempt_no in range(WRITE_RETRIES):
         try:
             return attempt()
         except TransactWriteError as error:
-            if "ConditionalCheckFailed" not in conflict_reasons(error):
+            if not RETRIED_CANCELLATIONS.intersection(conflict_reasons(error)):
                 raise
             time.sleep(random.uniform(0, 0.02 * (attempt_no + 1)))  # noqa: S311 - jitter, not security
     raise Conflict(f"{what} is being changed by others right now; try again in a moment.")

@@ -44,6 +44,17 @@ def task_failure(task_token: str, error: str, cause: str) -> None:
     aws.client("stepfunctions").send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
 
 
+def task_success_once(task_token: str, output: dict[str, Any]) -> bool:
+    """SendTaskSuccess; False when the route no longer waits on this token (told already, timed out, ended).
+    Any other failure (throttled, unreachable after the client's retries) is raised."""
+    sfn = aws.client("stepfunctions")
+    try:
+        sfn.send_task_success(taskToken=task_token, output=json.dumps(output, default=str))
+    except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken, sfn.exceptions.TaskDoesNotExist):
+        return False
+    return True
+
+
 def call_worker(action: str, ticket_id: str, **payload: Any) -> None:
     """Ask the route worker to do something later (asynchronous invoke): the API answers at once and the
     worker, which has the SLA calendars, does the rest. A failure is logged; the route's own timers and the

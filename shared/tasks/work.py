@@ -84,7 +84,7 @@ def create_task(
         queue_sk=ranking.queue_key(basis, task_id),
     )
     event = new_event(
-        ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, task_id=task_id, group=group
+        ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, at=now, task_id=task_id, group=group
     )
     try:
         store.transact([(task, Task.pk.does_not_exist()), (event, None)])
@@ -98,7 +98,7 @@ def create_task(
         existing.save()
         if existing.status == TaskStatus.DONE.value and task_token:
             # Completed while the route was between two waits (its old token was spent): the route goes on now.
-            workflows.task_success(
+            workflows.task_success_once(
                 task_token,
                 {"task_id": task_id, "outcome": existing.outcome, "note": existing.note, "by": existing.assignee},
             )
@@ -224,6 +224,7 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
                 "TaskTaken",
                 f"{task.title} taken by {caller.email or caller.sub}",
                 public=False,
+                at=now,
                 task_id=task_id,
             )
         ]
@@ -233,8 +234,8 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
             ticket_changed = True
         if ticket.status == Status.NEW.value:
             before = ticket.status
-            set_status(ticket, Status.IN_PROGRESS)
-            events.append(status_event(ticket, caller, before, "a specialist is working on it"))
+            set_status(ticket, Status.IN_PROGRESS, now)
+            events.append(status_event(ticket, caller, before, "a specialist is working on it", at=now))
             ticket_changed = True
         if ticket_changed:
             ticket.updated_at = now
@@ -251,33 +252,60 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
 
 
 def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | None) -> Task:
+    """The route is told first: when Step Functions cannot be reached the task stays taken and the caller gets
+    the error (503) to repeat, so no task is ever done while its route waits on it. Completing again with the
+    same outcome (a repeat after a lost answer) changes nothing."""
     caller.require_staff()
     detached = _detached(task_id)
     if detached is not None:
         return detached.complete(caller, task_id, outcome, note)
+    task, _ = load_task(task_id)
+    if not _completed_by(caller, task, outcome):
+        check_complete(caller, task, outcome)
+        tell_route(task, outcome, note)
     state: dict[str, Any] = {}
 
     def attempt() -> None:
         task, ticket = load_task(task_id)
+        if _completed_by(caller, task, outcome):
+            state.update(task=task, changed=False)
+            return
         check_complete(caller, task, outcome)
-        mark_done(task, outcome, note, clock.now_iso())
+        now = clock.now_iso()
+        mark_done(task, outcome, note, now)
         event = new_event(
             ticket,
             caller,
             "TaskCompleted",
             f"{task.title} done: {outcome}",
             public=False,
+            at=now,
             task_id=task_id,
             note=note,
         )
         store.transact([(task, None), (event, None)])
-        state.update(task=task)
+        state.update(task=task, changed=True)
 
     with_retries("This task", attempt)
     task = state["task"]
-    release_route(task)
+    if state["changed"]:
+        hooks.task_finished(task)  # R27, R28: plan/fact and the assignee's tasks closed
+        bus.publish("TaskCompleted", {"task_id": task.task_id, "ticket_id": task.ticket_id, "outcome": task.outcome})
     queues.refresh_waiting_on(task.ticket_id)
     return task
+
+
+def _completed_by(caller: Caller, task: Task, outcome: str) -> bool:
+    return task.status == TaskStatus.DONE.value and task.outcome == outcome and task.assignee == caller.sub
+
+
+def tell_route(task: Task, outcome: str, note: str | None) -> None:
+    """SendTaskSuccess for the human step the route waits on; raises when Step Functions cannot be reached. A
+    route that no longer waits on this token (told already, the step timed out, the route ended) is not an error."""
+    if task.task_token and not workflows.task_success_once(
+        task.task_token, {"task_id": task.task_id, "outcome": outcome, "note": note, "by": task.assignee}
+    ):
+        logger.info("the route of task %s no longer waits on its token", task.task_id)
 
 
 def release_route(task: Task) -> None:

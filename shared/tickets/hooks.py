@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from shared.platform.hooks import Hook
 
-# (ticket): a ticket was submitted, before its route starts (R23, R26: the contract counts it; R28)
+# (ticket, detail): a ticket was submitted, before its route starts, on the request path (R23, R26: the contract's
+# limits are checked); listeners may add their findings to `detail`, the TicketSubmitted event's detail
 ticket_submitted = Hook("ticket_submitted")
+# (detail): the TicketSubmitted event reached its consumer (functions/counters.py), off the request path: the
+# counters (R28 new tickets per day, R23 the contract's usage). Delivered at least once: listeners count once.
+ticket_submitted_event = Hook("ticket_submitted_event")
 # (ticket, resolver caller): a ticket was resolved (R27)
 ticket_resolved = Hook("ticket_resolved")
 # (ticket, finished tasks, target status): a status change finished the ticket's open tasks, or closed it

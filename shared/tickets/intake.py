@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -21,6 +22,8 @@ from shared.tickets.conversation import notify_customer
 from shared.tickets.idempotency import Idempotency, commit, replayed_record
 from shared.tickets.items import ReferenceLink, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
+
+logger = logging.getLogger(__name__)
 
 
 def _replayed_ticket(resource: str) -> Ticket:
@@ -79,7 +82,7 @@ def _new_ticket(
         follow_key=follow_key,
     )
     if submit:
-        set_status(ticket, Status.NEW)
+        set_status(ticket, Status.NEW, now)
         ticket.submitted_at = now
     set_index_keys(ticket)
     return ticket
@@ -130,6 +133,7 @@ def create_ticket(
         f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}"
         + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
         public=True,
+        at=ticket.created_at,  # the instant the ticket says it was created (and submitted)
         channel=channel,
         **opened_for,
     )
@@ -144,7 +148,7 @@ def create_ticket(
         )
     except TransactWriteError as error:
         # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
-        if idem and store.conflict_reasons(error)[-1] == "ConditionalCheckFailed":
+        if idem and store.conflict_reasons(error)[-1:] == ["ConditionalCheckFailed"]:
             return create_ticket(
                 caller,
                 service_key=service_key,
@@ -159,17 +163,39 @@ def create_ticket(
             )
         raise
 
+    if submit:
+        _start_route_or_undo(ticket, service.route, [ticket, link, event], idem)
     bus.publish("TicketCreated", {**ticket_detail(ticket), "channel": channel})
     metrics.count(metrics.TICKETS_CREATED)
     if submit:
-        after_submit(ticket, service.route)
+        after_submit(ticket, service.route, route_started=True)
     return ticket, ticket.follow_key, False
 
 
-def after_submit(ticket: Ticket, route: str) -> None:
-    bus.publish("TicketSubmitted", ticket_detail(ticket))
-    hooks.ticket_submitted(ticket)  # R28: new tickets per day; R23, R26: the contract counts it
-    start_route(ticket, route)
+def _start_route_or_undo(ticket: Ticket, route: str, written: list[Any], idem: Idempotency | None) -> None:
+    """A submitted ticket without its route would wait for nobody: when the route cannot start (Step Functions
+    throttled or unreachable after its retries), the ticket's items are deleted again and the error goes to the
+    caller (503), so nothing is half-written and the request can simply be repeated."""
+    try:
+        start_route(ticket, route)
+    except Exception:
+        if idem is not None:
+            written.append(idem.record(f"ticket:{ticket.ticket_id}", 201, ticket.follow_key))
+        try:
+            store.delete_together(written)
+        except Exception:
+            logger.exception("ticket %s is stored without its route; submitting it again starts it", ticket.ticket_id)
+        raise
+
+
+def after_submit(ticket: Ticket, route: str, *, route_started: bool = False) -> None:
+    detail = ticket_detail(ticket)
+    hooks.ticket_submitted(ticket, detail)  # R23, R26: the contract's limits, checked at creation
+    # Its consumer (functions/counters.py) keeps the counters off the request path: R28 new tickets per day, R23
+    # the contract's usage in the period the check chose (detail["contract"]).
+    bus.publish("TicketSubmitted", detail)
+    if not route_started:
+        start_route(ticket, route)
     notify_customer(
         ticket,
         "Request received",
@@ -252,10 +278,11 @@ def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
         current, _ = visible_ticket(caller, ticket_id)
         services.validate_answers(service.intake_fields, current.fields, complete=True)
         before = current.status
-        set_status(current, Status.NEW)
-        current.submitted_at = current.updated_at = clock.now_iso()
+        now = clock.now_iso()
+        set_status(current, Status.NEW, now)
+        current.submitted_at = current.updated_at = now
         set_index_keys(current)
-        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, before=before)
+        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, at=now, before=before)
         store.transact([(current, None), (event, None)])
         return current
 

@@ -282,6 +282,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "route-tasks": "functions.route_tasks.handler",
         "housekeeping": "functions.housekeeping.handler",
         "pre-token": "functions.cognito_pre_token.handler",
+        "counters": "functions.counters.handler",
     }
     roles = set()
     log_groups = set()
@@ -338,6 +339,8 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
         "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
         "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states"},
+        # the counters consumer reads and counts in the table and publishes IncidentRaised; no e-mail, no routes
+        "counters": {"logs", "sqs", "xray", "dynamodb", "events"},
     }
     for name, function in synth.functions(stage).items():
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -592,6 +595,45 @@ def test_ticket_events_bus_has_an_archive(synth: Synthesized, stage: str) -> Non
     archive = synth.one(stage, "AWS::Events::Archive")["Properties"]
     assert archive["SourceArn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
     assert archive["RetentionDays"] == STAGES[stage].event_archive_days
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_ticket_submitted_reaches_the_counters_consumer_with_retries_and_a_dead_letter_queue(
+    synth: Synthesized, stage: str
+) -> None:
+    bus_id = next(iter(synth.resources(stage, "AWS::Events::EventBus")))
+    counters_id = next(
+        logical
+        for logical, r in synth.resources(stage, "AWS::Lambda::Function").items()
+        if r["Properties"].get("FunctionName") == f"caseway-{stage}-counters"
+    )
+    rules = [
+        r["Properties"]
+        for r in synth.resources(stage, "AWS::Events::Rule").values()
+        if r["Properties"].get("EventBusName") == {"Ref": bus_id}
+    ]
+    (rule,) = [r for r in rules if any(t["Arn"] == {"Fn::GetAtt": [counters_id, "Arn"]} for t in r["Targets"])]
+    assert rule["EventPattern"] == {"source": ["caseway.tickets"], "detail-type": ["TicketSubmitted"]}
+    (target,) = rule["Targets"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert "Arn" in target["DeadLetterConfig"]
+    # Only EventBridge, from this rule, may invoke it.
+    permissions = [
+        p["Properties"]
+        for p in synth.resources(stage, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [counters_id, "Arn"]}
+    ]
+    assert permissions and all(p["Principal"] == "events.amazonaws.com" for p in permissions)
+    # Least privilege on the table: read, count, mark and save incidents; nothing deletes, nothing batch-reads.
+    role_id = synth.functions(stage)["counters"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    table_actions = {
+        action
+        for policy in policies_of_role(synth, stage, role_id)
+        for statement in statements(policy)
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+    assert table_actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)

@@ -181,7 +181,7 @@ def test_a_step_done_while_its_route_was_being_re_armed_lets_the_route_go_on(des
     token = work_module.load_task(classify["id"])[0].task_token
     # Given a re-timing read the waiting task just before L1 completed it: the completion's SendTaskSuccess goes to
     # the token the re-timing spends (the route no longer waits on it: lost), then the re-timing's failure arrives
-    monkeypatch.setattr(work_module.workflows, "task_success", lambda token, output: None)
+    monkeypatch.setattr(work_module.workflows, "task_success_once", lambda token, output: False)
     finish_task(api, LENA, classify, "question")
     monkeypatch.undo()
     workflows.task_failure(token, retime.RETIME_ERROR, "re-timed: plan default version 2")
