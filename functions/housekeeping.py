@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from shared.clocks import plans as clock_plans
 from shared.kb import mandatory
 from shared.money import billing
 from shared.review import reviews as review
@@ -16,6 +17,7 @@ logger = Logger(service="caseway-housekeeping")
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    clock_plans.new_invocation()  # the chores read the calendars and plans as they are now
     action = event.get("action")
     if action == "close_resolved_after_silence":
         closed = lifecycle.close_resolved_after_silence()

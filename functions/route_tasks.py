@@ -11,11 +11,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import desk
+from shared.clocks import plans as clock_plans
 from shared.figures import resolution as figures_resolution
+from shared.kb import mandatory
 from shared.money import scheduling
 from shared.platform import workflows
 from shared.routes import actions as route_actions
-from shared.routes import followups, support
+from shared.routes import followups, retime, support
 from shared.tasks.work import create_task
 
 desk.assemble()
@@ -45,6 +47,14 @@ def _step_task(event: dict[str, Any]) -> dict[str, Any]:
     return {"task_id": task.task_id}
 
 
+def _terms_changed(event: dict[str, Any]) -> dict[str, Any]:
+    """A calendar or plan changed (shared.directory.plans): re-time the open tickets on it, and bring the plans'
+    generated agreements (R29: targets and office hours) up to date."""
+    result = retime.retime_terms(event["kind"], event["terms_id"], int(event["number"]))
+    result["articles"] = mandatory.seed_mandatory()
+    return result
+
+
 def _error(error: Any) -> tuple[str, str | None]:
     """The route's caught error ({"Error", "Cause"}), whatever parts of it arrived."""
     if isinstance(error, dict):
@@ -62,11 +72,16 @@ ACTIONS = {
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
     "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: scheduling.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
+    retime.RETIME_ACTION: lambda e: _terms_changed(e),
+    retime.RETIME_ORGANISATION_ACTION: lambda e: retime.retime_organisation(
+        e["org_id"], (e["plan_id"], e.get("calendar_id"))
+    ),
 }
 ACTIONS.update(route_actions.ACTIONS)  # the catalog's routes: licence key, document request, change request
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    clock_plans.new_invocation()  # each step reads the calendars and plans as they are now
     action = event.get("action")
     if action == "create_task":  # the minimal route's step, kept for executions started before the SLA route
         task = create_task(

@@ -13,8 +13,9 @@ calendars (the API's asset leaves them out).
 from __future__ import annotations
 
 from shared.directory import hooks as directory_hooks
+from shared.directory import organisations, plans
 from shared.figures import counts as figures
-from shared.money import incidents, offers
+from shared.money import contracts, incidents, offers
 from shared.platform import hooks, table
 from shared.review import tasks as review_tasks
 from shared.tasks import hooks as task_hooks
@@ -34,6 +35,10 @@ def assemble() -> None:
     ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks
     task_hooks.route_fault.subscribe(incidents.route_fault)  # R24: a route fault is an incident for the managers
     ticket_hooks.tasks_finished.subscribe(work.release_finished)  # the routes are told; the waiting board follows
+    organisations.plan_ids = lambda: plans.known_ids("plan")  # what an organisation may name: the stored ones
+    organisations.calendar_ids = lambda: plans.known_ids("calendar")
+    if contracts.contract_terms not in plans.ASSIGNMENTS:
+        plans.ASSIGNMENTS.append(contracts.contract_terms)  # a contract's support plan and calendar (issue 12)
     work.DETACHED_KINDS[review_tasks.TASK_PREFIX] = work.DetachedKind(  # R20, R22: review tasks
         take=review_tasks.take_review_task, complete=review_tasks.complete_review_task
     )

@@ -38,6 +38,7 @@ from infra.local import demo  # noqa: E402
 from infra.local import emulation as aws_emulation  # noqa: E402
 from infra.local.demo import money as demo_money  # noqa: E402
 from infra.local.virtual_time import VirtualClock  # noqa: E402
+from shared.clocks import plans as clock_plans  # noqa: E402
 from shared.directory import people  # noqa: E402
 from shared.platform import aws, clock, config  # noqa: E402
 
@@ -178,6 +179,7 @@ def emulated_aws() -> Iterator[None]:
         aws_emulation.install_lambda_dispatcher()
         back_up_only_what_a_transaction_writes()
         provision()
+        clock_plans.new_invocation()  # no calendar or plan read from another test's table
         threads_before = len(TMP_THREADS)
         yield
         stop_routes(threads_before)

@@ -39,6 +39,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.review",
     "functions.api.queues",
     "functions.api.directory",
+    "functions.api.plans",
 )
 # A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
 # table against every declared route). A first segment not listed loads every router, so a router missing here
@@ -58,6 +59,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "public": ("functions.api.public", "functions.api.tickets", "functions.api.catalog"),
     "reviews": ("functions.api.review",),
     "routing": ("functions.api.queues",),
+    "sla": ("functions.api.plans",),
     "services": ("functions.api.public", "functions.api.catalog"),
     "tasks": ("functions.api.tasks", "functions.api.catalog", "functions.api.queues"),
     "tickets": ("functions.api.tickets", "functions.api.catalog", "functions.api.money"),

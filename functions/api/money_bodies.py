@@ -27,6 +27,14 @@ class MoneyContract(Body):
     payment_terms_days: int = Field(default=14, ge=0, le=120)
     ticket_hours_incident: int = Field(default=10, ge=1, le=1000, description="R24: hours on one ticket")
     timezone: str = Field(default="Europe/Prague", max_length=64, description="IANA zone of periods and work dates")
+    plan_id: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Support plan it assigns (GET /sla/plans)"
+    )
+    calendar_id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
+        description="Working calendar it assigns instead of the plan's (GET /sla/calendars)",
+    )
 
     @field_validator("timezone")
     @classmethod

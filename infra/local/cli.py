@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from infra import invite
-from shared.sla.calendars import Calendar, format_duration, parse_duration
+from shared.platform.durations import format_duration, parse_duration
+from shared.sla.calendars import Calendar
 from shared.sla.ledger import ledger
 from shared.sla.plans import PLANS, SupportPlan, plan_named
 
@@ -68,8 +69,14 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
     )
     source.add_argument("--ticket", help="reference or id of a ticket on the local stack, e.g. CW-1001")
     explain.add_argument("--service", help="service key, e.g. functionality-question (default: the ticket's)")
-    explain.add_argument("--plan", help="support plan: a built-in name (default, vip) or a plan JSON file")
-    explain.add_argument("--calendar", help="calendar JSON file that replaces the plan's (what-if)")
+    explain.add_argument(
+        "--plan",
+        help="support plan: a built-in name (default, vip), a plan JSON file, or stored:ID for the plan stored on "
+        "the stack at --url (its current version, on its calendar)",
+    )
+    explain.add_argument(
+        "--calendar", help="calendar that replaces the plan's (what-if): a JSON file, or stored:ID from the stack"
+    )
     explain.add_argument("--at", help="ISO 8601 date-time with offset: explain as of then (default: now)")
     explain.add_argument("--json", action="store_true", help="print the ledger as JSON")
     explain.add_argument(
@@ -131,8 +138,8 @@ def _sla_explain(args: argparse.Namespace) -> int:
             _fetch_ticket(args.url, args.ticket, args.user) if args.ticket else _read_json(args.events, "event log")
         )
         events, service = _history(source, args.service)
-        plan = _load_plan(args.plan)
-        calendar = _load_calendar(args.calendar) if args.calendar else None
+        plan = _load_plan(args.plan, args)
+        calendar = _calendar_option(args.calendar, args) if args.calendar else None
         now = _instant(args.at, "--at") if args.at else datetime.now(UTC)
         result = ledger(plan, events, service, now, calendar)
     except (ValueError, KeyError) as exc:
@@ -158,10 +165,40 @@ def _history(source: Any, service: str | None) -> tuple[list[Any], str]:
     return history, service
 
 
-def _load_plan(value: str | None) -> SupportPlan:
-    """A built-in plan by name (the default when none is given), else the plan in the JSON file at `value`."""
+STORED = "stored:"
+
+
+def _stored(kind: str, value: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The current version of a calendar or plan stored on the stack (GET /sla/calendars|plans/{id})."""
+    terms_id = value.removeprefix(STORED)
+    base = args.url.rstrip("/")
+    if urlsplit(base).scheme not in ("http", "https"):
+        raise ValueError(f"--url {args.url!r} must be an http:// or https:// URL")
+    token = _get_json(base, f"/local/token?user={quote(args.user)}", None, f"a token for {args.user}").get("token")
+    return _get_json(base, f"/sla/{kind}s/{quote(terms_id)}", token, f"the stored {kind} {terms_id}")
+
+
+def _calendar_option(value: str, args: argparse.Namespace) -> Calendar:
+    if not value.startswith(STORED):
+        return _load_calendar(value)
+    try:
+        return Calendar.from_json(_stored("calendar", value, args))
+    except ValueError as exc:
+        raise ValueError(f"calendar {value}: {exc}") from None
+
+
+def _load_plan(value: str | None, args: argparse.Namespace) -> SupportPlan:
+    """A built-in plan by name (the default when none is given), a plan stored on the stack (stored:ID, on its
+    calendar as stored), else the plan in the JSON file at `value`."""
     if value is None or value in PLANS:
         return plan_named(value)
+    if value.startswith(STORED):
+        body = _stored("plan", value, args)
+        calendar = _stored("calendar", STORED + str(body.get("calendar_id")), args)
+        try:
+            return SupportPlan.from_json({**body, "name": body.get("id"), "calendar": calendar})
+        except ValueError as exc:
+            raise ValueError(f"plan {value}: {exc}") from None
     try:
         return SupportPlan.from_json(_read_json(value, "plan"))
     except ValueError as exc:

@@ -5,23 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.directory import items as directory
+from shared.clocks.plans import plan_of_organisation
 from shared.platform import clock
 from shared.platform.domain import Status
 from shared.sla.ledger import Ledger, ledger
-from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, SupportPlan
+from shared.sla.plans import SupportPlan
 from shared.tickets.items import Event, Ticket
 from shared.tickets.views import event_view
 
 
-def plan_of_organisation(org_id: str) -> SupportPlan:
-    """The organisation's support plan: VIP organisations get the VIP plan, everyone else the default."""
-    organisation = directory.get_organisation(org_id)
-    return VIP_PLAN if organisation is not None and organisation.importance == "vip" else DEFAULT_PLAN
-
-
 def plan_for(ticket: Ticket) -> SupportPlan:
-    """The support plan of the ticket's organisation."""
+    """The support plan of the ticket's organisation, as stored now (shared.clocks.plans)."""
     return plan_of_organisation(ticket.organisation_id)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.directory import items as directory
-from shared.directory import people
+from shared.directory import people, plans
 from shared.directory.items import Organisation
 from shared.platform import clock, store
 from shared.platform.domain import Role
@@ -141,6 +141,7 @@ def save(caller: Caller, org_id: str, spec: dict[str, Any]) -> tuple[dict[str, A
     spec = _checked(spec)
     _domains_taken(org_id, spec["email_domains"])
     before = directory.get_organisation(org_id)
+    terms_before = plans.terms_of_organisation(org_id)
     org = people.save_organisation(
         org_id,
         spec["name"],
@@ -156,4 +157,5 @@ def save(caller: Caller, org_id: str, spec: dict[str, Any]) -> tuple[dict[str, A
     )
     if before is not None:
         people.drop_domains(set(before.email_domains or []) - set(spec["email_domains"]), org_id)
+        plans.retime_organisation_later(org_id, terms_before)  # its open tickets move to its new plan or calendar
     return view(org), before is None

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.sla.plans import CLASSIFICATIONS, PLANS, UNCLASSIFIED, SupportPlan
+from shared.clocks import plans as clock_plans
+from shared.sla.plans import CLASSIFICATIONS, UNCLASSIFIED, SupportPlan
 
 PLAN_TITLES = {"default": "Standard", "vip": "VIP"}
 CLASS_LABELS = {
@@ -242,8 +243,8 @@ Internal rules of the desk. Customers do not see this article.
 
 def mandatory_articles() -> list[ArticleSpec]:
     """R29: what every deployment must have: how to work with support, how to work with customers, and
-    the agreement of every plan (plus the staff view of the internal targets)."""
-    plans = list(PLANS.values())
+    the agreement of every plan as stored now (plus the staff view of the internal targets)."""
+    plans = clock_plans.current_plans()
     return [
         HOW_TO_WORK_WITH_SUPPORT,
         HOW_TO_WORK_WITH_CUSTOMERS,

@@ -26,6 +26,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from shared.directory import items as directory
+from shared.directory import plans
 from shared.kb import search as kb_search
 from shared.kb.items import (
     ARTICLE_SK,
@@ -162,9 +163,8 @@ def slugify(text: str) -> str:
 
 
 def plan_of_organisation(org_id: str | None) -> str:
-    """The support plan of a customer organisation, as shared.support.plan_for decides it."""
-    organisation = directory.get_organisation(org_id) if org_id else None
-    return "vip" if organisation is not None and organisation.importance == "vip" else "default"
+    """The support plan of a customer organisation (its id), as the clocks read it."""
+    return plans.terms_of_organisation(org_id)[0]
 
 
 class _Reader:

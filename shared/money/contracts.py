@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from shared.directory import items as directory
+from shared.directory import plans
 from shared.money.items import Contract
 from shared.money.keys import CONTRACT_SK, CONTRACTS_INDEX, contract_pk
 from shared.platform import clock, store
@@ -153,6 +154,10 @@ def save_contract(caller: Caller, org_id: str, spec: dict[str, Any]) -> tuple[Co
             f"Unknown services {', '.join(unknown)}; choose from: {', '.join(sorted(known))}.",
             errors=[{"field": "services", "message": f"choose from {sorted(known)}"}],
         )
+    problems = plans.check_assignment(spec.get("plan_id"), spec.get("calendar_id"))
+    if problems:
+        raise Unprocessable(f"The contract names {problems[0]['message']}.", errors=problems)
+    before = plans.terms_of_organisation(org_id)
     now = clock.now_iso()
     existing = get_contract(org_id)
     contract = existing or Contract(contract_pk(org_id), CONTRACT_SK, organisation_id=org_id, created_at=now)
@@ -164,7 +169,14 @@ def save_contract(caller: Caller, org_id: str, spec: dict[str, Any]) -> tuple[Co
         contract.save()
     except PutError as error:
         raise Conflict("The contract was changed by someone else meanwhile; read it again and retry.") from error
+    plans.retime_organisation_later(org_id, before)  # its open tickets move to the plan the contract assigns
     return contract, existing is None
+
+
+def contract_terms(org_id: str) -> tuple[str | None, str | None]:
+    """The plan and calendar an organisation's contract assigns (shared.directory.plans.ASSIGNMENTS)."""
+    contract = get_contract(org_id)
+    return (contract.plan_id, contract.calendar_id) if contract is not None else (None, None)
 
 
 def as_int(value: Any) -> int | None:

@@ -57,6 +57,8 @@ class Contract(Entity, discriminator="contract"):
     payment_terms_days = NumberAttribute(default=14)
     ticket_hours_incident = NumberAttribute(default=10)  # R24: hours on one ticket that make an incident
     timezone = UnicodeAttribute(default="Europe/Prague")  # dates of periods and work (the plan calendar's zone)
+    plan_id = UnicodeAttribute(null=True)  # the support plan the contract assigns (shared.directory.plans)
+    calendar_id = UnicodeAttribute(null=True)  # and its working calendar; None: the organisation's or the plan's
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

@@ -109,6 +109,8 @@ def contract_view(contract: Contract, with_usage: bool = True) -> dict[str, Any]
         "billing_day": int(contract.billing_day),
         "payment_terms_days": int(contract.payment_terms_days),
         "ticket_hours_incident": int(contract.ticket_hours_incident),
+        "plan_id": contract.plan_id,
+        "calendar_id": contract.calendar_id,
         "updated_at": contract.updated_at,
     }
     if with_usage:

@@ -14,6 +14,12 @@ from shared.platform.errors import Conflict
 # schedules. Here, not in shared.sla, so that modules the API imports need not load the calendars.
 DESK_TIMEZONE = "Europe/Prague"
 
+# What L1 classifies a support request as (R7); SLA targets are set per classification, and "unclassified" until
+# L1 has classified. "*" in a plan's targets stands for any service.
+CLASSIFICATIONS: tuple[str, ...] = ("question", "bug", "critical_bug", "improvement")
+UNCLASSIFIED = "unclassified"
+ANY_SERVICE = "*"
+
 
 class Status(StrEnum):
     DRAFT = "draft"

@@ -131,6 +131,7 @@ class Counter(Entity, discriminator="counter"):
 # named here as data because the table sits below every context that stores items in it.
 ITEM_MODULES: tuple[str, ...] = (
     "shared.directory.items",
+    "shared.directory.plans",
     "shared.tickets.items",
     "shared.tasks.items",
     "shared.routes.items",

@@ -39,6 +39,11 @@ def task_success(task_token: str, output: dict[str, Any]) -> None:
     aws.client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output, default=str))
 
 
+def task_failure(task_token: str, error: str, cause: str) -> None:
+    """Fail a route's waiting step with a named error its Catch handles (e.g. a re-timed SLA)."""
+    aws.client("stepfunctions").send_task_failure(taskToken=task_token, error=error, cause=cause[:32000])
+
+
 def task_success_once(task_token: str, output: dict[str, Any]) -> bool:
     """SendTaskSuccess; False when the route no longer waits on this token (told already, timed out, ended).
     Any other failure (throttled, unreachable after the client's retries) is raised."""

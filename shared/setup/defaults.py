@@ -2,7 +2,7 @@
 
 - the service catalog (R5): shared/directory/services.py DEFAULT_SERVICES, in that order;
 - the support groups the routes hand work to (L1, office, L2, managers, accounts; shared/routes);
-- the working calendar and the support plans (R17, R18): shared/sla/plans.py, as data;
+- the working calendar and the support plans (R17, R18): their first stored versions (shared/clocks/plans.py);
 - the mandatory knowledge-base articles (R29): shared/kb/agreements.py (written by shared/kb/mandatory.py).
 
 The demo (infra/local/demo) adds what is not the default desk: organisations, people, their tickets.
@@ -16,15 +16,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from shared.clocks import plans as clock_plans
 from shared.directory import items as directory
 from shared.directory import services
 from shared.kb.agreements import mandatory_articles
 from shared.platform.table import Entity
-from shared.setup.items import SLA_PK, SlaDefinition, calendar_sk, plan_sk
-from shared.sla.plans import PLANS
 from shared.tasks.items import ROUTING_PK, SupportGroup
 
 SETUP_VERSION = 1
+# When the defaults of SETUP_VERSION were set: the date of the calendar's and plans' first versions.
+DEFAULTS_SET_AT = "2026-11-29T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -80,40 +81,16 @@ def groups() -> list[Default]:
 
 
 def calendars_and_plans() -> list[Default]:
-    """Each plan's calendar once (by its name in the plan, else the plan's) and every plan, as data."""
-    found: list[Default] = []
-    calendar_names: dict[str, str] = {}
-    for plan in PLANS.values():
-        calendar = plan.calendar.to_json()
-        name = calendar_names.setdefault(json.dumps(calendar, sort_keys=True), _calendar_name(plan.name, calendar))
-        if not any(d.key == f"calendar:{name}" for d in found):
-            found.append(
-                Default(
-                    f"calendar:{name}",
-                    SlaDefinition(
-                        SLA_PK, calendar_sk(name), definition_type="calendar", name=name, definition=calendar
-                    ),
-                )
-            )
-        definition = {**plan.to_json(), "calendar_name": name}
-        found.append(
-            Default(
-                f"plan:{plan.name}",
-                SlaDefinition(
-                    SLA_PK, plan_sk(plan.name), definition_type="plan", name=plan.name, definition=definition
-                ),
-            )
+    """The default calendar and plans as their first stored versions (shared/clocks/plans.py): the current
+    pointer and version 1 of each. A manager's edit saves a new version and moves the pointer, so it is kept."""
+    return [
+        Default(
+            f"{item.terms_kind}:{item.terms_id}"
+            + (f"@v{item.number}" if "VERSION" in type(item).__name__.upper() else ""),
+            item,
         )
-    return found
-
-
-def _calendar_name(plan_name: str, calendar: dict) -> str:
-    """The built-in plans share the Prague office calendar: it is named after its zone and country."""
-    if calendar.get("always_open"):
-        return "always-open"
-    zone = str(calendar.get("timezone", "")).split("/")[-1].lower().replace("_", "-")
-    country = str((calendar.get("holidays") or {}).get("country") or "").lower()
-    return "-".join(part for part in ("office", zone, country) if part) or f"{plan_name}-calendar"
+        for item in clock_plans.default_plans_and_calendars(at=DEFAULTS_SET_AT)
+    ]
 
 
 def default_items() -> list[Default]:

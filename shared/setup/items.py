@@ -1,9 +1,8 @@
-"""Item types of the desk's setup: its state, and the stored form of the default calendars and plans.
+"""Item types of the desk's setup: its state (the calendars and plans are shared/directory/plans.py's).
 
 | pattern                                       | how                                              |
 |-----------------------------------------------|--------------------------------------------------|
 | the setup's state (version, what it wrote)    | GetItem pk=SETUP, sk=STATE                       |
-| the calendars and plans as data               | Query pk=SLA (sk=CALENDAR#<name>, PLAN#<name>)   |
 """
 
 from __future__ import annotations
@@ -15,15 +14,6 @@ from shared.platform.table import Entity
 
 SETUP_PK = "SETUP"
 STATE_SK = "STATE"
-SLA_PK = "SLA"
-
-
-def calendar_sk(name: str) -> str:
-    return f"CALENDAR#{name}"
-
-
-def plan_sk(name: str) -> str:
-    return f"PLAN#{name}"
 
 
 class SetupState(Entity, discriminator="setup_state"):
@@ -36,15 +26,6 @@ class SetupState(Entity, discriminator="setup_state"):
     written = JSONAttribute(default=dict)  # item key -> fingerprint of what the setup wrote
     history = JSONAttribute(default=list)  # the last runs that wrote: [{version, at, created, updated}]
     revision = VersionAttribute()
-
-
-class SlaDefinition(Entity, discriminator="sla_definition"):
-    """A working calendar or a support plan as data (pk=SLA): `definition` is the JSON shape of
-    `Calendar.to_json()` / `SupportPlan.to_json()`, which `from_json` reads back."""
-
-    definition_type = UnicodeAttribute()  # calendar | plan
-    name = UnicodeAttribute()
-    definition = JSONAttribute()
 
 
 def get_state() -> SetupState | None:

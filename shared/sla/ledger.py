@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.platform.domain import BALL_SIDE, BallSide, Status
-from shared.sla.calendars import Calendar, format_duration
+from shared.platform.durations import format_duration
+from shared.sla.calendars import Calendar
 from shared.sla.plans import (
     CLASSIFICATIONS,
     STAFF_ROLES,

@@ -7,17 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from shared.platform.domain import DESK_TIMEZONE
-from shared.sla.calendars import MAX_CLOSED_DAYS, WEEKDAYS, Calendar, format_duration, parse_duration
-
-CLASSIFICATIONS: tuple[str, ...] = ("question", "bug", "critical_bug", "improvement")  # R7
-
-
-UNCLASSIFIED = "unclassified"
-
-
-ANY_SERVICE = "*"
-
+from shared.platform.domain import ANY_SERVICE, CLASSIFICATIONS, DESK_TIMEZONE, UNCLASSIFIED
+from shared.platform.durations import format_duration, parse_duration
+from shared.sla.calendars import MAX_CLOSED_DAYS, WEEKDAYS, Calendar
 
 STAFF_ROLES = frozenset({"agent", "manager"})
 

@@ -92,10 +92,17 @@ def create_task(
     except TransactWriteError as error:
         if "ConditionalCheckFailed" not in store.conflict_reasons(error):
             raise
-        # The same step again (a retried invocation): keep the task, refresh the route's token.
+        # The same step again (a retried invocation, or a timer or a re-timing that fired): keep the task, refresh
+        # the route's token.
         existing = Task.get(ticket_items.ticket_pk(ticket_id), f"TASK#{task_id}")
         existing.task_token = task_token
         existing.save()
+        if existing.status == TaskStatus.DONE.value and task_token:
+            # Completed while the route was between two waits (its old token was spent): the route goes on now.
+            workflows.task_success_once(
+                task_token,
+                {"task_id": task_id, "outcome": existing.outcome, "note": existing.note, "by": existing.assignee},
+            )
         return existing
     bus.publish("TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type})
     if ticket.owner:  # nobody owns it yet: nobody waits on anyone

@@ -163,6 +163,9 @@ def demo_ids(api: Any) -> dict[str, str]:
         "incident_id": "inc-none",
         "invoice_id": "inv-none",
         "name": "form.js",
+        "client_id": "client-none",
+        "calendar_id": "office",
+        "plan_id": "default",
     }
 
 

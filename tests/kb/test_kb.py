@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from infra.local import emulation as aws_emulation
+from shared.clocks import plans as clock_plans
 from shared.kb import articles as kb
 from shared.kb import mandatory
 from shared.kb.agreements import human_duration
@@ -445,18 +446,23 @@ def test_agreements_are_generated_from_the_plans(api):
     assert human_duration(plans.DEFAULT_PLAN.targets_for("*", "critical_bug").reaction.internal) in staff
 
 
-def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_version(api, monkeypatch):
+def test_seeding_again_changes_nothing_and_a_plan_change_makes_a_new_agreement_version(api):
     # Given the seeded desk, seeding again creates and updates nothing
     again = mandatory.seed_mandatory()
     assert again["created"] == [] and again["updated"] == []
 
-    # When the default plan's reminder moves to 8 working hours and the desk seeds again
+    # When a manager moves the default plan's reminder to 8 working hours (a new version of the stored plan)
     changed = dataclasses.replace(plans.DEFAULT_PLAN, reminder_after=timedelta(hours=8))
-    monkeypatch.setitem(plans.PLANS, "default", changed)
-    done = mandatory.seed_mandatory()
+    body = clock_plans.plan_body_of(changed, "office", "Standard")
+    assert api("PUT", "/sla/plans/default", user=MARIA, body=body).json["version"] == 2
+    # (the route worker regenerated the agreements at once; seeding again finds nothing left to do)
+    assert mandatory.seed_mandatory()["updated"] == []
 
     # Then the default agreement has a new version saying so, and nothing else changed
-    assert done["updated"] == ["service-agreement-default"]
+    others = ("service-agreement-vip", "internal-targets", "how-to-work-with-support", "how-to-work-with-customers")
+    assert {slug: api("GET", f"/kb/articles/{slug}", user=MARIA).json["version"] for slug in others} == dict.fromkeys(
+        others, 1
+    )
     article = api("GET", "/kb/articles/service-agreement-default", user=ALICE).json
     assert article["version"] == 2
     assert "within 8 h of working" in " ".join(article["body"].split())

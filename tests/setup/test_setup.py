@@ -16,12 +16,13 @@ from botocore.client import BaseClient
 
 from functions import setup as setup_lambda
 from shared import desk
+from shared.clocks import plans as clock_plans
 from shared.directory import services
 from shared.kb import agreements
 from shared.platform import aws, config
 from shared.setup import defaults, step
 from shared.setup.items import get_state
-from shared.sla.plans import DEFAULT_PLAN, PLANS, SupportPlan
+from shared.sla.plans import PLANS
 from tests.conftest import LENA, MARIA, Api
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
@@ -80,9 +81,12 @@ def test_a_fresh_desk_is_set_up_once_and_a_second_run_writes_nothing(empty_desk,
         "group:L2",
         "group:managers",
         "group:accounts",
-        "calendar:office-prague-cz",
+        "calendar:office",
+        "calendar:office@v1",
         "plan:default",
+        "plan:default@v1",
         "plan:vip",
+        "plan:vip@v1",
     }
     assert (first["version"], first["previous_version"]) == (defaults.SETUP_VERSION, None)
     assert any(op in WRITES for op in requests)
@@ -91,12 +95,10 @@ def test_a_fresh_desk_is_set_up_once_and_a_second_run_writes_nothing(empty_desk,
     groups = {g["name"]: g["line"] for g in api("GET", "/routing/groups", user=MARIA).json["items"]}
     assert groups == {"L1": "L1", "office": "L1", "L2": "L2", "managers": "managers", "accounts": "managers"}
     assert api("GET", "/kb/articles/how-to-work-with-support", user=LENA).status == 200
-    # and the plans are stored as data that reads back into the same plans
-    stored = {(pk, sk): item for (pk, sk), item in table_items().items() if pk == "SLA"}
-    plan = json.loads(stored[("SLA", "PLAN#default")]["definition"]["S"])
-    assert SupportPlan.from_json(plan) == DEFAULT_PLAN
-    assert plan["calendar_name"] == "office-prague-cz"
-    assert {sk for _, sk in stored} == {"CALENDAR#office-prague-cz", *(f"PLAN#{name}" for name in PLANS)}
+    # and the calendar and plans are stored as their first versions, which read back into the same plans
+    clock_plans.new_invocation()
+    assert {name: clock_plans.plan_named(name) for name in PLANS} == PLANS
+    assert [v["version"] for v in api("GET", "/sla/plans/default/versions", user=MARIA).json["items"]] == [1]
     state = get_state()
     assert state is not None and int(state.version) == defaults.SETUP_VERSION
 

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.local.cli import main
-from shared.sla.calendars import WEEKDAYS, Calendar, format_duration, parse_duration
+from shared.platform.durations import format_duration, parse_duration
+from shared.sla.calendars import WEEKDAYS, Calendar
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "calendar_prague.json"
 PRAGUE_TZ = ZoneInfo("Europe/Prague")

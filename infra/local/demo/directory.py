@@ -96,8 +96,8 @@ desk.assemble()  # the demo writes through the logic layer, whose hooks the feat
 
 
 def seed() -> None:
-    """The organisations and the users (with their groups and lines); the services are the default desk's
-    (shared/setup), written before the demo."""
+    """The organisations and the users (with their groups and lines); the services, calendars and plans are the
+    default desk's (shared/setup), written before the demo."""
     for org in DEMO_ORGANISATIONS:
         save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"])
     for u in DEMO_USERS:
