@@ -69,7 +69,11 @@ def _add_sla_parser(sub: argparse._SubParsersAction) -> None:
     explain.add_argument("--calendar", help="calendar JSON file that replaces the plan's (what-if)")
     explain.add_argument("--at", help="ISO 8601 date-time with offset: explain as of then (default: now)")
     explain.add_argument("--json", action="store_true", help="print the ledger as JSON")
-    explain.add_argument("--url", default="http://127.0.0.1:8000", help="the local stack (with --ticket)")
+    explain.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}",
+        help="the local stack (with --ticket; default http://127.0.0.1:$PORT, PORT defaulting to 8000 as for `local`)",
+    )
     explain.add_argument(
         "--user", default="lena.l1@caseway.example", help="demo user whose token reads the ticket (with --ticket)"
     )
@@ -191,7 +195,10 @@ def _get_json(base: str, path: str, token: str | None, what: str) -> Any:
     except urllib.error.HTTPError as exc:
         raise ValueError(f"cannot get {what} from {base}: HTTP {exc.code} {_problem_detail(exc)}") from None
     except urllib.error.URLError as exc:
-        raise ValueError(f"cannot reach the stack at {base} ({exc.reason}); is `caseway local` running?") from None
+        raise ValueError(
+            f"cannot reach the stack at {base} ({exc.reason}); is `caseway local` running? "
+            "Name where it runs with --url http://HOST:PORT (default: http://127.0.0.1:$PORT)"
+        ) from None
     except OSError as exc:
         raise ValueError(f"cannot get {what} from {base}: {exc}") from None
     except ValueError:

@@ -29,8 +29,28 @@ def history(items: list[Any]) -> list[dict[str, Any]]:
     return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
 
 
-def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None) -> Ledger:
-    return ledger(plan_for(ticket), history(items), ticket.service, now or clock.now())
+def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None, *writing: Event) -> Ledger:
+    """The ledger a step acts on: the log as read (`items`) and the events the step is writing (`writing`), at
+    `now` (default: the clock), the instant the step read once and stamps its writes with.
+
+    Nothing of the log is ever left out: the replay runs up to the latest of `now` and every event's own instant,
+    so an event stamped a moment after `now` (by this step's own clock read, or by another machine whose clock is
+    a little ahead) still counts. For the clocks as they stood at a past instant, use `ledger_as_of`.
+    """
+    now = now or clock.now()
+    entries = history([*items, *writing])
+    latest = max((_instant(e["at"]) for e in entries), default=now)
+    return ledger(plan_for(ticket), entries, ticket.service, max(now, latest))
+
+
+def ledger_as_of(ticket: Ticket, items: list[Any], at: datetime) -> Ledger:
+    """The clocks as they stood at a past instant `at` (e.g. when the ticket was resolved): later events do not
+    count."""
+    return ledger(plan_for(ticket), history(items), ticket.service, at)
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def customer_time(moment: datetime, plan: SupportPlan) -> str:
@@ -40,7 +60,11 @@ def customer_time(moment: datetime, plan: SupportPlan) -> str:
 
 def apply_ledger(ticket: Ticket, state: Ledger) -> None:
     """The ticket's next-step date (R10) and due date (the open-tickets index) from the ledger: the automatic
-    close while the customer has the ball, otherwise the running promise (reaction first, then resolution)."""
+    close while the customer has the ball, otherwise the running promise (reaction first, then resolution).
+    A closed ticket has neither."""
+    if ticket.status == Status.CLOSED.value:
+        ticket.next_step_at = ticket.due_at = None
+        return
     ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
     if ticket.status in (Status.RESOLVED.value, Status.WAITING_FOR_CUSTOMER.value) and state.auto_close_at:
         due = state.auto_close_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.clocks.ticket import ledger_of
+from shared.clocks.ticket import ledger_as_of
 from shared.figures.counts import agent_updates, count, local_day, safely
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Ticket
@@ -19,7 +19,7 @@ def resolved_from_worker(event: dict[str, Any]) -> None:
 
 
 def sla_met(ticket: Ticket, items: list[Any], at: datetime) -> bool:
-    state = ledger_of(ticket, items, at)
+    state = ledger_as_of(ticket, items, at)
     return not state.reaction.breached and (state.resolution is None or not state.resolution.breached)
 
 

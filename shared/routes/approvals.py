@@ -98,13 +98,14 @@ def decide(caller: Caller, ticket_id: str, *, decision: str, comment: str | None
                 f"Estimate of {hours_text(approval.estimate_hours)} hours {approval.status} by the customer"
                 + (f": {comment}" if comment else ""),
                 public=True,
+                at=now,
                 decision=approval.status,
                 comment=comment,
             )
         ]
         if before == Status.WAITING_FOR_CUSTOMER.value:
-            set_status(ticket, Status.IN_PROGRESS)
-            events.append(status_event(ticket, caller, before, f"estimate {approval.status}"))
+            set_status(ticket, Status.IN_PROGRESS, now)
+            events.append(status_event(ticket, caller, before, f"estimate {approval.status}", at=now))
         ticket.next_step_at = ticket.due_at = None
         ticket.updated_at = now
         set_index_keys(ticket)

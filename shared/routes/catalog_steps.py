@@ -40,7 +40,8 @@ def intake(ticket_id: str, route: str) -> dict[str, Any]:
             result["due_at"] = ticket.due_at
             return  # a retried step: already told
         plan = plan_for(ticket)
-        due = deadline(ticket, deadline_days(ticket, route))
+        now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
+        due = deadline(ticket, deadline_days(ticket, route), now)
         service = service_of(ticket)
         document = ticket.fields.get("document_type") or (service.title if service else "document")
         what = {
@@ -49,8 +50,8 @@ def intake(ticket_id: str, route: str) -> dict[str, Any]:
         }.get(route, "a specialist will handle it")
         text = f"We have received your request: {what} by {customer_time(due, plan)}."
         ticket.due_at = ticket.next_step_at = clock.iso(due)
-        message, said = system_message(ticket, text, clock.now_iso())
-        save_ticket(ticket, message, said)
+        message, said = system_message(ticket, text, clock.iso(now))
+        save_ticket(ticket, message, said, now=clock.iso(now))
         result["due_at"] = ticket.due_at
 
     with_retries("This ticket", attempt)

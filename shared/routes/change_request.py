@@ -53,13 +53,14 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
         current, _ = load_ticket(ticket_id)
         plan = plan_for(current)
         now = clock.now()
+        at = clock.iso(now)  # the step's one instant: the deadline counts from it, every write is stamped with it
         decide_by = add_working_days(plan.calendar, now, plan.auto_close_after_days)
         hours = hours_text(approval.estimate_hours)
         before = current.status
         events = []
         if before != Status.WAITING_FOR_CUSTOMER.value:
-            set_status(current, Status.WAITING_FOR_CUSTOMER)
-            events.append(status_event(current, None, before, "waiting for your approval of the estimate"))
+            set_status(current, Status.WAITING_FOR_CUSTOMER, at)
+            events.append(status_event(current, None, before, "waiting for your approval of the estimate", at=at))
         current.next_step_at = current.due_at = clock.iso(decide_by)
         text = (
             f"We estimate the change at {hours} hours"
@@ -68,16 +69,17 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
             f"(POST /tickets/{current.reference}/approval) by {customer_time(decide_by, plan)}; "
             "without a decision the request is closed then."
         )
-        message, said = system_message(current, text, clock.iso(now))
+        message, said = system_message(current, text, at)
         reached = new_event(
             current,
             None,
             "EstimateGiven",
             f"Estimated at {hours} hours; waiting for the customer's approval",
             public=True,
+            at=at,
             hours=approval.estimate_hours,
         )
-        save_ticket(current, message, said, reached, *events)
+        save_ticket(current, message, said, reached, *events, now=at)
         result["wait"] = {"seconds": max(1, math.ceil((decide_by - now).total_seconds())), "at": clock.iso(decide_by)}
         result["ticket"] = current
         result["before"] = before
@@ -124,7 +126,8 @@ def approval_outcome(ticket_id: str) -> dict[str, Any]:
     status = approval.status if approval else "pending"
     if status == "approved":
         hours = float(approval.estimate_hours)
-        due = deadline(ticket, max(1, math.ceil(hours / WORKING_HOURS_PER_DAY)))
+        now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
+        due = deadline(ticket, max(1, math.ceil(hours / WORKING_HOURS_PER_DAY)), now)
 
         def attempt() -> None:
             current, _ = load_ticket(ticket_id)
@@ -133,9 +136,9 @@ def approval_outcome(ticket_id: str) -> dict[str, Any]:
                 current,
                 f"Thank you for approving the estimate. We are making the change and will finish it by "
                 f"{customer_time(due, plan_for(current))}.",
-                clock.now_iso(),
+                clock.iso(now),
             )
-            save_ticket(current, message, said)
+            save_ticket(current, message, said, now=clock.iso(now))
 
         with_retries("This ticket", attempt)
         return {"branch": "approved"}

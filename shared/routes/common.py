@@ -81,12 +81,15 @@ def deadline_days(ticket: Ticket, route: str) -> int:
     return DEFAULT_DEADLINE_DAYS[route]
 
 
-def say(ticket: Ticket, text: str, *milestones: tuple[str, str, dict[str, Any]]) -> None:
-    """An automatic public message and public milestones (R9), saved with the ticket in one transaction."""
-    now = clock.now_iso()
+def say(ticket: Ticket, text: str, *milestones: tuple[str, str, dict[str, Any]], now: str | None = None) -> None:
+    """An automatic public message and public milestones (R9), saved with the ticket in one transaction, all stamped
+    with the one instant `now` (ISO; default: the clock)."""
+    now = now or clock.now_iso()
     message, said = system_message(ticket, text, now)
-    events = [new_event(ticket, None, type_, summary, public=True, **data) for type_, summary, data in milestones]
-    save_ticket(ticket, message, said, *events)
+    events = [
+        new_event(ticket, None, type_, summary, public=True, at=now, **data) for type_, summary, data in milestones
+    ]
+    save_ticket(ticket, message, said, *events, now=now)
     bus.publish("MessageAdded", {**ticket_detail(ticket), "message_id": message.message_id, "internal": False})
     for event in events:
         milestone(ticket, event.type, event.summary, **event.data)

@@ -33,7 +33,8 @@ def refresh(ticket_id: str, trigger: str) -> dict[str, Any]:
         # The resolved ticket's due date is its automatic close (R21, working days): the housekeeping
         # schedule reads it from the open-tickets index, the route from the ledger; both agree.
         before = (ticket.next_step_at, ticket.due_at)
-        apply_ledger(ticket, ledger_of(ticket, items))
+        # The whole log counts, also an event the API stamped a moment "after" this worker's clock reads now.
+        apply_ledger(ticket, ledger_of(ticket, items, clock.now()))
         if (ticket.next_step_at, ticket.due_at) != before:
             save_ticket(ticket)
         result["next_step_at"] = ticket.next_step_at
@@ -52,7 +53,8 @@ def _reply_task(ticket_id: str) -> str | None:
     if any(isinstance(i, Task) and i.task_type == "reply" and i.status != TaskStatus.DONE.value for i in items):
         return None
     plan = plan_for(ticket)
-    due = plan.calendar.add(clock.now(), REPLY_TARGET)
+    now = clock.now()
+    due = plan.calendar.add(now, REPLY_TARGET)
     task = create_task(
         ticket_id=ticket_id,
         step_key=f"reply#{store.new_id()}",
@@ -66,6 +68,6 @@ def _reply_task(ticket_id: str) -> str | None:
     # R11, R14: it lands in the owner's feed, already theirs (still visible in the L1 queue).
     task.status = TaskStatus.TAKEN.value
     task.assignee = ticket.owner
-    task.taken_at = clock.now_iso()
+    task.taken_at = clock.iso(now)
     task.save()
     return task.task_id

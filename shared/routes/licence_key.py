@@ -28,7 +28,7 @@ def _product(ticket: Ticket) -> tuple[str, int | None]:
     return str(ticket.fields.get("licence_product") or "the product"), int(seats) if seats else None
 
 
-def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None) -> Any:
+def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None, now: str) -> Any:
     """Make room for one more key; returns the ticket's event that says so."""
     before = int(account.limit)
     account.limit = int(account.issued) + 1
@@ -38,18 +38,18 @@ def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None) -> An
         "LicenceLimitExtended",
         f"Licence limit extended from {before} to {int(account.limit)}",
         public=False,
+        at=now,
         before=before,
         after=int(account.limit),
         by=by,
     )
 
 
-def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]]) -> tuple[str, str]:
+def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str) -> tuple[str, str]:
     """Generate the key, post it in the ticket and count it, with the writes given, in one transaction.
     Returns (product, message id)."""
     product, seats = _product(ticket)
     key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
-    now = clock.now_iso()
     account.issued = int(account.issued) + 1
     account.updated_at = now
     licence = LicenceKey(
@@ -70,7 +70,7 @@ def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, A
         now,
     )
     reached = new_event(
-        ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, product=product
+        ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, at=now, product=product
     )
     ticket.next_step_at = ticket.due_at = None
     ticket.updated_at = now
@@ -104,14 +104,15 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
             state["branch"] = "issued"
             return
         account = licence_account(ticket.organisation_id)
+        now = clock.now_iso()  # the step's one instant: the key, its message and every event carry it
         writes: list[tuple[Any, Any]] = []
         if account.issued >= account.limit:
             if not extend:
                 state["branch"] = "over_limit"
                 state["account"] = account
                 return
-            writes.append((_extend_limit(ticket, account, by), None))
-        product, message_id = _post_key(ticket, account, writes)
+            writes.append((_extend_limit(ticket, account, by, now), None))
+        product, message_id = _post_key(ticket, account, writes, now)
         state.update(branch="issued", ticket=ticket, product=product, message_id=message_id)
 
     with_retries("This organisation's licences", attempt)
@@ -138,7 +139,8 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         ticket, items = load_ticket(ticket_id)
         if any(getattr(i, "type", None) == "LicenceLimitReached" for i in items):
             return
-        due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"])
+        now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
+        due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"], now)
         ticket.next_step_at = ticket.due_at = clock.iso(due)
         text = (
             f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
@@ -153,6 +155,7 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
                 f"Licence limit reached ({int(account.issued)} of {int(account.limit)})",
                 {"issued": int(account.issued), "limit": int(account.limit)},
             ),
+            now=clock.iso(now),
         )
 
     with_retries("This ticket", attempt)

@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.clocks.ticket import apply_ledger, customer_time, history, ledger_of, plan_for
+from shared.clocks.ticket import apply_ledger, customer_time, ledger_of, plan_for
 from shared.directory import items as directory
 from shared.figures import counts as figures
 from shared.money import incidents
@@ -22,7 +22,7 @@ from shared.platform.domain import Role, Status
 from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
-from shared.sla.ledger import Ledger, ledger
+from shared.sla.ledger import Ledger
 from shared.sla.plans import CLASSIFICATIONS
 from shared.tasks.priority import base_priority
 from shared.tasks.work import handle_by_hand
@@ -31,7 +31,6 @@ from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import Event, Message, Ticket, load_ticket
 from shared.tickets.lifecycle import close_ticket
 from shared.tickets.log import new_event, save_ticket, ticket_detail
-from shared.tickets.views import event_view
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +131,8 @@ def customer_side(ticket: Ticket, items: list[Any], state: Ledger, now: datetime
             if (state.auto_close_at)
             else ""
         )
-        event = new_event(ticket, None, "ReminderSent", "Reminder sent: we are waiting for your answer", public=True)
+        said = "Reminder sent: we are waiting for your answer"
+        event = new_event(ticket, None, "ReminderSent", said, public=True, at=clock.iso(now))
         store.transact([(event, None)])
 
         notify_customer(ticket, "Waiting for your answer", f"We need your answer to go on with your request.{closes}")
@@ -147,13 +147,15 @@ def intake(ticket_id: str) -> dict[str, Any]:
     def attempt() -> None:
         ticket, items = load_ticket(ticket_id)
         plan = plan_for(ticket)
-        now = clock.now()
-        state = ledger(plan, history(items), ticket.service, now)
+        state = ledger_of(ticket, items, clock.now())
+        now, at = state.now, clock.iso(state.now)  # the step's one instant: every write is stamped with it
         if not any(isinstance(i, Message) and i.automatic for i in items):
             text = f"We have received your request and will respond by {customer_time(state.reaction.due, plan)}."
-            message, event = system_message(ticket, text, clock.iso(now))
+            message, event = system_message(ticket, text, at)
+            state = ledger_of(ticket, items, now, event)
             apply_ledger(ticket, state)
-            save_ticket(ticket, message, event)
+            save_ticket(ticket, message, event, now=at)
+            items = [*items, event]
             result["message"] = text
         result["timer"] = next_timer(state, items, now)
 
@@ -165,7 +167,7 @@ def step_task_fields(ticket_id: str, step: str) -> dict[str, Any]:
     """Due date (the internal target, R18), priority and the notes a step's task carries (R27)."""
     spec = STEPS[step]
     ticket, items = load_ticket(ticket_id)
-    state = ledger_of(ticket, items)
+    state = ledger_of(ticket, items, clock.now())
     organisation = directory.get_organisation(ticket.organisation_id)
     importance = organisation.importance if organisation else "standard"
     clock_state = state.reaction if spec["clock"] == "reaction" else state.resolution if spec["clock"] else None
@@ -193,24 +195,32 @@ def classified(ticket_id: str, classification: str, note: str | None, by: str | 
         ticket, items = load_ticket(ticket_id)
         plan = plan_for(ticket)
         now = clock.now()
+        at = clock.iso(now)  # the step's one instant: the milestone, the message and the ledger all use it
         ticket.classification = classification
         staff = directory.get_user(by) if by else None
         actor = Caller(sub=staff.sub, email=staff.email, role=Role(staff.role)) if staff else Caller.system()
         label = LABELS[classification]
         milestone = new_event(
-            ticket, actor, "TicketClassified", f"Classified as {label}", public=True, classification=classification
+            ticket,
+            actor,
+            "TicketClassified",
+            f"Classified as {label}",
+            public=True,
+            at=at,
+            classification=classification,
         )
-        state = ledger(plan, [*history(items), event_view(milestone)], ticket.service, now)
+        state = ledger_of(ticket, items, now, milestone)  # the classification being written counts
         if state.resolution is not None:
             text = f"Classified as {label}: we will resolve it by {customer_time(state.resolution.due, plan)}."
         else:
             text = f"Classified as {label}: it needs approval first; we will tell you the decision."
-        message, said = system_message(ticket, text, clock.iso(now))
+        message, said = system_message(ticket, text, at)
+        state = ledger_of(ticket, items, now, milestone, said)
         apply_ledger(ticket, state)
-        save_ticket(ticket, milestone, message, said)
+        save_ticket(ticket, milestone, message, said, now=at)
         if note:
             result["l1_note"] = note
-        result["timer"] = next_timer(state, [*items, milestone], now)
+        result["timer"] = next_timer(state, [*items, milestone, said], state.now)
 
     with_retries("This ticket", attempt)
     figures.ticket_classified(ticket_id, classification)  # R28: bugs per day
@@ -222,8 +232,8 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
     the internal target, breach at the promise; the task stays open and the route keeps waiting."""
     ticket, items = load_ticket(ticket_id)
     plan = plan_for(ticket)
-    now = clock.now()
-    state = ledger(plan, history(items), ticket.service, now)
+    state = ledger_of(ticket, items, clock.now())
+    now, at = state.now, clock.iso(state.now)  # the step's one instant: every event it raises is stamped with it
     handled = _handled(items)
     raised: list[Event] = []
     for name, clock_state in (("reaction", state.reaction), ("resolution", state.resolution)):
@@ -237,6 +247,7 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
                     "SlaBreached",
                     f"{name.capitalize()} promise breached",
                     public=False,
+                    at=at,
                     clock=name,
                     level="breach",
                     due=clock.iso(clock_state.due),
@@ -261,6 +272,7 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
                     "SlaWarning",
                     f"{name.capitalize()} internal target passed",
                     public=False,
+                    at=at,
                     clock=name,
                     level="warning",
                     due=clock.iso(clock_state.internal_due),
@@ -309,8 +321,8 @@ def follow_up(ticket_id: str) -> dict[str, Any]:
     ticket, items = load_ticket(ticket_id)
     if ticket.status == Status.CLOSED.value:
         return {"closed": True, "timer": None}
-    now = clock.now()
-    state = ledger_of(ticket, items, now)
+    state = ledger_of(ticket, items, clock.now())
+    now = state.now
     acted = customer_side(ticket, items, state, now)
     if acted == "closed":
         return {"closed": True, "timer": None}

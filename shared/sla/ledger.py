@@ -92,8 +92,8 @@ class ClockState:
             "projected": self.projected,
             "met_at": _iso(self.met_at, zone),
             "breached": self.breached,
-            "consumed": format_duration(self.consumed),
-            "remaining": format_duration(self.remaining),
+            "consumed": _duration(self.consumed),
+            "remaining": _duration(self.remaining),
         }
 
 
@@ -112,7 +112,7 @@ class Segment:
             "kind": self.kind,
             "start": _iso(self.start, zone),
             "end": _iso(self.end, zone),
-            "duration": format_duration(self.end - self.start),
+            "duration": _duration(self.end - self.start),
         }
 
 
@@ -199,10 +199,10 @@ class Ledger:
                 continue
             lines += [
                 f"{name} ({clock.classification}): {_verdict(clock)}",
-                f"  {'promise':<13}{format_duration(clock.target.promise):<10}due {when(clock.due)}"
+                f"  {'promise':<13}{_duration(clock.target.promise):<10}due {when(clock.due)}"
                 + (" (projected: as if resumed now)" if clock.projected else ""),
-                f"  {'internal':<13}{format_duration(clock.target.internal):<10}due {when(clock.internal_due)}",
-                f"  {'consumed':<13}{format_duration(clock.consumed):<10}remaining {format_duration(clock.remaining)}",
+                f"  {'internal':<13}{_duration(clock.target.internal):<10}due {when(clock.internal_due)}",
+                f"  {'consumed':<13}{_duration(clock.consumed):<10}remaining {_duration(clock.remaining)}",
             ]
             if clock.met_at:
                 lines.append(f"  {'met at':<13}{when(clock.met_at)}")
@@ -221,7 +221,7 @@ class Ledger:
         lines.append("explanation")
         for segment in self.explanation:
             span = f"{when(segment.start)} -> {when(segment.end)}"
-            duration = format_duration(segment.end - segment.start)
+            duration = _duration(segment.end - segment.start)
             lines.append(f"  {segment.clock:<11}{span}  {segment.kind:<14}{duration}")
         return "\n".join(lines) + "\n"
 
@@ -320,14 +320,15 @@ def _housekeeping(plan: SupportPlan, calendar: Calendar, replay: _Replay) -> tup
 def _next_step(
     replay: _Replay, reaction: ClockState, resolution: ClockState | None, auto_close_at: datetime | None
 ) -> datetime | None:
-    """R10, in this order: the reaction promise until reacted; the auto-close date while the customer has the ball;
-    the resolution promise while its clock runs. A closed ticket has no next step."""
+    """R10, in this order: the auto-close date while the customer has the ball (also when the desk itself handed it
+    over before anyone reacted, e.g. a route that resolved the ticket); the reaction promise until reacted; the
+    resolution promise while its clock runs. A closed ticket has no next step."""
     if replay.stopped is not None:
         return None
-    if reaction.phase == "running":
-        return reaction.due
     if _on_customer_side(replay):
         return auto_close_at
+    if reaction.phase == "running":
+        return reaction.due
     if resolution is not None and resolution.phase == "running":
         return resolution.due
     return None
@@ -603,6 +604,12 @@ def _openings(calendar: Calendar, start: datetime, end: datetime) -> Iterator[tu
 
 def _as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+def _duration(duration: timedelta) -> str:
+    """A duration for people and for the ledger's JSON: whole seconds (half a second rounds up), never the
+    sub-second noise of instants read off a real clock (PT12S, not PT12.318913S)."""
+    return format_duration(timedelta(seconds=(duration + timedelta(milliseconds=500)) // timedelta(seconds=1)))
 
 
 def _iso(moment: datetime | None, zone: ZoneInfo) -> str | None:

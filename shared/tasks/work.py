@@ -84,7 +84,7 @@ def create_task(
         queue_sk=ranking.queue_key(basis, task_id),
     )
     event = new_event(
-        ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, task_id=task_id, group=group
+        ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, at=now, task_id=task_id, group=group
     )
     try:
         store.transact([(task, Task.pk.does_not_exist()), (event, None)])
@@ -217,6 +217,7 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
                 "TaskTaken",
                 f"{task.title} taken by {caller.email or caller.sub}",
                 public=False,
+                at=now,
                 task_id=task_id,
             )
         ]
@@ -226,8 +227,8 @@ def take_task(caller: Caller, task_id: str) -> tuple[Task, Ticket]:
             ticket_changed = True
         if ticket.status == Status.NEW.value:
             before = ticket.status
-            set_status(ticket, Status.IN_PROGRESS)
-            events.append(status_event(ticket, caller, before, "a specialist is working on it"))
+            set_status(ticket, Status.IN_PROGRESS, now)
+            events.append(status_event(ticket, caller, before, "a specialist is working on it", at=now))
             ticket_changed = True
         if ticket_changed:
             ticket.updated_at = now
@@ -253,13 +254,15 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
     def attempt() -> None:
         task, ticket = load_task(task_id)
         check_complete(caller, task, outcome)
-        mark_done(task, outcome, note, clock.now_iso())
+        now = clock.now_iso()
+        mark_done(task, outcome, note, now)
         event = new_event(
             ticket,
             caller,
             "TaskCompleted",
             f"{task.title} done: {outcome}",
             public=False,
+            at=now,
             task_id=task_id,
             note=note,
         )

@@ -77,7 +77,8 @@ def _check_open_for_messages(ticket: Ticket) -> None:
 
 
 def _message_written(ticket: Ticket, caller: Caller, message_id: str, *, internal: bool, now: str) -> list[Event]:
-    """The ticket after a message: its log event, the status the message moves it to, its owner (R14)."""
+    """The ticket after a message: its log event, the status the message moves it to, its owner (R14); all at
+    the message's instant."""
     before = ticket.status
     target = status_after_message(Status(before), from_customer=not caller.is_staff, internal=internal)
     events = [
@@ -87,13 +88,14 @@ def _message_written(ticket: Ticket, caller: Caller, message_id: str, *, interna
             "MessageAdded",
             ("Internal note" if internal else "Reply from support" if caller.is_staff else "Customer wrote"),
             public=not internal,
+            at=now,
             message_id=message_id,
             internal=internal,
         )
     ]
     if target.value != before:
-        set_status(ticket, target)
-        events.append(status_event(ticket, caller, before))
+        set_status(ticket, target, now)
+        events.append(status_event(ticket, caller, before, at=now))
     if caller.role == Role.AGENT and not internal and ticket.owner is None:
         ticket.owner = caller.sub  # R14: whoever first takes the ticket up owns it
     ticket.updated_at = now
@@ -283,6 +285,7 @@ def desk_message(
     be saved together by the caller. `from_route` marks a route's own messages (`automatic`); a feature's note names its
     own event type and data."""
     message_id = store.new_id()
+    now = now or clock.now_iso()
     message = new_message(
         ticket,
         message_id,
@@ -290,10 +293,10 @@ def desk_message(
         body,
         internal=False,
         channel="system",
-        now=now or clock.now_iso(),
+        now=now,
         automatic=from_route,
     )
-    event = new_event(ticket, Caller.system(), event_type, summary, public=True, message_id=message_id, **data)
+    event = new_event(ticket, Caller.system(), event_type, summary, public=True, at=now, message_id=message_id, **data)
     return message, event
 
 

@@ -79,7 +79,7 @@ def _new_ticket(
         follow_key=follow_key,
     )
     if submit:
-        set_status(ticket, Status.NEW)
+        set_status(ticket, Status.NEW, now)
         ticket.submitted_at = now
     set_index_keys(ticket)
     return ticket
@@ -130,6 +130,7 @@ def create_ticket(
         f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}"
         + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
         public=True,
+        at=ticket.created_at,  # the instant the ticket says it was created (and submitted)
         channel=channel,
         **opened_for,
     )
@@ -252,10 +253,11 @@ def submit_ticket(caller: Caller, ticket_id: str) -> Ticket:
         current, _ = visible_ticket(caller, ticket_id)
         services.validate_answers(service.intake_fields, current.fields, complete=True)
         before = current.status
-        set_status(current, Status.NEW)
-        current.submitted_at = current.updated_at = clock.now_iso()
+        now = clock.now_iso()
+        set_status(current, Status.NEW, now)
+        current.submitted_at = current.updated_at = now
         set_index_keys(current)
-        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, before=before)
+        event = new_event(current, caller, "TicketSubmitted", "Request submitted", public=True, at=now, before=before)
         store.transact([(current, None), (event, None)])
         return current
 

@@ -69,16 +69,16 @@ def change_status(
                 current_status=before,
                 allowed=sorted(s.value for s in TRANSITIONS[Status(before)]),
             )
-        set_status(ticket, target)
-        now = clock.now_iso()
+        now = clock.now_iso()  # one instant for the change, its events and the ticket's dates
+        set_status(ticket, target, now)
         ticket.updated_at = now
         if mutate:
             mutate(ticket, now)
         set_index_keys(ticket)
         tasks = finish_open_tasks(items, finish_tasks, now) if finish_tasks else []
         events = [
-            status_event(ticket, caller, before),
-            new_event(ticket, caller, event_type, summary, public=True),
+            status_event(ticket, caller, before, at=now),
+            new_event(ticket, caller, event_type, summary, public=True, at=now),
         ]
         events += [
             new_event(
@@ -87,6 +87,7 @@ def change_status(
                 "TaskCompleted",
                 f"Task {t.title} closed: {finish_tasks}",
                 public=False,
+                at=now,
                 task_id=t.task_id,
             )
             for t in tasks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.directory import items as directory
@@ -35,14 +35,18 @@ def set_index_keys(ticket: Ticket) -> None:
         ticket.owner_sk = None
 
 
-def new_event(ticket: Ticket, actor: Caller | None, type_: str, summary: str, *, public: bool, **data: Any) -> Event:
+def new_event(
+    ticket: Ticket, actor: Caller | None, type_: str, summary: str, *, public: bool, at: str | None = None, **data: Any
+) -> Event:
+    """An event of the ticket's log, stamped `at` (ISO, `clock.iso`): a step that reads the clock once and gives that
+    instant to the ledger stamps every event it writes with it, so the ledger never misses what the step wrote."""
     event_id = store.new_id()
     return Event(
         ticket_items.ticket_pk(ticket.ticket_id),
         f"EVENT#{event_id}",
         ticket_id=ticket.ticket_id,
         event_id=event_id,
-        at=clock.now_iso(),
+        at=at or clock.now_iso(),
         type=type_,
         actor_sub=actor.sub if actor else "system",
         actor_role=actor.role.value if actor else "system",
@@ -52,27 +56,33 @@ def new_event(ticket: Ticket, actor: Caller | None, type_: str, summary: str, *,
     )
 
 
-def set_status(ticket: Ticket, target: Status) -> None:
+def set_status(ticket: Ticket, target: Status, now: str | None = None) -> None:
+    """Move the ticket to `target` at `now` (ISO; default: the clock). A ticket that ends has no next step."""
+    now = now or clock.now_iso()
     before = Status(ticket.status)
     check_transition(ticket.reference, before, target)
     ticket.status = target.value
     side = BALL_SIDE[target]
     new_side = side.value if side else None
     if new_side != ticket.ball_side or ticket.ball_since is None:
-        ticket.ball_since = clock.now_iso()
+        ticket.ball_since = now
     ticket.ball_side = new_side
     if target == Status.RESOLVED:
         # R21: a resolved ticket the customer does not answer closes by itself; the customer sees when.
-        ticket.due_at = ticket.next_step_at = clock.iso(clock.now() + AUTO_CLOSE_RESOLVED_AFTER)
-    elif before == Status.RESOLVED:
+        ticket.due_at = ticket.next_step_at = clock.iso(_instant(now) + AUTO_CLOSE_RESOLVED_AFTER)
+    elif target == Status.CLOSED or before == Status.RESOLVED:
         ticket.due_at = ticket.next_step_at = None
 
 
-def status_event(ticket: Ticket, actor: Caller | None, before: str, note: str = "") -> Event:
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def status_event(ticket: Ticket, actor: Caller | None, before: str, note: str = "", at: str | None = None) -> Event:
     summary = f"Status changed from {before.replace('_', ' ')} to {ticket.status.replace('_', ' ')}" + (
         f": {note}" if note else ""
     )
-    return new_event(ticket, actor, "StatusChanged", summary, public=True, before=before, after=ticket.status)
+    return new_event(ticket, actor, "StatusChanged", summary, public=True, at=at, before=before, after=ticket.status)
 
 
 def ticket_detail(ticket: Ticket) -> dict[str, Any]:
@@ -88,7 +98,7 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def save_ticket(ticket: Ticket, *extra: Any) -> None:
-    ticket.updated_at = clock.now_iso()
+def save_ticket(ticket: Ticket, *extra: Any, now: str | None = None) -> None:
+    ticket.updated_at = now or clock.now_iso()
     set_index_keys(ticket)
     store.transact([(ticket, None), *((item, None) for item in extra)])

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -489,6 +491,22 @@ def test_next_step_at_is_what_the_customer_is_shown(now: datetime, expected: dat
     assert explain(NEXT_STEPS, now).next_step_at == expected
 
 
+def test_a_ticket_the_desk_resolved_before_anyone_reacted_shows_its_automatic_close() -> None:
+    # Given a route that resolved the ticket itself on Monday 10:00 (a document sent): no staff reaction yet
+    events = [
+        submitted(mar(16, 9)),
+        entry(mar(16, 10), "StatusChanged", "system", before="new", after="resolved"),
+        entry(mar(16, 10), "TicketResolved", "system"),
+    ]
+
+    # When the customer looks at 10:30
+    state = explain(events, mar(16, 10, 30))
+
+    # Then the reaction promise still runs, but the next step is theirs: the automatic close 3 working days on (R21)
+    assert state.reaction.phase == "running"
+    assert state.next_step_at == state.auto_close_at == mar(19, 10)
+
+
 # --- output -------------------------------------------------------------------------------------------------------
 
 IMPROVEMENT = [submitted(mar(16, 9)), classified(mar(16, 10), "improvement")]
@@ -547,6 +565,27 @@ def test_ledger_json() -> None:
             },
         ],
     }
+
+
+def test_durations_are_whole_seconds_whatever_the_instants_sub_seconds() -> None:
+    # Given instants read off a real clock, with milliseconds (as every event is stamped) and a microsecond `now`
+    events = [
+        submitted(mar(16, 9) + timedelta(milliseconds=118)),
+        classified(mar(16, 10) + timedelta(milliseconds=812), "improvement"),
+    ]
+    now = mar(16, 10, 30) + timedelta(seconds=12, microseconds=318913)
+
+    # When it is explained
+    state = explain(events, now)
+    data, text = state.to_json(), state.render_text()
+
+    # Then every duration is in whole seconds: 1h 0.694s rounds up to PT1H1S, the 2h59m59.306s left down
+    assert state.reaction.consumed == timedelta(hours=1, milliseconds=694)
+    assert (data["reaction"]["consumed"], data["reaction"]["remaining"]) == ("PT1H1S", "PT2H59M59S")
+    assert [segment["duration"] for segment in data["explanation"]] == ["PT1H1S"]
+    assert "  consumed     PT1H1S    remaining PT2H59M59S\n" in text
+    span = "Mon 2026-03-16 09:00:00 +01:00 -> Mon 2026-03-16 10:00:00 +01:00"
+    assert f"  reaction   {span}  counted       PT1H1S\n" in text
 
 
 def test_ledger_text() -> None:
@@ -835,4 +874,35 @@ def test_cli_unreachable_stack_is_one_line_and_exit_2(capsys: pytest.CaptureFixt
     # Then
     assert (code, out) == (2, "")
     assert err.startswith(f"caseway sla explain: error: cannot reach the stack at http://127.0.0.1:{port} (")
-    assert err.endswith("is `caseway local` running?\n")
+    assert err.endswith(
+        "is `caseway local` running? Name where it runs with --url http://HOST:PORT (default: http://127.0.0.1:$PORT)\n"
+    )
+
+
+def test_cli_reads_the_ticket_from_the_stack_on_port_by_default(
+    capsys: pytest.CaptureFixture[str], stack_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the local stack runs on $PORT, as `PORT=... make run` starts it
+    monkeypatch.setenv("PORT", stack_url.rsplit(":", 1)[1])
+
+    # When the ticket is explained without --url
+    code, out, err = run_cli(capsys, "--ticket", "CW-1001", "--at", AT, "--json")
+
+    # Then it was read from that stack
+    assert (code, err) == (0, "")
+    assert CannedStack.seen[-1] == ("/tickets/CW-1001", "Bearer t0ken")
+    assert json.loads(out)["service"] == SERVICE
+
+
+def test_cli_without_port_or_url_asks_the_stack_on_8000(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given no PORT in the environment
+    monkeypatch.delenv("PORT", raising=False)
+    with mock.patch("infra.local.cli.urllib.request.urlopen", side_effect=urllib.error.URLError("refused")) as opened:
+        # When the ticket is explained without --url
+        code, _, err = run_cli(capsys, "--ticket", "CW-1001")
+
+    # Then the default stack was asked, and the error says how to name another one
+    assert opened.call_args.args[0].full_url == "http://127.0.0.1:8000/local/token?user=lena.l1%40caseway.example"
+    assert code == 2 and "--url http://HOST:PORT" in err
