@@ -11,6 +11,7 @@ from shared.platform.domain import Status
 from shared.sla.ledger import Ledger, ledger
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, SupportPlan
 from shared.tickets.items import Event, Ticket
+from shared.tickets.readers import ENGLISH_READER, Reader
 from shared.tickets.views import event_view
 
 
@@ -53,9 +54,10 @@ def _instant(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def customer_time(moment: datetime, plan: SupportPlan) -> str:
-    local = moment.astimezone(plan.calendar.zone)
-    return f"{local:%A %d %B %Y, %H:%M} ({plan.calendar.timezone})"
+def customer_time(moment: datetime, plan: SupportPlan, reader: Reader = ENGLISH_READER) -> str:
+    """An SLA instant as the customer reads it: in their language (month and day names too), in their
+    organisation's time zone, else the plan calendar's, the zone named."""
+    return reader.time(moment, plan.calendar.timezone)
 
 
 def apply_ledger(ticket: Ticket, state: Ledger) -> None:

@@ -21,6 +21,7 @@ from shared.tickets.conversation import notify_customer
 from shared.tickets.idempotency import Idempotency, commit, replayed_record
 from shared.tickets.items import ReferenceLink, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
+from shared.tickets.readers import form_language, reader_of
 
 
 def _replayed_ticket(resource: str) -> Ticket:
@@ -53,6 +54,7 @@ def _new_ticket(
     submit: bool,
     channel: str,
     with_follow_key: bool,
+    language: str | None = None,
 ) -> Ticket:
     """The ticket item, with its reference drawn from the counter; a draft, or new when submitted at once."""
     now = clock.now_iso()
@@ -77,6 +79,7 @@ def _new_ticket(
         created_at=now,
         updated_at=now,
         follow_key=follow_key,
+        language=form_language(caller.org_id, language),
     )
     if submit:
         set_status(ticket, Status.NEW, now)
@@ -97,10 +100,12 @@ def create_ticket(
     idem: Idempotency | None = None,
     with_follow_key: bool = False,
     on_behalf: Caller | None = None,
+    language: str | None = None,
 ) -> tuple[Ticket, str | None, bool]:
     """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
     a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
-    log says who opened it and how the customer reached us."""
+    log says who opened it and how the customer reached us. `language`: the web form's, kept for a sender without
+    an organisation of their own (everyone else is written to in their organisation's)."""
     if on_behalf is not None:
         caller.require_staff()
     elif caller.role != Role.CUSTOMER:
@@ -121,6 +126,7 @@ def create_ticket(
         submit=submit,
         channel=channel,
         with_follow_key=with_follow_key,
+        language=language,
     )
     opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
     event = new_event(
@@ -157,6 +163,7 @@ def create_ticket(
                 idem=idem,
                 with_follow_key=with_follow_key,
                 on_behalf=on_behalf,
+                language=language,
             )
         raise
 
@@ -171,12 +178,8 @@ def after_submit(ticket: Ticket, route: str) -> None:
     bus.publish("TicketSubmitted", ticket_detail(ticket))
     hooks.ticket_submitted(ticket)  # R28: new tickets per day; R23, R26: the contract counts it
     start_route(ticket, route)
-    notify_customer(
-        ticket,
-        "Request received",
-        f"We have received your request {ticket.reference} and a specialist will pick it up. "
-        "You can write into the ticket at any time.",
-    )
+    reader = reader_of(ticket)
+    notify_customer(ticket, "received", reader.say("intake.received", reference=ticket.reference), reader)
 
 
 def start_route(ticket: Ticket, route: str) -> None:
