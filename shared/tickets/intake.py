@@ -88,6 +88,13 @@ def _new_ticket(
     return ticket
 
 
+def _check_opener(caller: Caller, on_behalf: Caller | None) -> None:
+    if on_behalf is not None:
+        caller.require_staff()
+    elif caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
+
+
 def create_ticket(
     caller: Caller,
     *,
@@ -104,12 +111,8 @@ def create_ticket(
 ) -> tuple[Ticket, str | None, bool]:
     """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
     a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
-    log says who opened it and how the customer reached us. `language`: the web form's, kept for a sender without
-    an organisation of their own (everyone else is written to in their organisation's)."""
-    if on_behalf is not None:
-        caller.require_staff()
-    elif caller.role != Role.CUSTOMER:
-        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
+    log says who opened it and how the customer reached us. `language`: the web form's (shared.tickets.readers)."""
+    _check_opener(caller, on_behalf)
     previous = replayed_record(idem)
     if previous:
         return _replayed_ticket(previous.resource), previous.secret, True
