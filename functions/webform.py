@@ -95,7 +95,8 @@ $('f').addEventListener('submit', async (e) => {
       : el.dataset.type === 'number' ? Number(el.value) : el.value;
   });
   const body = {service: $('service').value, email: $('email').value, name: $('name').value || null,
-    subject: $('subject').value, description: $('description').value, fields};
+    subject: $('subject').value, description: $('description').value, fields,
+    language: document.documentElement.lang || null};
   const r = await fetch(base() + '/public/tickets', {method: 'POST', headers: {'content-type': 'application/json',
     'idempotency-key': crypto.randomUUID()}, body: JSON.stringify(body)});
   const data = await r.json();

@@ -26,7 +26,12 @@ class OrganisationSettings(Body):
         default_factory=list, max_length=20, description="Senders from these domains belong to the organisation"
     )
     importance: Literal["standard", "vip"] = "standard"
-    language: str = Field(default="en", min_length=2, max_length=8, description="en, cs, ru or pl")
+    language: str = Field(
+        default="en",
+        min_length=2,
+        max_length=8,
+        description="What the desk writes to the organisation's customers in: a language it has messages for (en, cs)",
+    )
     timezone: str | None = Field(default=None, max_length=64, description="IANA time zone, e.g. Europe/Prague")
     plan: str | None = Field(default=None, max_length=64, description="Support plan id (default: by importance)")
     calendar: str | None = Field(default=None, max_length=64, description="Working calendar id (default: the plan's)")

@@ -106,6 +106,7 @@ def create_public_ticket() -> Response:
         channel="web_form",
         idem=idem,
         with_follow_key=True,
+        language=body.language,
     )
     return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, key)}, replayed)
 

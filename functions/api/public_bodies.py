@@ -14,6 +14,13 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 class PublicTicket(CreateTicket):
     email: str = Field(max_length=254, description="Where we write to you")
     name: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+        description="The language the form was filled in (e.g. cs, cs-CZ): a sender without an organisation is "
+        "written to in it when the desk has messages in it, else in English",
+    )
 
     @field_validator("email")
     @classmethod

@@ -11,6 +11,7 @@ from shared.platform.domain import Status
 from shared.sla.ledger import Ledger, ledger
 from shared.sla.plans import SupportPlan
 from shared.tickets.items import Event, Ticket
+from shared.tickets.readers import ENGLISH_READER, Reader
 from shared.tickets.views import event_view
 
 
@@ -23,18 +24,21 @@ def history(items: list[Any]) -> list[dict[str, Any]]:
     return [event_view(e) for e in sorted((i for i in items if isinstance(i, Event)), key=lambda e: e.event_id)]
 
 
-def ledger_of(ticket: Ticket, items: list[Any], now: datetime | None = None, *writing: Event) -> Ledger:
+def ledger_of(
+    ticket: Ticket, items: list[Any], now: datetime | None = None, *writing: Event, plan: SupportPlan | None = None
+) -> Ledger:
     """The ledger a step acts on: the log as read (`items`) and the events the step is writing (`writing`), at
     `now` (default: the clock), the instant the step read once and stamps its writes with.
 
     Nothing of the log is ever left out: the replay runs up to the latest of `now` and every event's own instant,
     so an event stamped a moment after `now` (by this step's own clock read, or by another machine whose clock is
-    a little ahead) still counts. For the clocks as they stood at a past instant, use `ledger_as_of`.
+    a little ahead) still counts. For the clocks as they stood at a past instant, use `ledger_as_of`. `plan`:
+    the ticket's own (default), or another to compare with (re-timing: the old and the new version).
     """
     now = now or clock.now()
     entries = history([*items, *writing])
     latest = max((_instant(e["at"]) for e in entries), default=now)
-    return ledger(plan_for(ticket), entries, ticket.service, max(now, latest))
+    return ledger(plan or plan_for(ticket), entries, ticket.service, max(now, latest))
 
 
 def ledger_as_of(ticket: Ticket, items: list[Any], at: datetime) -> Ledger:
@@ -47,9 +51,10 @@ def _instant(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def customer_time(moment: datetime, plan: SupportPlan) -> str:
-    local = moment.astimezone(plan.calendar.zone)
-    return f"{local:%A %d %B %Y, %H:%M} ({plan.calendar.timezone})"
+def customer_time(moment: datetime, plan: SupportPlan, reader: Reader = ENGLISH_READER) -> str:
+    """An SLA instant as the customer reads it: in their language (month and day names too), in their
+    organisation's time zone, else the plan calendar's, the zone named."""
+    return reader.time(moment, plan.calendar.timezone)
 
 
 def apply_ledger(ticket: Ticket, state: Ledger) -> None:

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.directory import items as directory
 from shared.directory import people, plans
 from shared.directory.items import Organisation
-from shared.platform import clock, store
+from shared.platform import clock, store, words
 from shared.platform.domain import Role
 from shared.platform.errors import Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller
 from shared.platform.table import Entity
 
 IMPORTANCE = ("standard", "vip")
-LANGUAGES = ("en", "cs", "ru", "pl")
 ORG_ID = r"[a-z0-9][a-z0-9-]{0,62}"
 DOMAIN = r"(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 
@@ -104,7 +103,7 @@ def _checked(spec: dict[str, Any]) -> dict[str, Any]:
         errors.append({"field": "email_domains", "message": f"not a domain: {bad}"})
     checks = (
         ("importance", IMPORTANCE),
-        ("language", LANGUAGES),
+        ("language", tuple(words.languages())),  # those with a message file (shared/platform/words)
         ("plan", tuple(plan_ids())),
         ("calendar", tuple(calendar_ids())),
     )

@@ -32,6 +32,7 @@ from shared.tickets.access import load_for
 from shared.tickets.conversation import desk_message, notify_customer
 from shared.tickets.items import Task, Ticket
 from shared.tickets.log import ticket_detail
+from shared.tickets.readers import ENGLISH_READER, Reader, reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -116,39 +117,29 @@ def count_submitted_event(detail: dict[str, Any]) -> bool:
     return True
 
 
-def customer_time(moment: datetime, org_id: str) -> str:
-    zone = zone_of(get_contract(org_id))
-    return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
+def customer_time(moment: datetime, contract: Contract | None, reader: Reader = ENGLISH_READER) -> str:
+    """When work starts, as the customer reads it: in the contract's time zone (the desk's by default)."""
+    return reader.time(moment, zone_of(contract).key)
 
 
-def offer_text(contract: Contract, reasons: list[str], scheduled: datetime | None, org_id: str) -> str:
-    rate = f"{contract.rate_per_hour} {contract.currency} per hour"
-    parts = []
+def offer_text(
+    contract: Contract, reasons: list[str], scheduled: datetime | None, reference: str, reader: Reader = ENGLISH_READER
+) -> str:
+    """The desk's message about a ticket over the contract's limits or scope, in the reader's language."""
+    rate = reader.say("offer.rate", rate=contract.rate_per_hour, currency=contract.currency)
+    parts = [reader.say("offer.intro")]
     if "daily_questions" in reasons:
-        parts.append(
-            f"Your contract covers {int(contract.questions_per_user_per_day)} questions per person per day and this "
-            "is one more today, so we have scheduled it for the next working day."
-        )
+        parts.append(reader.say("offer.daily_questions", count=int(contract.questions_per_user_per_day)))
     if "tickets" in reasons:
-        parts.append(f"Your organisation has used all {int(contract.tickets_per_period)} requests of this period.")
+        parts.append(reader.say("offer.tickets", count=int(contract.tickets_per_period)))
     if "hours" in reasons:
-        parts.append(
-            f"Your organisation has used all {number(contract.hours_per_period)} specialist hours of this period."
-        )
-    when = f" Unless you choose otherwise we will start on {customer_time(scheduled, org_id)}." if scheduled else ""
+        parts.append(reader.say("offer.hours", hours=number(contract.hours_per_period)))
     if scheduled:
-        parts.append(
-            f"We have accepted it.{when} If it cannot wait, answer 'extend' and your account manager will arrange an "
-            f"extension (billed at {rate}); answer 'next_period' to confirm the later start."
-        )
+        parts.append(reader.say("offer.scheduled", start=customer_time(scheduled, contract, reader), rate=rate))
     if "out_of_scope" in reasons:
-        parts.append(
-            "This service is not part of your support contract: it is billed separately and we agree the price with "
-            f"you before any work starts (usually {rate}). Answer 'extend' to ask for the offer; your account "
-            "manager will contact you."
-        )
-    answer = " Answer with POST /tickets/{id}/limit-choice or reply in the ticket."
-    return "About your support contract: " + " ".join(parts) + answer
+        parts.append(reader.say("offer.out_of_scope", rate=rate))
+    parts.append(reader.say("offer.answer", reference=reference))
+    return " ".join(parts)
 
 
 def account_task(ticket: Ticket, reasons: list[str]) -> Task:
@@ -185,14 +176,15 @@ def choose(caller: Caller, ticket_id: str, choice: str) -> LimitOffer:
     if ticket.status == Status.CLOSED.value:
         raise Conflict(f"Ticket {ticket.reference} is closed.")
     contract = get_contract(ticket.organisation_id)
+    reader = reader_of(ticket)
     if choice == "extend":
-        text = "You asked for an extension: your account manager will confirm it and its price; work goes on."
+        text = reader.say("offer.extend_chosen")
         if "tickets" in offer.reasons and offer.counted_in != offer.period_key and contract is not None:
             move_ticket(ticket, offer.counted_in, offer.period_key)
             offer.counted_in = offer.period_key
     else:
-        when = customer_time(datetime.fromisoformat(offer.scheduled_for.replace("Z", "+00:00")), ticket.organisation_id)
-        text = f"Confirmed: we will start on {when}."
+        when = customer_time(datetime.fromisoformat(offer.scheduled_for.replace("Z", "+00:00")), contract, reader)
+        text = reader.say("offer.next_period_chosen", start=when)
     offer.choice, offer.chosen_at, offer.chosen_by = choice, clock.now_iso(), caller.sub
     message, event = desk_message(
         ticket,
@@ -207,7 +199,7 @@ def choose(caller: Caller, ticket_id: str, choice: str) -> LimitOffer:
     except TransactWriteError as error:
         raise Conflict("The offer was answered meanwhile; reload the ticket.") from error
     bus.publish("LimitChoice", {**ticket_detail(ticket), "choice": choice})
-    notify_customer(ticket, "Your choice", text)
+    notify_customer(ticket, "choice", text, reader)
     if choice == "extend":
         account_task(ticket, list(offer.reasons))
     return offer

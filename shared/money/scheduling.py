@@ -17,6 +17,7 @@ from shared.tickets import items as ticket_items
 from shared.tickets.conversation import desk_message, notify_customer
 from shared.tickets.items import Ticket
 from shared.tickets.log import ticket_detail
+from shared.tickets.readers import reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ def make_offer(
         choices=choices,
         created_at=clock.now_iso(),
     )
-    text = offer_text(contract, reasons, scheduled, ticket.organisation_id).replace("{id}", ticket.reference)
+    reader = reader_of(ticket)
+    text = offer_text(contract, reasons, scheduled, ticket.reference, reader)
     message, event = desk_message(
         ticket,
         text,
@@ -88,7 +90,7 @@ def make_offer(
         "LimitNotice",
         {**ticket_detail(ticket), "reasons": reasons, "scheduled_for": offer.scheduled_for, "choices": choices},
     )
-    notify_customer(ticket, "About your contract", text)
+    notify_customer(ticket, "contract", text, reader)
     if {"tickets", "hours", "out_of_scope"} & set(reasons):
         account_task(ticket, reasons)
     return offer

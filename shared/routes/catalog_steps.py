@@ -9,6 +9,7 @@ from shared.clocks.ticket import customer_time, plan_for
 from shared.platform import clock, workflows
 from shared.platform.domain import Status
 from shared.platform.store import with_retries
+from shared.platform.words import Phrase
 from shared.routes.common import (
     DEFAULT_DEADLINE_DAYS,
     FAULT_PRIORITY,
@@ -24,6 +25,7 @@ from shared.tickets import items as ticket_items
 from shared.tickets.conversation import system_message
 from shared.tickets.items import Ticket, load_ticket
 from shared.tickets.log import save_ticket
+from shared.tickets.readers import reader_of
 
 
 def deadline(ticket: Ticket, days: int, now: datetime | None = None) -> datetime:
@@ -43,12 +45,12 @@ def intake(ticket_id: str, route: str) -> dict[str, Any]:
         now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
         due = deadline(ticket, deadline_days(ticket, route), now)
         service = service_of(ticket)
-        document = ticket.fields.get("document_type") or (service.title if service else "document")
-        what = {
-            "document-request": f"we will send you the document ({document})",
-            "change-request": "a specialist will evaluate the change and send you an estimate to approve",
-        }.get(route, "a specialist will handle it")
-        text = f"We have received your request: {what} by {customer_time(due, plan)}."
+        reader = reader_of(ticket)
+        document = ticket.fields.get("document_type") or (service.title if service else Phrase("catalog.document"))
+        key = {"document-request": "catalog.received_document", "change-request": "catalog.received_change"}
+        text = reader.say(
+            key.get(route, "catalog.received_other"), document=document, due=customer_time(due, plan, reader)
+        )
         ticket.due_at = ticket.next_step_at = clock.iso(due)
         message, said = system_message(ticket, text, clock.iso(now))
         save_ticket(ticket, message, said, now=clock.iso(now))
@@ -103,5 +105,5 @@ def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
     )
     if ticket.status not in (Status.CLOSED.value, Status.RESOLVED.value):
         ticket, _ = load_ticket(ticket_id)
-        say(ticket, "We could not finish your request automatically; a specialist is handling it by hand now.")
+        say(ticket, reader_of(ticket).say("catalog.by_hand"))
     return {"task_id": task.task_id, "group": group}

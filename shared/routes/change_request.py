@@ -10,6 +10,7 @@ from shared.platform import bus, clock, store, workflows
 from shared.platform.domain import Status
 from shared.platform.errors import NotFound
 from shared.platform.store import with_retries
+from shared.platform.words import Phrase
 from shared.routes.approvals import HOURS, approval_of, hours_text
 from shared.routes.catalog_steps import deadline
 from shared.routes.common import WORKING_HOURS_PER_DAY, close, ended_elsewhere, is_closed, milestone, resolve, say
@@ -19,6 +20,7 @@ from shared.tickets import items as ticket_items
 from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import load_ticket
 from shared.tickets.log import new_event, save_ticket, set_status, status_event, ticket_detail
+from shared.tickets.readers import reader_of
 
 
 def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | None) -> dict[str, Any]:
@@ -28,8 +30,9 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
     if (ended := ended_elsewhere(ticket)) is not None:
         return {"branch": ended, "wait": None}
     if outcome != "estimated":
-        say(ticket, f"We evaluated your change request and cannot take it on: {note or 'no reason given'}.")
-        close(ticket_id, "the change request was declined")
+        reader = reader_of(ticket)
+        say(ticket, reader.say("change.declined", reason=note or reader.say("change.no_reason")))
+        close(ticket_id, Phrase("reason.change_declined"))
         return {"branch": "done", "wait": None}
     approval = approval_of(ticket_id)
     if approval is None:
@@ -62,12 +65,13 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
             set_status(current, Status.WAITING_FOR_CUSTOMER, at)
             events.append(status_event(current, None, before, "waiting for your approval of the estimate", at=at))
         current.next_step_at = current.due_at = clock.iso(decide_by)
-        text = (
-            f"We estimate the change at {hours} hours"
-            + (f" ({approval.estimate_note})" if approval.estimate_note else "")
-            + ". Nothing is done before you approve it: approve or decline the estimate in the ticket "
-            f"(POST /tickets/{current.reference}/approval) by {customer_time(decide_by, plan)}; "
-            "without a decision the request is closed then."
+        reader = reader_of(current)
+        text = reader.say(
+            "change.estimate_note" if approval.estimate_note else "change.estimate",
+            hours=hours,
+            note=approval.estimate_note,
+            reference=current.reference,
+            due=customer_time(decide_by, plan, reader),
         )
         message, said = system_message(current, text, at)
         reached = new_event(
@@ -83,18 +87,18 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
         result["wait"] = {"seconds": max(1, math.ceil((decide_by - now).total_seconds())), "at": clock.iso(decide_by)}
         result["ticket"] = current
         result["before"] = before
+        result["reader"] = reader
 
     with_retries("This ticket", attempt)
     ticket = result.pop("ticket")
     before = result.pop("before")
+    reader = result.pop("reader")
     hours = hours_text(approval.estimate_hours)
     milestone(ticket, "EstimateGiven", f"Estimated at {hours} hours", hours=approval.estimate_hours)
     if before != ticket.status:
         bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
 
-    notify_customer(
-        ticket, "Estimate to approve", f"We estimate your change at {hours_text(approval.estimate_hours)} hours."
-    )
+    notify_customer(ticket, "estimate", reader.say("change.estimate_mail", hours=hours), reader)
     return result
 
 
@@ -132,24 +136,21 @@ def approval_outcome(ticket_id: str) -> dict[str, Any]:
         def attempt() -> None:
             current, _ = load_ticket(ticket_id)
             current.due_at = current.next_step_at = clock.iso(due)
-            message, said = system_message(
-                current,
-                f"Thank you for approving the estimate. We are making the change and will finish it by "
-                f"{customer_time(due, plan_for(current))}.",
-                clock.iso(now),
-            )
+            reader = reader_of(current)
+            text = reader.say("change.approved", due=customer_time(due, plan_for(current), reader))
+            message, said = system_message(current, text, clock.iso(now))
             save_ticket(current, message, said, now=clock.iso(now))
 
         with_retries("This ticket", attempt)
         return {"branch": "approved"}
     if status == "declined":
-        say(ticket, "You declined the estimate, so we do not make the change. We close the request.")
-        close(ticket_id, "the customer declined the estimate")
+        say(ticket, reader_of(ticket).say("change.customer_declined"))
+        close(ticket_id, Phrase("reason.estimate_declined"))
         return {"branch": "done"}
     if approval is not None:
         approval.status = "expired"
         approval.save()
-    close(ticket_id, "no decision on the estimate in time")
+    close(ticket_id, Phrase("reason.estimate_expired"))
     return {"branch": "done"}
 
 
@@ -159,16 +160,16 @@ def change_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, Any
     ticket, _ = load_ticket(ticket_id)
     if (ended := ended_elsewhere(ticket)) is not None:
         return {"branch": ended}
+    reader = reader_of(ticket)
     if outcome in ("declined", "cancelled"):
-        say(ticket, f"We could not make the change after all: {note or 'no reason given'}.")
-        close(ticket_id, "the change could not be made")
+        say(ticket, reader.say("change.failed", reason=note or reader.say("change.no_reason")))
+        close(ticket_id, Phrase("reason.change_failed"))
         return {"branch": "done"}
     say(
         ticket,
-        "The change is done"
-        + (f": {note}" if note else ".")
-        + " Please confirm by closing the ticket, or reply if something is not right.",
+        reader.say("change.done_note" if note else "change.done", note=note),
         ("ChangeDone", "Change done", {}),
     )
-    resolve(ticket_id, "Change done" + (f": {note}" if note else ""), "Not applicable: an approved change")
+    resolution = Phrase("change.resolution_note", {"note": note}) if note else Phrase("change.resolution")
+    resolve(ticket_id, resolution, "Not applicable: an approved change")
     return {"branch": "follow_up"}

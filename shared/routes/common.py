@@ -12,6 +12,7 @@ from shared.platform import bus, clock
 from shared.platform.domain import Status
 from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
+from shared.platform.words import Phrase
 from shared.tickets import items as ticket_items
 from shared.tickets.conversation import system_message
 from shared.tickets.items import Ticket
@@ -100,14 +101,14 @@ def milestone(ticket: Ticket, milestone: str, summary: str, **data: Any) -> None
     bus.publish("RouteMilestone", {**ticket_detail(ticket), "milestone": milestone, "summary": summary, **data})
 
 
-def close(ticket_id: str, reason: str) -> None:
+def close(ticket_id: str, reason: Phrase) -> None:
     try:
         close_ticket(Caller.system(), ticket_id, reason=reason)
     except Conflict:
         logger.info("ticket %s was closed meanwhile", ticket_id)
 
 
-def resolve(ticket_id: str, resolution: str, preventive_measure: str) -> None:
+def resolve(ticket_id: str, resolution: Phrase, preventive_measure: str) -> None:
     try:
         resolve_ticket(Caller.system(), ticket_id, resolution=resolution, preventive_measure=preventive_measure)
     except Conflict:

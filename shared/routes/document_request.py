@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.platform.words import Phrase
 from shared.routes.common import close, ended_elsewhere, resolve, say
 from shared.tickets.items import Attachment, load_ticket
+from shared.tickets.readers import ENGLISH_READER, reader_of
 
 
 def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, Any]:
@@ -14,19 +16,23 @@ def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, A
     ticket, items = load_ticket(ticket_id)
     if (ended := ended_elsewhere(ticket)) is not None:
         return {"branch": ended}
-    document = ticket.fields.get("document_type") or "document"
+    reader = reader_of(ticket)
+    document = ticket.fields.get("document_type") or Phrase("document.default")
     if outcome in ("declined", "unavailable"):
-        say(ticket, f"We cannot provide the {document}: {note or 'it is not available'}.")
-        close(ticket_id, f"the {document} cannot be provided")
+        say(
+            ticket,
+            reader.say("document.declined", document=document, reason=note or reader.say("document.not_available")),
+        )
+        close(ticket_id, Phrase("reason.document_unavailable", {"document": document}))
         return {"branch": "done"}
     attached = [i.file_name for i in items if isinstance(i, Attachment) and i.uploaded_by != ticket.requester_sub]
-    where = f" It is attached in the ticket: {', '.join(attached)}." if attached else ""
-    say(
-        ticket,
-        f"Your {document} is ready.{where}"
-        + (f" {note}" if note else "")
-        + " Please confirm by closing the ticket, or reply if something is missing.",
-        ("DocumentSent", f"Document sent: {document}", {"document": document}),
-    )
-    resolve(ticket_id, f"Document provided: {document}", "Not applicable: a document request")
+    parts = [reader.say("document.ready", document=document)]
+    if attached:
+        parts.append(reader.say("document.attached", files=", ".join(attached)))
+    if note:
+        parts.append(note)
+    parts.append(reader.say("document.confirm"))
+    logged = ENGLISH_READER.text(document)
+    say(ticket, " ".join(parts), ("DocumentSent", f"Document sent: {logged}", {"document": logged}))
+    resolve(ticket_id, Phrase("document.resolution", {"document": document}), "Not applicable: a document request")
     return {"branch": "follow_up"}

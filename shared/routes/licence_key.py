@@ -10,6 +10,7 @@ from shared.directory import items as directory
 from shared.platform import bus, clock, store
 from shared.platform.domain import Status
 from shared.platform.store import with_retries
+from shared.platform.words import Phrase
 from shared.routes import licences
 from shared.routes.catalog_steps import deadline
 from shared.routes.common import DEFAULT_DEADLINE_DAYS, close, ended_elsewhere, milestone, resolve, say
@@ -19,13 +20,15 @@ from shared.tickets import items as ticket_items
 from shared.tickets.conversation import system_message
 from shared.tickets.items import Ticket, load_ticket
 from shared.tickets.log import new_event, set_index_keys, ticket_detail
+from shared.tickets.readers import ENGLISH_READER, Reader, reader_of
 
 logger = logging.getLogger(__name__)
 
 
-def _product(ticket: Ticket) -> tuple[str, int | None]:
+def _product(ticket: Ticket) -> tuple[str | Phrase, int | None]:
     seats = ticket.fields.get("licence_seats")
-    return str(ticket.fields.get("licence_product") or "the product"), int(seats) if seats else None
+    product = ticket.fields.get("licence_product")
+    return str(product) if product else Phrase("licence.product_default"), int(seats) if seats else None
 
 
 def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None, now: str) -> Any:
@@ -48,7 +51,8 @@ def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None, now: 
 def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str) -> tuple[str, str]:
     """Generate the key, post it in the ticket and count it, with the writes given, in one transaction.
     Returns (product, message id)."""
-    product, seats = _product(ticket)
+    said_product, seats = _product(ticket)
+    product = ENGLISH_READER.text(said_product)
     key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
     account.issued = int(account.issued) + 1
     account.updated_at = now
@@ -62,13 +66,15 @@ def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, A
         key=key,
         issued_at=now,
     )
-    seats_text = f" ({seats} seats)" if seats else ""
-    message, said = system_message(
-        ticket,
-        f"Your licence key for {product}{seats_text}: {key}\n"
-        f"Your organisation now holds {int(account.issued)} of {int(account.limit)} keys.",
-        now,
+    text = reader_of(ticket).say(
+        "licence.issued_seats" if seats else "licence.issued",
+        product=said_product,
+        seats=seats,
+        key=key,
+        issued=int(account.issued),
+        limit=int(account.limit),
     )
+    message, said = system_message(ticket, text, now)
     reached = new_event(
         ticket, None, "LicenceKeyIssued", f"Licence key issued for {product}", public=True, at=now, product=product
     )
@@ -126,32 +132,20 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
     if state["branch"] == "issued":
         ticket = ticket_items.get_ticket(ticket_id)
         if ticket is not None and ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value):
-            resolve(ticket_id, "Licence key issued and posted in the ticket", "Not applicable: a licence request")
-        close(ticket_id, "licence key issued")
+            resolve(ticket_id, Phrase("licence.resolution"), "Not applicable: a licence request")
+        close(ticket_id, Phrase("reason.licence_issued"))
         return "done"
     return state["branch"]
 
 
-def _over_limit_text(ticket: Ticket, account: LicenceAccount, by: str) -> str:
+def _over_limit_text(ticket: Ticket, account: LicenceAccount, due: str, reader: Reader) -> str:
     """Why there is no key yet, in the requester's terms: an individual web-form requester has no organisation
     and so no licence agreement; an organisation without keys in its agreement has no limit to be over."""
     if ticket.organisation_id == directory.PUBLIC_ORGANISATION:
-        return (
-            "Licence keys are issued to registered organisations under their licence agreement, and this request "
-            "did not come from one, so we cannot issue a key automatically. We have asked our account managers "
-            f"to contact you about a licence; you will hear from us by {by}. If your organisation has an "
-            "agreement, ask its administrator to request the key, or reply here with the organisation's name."
-        )
+        return reader.say("licence.no_organisation", due=due)
     if int(account.limit) == 0:
-        return (
-            "Your organisation's agreement includes no licence keys yet, so we cannot issue one automatically. "
-            f"We have asked your account manager to add them; you will hear from us by {by}."
-        )
-    return (
-        f"Your organisation has already been issued {int(account.issued)} licence keys, its limit is "
-        f"{int(account.limit)}, so we cannot issue another one automatically. We have asked your account "
-        f"manager to extend the limit; you will hear from us by {by}."
-    )
+        return reader.say("licence.no_keys", due=due)
+    return reader.say("licence.over_limit", issued=int(account.issued), limit=int(account.limit), due=due)
 
 
 def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
@@ -164,7 +158,8 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         now = clock.now()  # the step's one instant: the deadline counts from it, the message is stamped with it
         due = deadline(ticket, DEFAULT_DEADLINE_DAYS["licence-key"], now)
         ticket.next_step_at = ticket.due_at = clock.iso(due)
-        text = _over_limit_text(ticket, account, customer_time(due, plan_for(ticket)))
+        reader = reader_of(ticket)
+        text = _over_limit_text(ticket, account, customer_time(due, plan_for(ticket), reader), reader)
         say(
             ticket,
             text,
@@ -190,7 +185,8 @@ def licence_decided(ticket_id: str, outcome: str, note: str | None, by: str | No
         return {"branch": ended}
     if outcome == "extend":
         return {"branch": _issue(ticket_id, extend=True, by=by)}
-    reason = note or "your organisation's licence limit stays as it is"
-    say(ticket, f"Your account manager declined to extend the licence limit: {reason}.")
-    close(ticket_id, "the licence limit was not extended")
+    reader = reader_of(ticket)
+    reason = note or reader.say("licence.declined_default_reason")
+    say(ticket, reader.say("licence.declined", reason=reason))
+    close(ticket_id, Phrase("reason.licence_not_extended"))
     return {"branch": "done"}

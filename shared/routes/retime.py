@@ -19,7 +19,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from shared.clocks import plans as clock_plans
-from shared.clocks.ticket import apply_ledger, history
+from shared.clocks.ticket import apply_ledger, ledger_of
 from shared.directory import items as directory
 from shared.directory import plans as stored
 from shared.platform import clock, workflows
@@ -27,7 +27,7 @@ from shared.platform.domain import OPEN_STATUSES, TaskStatus
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
 from shared.routes.support import STEPS, next_timer
-from shared.sla.ledger import ClockState, Ledger, ledger
+from shared.sla.ledger import ClockState, Ledger
 from shared.sla.plans import SupportPlan
 from shared.tasks import priority
 from shared.tickets import items as ticket_items
@@ -131,7 +131,7 @@ def retime_ticket(ticket_id: str, before: SupportPlan, after: SupportPlan, chang
         if ticket.submitted_at is None or ticket.status not in {s.value for s in OPEN_STATUSES}:
             return
         now = clock.now()
-        old, new = (ledger(plan, history(items), ticket.service, now) for plan in (before, after))
+        old, new = (ledger_of(ticket, items, now, plan=plan) for plan in (before, after))
         old_timer, new_timer = next_timer(old, items, now), next_timer(new, items, now)
         clocks = {
             n: m

@@ -22,6 +22,7 @@ from shared.platform.domain import Role, Status
 from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
+from shared.platform.words import Phrase
 from shared.sla.ledger import Ledger
 from shared.sla.plans import CLASSIFICATIONS
 from shared.tasks.priority import base_priority
@@ -31,6 +32,7 @@ from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import Event, Message, Ticket, load_ticket
 from shared.tickets.lifecycle import close_ticket
 from shared.tickets.log import new_event, save_ticket, ticket_detail
+from shared.tickets.readers import reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -120,22 +122,22 @@ def customer_side(ticket: Ticket, items: list[Any], state: Ledger, now: datetime
             close_ticket(
                 Caller.system(),
                 ticket.ticket_id,
-                reason=f"no reply within {plan_for(ticket).auto_close_after_days} working days",
+                reason=Phrase("reason.no_reply_working_days", {"days": plan_for(ticket).auto_close_after_days}),
             )
         except Conflict:
             logger.info("ticket %s changed before it could be closed", ticket.ticket_id)
         return "closed"
     if state.reminder_at is not None and now >= state.reminder_at and not _reminded(items):
-        closes = (
-            f" Without an answer it closes on {customer_time(state.auto_close_at, plan_for(ticket))}."
-            if (state.auto_close_at)
-            else ""
-        )
+        reader = reader_of(ticket)
+        if state.auto_close_at:
+            text = reader.say("reminder.text_closing", at=customer_time(state.auto_close_at, plan_for(ticket), reader))
+        else:
+            text = reader.say("reminder.text")
         said = "Reminder sent: we are waiting for your answer"
         event = new_event(ticket, None, "ReminderSent", said, public=True, at=clock.iso(now))
         store.transact([(event, None)])
 
-        notify_customer(ticket, "Waiting for your answer", f"We need your answer to go on with your request.{closes}")
+        notify_customer(ticket, "waiting", text, reader)
         return "reminded"
     return None
 
@@ -150,7 +152,8 @@ def intake(ticket_id: str) -> dict[str, Any]:
         state = ledger_of(ticket, items, clock.now())
         now, at = state.now, clock.iso(state.now)  # the step's one instant: every write is stamped with it
         if not any(isinstance(i, Message) and i.automatic for i in items):
-            text = f"We have received your request and will respond by {customer_time(state.reaction.due, plan)}."
+            reader = reader_of(ticket)
+            text = reader.say("support.received", due=customer_time(state.reaction.due, plan, reader))
             message, event = system_message(ticket, text, at)
             state = ledger_of(ticket, items, now, event)
             apply_ledger(ticket, state)
@@ -200,6 +203,8 @@ def classified(ticket_id: str, classification: str, note: str | None, by: str | 
         staff = directory.get_user(by) if by else None
         actor = Caller(sub=staff.sub, email=staff.email, role=Role(staff.role)) if staff else Caller.system()
         label = LABELS[classification]
+        reader = reader_of(ticket)
+        told = reader.say(f"classification.{classification}")
         milestone = new_event(
             ticket,
             actor,
@@ -211,9 +216,9 @@ def classified(ticket_id: str, classification: str, note: str | None, by: str | 
         )
         state = ledger_of(ticket, items, now, milestone)  # the classification being written counts
         if state.resolution is not None:
-            text = f"Classified as {label}: we will resolve it by {customer_time(state.resolution.due, plan)}."
+            text = reader.say("support.classified", label=told, due=customer_time(state.resolution.due, plan, reader))
         else:
-            text = f"Classified as {label}: it needs approval first; we will tell you the decision."
+            text = reader.say("support.classified_approval", label=told)
         message, said = system_message(ticket, text, at)
         state = ledger_of(ticket, items, now, milestone, said)
         apply_ledger(ticket, state)

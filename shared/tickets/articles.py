@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.platform import config
+from shared.tickets.readers import ENGLISH_READER, Reader
 
 
 def visible_ticket_articles(cited: list[dict[str, Any]] | None, *, staff: bool) -> list[dict[str, Any]]:
@@ -17,9 +18,11 @@ def article_url(slug: str) -> str:
     return config.get(config.PUBLIC_BASE_URL).rstrip("/") + f"/kb/articles/{slug}"
 
 
-def customer_article_lines(cited: list[dict[str, Any]] | None) -> str:
-    """For the customer's resolution e-mail: the customer articles the resolution cites."""
+def customer_article_lines(cited: list[dict[str, Any]] | None, reader: Reader = ENGLISH_READER) -> str:
+    """For the customer's resolution e-mail: the customer articles the resolution cites, under a heading in the
+    reader's language."""
     shown = visible_ticket_articles(cited, staff=False)
     if not shown:
         return ""
-    return "\n\nArticles that may help:\n" + "\n".join(f"- {a['title']}: {article_url(a['slug'])}" for a in shown)
+    lines = "\n".join(f"- {a['title']}: {article_url(a['slug'])}" for a in shown)
+    return f"\n\n{reader.say('resolved.articles')}\n{lines}"

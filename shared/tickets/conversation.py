@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -18,6 +19,7 @@ from shared.tickets.access import visible_ticket
 from shared.tickets.idempotency import Idempotency, commit, replayed_resource
 from shared.tickets.items import Attachment, Event, Message, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, status_event, ticket_detail
+from shared.tickets.readers import Reader, reader_of
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -48,14 +50,31 @@ def follow_page(ticket: Ticket) -> str | None:
     return public_url(f"/form?ticket={ticket.ticket_id}&key={ticket.follow_key}") if ticket.follow_key else None
 
 
-def notify_customer(ticket: Ticket, headline: str, text: str) -> None:
+def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> None:
+    """R10: the customer's e-mail about the ticket, in their language (`reader`, default: the ticket's):
+    `headline` names a `headline.*` message, `text` is already in the reader's language."""
+    if not ticket.requester_email:
+        return
+    reader = reader or reader_of(ticket)
     link = follow_page(ticket) or public_url(f"/tickets/{ticket.reference}")
-    next_step = f"Next step by: {ticket.next_step_at}\n" if ticket.next_step_at else ""
+    next_step = ""
+    if ticket.next_step_at:
+        next_step = reader.say("mail.next_step", at=reader.time(datetime.fromisoformat(ticket.next_step_at)))
+    subject = reader.say(
+        "mail.subject", reference=ticket.reference, headline=reader.say(f"headline.{headline}"), subject=ticket.subject
+    )
     mail.send_email(
         ticket.requester_email,
-        f"[{ticket.reference}] {headline}: {ticket.subject}",
-        f"{text}\n\nTicket {ticket.reference}: {ticket.subject}\nStatus: {ticket.status.replace('_', ' ')}\n"
-        f"{next_step}Follow and reply: {link}\n",
+        subject,
+        reader.say(
+            "mail.body",
+            text=text,
+            reference=ticket.reference,
+            subject=ticket.subject,
+            status=reader.status(ticket.status),
+            next_step=next_step,
+            link=link,
+        ),
     )
 
 
@@ -121,7 +140,8 @@ def _after_message(ticket: Ticket, caller: Caller, message_id: str, before: str,
             "refresh", ticket.ticket_id, trigger="customer_message" if not caller.is_staff else "status"
         )
     if caller.is_staff and not internal:
-        notify_customer(ticket, "New reply", f"Support replied:\n\n{body}")
+        reader = reader_of(ticket)
+        notify_customer(ticket, "new_reply", reader.say("reply.text", body=body), reader)
 
 
 def add_message(

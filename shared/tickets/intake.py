@@ -22,6 +22,7 @@ from shared.tickets.conversation import notify_customer
 from shared.tickets.idempotency import Idempotency, commit, replayed_record
 from shared.tickets.items import ReferenceLink, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
+from shared.tickets.readers import form_language, reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def _new_ticket(
     submit: bool,
     channel: str,
     with_follow_key: bool,
+    language: str | None = None,
 ) -> Ticket:
     """The ticket item, with its reference drawn from the counter; a draft, or new when submitted at once."""
     now = clock.now_iso()
@@ -80,12 +82,20 @@ def _new_ticket(
         created_at=now,
         updated_at=now,
         follow_key=follow_key,
+        language=form_language(caller.org_id, language),
     )
     if submit:
         set_status(ticket, Status.NEW, now)
         ticket.submitted_at = now
     set_index_keys(ticket)
     return ticket
+
+
+def _check_opener(caller: Caller, on_behalf: Caller | None) -> None:
+    if on_behalf is not None:
+        caller.require_staff()
+    elif caller.role != Role.CUSTOMER:
+        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
 
 
 def create_ticket(
@@ -100,14 +110,12 @@ def create_ticket(
     idem: Idempotency | None = None,
     with_follow_key: bool = False,
     on_behalf: Caller | None = None,
+    language: str | None = None,
 ) -> tuple[Ticket, str | None, bool]:
     """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
     a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
-    log says who opened it and how the customer reached us."""
-    if on_behalf is not None:
-        caller.require_staff()
-    elif caller.role != Role.CUSTOMER:
-        raise Forbidden("Tickets are opened by customers; staff open one for a customer with on_behalf and channel.")
+    log says who opened it and how the customer reached us. `language`: the web form's (shared.tickets.readers)."""
+    _check_opener(caller, on_behalf)
     previous = replayed_record(idem)
     if previous:
         return _replayed_ticket(previous.resource), previous.secret, True
@@ -124,6 +132,7 @@ def create_ticket(
         submit=submit,
         channel=channel,
         with_follow_key=with_follow_key,
+        language=language,
     )
     opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
     event = new_event(
@@ -160,6 +169,7 @@ def create_ticket(
                 idem=idem,
                 with_follow_key=with_follow_key,
                 on_behalf=on_behalf,
+                language=language,
             )
         raise
 
@@ -196,12 +206,8 @@ def after_submit(ticket: Ticket, route: str, *, route_started: bool = False) -> 
     bus.publish("TicketSubmitted", detail)
     if not route_started:
         start_route(ticket, route)
-    notify_customer(
-        ticket,
-        "Request received",
-        f"We have received your request {ticket.reference} and a specialist will pick it up. "
-        "You can write into the ticket at any time.",
-    )
+    reader = reader_of(ticket)
+    notify_customer(ticket, "received", reader.say("intake.received", reference=ticket.reference), reader)
 
 
 def start_route(ticket: Ticket, route: str) -> None:

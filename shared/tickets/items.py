@@ -37,6 +37,7 @@ class Ticket(Entity, discriminator="ticket"):
     satisfaction_comment = UnicodeAttribute(null=True)
     # The web form's follow link (a capability, like a sign-in link): never in any API view.
     follow_key = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)  # a requester without organisation: the web form's language
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     submitted_at = UnicodeAttribute(null=True)

@@ -12,6 +12,7 @@ from shared.platform.errors import Conflict, Forbidden
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity, OpenIndex
+from shared.platform.words import Phrase
 from shared.tickets import hooks
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket
@@ -26,6 +27,7 @@ from shared.tickets.log import (
     status_event,
     ticket_detail,
 )
+from shared.tickets.readers import ENGLISH_READER, Reader, reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +111,20 @@ def resolve_ticket(
     caller: Caller,
     ticket_id: str,
     *,
-    resolution: str,
+    resolution: str | Phrase,
     preventive_measure: str,
     articles: list[dict[str, Any]] | None = None,
 ) -> Ticket:
     """R16: inform the customer, record how it was solved and what prevents a repeat; R29: with the
-    knowledge base articles it cites (checked by shared.kb.resolution_articles)."""
+    knowledge base articles it cites (checked by shared.kb.resolution_articles). A route's own resolution is a
+    `Phrase`: the ticket keeps it in the customer's language, the log in English."""
     caller.require_staff()
+    readers: list[Reader] = []
 
     def mutate(ticket: Ticket, now: str) -> None:
-        ticket.resolution = resolution
+        if isinstance(resolution, Phrase) and not readers:
+            readers.append(reader_of(ticket))
+        ticket.resolution = readers[0].text(resolution) if readers else str(resolution)
         ticket.preventive_measure = preventive_measure
         ticket.kb_articles = articles or None
         ticket.resolved_at = now
@@ -130,40 +136,42 @@ def resolve_ticket(
         ticket_id,
         Status.RESOLVED,
         event_type="TicketResolved",
-        summary=f"Resolved: {resolution}",
+        summary=f"Resolved: {ENGLISH_READER.text(resolution)}",
         mutate=mutate,
         finish_tasks="ticket resolved",
     )
     hooks.ticket_resolved(ticket, caller)  # R27: the owner's SLA met ratio
-    notify_customer(
-        ticket,
-        "Resolved",
-        f"Your request has been resolved:\n\n{resolution}{customer_article_lines(articles)}\n\n"
-        "If this does not solve it, just reply in the ticket and it reopens.",
-    )
+    reader = readers[0] if readers else reader_of(ticket)
+    text = reader.say("resolved.text", resolution=ticket.resolution, articles=customer_article_lines(articles, reader))
+    notify_customer(ticket, "resolved", text, reader)
     return ticket
 
 
-def close_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Ticket:
+def close_ticket(caller: Caller, ticket_id: str, *, reason: str | Phrase | None) -> Ticket:
+    """Close the ticket; the desk's own reason (a `Phrase`, or text) is told to the customer in their language
+    and written to the log in English."""
+
     def mutate(ticket: Ticket, now: str) -> None:
         ticket.closed_at = now
 
     who = "the customer" if not caller.is_staff else "Caseway" if caller.role == Role.SYSTEM else "support"
+    logged = ENGLISH_READER.text(reason) if reason else None
     ticket, _, _ = change_status(
         caller,
         ticket_id,
         Status.CLOSED,
         event_type="TicketClosed",
-        summary=f"Closed by {who}" + (f": {reason}" if reason else ""),
+        summary=f"Closed by {who}" + (f": {logged}" if logged else ""),
         mutate=mutate,
         finish_tasks="ticket closed",
     )
-    text = "Your ticket is closed. Thank you for working with us."
+    reader = reader_of(ticket)
+    text = reader.say("closed.text")
     if reason and caller.role == Role.SYSTEM:
-        text = f"Your ticket is closed: {reason}. Thank you for working with us."
+        text = reader.say("closed.with_reason", reason=reader.text(reason))
     # R30: satisfaction beyond the SLA: ask how it went.
-    text += "\n\nHow did we do? Rate us from 1 (poor) to 5 (excellent) and tell us why, on the ticket's page."
-    notify_customer(ticket, "Closed", text)
+    text += "\n\n" + reader.say("closed.rate")
+    notify_customer(ticket, "closed", text, reader)
     return ticket
 
 
@@ -215,7 +223,7 @@ def close_resolved_after_silence(limit: int = 100) -> list[str]:
             close_ticket(
                 Caller.system(),
                 ticket.ticket_id,
-                reason=f"no reply within {AUTO_CLOSE_RESOLVED_AFTER.days} days of the resolution",
+                reason=Phrase("reason.no_reply_after_resolution", {"days": AUTO_CLOSE_RESOLVED_AFTER.days}),
             )
             closed.append(ticket.ticket_id)
         except Conflict:
@@ -238,5 +246,6 @@ def reopen_ticket(caller: Caller, ticket_id: str, *, reason: str | None) -> Tick
         only_from=Status.RESOLVED,
     )
     if caller.is_staff:
-        notify_customer(ticket, "Reopened", "We have reopened your ticket and are working on it again.")
+        reader = reader_of(ticket)
+        notify_customer(ticket, "reopened", reader.say("reopened.text"), reader)
     return ticket

@@ -73,6 +73,13 @@ DEMO_USERS: list[dict] = [
         "org_admin": True,
     },
     {
+        "email": "jana@novak.example",
+        "role": Role.CUSTOMER,
+        "sub": "cust-jana",
+        "name": "Jana (Novák, Czech)",
+        "organisation_id": "novak",
+    },
+    {
         "email": "gus@globex.example",
         "role": Role.CUSTOMER,
         "sub": "cust-gus",
@@ -90,6 +97,14 @@ DEMO_ORGANISATIONS = [
     },
     {"org_id": "globex", "name": "Globex Bank", "importance": "vip", "email_domains": ["globex.example"]},
     {"org_id": "public", "name": "Individual requesters", "importance": "standard", "email_domains": []},
+    {
+        "org_id": "novak",
+        "name": "Strojírny Novák s.r.o.",
+        "importance": "standard",
+        "email_domains": ["novak.example"],
+        "language": "cs",
+        "timezone": "Europe/Prague",
+    },
 ]
 
 desk.assemble()  # the demo writes through the logic layer, whose hooks the features listen to
@@ -99,7 +114,8 @@ def seed() -> None:
     """The organisations and the users (with their groups and lines); the services, calendars and plans are the
     default desk's (shared/setup), written before the demo."""
     for org in DEMO_ORGANISATIONS:
-        save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"])
+        settings = {k: org[k] for k in ("language", "timezone") if k in org}
+        save_organisation(org["org_id"], org["name"], org["importance"], org["email_domains"], **settings)
     for u in DEMO_USERS:
         save_user(
             u["sub"],
