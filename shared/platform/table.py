@@ -27,7 +27,7 @@ open_index when closed, so queues and reviews cost what is open, not everything 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -108,6 +108,28 @@ class Entity(Model):
     queue_index = QueueIndex()
     open_index = OpenIndex()
     owner_index = OwnerIndex()
+
+    # An item type that sets `changes_only` is saved by store.transact as an UpdateItem of the attributes that
+    # changed since it was read, each conditioned on its value as read (attributes in `touched`, such as
+    # updated_at, are set without a condition): writers that change different attributes never conflict.
+    changes_only: ClassVar[bool] = False
+    touched: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
+        instance = super()._instantiate(attribute_values)  # every read (get, query, batch get) comes here
+        if instance.changes_only:
+            instance.stored = dict(attribute_values)
+        return instance
+
+    def deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        super().deserialize(attribute_values)  # refresh() and update() read back this way
+        if self.changes_only:
+            self.stored = dict(attribute_values)
+
+    def stored_image(self) -> dict[str, dict[str, Any]] | None:
+        """The item as it was last read from or written to the table (None: never, so a save puts it whole)."""
+        return getattr(self, "stored", None)
 
     @classmethod
     def _get_connection(cls) -> Any:
