@@ -20,6 +20,9 @@ Access patterns (each served by GetItem or Query; no Scan anywhere):
 | idempotency record                              | GetItem IDEMP#<caller>#<key>                          |
 | next ticket reference                           | UpdateItem ADD on COUNTER#ticket                      |
 
+Every index stores only the keys, `kind` and (queue_index) a task's status: an update that changes no index key
+writes no index, and a Query on an index returns the whole items by BatchGetItem (`ItemsIndex`).
+
 The sparse indexes hold only what is open: a task leaves queue_index when done, a ticket leaves
 open_index when closed, so queues and reviews cost what is open, not everything ever stored.
 """
@@ -39,8 +42,9 @@ from shared.platform import config
 
 class ItemsIndex(GlobalSecondaryIndex["Entity"]):
     """An index that stores only the keys, `kind` (pynamodb filters every Query on it) and what a filter needs: a
-    write that changes none of them costs the index nothing. Its Query still returns whole items, typed: the keys it finds, then the items by
-    BatchGetItem (100 a request), in the index's order; an item deleted meanwhile is left out."""
+    write that changes none of them costs the index nothing. Its Query still returns whole items, typed: the keys
+    it finds, then the items by BatchGetItem (100 a request), in the index's order; an item deleted meanwhile is
+    left out."""
 
     def query(self, *args: Any, **kwargs: Any) -> FullItems:
         return FullItems(super().query(*args, **kwargs))
