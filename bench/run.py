@@ -333,6 +333,13 @@ def main() -> int:
             "ok": route["cost_per_1000_tickets_usd"]["ok"],
         }
     )
+    checks.append(
+        {
+            "name": f"DynamoDB write units of a question ticket's life <= {route_bench.WRITE_UNITS_TARGET}",
+            "value": route["write_units_per_ticket"],
+            "ok": route["write_units_per_ticket"]["ok"],
+        }
+    )
     catalog = route_bench.measure_catalog(Api, wait_for)  # states entered per way a catalog ticket can go
     import review_bench
 

@@ -35,10 +35,60 @@ class _Connection:
 
 
 def transact(saves: Iterable[tuple[Entity, Any]]) -> None:
-    """Write several items atomically: each (item, condition). Raises TransactWriteError."""
+    """Write several items atomically: each (item, condition). Raises TransactWriteError.
+
+    An item of a `changes_only` type that was read from the table is written as an UpdateItem of the attributes
+    that changed since (`changes`); any other item is put whole. An item with nothing changed and no condition of
+    its own is left out. After the commit each changed item's image is what the table now holds."""
+    written: list[tuple[Entity, dict[str, dict[str, Any]]]] = []
     with TransactWrite(connection=_Connection.get()) as t:
         for item, condition in saves:
-            t.save(item, condition=condition)
+            update = changes(item)
+            if update is None:
+                t.save(item, condition=condition)
+            elif update[0] or condition is not None:
+                actions, checks = update
+                if not actions:  # a condition alone: nothing of the item changes
+                    t.condition_check(type(item), item.pk, item.sk, condition=condition)
+                    continue
+                both = checks if condition is None else checks & condition
+                t.update(item, actions, condition=both, add_version_condition=False)
+            if item.changes_only:
+                written.append((item, item.serialize()))
+    for item, image in written:
+        item.stored = image
+
+
+def changes(item: Entity) -> tuple[list[Any], Any] | None:
+    """An UpdateItem of what changed in an item since it was read: (actions, condition), or None to put it whole.
+
+    Each changed attribute is conditioned on its value as read (or on its absence), so a writer that changed
+    something another writer changed meanwhile fails (and with_retries re-reads and applies again), while writers
+    that change different attributes both succeed. Attributes in `touched` are set without a condition."""
+    stored = item.stored_image()
+    if stored is None:
+        return None
+    now = item.serialize()
+    attributes = {a.attr_name: a for a in item.get_attributes().values()}
+    version = getattr(item, "_version_attribute_name", None)
+    condition = attributes["pk"].exists()
+    actions: list[Any] = []
+    for name in sorted(set(now) | set(stored)):
+        if name == version or now.get(name) == stored.get(name):
+            continue
+        attribute = attributes[name]
+        actions.append(attribute.set(getattr(item, _python_name(item, name))) if name in now else attribute.remove())
+        if name in item.touched:
+            continue
+        if name in stored:
+            condition &= attribute == attribute.deserialize(next(iter(stored[name].values())))
+        else:
+            condition &= attribute.does_not_exist()
+    return actions, condition
+
+
+def _python_name(item: Entity, attr_name: str) -> str:
+    return next(python for python, a in item.get_attributes().items() if a.attr_name == attr_name)
 
 
 def delete_together(items: Iterable[Entity]) -> None:
@@ -213,18 +263,21 @@ def raise_if_conflict(error: TransactWriteError, what: str) -> None:
     raise error
 
 
-WRITE_RETRIES = 8
-RETRIED_CANCELLATIONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+WRITE_RETRIES = 10
+# What another writer causes: a condition on a value it changed, or (real DynamoDB) its transaction on the same
+# item in flight at the same moment. Both go away when the attempt is made again on a fresh read.
+RETRIED_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 def with_retries(what: str, attempt: Callable[[], Any]) -> Any:
-    """Optimistic locking: re-read and re-apply on a version conflict, or when DynamoDB cancelled the transaction
-    because another one held an item for a moment (TransactionConflict); 409 after a few tries."""
+    """Optimistic concurrency: re-read and re-apply on a conflict, after a jittered, growing pause (full jitter:
+    writers that collided do not collide again in step); 409 only after WRITE_RETRIES attempts."""
     for attempt_no in range(WRITE_RETRIES):
         try:
             return attempt()
         except TransactWriteError as error:
-            if not RETRIED_CANCELLATIONS.intersection(conflict_reasons(error)):
+            if not RETRIED_REASONS.intersection(conflict_reasons(error)):
                 raise
-            time.sleep(random.uniform(0, 0.02 * (attempt_no + 1)))  # noqa: S311 - jitter, not security
+            if attempt_no < WRITE_RETRIES - 1:
+                time.sleep(random.uniform(0, min(0.4, 0.01 * 2**attempt_no)))  # noqa: S311 - jitter, not security
     raise Conflict(f"{what} is being changed by others right now; try again in a moment.")

@@ -20,6 +20,9 @@ Access patterns (each served by GetItem or Query; no Scan anywhere):
 | idempotency record                              | GetItem IDEMP#<caller>#<key>                          |
 | next ticket reference                           | UpdateItem ADD on COUNTER#ticket                      |
 
+Every index stores only the keys, `kind` and (queue_index) a task's status: an update that changes no index key
+writes no index, and a Query on an index returns the whole items by BatchGetItem (`ItemsIndex`).
+
 The sparse indexes hold only what is open: a task leaves queue_index when done, a ticket leaves
 open_index when closed, so queues and reviews cost what is open, not everything ever stored.
 """
@@ -27,55 +30,95 @@ open_index when closed, so queues and reviews cost what is open, not everything 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from shared.platform import config
 
 
-class RequesterIndex(GlobalSecondaryIndex["Entity"]):
+class ItemsIndex(GlobalSecondaryIndex["Entity"]):
+    """An index that stores only the keys, `kind` (pynamodb filters every Query on it) and what a filter needs: a
+    write that changes none of them costs the index nothing. Its Query still returns whole items, typed: the keys
+    it finds, then the items by BatchGetItem (100 a request), in the index's order; an item deleted meanwhile is
+    left out."""
+
+    def query(self, *args: Any, **kwargs: Any) -> FullItems:
+        return FullItems(super().query(*args, **kwargs))
+
+
+class FullItems:
+    """The items of an index Query (ItemsIndex), read page by page; `last_evaluated_key` as the Query's."""
+
+    PAGE = 100  # BatchGetItem's limit
+
+    def __init__(self, keys: Any) -> None:
+        self._keys = keys
+
+    def __iter__(self) -> Iterator[Entity]:
+        page: list[tuple[str, str]] = []
+        for found in self._keys:
+            page.append((found.pk, found.sk))
+            if len(page) == self.PAGE:
+                yield from self._fetch(page)
+                page = []
+        if page:
+            yield from self._fetch(page)
+
+    @staticmethod
+    def _fetch(keys: list[tuple[str, str]]) -> list[Entity]:
+        items = {(i.pk, i.sk): i for i in Entity.batch_get(keys)}
+        return [items[k] for k in keys if k in items]
+
+    @property
+    def last_evaluated_key(self) -> dict[str, Any] | None:
+        return self._keys.last_evaluated_key
+
+
+class RequesterIndex(ItemsIndex):
     class Meta:
         index_name = "requester_index"
-        projection = AllProjection()
+        projection = IncludeProjection(["kind"])
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class OrganisationIndex(GlobalSecondaryIndex["Entity"]):
+class OrganisationIndex(ItemsIndex):
     class Meta:
         index_name = "organisation_index"
-        projection = AllProjection()
+        projection = IncludeProjection(["kind"])
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
-class QueueIndex(GlobalSecondaryIndex["Entity"]):
+class QueueIndex(ItemsIndex):
     class Meta:
         index_name = "queue_index"
-        projection = AllProjection()
+        # the next-task pick filters the queue on a task's status (shared/tasks/dispatch.py)
+        projection = IncludeProjection(["kind", "status"])
 
     queue_pk = UnicodeAttribute(hash_key=True)
     queue_sk = UnicodeAttribute(range_key=True)
 
 
-class OpenIndex(GlobalSecondaryIndex["Entity"]):
+class OpenIndex(ItemsIndex):
     class Meta:
         index_name = "open_index"
-        projection = AllProjection()
+        projection = IncludeProjection(["kind"])
 
     open_pk = UnicodeAttribute(hash_key=True)
     open_sk = UnicodeAttribute(range_key=True)
 
 
-class OwnerIndex(GlobalSecondaryIndex["Entity"]):
+class OwnerIndex(ItemsIndex):
     class Meta:
         index_name = "owner_index"
-        projection = AllProjection()
+        projection = IncludeProjection(["kind"])
 
     owner_pk = UnicodeAttribute(hash_key=True)
     owner_sk = UnicodeAttribute(range_key=True)
@@ -108,6 +151,28 @@ class Entity(Model):
     queue_index = QueueIndex()
     open_index = OpenIndex()
     owner_index = OwnerIndex()
+
+    # An item type that sets `changes_only` is saved by store.transact as an UpdateItem of the attributes that
+    # changed since it was read, each conditioned on its value as read (attributes in `touched`, such as
+    # updated_at, are set without a condition): writers that change different attributes never conflict.
+    changes_only: ClassVar[bool] = False
+    touched: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def _instantiate(cls, attribute_values: dict[str, dict[str, Any]]) -> Any:
+        instance = super()._instantiate(attribute_values)  # every read (get, query, batch get) comes here
+        if instance.changes_only:
+            instance.stored = dict(attribute_values)
+        return instance
+
+    def deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        super().deserialize(attribute_values)  # refresh() and update() read back this way
+        if self.changes_only:
+            self.stored = dict(attribute_values)
+
+    def stored_image(self) -> dict[str, dict[str, Any]] | None:
+        """The item as it was last read from or written to the table (None: never, so a save puts it whole)."""
+        return getattr(self, "stored", None)
 
     @classmethod
     def _get_connection(cls) -> Any:

@@ -32,6 +32,15 @@ def visible_ticket(caller: Caller, ticket_id: str) -> tuple[Ticket, list[Entity]
     return ticket, items
 
 
+def visible_ticket_item(caller: Caller, ticket_id: str) -> Ticket:
+    """The ticket item alone (one GetItem, not its whole history): for a write that needs nothing else of it."""
+    resolved_id = ticket_items.resolve_ticket_id(ticket_id)
+    ticket = ticket_items.get_ticket(resolved_id) if resolved_id else None
+    if ticket is None or not can_see(caller, ticket):
+        raise NotFound(f"No ticket {ticket_id} that you can see.")
+    return ticket
+
+
 def load_for(caller: Caller, ticket_id: str) -> tuple[Ticket, list[Entity]]:
     return visible_ticket(caller, ticket_id)
 

@@ -12,6 +12,11 @@ from shared.platform.table import Entity
 
 
 class Ticket(Entity, discriminator="ticket"):
+    # Saved as an UpdateItem of what changed (shared/platform/store.transact): a message that only moves
+    # updated_at never conflicts with another; a status change racing another status change does, and is retried.
+    changes_only = True
+    touched = frozenset({"updated_at"})
+
     ticket_id = UnicodeAttribute()
     reference = UnicodeAttribute()
     organisation_id = UnicodeAttribute()
