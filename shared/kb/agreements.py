@@ -241,10 +241,10 @@ Internal rules of the desk. Customers do not see this article.
 )
 
 
-def mandatory_articles() -> list[ArticleSpec]:
+def mandatory_articles(plans: list[SupportPlan] | None = None) -> list[ArticleSpec]:
     """R29: what every deployment must have: how to work with support, how to work with customers, and
-    the agreement of every plan as stored now (plus the staff view of the internal targets)."""
-    plans = clock_plans.current_plans()
+    the agreement of every plan as stored now, or of `plans` (plus the staff view of the internal targets)."""
+    plans = clock_plans.current_plans() if plans is None else plans
     return [
         HOW_TO_WORK_WITH_SUPPORT,
         HOW_TO_WORK_WITH_CUSTOMERS,

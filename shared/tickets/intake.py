@@ -20,7 +20,7 @@ from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket
 from shared.tickets.conversation import notify_customer
 from shared.tickets.idempotency import Idempotency, commit, replayed_record
-from shared.tickets.items import ReferenceLink, Ticket
+from shared.tickets.items import Event, ReferenceLink, Ticket
 from shared.tickets.log import new_event, set_index_keys, set_status, ticket_detail
 from shared.tickets.readers import form_language, reader_of
 
@@ -134,18 +134,7 @@ def create_ticket(
         with_follow_key=with_follow_key,
         language=language,
     )
-    opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
-    event = new_event(
-        ticket,
-        caller,
-        "TicketSubmitted" if submit else "TicketCreated",
-        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {service.title}"
-        + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
-        public=True,
-        at=ticket.created_at,  # the instant the ticket says it was created (and submitted)
-        channel=channel,
-        **opened_for,
-    )
+    event = _opening_event(ticket, caller, service.title, channel=channel, submit=submit, on_behalf=on_behalf)
     link = ReferenceLink(ticket_items.reference_pk(ticket.reference), "REF", ticket_id=ticket.ticket_id)
     try:
         commit(
@@ -180,6 +169,24 @@ def create_ticket(
     if submit:
         after_submit(ticket, service.route, route_started=True)
     return ticket, ticket.follow_key, False
+
+
+def _opening_event(
+    ticket: Ticket, caller: Caller, title: str, *, channel: str, submit: bool, on_behalf: Caller | None
+) -> Event:
+    """The log's first entry: how the request came (and, for one staff opened, who opened it for whom)."""
+    opened_for = {} if on_behalf is None else {"on_behalf_of": on_behalf.sub, "opened_by": caller.sub}
+    return new_event(
+        ticket,
+        caller,
+        "TicketSubmitted" if submit else "TicketCreated",
+        f"{'Request received' if submit else 'Draft created'} via {channel.replace('_', ' ')}: {title}"
+        + (" (opened for the customer by our staff)" if on_behalf is not None else ""),
+        public=True,
+        at=ticket.created_at,  # the instant the ticket says it was created (and submitted)
+        channel=channel,
+        **opened_for,
+    )
 
 
 def _start_route_or_undo(ticket: Ticket, route: str, written: list[Any], idem: Idempotency | None) -> None:

@@ -97,12 +97,14 @@ def _before_send(request: Any, **kwargs: Any) -> AWSResponse | None:
 
 @dataclass
 class Injector:
-    """Numbers the watched calls; makes call number `fail_at` (0-based) fail with `kind`."""
+    """Numbers the watched calls; makes call number `fail_at` (0-based) fail with `kind`. `fail_at` may also be
+    (where, n): the n-th call (0-based) made where (a route step): steps run on threads of their own, so their
+    calls interleave differently from run to run, while each step's own calls come in the same order."""
 
     watch_request_thread: int | None = None
     watch_route_steps: bool = False
     steps: frozenset[str] = frozenset()  # the route actions watched (empty: all)
-    fail_at: int | None = None
+    fail_at: int | tuple[str, int] | None = None
     kind: str = "throttling"
     calls: list[Call] = field(default_factory=list)
     attempts_failed: int = 0
@@ -122,7 +124,7 @@ class Injector:
             return "request"
         return None
 
-    def _before_call(self, client: Any, operation: str) -> int | None:
+    def _before_call(self, client: Any, operation: str) -> tuple[int, tuple[str, int]] | None:
         """The number of this call if it is watched (and registers the hook on a new client)."""
         events = client.meta.events
         if not getattr(events, "caseway_fault_hook", False):  # clients outlive a test: one hook, the active injector
@@ -132,14 +134,15 @@ class Injector:
         if where is None:
             return None
         with self.lock:
+            in_step = sum(1 for call in self.calls if call.where == where)
             self.calls.append(Call(client.meta.service_model.service_name, operation, where))
-            return len(self.calls) - 1
+            return len(self.calls) - 1, (where, in_step)
 
     def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
-        number = getattr(self.local, "current", None)
-        if number is None or number != self.fail_at:
+        current = getattr(self.local, "current", None)
+        if current is None or self.fail_at not in current:
             return None
-        service = self.calls[number].service
+        service = self.calls[current[0]].service
         with self.lock:
             self.attempts_failed += 1
             first = self.attempts_failed == 1

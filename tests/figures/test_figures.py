@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from shared.directory import people
 from shared.figures import resolution as figures_resolution
 from shared.money.items import TimeEntry
 from shared.platform import clock, store, workflows
@@ -448,6 +449,7 @@ def test_figures_read_the_same_after_50_more_tickets_were_closed(desk: Desk, mon
     desk.at("2026-11-24T12:00:00")
 
     def read_all() -> None:
+        people.forget_deactivated_cache()  # the sign-in check's list is read once per 30 s: once in both runs
         assert desk.api("GET", "/figures/manager?date=2026-11-20", user=MARIA).status == 200
         assert desk.api("GET", "/figures/me?date=2026-11-20", user=LENA).status == 200
 
