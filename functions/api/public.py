@@ -12,12 +12,11 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions import webform
 from functions.api import pages
-from functions.api.callers import FOLLOW_KEY_QUERY, follow_key
+from functions.api.callers import FOLLOW_KEY_QUERY, follow_key, follow_view
 from functions.api.http import created, idempotency_key, source_ip
 from functions.api.router import ApiRouter
 from shared.directory.items import list_services
 from shared.platform.errors import NotFound, Unprocessable
-from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency, intake
 from shared.tickets.items import get_ticket
 from shared.tickets.views import ticket_summary
@@ -125,5 +124,4 @@ def _follow_url(ticket_id: str, key: str | None) -> str | None:
     query=FOLLOW_KEY_QUERY,
 )
 def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
-    ticket, items = access.followed_ticket(ticket_id, follow_key())
-    return ticket_view(ticket, items, staff=False)
+    return follow_view(ticket_id, follow_key())

@@ -66,6 +66,12 @@ def test_licence_key_within_the_limit_is_generated_posted_and_the_ticket_closed(
     assert "Caseway Desktop (1 seats)" in posted[0] and "3 of 3 keys" in posted[0]
     assert seen["status"] == "closed" and seen["ball_side"] is None
     assert "Licence key issued for Caseway Desktop" in [e["summary"] for e in seen["history"]]
+    # The ticket's page shows the delivered key to its requester and the organisation's admin, nobody else outside
+    delivered = seen["result"]["licence_key"]
+    assert delivered["key"] == KEY.search(posted[0]).group(0) and delivered["product"] == "Caseway Desktop"
+    assert delivered["seats"] == 1
+    assert _seen(api, ticket["id"], user=ALICE)["result"] == seen["result"]
+    assert api("GET", f"/tickets/{ticket['id']}", user=VERA).status == 404
     assert _licences(api, "acme")["issued"] == 3
     staff = _seen(api, ticket["id"], user=MARIA)
     assert staff["tasks"] == []  # nobody had to do anything
@@ -199,6 +205,10 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
     assert any("Your invoice is ready. It is attached in the ticket: invoice-2026-10.pdf" in b for b in _bodies(seen))
     assert seen["ball_side"] == "customer"
     assert [a["file_name"] for a in seen["attachments"]] == ["invoice-2026-10.pdf"]
+    assert seen["result"]["document"]["name"] == "invoice"
+    assert [a["id"] for a in seen["result"]["document"]["attachments"]] == [upload["id"]]
+    link = api("GET", f"/tickets/{ticket['id']}/attachments/{upload['id']}", user=BOB)
+    assert link.status == 200 and link.json["file_name"] == "invoice-2026-10.pdf"
     wait_for(
         lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"], "document-request"),
         what="the route to wait for the customer",
@@ -211,7 +221,16 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
 def test_document_request_closes_after_the_customers_silence(desk):
     api, vc = desk
     ticket = api("POST", "/tickets", user=BOB, body=DOCUMENT).json
-    finish_task(api, OLGA, route_task(api, "office", OLGA, ticket["id"], "prepare_document"), "sent")
+    task = route_task(api, "office", OLGA, ticket["id"], "prepare_document")
+    # The office uploads the document without writing a message: the route's message hands it over
+    api("POST", f"/tasks/{task['id']}/take", user=OLGA)
+    upload = api(
+        "POST",
+        f"/tickets/{ticket['id']}/attachments",
+        user=OLGA,
+        body={"file_name": "certificate.pdf", "size": 1024, "content_type": "application/pdf"},
+    ).json
+    assert api("POST", f"/tasks/{task['id']}/complete", user=OLGA, body={"outcome": "sent"}).status == 200
     wait_for(
         lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"], "document-request"),
         what="the route to wait for the customer",
@@ -224,6 +243,11 @@ def test_document_request_closes_after_the_customers_silence(desk):
     seen = _seen(api, ticket["id"])
     assert seen["status"] == "closed"
     assert "Closed by Caseway: no reply within 3 working days" in [e["summary"] for e in seen["history"]]
+    handed = [m for m in seen["messages"] if m["attachments"]]
+    assert [(m["author"]["role"], [a["file_name"] for a in m["attachments"]]) for m in handed] == [
+        ("system", ["certificate.pdf"])
+    ]
+    assert [a["id"] for a in seen["result"]["document"]["attachments"]] == [upload["id"]]
 
 
 def test_document_request_declined_by_the_office_tells_the_customer_why(desk):
