@@ -41,6 +41,10 @@ ALLOWED_ATTACHMENT_TYPES = frozenset(
 )
 
 
+# The portal's ticket page (web/src/routes.ts): the web app's pages live under /app on the site.
+PORTAL_TICKET_PATH = "/app/tickets/"
+
+
 def site_url(path: str) -> str:
     return config.get(config.SITE_URL).rstrip("/") + path
 
@@ -48,12 +52,12 @@ def site_url(path: str) -> str:
 def follow_page(ticket: Ticket) -> str | None:
     """Where a web-form customer follows, answers and closes their ticket without an account: the portal's ticket
     page with the key in the fragment, which browsers never send to a server (nor in a Referer)."""
-    return site_url(f"/tickets/{ticket.ticket_id}#key={ticket.follow_key}") if ticket.follow_key else None
+    return site_url(f"{PORTAL_TICKET_PATH}{ticket.ticket_id}#key={ticket.follow_key}") if ticket.follow_key else None
 
 
 def ticket_page(ticket: Ticket) -> str:
     """The ticket's page in the portal: the follow link for a web-form requester, the signed-in page otherwise."""
-    return follow_page(ticket) or site_url(f"/tickets/{ticket.reference}")
+    return follow_page(ticket) or site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
 
 
 def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> None:

@@ -153,11 +153,11 @@ def test_customer_emails_link_the_tickets_page_in_the_portal(api, monkeypatch):
     monkeypatch.setattr(mail, "send_email", lambda to, subject, body: sent.append((to, subject, body)))
     ticket = open_ticket(api, BOB)
     _write(api, LENA, ticket["id"], "Here is the answer.", [])
-    assert any(f"https://help.example.org/tickets/{ticket['reference']}" in body for _, _, body in sent), sent
+    assert any(f"https://help.example.org/app/tickets/{ticket['reference']}" in body for _, _, body in sent), sent
 
     created = api("POST", "/public/tickets", body={**QUESTION, "email": "olga@example.org", "name": "Olga"}).json
     key = parse_qs(urlparse(created["follow_url"]).query)["key"][0]
     sent.clear()
     _write(api, LENA, created["id"], "Here is the answer.", [])
-    link = f"https://help.example.org/tickets/{created['id']}#key={key}"
+    link = f"https://help.example.org/app/tickets/{created['id']}#key={key}"
     assert [to for to, _, body in sent if link in body] == ["olga@example.org"], sent
