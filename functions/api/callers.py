@@ -48,15 +48,15 @@ def follow_key() -> str:
 
 
 def view_for(who: Caller, ticket_id: str) -> dict[str, Any]:
-    """A ticket with the history this signed-in caller may see, and what its route delivered."""
+    """A ticket with the history this signed-in caller may see, what its route delivered and its estimate."""
     ticket, items = access.load_for(who, ticket_id)
-    return {**ticket_view(ticket, items, staff=who.is_staff), "result": results.delivered(ticket, items)}
+    return {**ticket_view(ticket, items, staff=who.is_staff), **results.extras(ticket, items)}
 
 
 def follow_view(ticket_id: str, key: str) -> dict[str, Any]:
     """A web-form ticket as its follow link shows it: the customer's view, and what its route delivered."""
     ticket, items = access.followed_ticket(ticket_id, key)
-    return {**ticket_view(ticket, items, staff=False), "result": results.delivered(ticket, items)}
+    return {**ticket_view(ticket, items, staff=False), **results.extras(ticket, items)}
 
 
 @dataclass(frozen=True)

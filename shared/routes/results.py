@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.platform.table import Entity
 from shared.routes import licences
+from shared.routes.items import Approval
 from shared.tickets.items import Event, Message, Ticket
 from shared.tickets.views import attachment_view, visible_attachments
 
@@ -32,3 +33,23 @@ def delivered(ticket: Ticket, items: list[Entity]) -> dict[str, Any] | None:
         document = next(e.data.get("document") for e in items if isinstance(e, Event) and e.type == "DocumentSent")
         result["document"] = {"name": document, "attachments": [attachment_view(a) for a in from_desk]}
     return result or None
+
+
+def approval(items: list[Entity]) -> dict[str, Any] | None:
+    """A change request's estimate and the customer's decision on it (R26), from the ticket's own partition."""
+    found = next((i for i in items if isinstance(i, Approval)), None)
+    if found is None:
+        return None
+    return {
+        "status": found.status,
+        "estimate_hours": float(found.estimate_hours),
+        "estimate_note": found.estimate_note,
+        "created_at": found.created_at,
+        "decided_at": found.decided_at,
+        "comment": found.comment,
+    }
+
+
+def extras(ticket: Ticket, items: list[Entity]) -> dict[str, Any]:
+    """What the ticket's page adds to its view: the delivered result and a change request's estimate."""
+    return {"result": delivered(ticket, items), "approval": approval(items)}

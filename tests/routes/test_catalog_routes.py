@@ -295,6 +295,7 @@ def test_change_request_estimated_approved_worked_resolved_and_closed(desk):
     assert seen["next_step_at"] == "2026-11-26T08:00:00.000Z"  # three working days to decide
     assert any(b.startswith("We estimate the change at 12 hours (export + tests)") for b in _bodies(seen))
     assert "Estimated at 12 hours; waiting for the customer's approval" in [e["summary"] for e in seen["history"]]
+    assert seen["approval"]["status"] == "pending" and seen["approval"]["estimate_hours"] == 12
     # Staff cannot approve for the customer; another organisation cannot see it
     assert api("POST", f"/tickets/{ticket['id']}/approval", user=MARIA, body={"decision": "approve"}).status == 403
     assert api("POST", f"/tickets/{ticket['id']}/approval", user=VERA, body={"decision": "approve"}).status == 404
@@ -303,6 +304,7 @@ def test_change_request_estimated_approved_worked_resolved_and_closed(desk):
     # When Alice, Acme's admin, approves it
     ok = api("POST", f"/tickets/{ticket['id']}/approval", user=ALICE, body={"decision": "approve", "comment": "go"})
     assert ok.status == 200 and ok.json["status"] == "in_progress" and ok.json["ball_side"] == "us"
+    assert ok.json["approval"]["status"] == "approved" and ok.json["approval"]["comment"] == "go"
     again = api("POST", f"/tickets/{ticket['id']}/approval", user=BOB, body={"decision": "decline"})
     assert again.status == 409
     # Then L2 gets the work, due in 2 working days (12 h), and the customer knows when
