@@ -33,6 +33,45 @@ export const ROUTES: RouteDef[] = [
     nav: { label: "nav.home", order: 0 },
     page: () => import("./pages/Home"),
   },
+  // The customer portal (pages/customer). The ticket page serves a web-form ticket's follow link too (the key in
+  // the fragment), so it opens without sign-in and sends a reader without either to the sign-in page itself.
+  {
+    path: "/app/services",
+    title: "catalog.title",
+    who: CUSTOMER,
+    nav: { label: "nav.new_ticket", order: 1 },
+    page: () => import("./pages/customer/Catalog"),
+  },
+  {
+    path: "/app/services/:service/new",
+    title: "intake.title",
+    who: CUSTOMER,
+    page: () => import("./pages/customer/NewTicket"),
+  },
+  {
+    path: "/app/tickets",
+    title: "nav.tickets",
+    who: CUSTOMER,
+    nav: { label: "nav.tickets", order: 2 },
+    page: () => import("./pages/customer/Tickets"),
+  },
+  { path: "/app/tickets/:reference", title: "ticket.title", who: "anyone", page: () => import("./pages/customer/Ticket") },
+  {
+    path: "/app/notifications",
+    title: "nav.notifications",
+    who: CUSTOMER,
+    nav: { label: "nav.notifications", order: 3 },
+    page: () => import("./pages/customer/Notifications"),
+  },
+  {
+    path: "/app/kb",
+    title: "kb.title",
+    who: CUSTOMER,
+    nav: { label: "nav.kb", order: 4 },
+    page: () => import("./pages/customer/Kb"),
+  },
+  { path: "/app/kb/:article", title: "kb.title", who: CUSTOMER, page: () => import("./pages/customer/Article") },
+  { path: "/app/form", title: "webform.title", who: "anyone", page: () => import("./pages/customer/WebForm") },
 ];
 
 export { CUSTOMER, EVERYONE_SIGNED_IN };
