@@ -6,6 +6,7 @@ local token endpoint and to call the API on the same origin. When web/dist is mi
 from __future__ import annotations
 
 import json
+import os
 import mimetypes
 from pathlib import Path
 
@@ -23,7 +24,9 @@ NOT_BUILT = (
 
 def answer(path: str, dist: Path = site.DIST) -> Response:
     """The site's answer to GET `path` (is_site_path(path) holds)."""
-    headers = {k.lower(): v for k, v in site.security_headers().items()}
+    # The browser uploads attachments straight to the (emulated) S3 with presigned POSTs: its origin may be called.
+    storage = os.environ.get("AWS_ENDPOINT_URL")
+    headers = {k.lower(): v for k, v in site.security_headers((storage,) if storage else ()).items()}
     if path == site.CONFIG_PATH:
         body = json.dumps(LOCAL_CONFIG).encode()
         return 200, {**headers, "content-type": "application/json", "cache-control": site.UNHASHED_CACHE}, body
