@@ -97,7 +97,7 @@ def test_the_harness_sees_what_the_policy_refuses(chromium, web_stack):
     try:
         page.goto("/app/sign-in")
         page.page.get_by_role("heading", name="Sign in", level=1).wait_for()
-        with pytest.raises(Exception, match="Content Security Policy|Refused"):
+        with pytest.raises(Exception, match=r"Content Security Policy|Refused"):
             page.page.add_script_tag(content="window.inlineRan = true;")
         assert page.page.evaluate("window.inlineRan === undefined")
         assert [v["directive"] for v in page.csp_violations() if "directive" in v] == ["script-src-elem"]
