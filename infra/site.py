@@ -27,13 +27,7 @@ REFERRER_POLICY = "no-referrer"
 
 def is_site_path(path: str) -> bool:
     """Paths the site answers (the rest go to the API)."""
-    return (
-        path == "/"
-        or path == APP_PREFIX
-        or path.startswith(APP_PREFIX + "/")
-        or path.startswith(STATIC_PREFIX)
-        or path == CONFIG_PATH
-    )
+    return path in ("/", APP_PREFIX, CONFIG_PATH) or path.startswith((APP_PREFIX + "/", STATIC_PREFIX))
 
 
 def content_security_policy(connect: tuple[str, ...] = ()) -> str:

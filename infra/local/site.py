@@ -34,8 +34,16 @@ def answer(path: str, dist: Path = site.DIST) -> Response:
         return _static(path, dist, headers)
     index = dist / site.INDEX
     if not index.is_file():
-        return 503, {**headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store"}, NOT_BUILT.encode()
-    return 200, {**headers, "content-type": "text/html; charset=utf-8", "cache-control": site.UNHASHED_CACHE}, index.read_bytes()
+        return (
+            503,
+            {**headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store"},
+            NOT_BUILT.encode(),
+        )
+    return (
+        200,
+        {**headers, "content-type": "text/html; charset=utf-8", "cache-control": site.UNHASHED_CACHE},
+        index.read_bytes(),
+    )
 
 
 def _static(path: str, dist: Path, headers: dict[str, str]) -> Response:

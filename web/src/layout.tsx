@@ -1,6 +1,6 @@
 // The frame of every page: a skip link, the header (the desk's name, the navigation for the person's role, the
 // language menu, who is signed in and sign-out), the page in <main>, focused on each navigation so a screen reader
-// and the keyboard start at the new page.
+// and the keyboard start at the new page (not on the first page of a visit).
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { Person } from "./auth/session";
@@ -14,9 +14,16 @@ interface Props {
   children: ComponentChildren;
 }
 
+// The first page of a visit starts at the top (Tab reaches the skip link first); later pages focus <main>.
+let firstPage = true;
+
 export function Layout({ person, path, onSignOut, children }: Props) {
   const main = useRef<HTMLElement>(null);
   useEffect(() => {
+    if (firstPage) {
+      firstPage = false;
+      return;
+    }
     main.current?.focus({ preventScroll: true });
   }, [path]);
   const here = path === "/" ? "/app" : path.replace(/\/+$/, "");

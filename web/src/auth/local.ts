@@ -16,7 +16,7 @@ export async function demoUsers(): Promise<DemoUser[]> {
   return ((await answer.json()) as { items: DemoUser[] }).items;
 }
 
-export async function signInLocal(email: string): Promise<Session> {
+export async function signInLocal(email: string, name?: string): Promise<Session> {
   const query = new URLSearchParams({ user: email, use: "access" });
   const answer = await fetch(`/local/token?${query}`, { credentials: "omit" });
   const body = (await answer.json()) as { token?: string; claims?: Record<string, unknown>; detail?: string };
@@ -27,7 +27,7 @@ export async function signInLocal(email: string): Promise<Session> {
   const next: Session = {
     accessToken: body.token,
     expiresAt: exp,
-    person: { ...person, name: nameOf(body.claims, person.name) },
+    person: { ...person, name: nameOf(body.claims, name ?? person.name) },
     signOut: async () => setSession(null),
   };
   setSession(next);

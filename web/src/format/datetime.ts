@@ -1,6 +1,8 @@
 // The one way the app shows an instant: in the reader's time zone, in their language, the zone named, as the desk's
-// e-mails and messages write it (shared/platform/words: "Monday 30 November 2026, 13:00 (Europe/Prague)").
-import { currentLanguage, fill, localeTag, t } from "../i18n";
+// e-mails and messages write it (shared/platform/words: "Monday 30 November 2026, 13:00 (Europe/Prague)"): the
+// language's "time.pattern" over Intl's parts ({weekday} {day} {day2} {month} {year} {hour} {hour2} {minute}; the
+// month as the language says it after a day) and "time.with_zone".
+import { currentLanguage, fill, localeTag, message } from "../i18n";
 
 let zone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
@@ -27,17 +29,25 @@ export function formatDateTime(at: string | number | Date, options: { language?:
   if (Number.isNaN(when.getTime())) return String(at);
   const lang = options.language ?? currentLanguage();
   const timeZone = options.zone ?? zone;
-  const tag = localeTag(lang);
-  const date = new Intl.DateTimeFormat(tag, {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat(localeTag(lang), {
     weekday: "long",
     day: "numeric",
     month: "long",
     year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    hourCycle: "h23",
     timeZone,
-  }).format(when);
-  const time = new Intl.DateTimeFormat(tag, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(
-    when,
-  );
-  const pattern = lang === currentLanguage() ? t("time.with_zone") : "{date}, {time} ({zone})";
-  return fill(pattern, { date, time, zone: timeZone }, lang);
+  });
+  for (const part of format.formatToParts(when)) if (part.type !== "literal") parts[part.type] = part.value;
+  const hour = String(Number(parts.hour) % 24);
+  const fields = {
+    ...parts,
+    hour,
+    hour2: hour.padStart(2, "0"),
+    day2: (parts.day ?? "").padStart(2, "0"),
+  };
+  const time = fill(message(lang, "time.pattern"), fields, lang);
+  return fill(message(lang, "time.with_zone"), { time, zone: timeZone }, lang);
 }

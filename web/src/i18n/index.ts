@@ -59,9 +59,13 @@ export function localeTag(code: string = language): string {
   return loaded[code]?.["language.tag"] ?? code;
 }
 
+/** A message of a language as written (English when the language lacks it; the key when nobody has it). */
+export function message(lang: string, key: string): string {
+  return loaded[lang]?.[key] ?? en[key] ?? key;
+}
+
 export function t(key: string, vars: Record<string, string | number> = {}): string {
-  const text = loaded[language]?.[key] ?? en[key] ?? key;
-  return fill(text, vars, language);
+  return fill(message(language, key), vars, language);
 }
 
 const PLURAL = /\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g;

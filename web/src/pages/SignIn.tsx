@@ -20,9 +20,9 @@ export default function SignIn({ query }: PageProps) {
     if (auth.mode === "local") demoUsers().then(setUsers, (error: Error) => setFailure(error.message));
   }, [auth.mode]);
 
-  const local = async (email: string) => {
+  const local = async (email: string, name: string) => {
     try {
-      await signInLocal(email);
+      await signInLocal(email, name);
       navigate(nextPath(query), { replace: true });
     } catch (error) {
       setFailure((error as Error).message);
@@ -51,7 +51,7 @@ export default function SignIn({ query }: PageProps) {
             <ul class="users">
               {users.map((user) => (
                 <li key={user.email}>
-                  <button type="button" onClick={() => void local(user.email)}>
+                  <button type="button" onClick={() => void local(user.email, user.name)}>
                     {t("signin.as", { name: user.name })}
                   </button>{" "}
                   <span class="hint">
