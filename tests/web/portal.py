@@ -37,8 +37,16 @@ def sign_in_here(web: Browse, email: str) -> None:
     web.page.wait_for_url(re.compile(r"/app/(?!sign-in)"))
 
 
-def open_from_nav(web: Browse, name: str) -> None:
-    web.page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+def open_from_nav(web: Browse, name: str, navigation: str = "Main") -> None:
+    web.page.get_by_role("navigation", name=navigation).get_by_role("link", name=name).click()
+
+
+QUESTION = {
+    "service": "functionality-question",
+    "subject": "Printer driver question",
+    "description": "Which driver?",
+    "fields": {"problem": "Which driver?", "contact": "+420 1"},
+}
 
 
 def mail_link(web: Browse, to: str, after: int = 0, timeout: float = 15.0) -> str:

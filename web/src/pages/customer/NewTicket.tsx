@@ -18,6 +18,8 @@ import {
   type Ticket,
 } from "./portal";
 
+export type Answers = Record<string, string | number | boolean>;
+
 // The API's limits (shared/tickets/conversation.py), told before a file is sent.
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const ACCEPTED_TYPES = [
@@ -43,6 +45,14 @@ export function fieldLabel(field: Pick<IntakeField, "key" | "label">): string {
 /** The field whose answer is the ticket's description (the first required long answer), if the form has one. */
 export function describingField(fields: IntakeField[]): IntakeField | undefined {
   return fields.find((f) => f.required && f.type === "textarea");
+}
+
+/** A description made of the answers, when the form has no long answer and the customer added nothing else. */
+export function describeFrom(subject: string, fields: IntakeField[], answers: Answers): string {
+  const lines = fields
+    .filter((f) => answers[f.key] !== undefined && answers[f.key] !== "")
+    .map((f) => `${fieldLabel(f)}: ${String(answers[f.key])}`);
+  return [subject, ...lines].join("\n");
 }
 
 export function fileProblem(file: File): string | null {
@@ -109,7 +119,6 @@ interface Sending {
   error?: string;
 }
 
-type Answers = Record<string, string | number | boolean>;
 
 export default function NewTicket({ params, query, person }: PageProps) {
   const [service, setService] = useState<Service | null | undefined>(undefined);
@@ -165,12 +174,14 @@ export default function NewTicket({ params, query, person }: PageProps) {
       if (KNOWN_FROM_SIGN_IN.has(f.key) && person) fields[f.key] = person.name;
       if (fields[f.key] === "" || fields[f.key] === undefined) delete fields[f.key];
     }
-    const text = describing ? String(fields[describing.key] ?? "") : description;
+    // A draft keeps the customer's own words; the ticket sent has a description made of the answers when they wrote none
+    const own = description.trim();
+    const text = describing ? String(fields[describing.key] ?? "") : submit ? own || describeFrom(subject, asked, fields) : own;
     return { service: service.key, subject, description: text, fields, submit };
   };
 
-  async function saveDraft(): Promise<string> {
-    const { service: key, submit: _submit, ...rest } = body(false);
+  async function saveDraft(final = false): Promise<string> {
+    const { service: key, submit: _submit, ...rest } = body(final);
     if (draftId) {
       await api.patch<Ticket, "/tickets/{ticket_id}">("/tickets/{ticket_id}", { path: { ticket_id: draftId }, body: rest });
       return draftId;
@@ -209,7 +220,7 @@ export default function NewTicket({ params, query, person }: PageProps) {
     void run(async () => {
       let ticket: Ticket;
       if (draftId) {
-        await saveDraft();
+        await saveDraft(true);
         ticket = await api.post<Ticket, "/tickets/{ticket_id}/submit">("/tickets/{ticket_id}/submit", {
           path: { ticket_id: draftId },
         });
@@ -266,11 +277,8 @@ export default function NewTicket({ params, query, person }: PageProps) {
         </div>
         {!describing && (
           <div class="field">
-            <label for="intake-description">
-              {t("intake.description")}
-              <span class="required"> {t("intake.required")}</span>
-            </label>
-            <textarea id="intake-description" rows={5} required value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
+            <label for="intake-description">{t("intake.description_optional")}</label>
+            <textarea id="intake-description" rows={4} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
           </div>
         )}
         {required.map(input)}

@@ -41,6 +41,8 @@ export default function Ticket({ params, person }: PageProps) {
 
   useEffect(() => {
     if (!key && !person) {
+      // (only from this page's own address: the frame may render it once more while the next page loads)
+      if (!window.location.pathname.startsWith("/app/tickets/")) return;
       const next = window.location.pathname + window.location.search;
       navigate(`/app/sign-in?${new URLSearchParams({ next })}`, { replace: true });
       return;

@@ -5,10 +5,8 @@ import { ApiError, api } from "../../api/client";
 import { t } from "../../i18n";
 import { currentLanguage } from "../../i18n";
 import { navigate } from "../../router";
-import { describingField, FieldInput } from "./NewTicket";
+import { describeFrom, describingField, FieldInput, type Answers } from "./NewTicket";
 import { problemText, serviceTitle, type Service } from "./portal";
-
-type Answers = Record<string, string | number | boolean>;
 
 export default function WebForm() {
   const [services, setServices] = useState<Service[]>([]);
@@ -39,7 +37,7 @@ export default function WebForm() {
     setBusy(true);
     setProblems([]);
     const fields: Answers = Object.fromEntries(Object.entries(answers).filter(([k, v]) => v !== "" && asked.some((f) => f.key === k)));
-    const text = describing ? String(fields[describing.key] ?? "") : description;
+    const text = describing ? String(fields[describing.key] ?? "") : description.trim() || describeFrom(subject, asked, fields);
     api
       .post<{ id: string; follow_url: string }, "/public/tickets">("/public/tickets", {
         body: { service: service.key, email, name: name || undefined, subject, description: text, fields, submit: true, language: currentLanguage() } as never,
@@ -93,11 +91,8 @@ export default function WebForm() {
         </div>
         {!describing && (
           <div class="field">
-            <label for="intake-description">
-              {t("intake.description")}
-              <span class="required"> {t("intake.required")}</span>
-            </label>
-            <textarea id="intake-description" rows={5} required value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
+            <label for="intake-description">{t("intake.description_optional")}</label>
+            <textarea id="intake-description" rows={4} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
           </div>
         )}
         {asked
