@@ -1,6 +1,6 @@
 // My tickets (an organisation's admin can switch to all of the organisation's): filter by status, search by
 // reference or subject, one page at a time; a draft opens its form to be finished.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
@@ -25,7 +25,9 @@ export default function Tickets({ person, query }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
 
+  const latest = useRef(0); // only the newest request's answer is shown (a scope switched mid-load)
   const load = (at: number, cursor: string | null, nextScope = scope) => {
+    const asked = ++latest.current;
     setLoading(true);
     setError(null);
     api
@@ -33,6 +35,7 @@ export default function Tickets({ person, query }: PageProps) {
         query: { scope: nextScope as "mine" | "organisation", limit: PAGE, cursor: cursor ?? undefined },
       })
       .then((answer) => {
+        if (asked !== latest.current) return;
         setPages((now) => {
           const next = now.slice(0, at);
           next[at] = answer.items;
@@ -45,8 +48,8 @@ export default function Tickets({ person, query }: PageProps) {
         });
         setIndex(at);
       })
-      .catch((e: unknown) => setError(problemText(e)))
-      .finally(() => setLoading(false));
+      .catch((e: unknown) => asked === latest.current && setError(problemText(e)))
+      .finally(() => asked === latest.current && setLoading(false));
   };
   useEffect(() => load(0, null), []);
 
