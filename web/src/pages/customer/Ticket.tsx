@@ -119,6 +119,11 @@ export default function Ticket({ params, person }: PageProps) {
         <dt>{t("ticket.opened")}</dt>
         <dd>{formatDateTime(ticket.created_at)}</dd>
       </dl>
+      <p>
+        <button type="button" class="secondary" disabled={busy} onClick={() => void act(() => calls.load(), t("ticket.refreshed"))}>
+          {t("ticket.refresh")}
+        </button>
+      </p>
       <p role="status" class="status">
         {status}
       </p>
