@@ -70,6 +70,13 @@ def test_a_customer_opens_a_question_with_a_file_replies_and_sees_the_answer(web
 
     # Support answers; the customer comes back through My tickets and sees the answer
     answer_as_support(web, reference, "Please clear the browser cache; the fix is deployed.")
+    open_from_nav(web, "Notifications")
+    news = web.page.get_by_role("listitem").filter(
+        has=web.page.get_by_role("link", name=re.compile(rf"^{reference}: "))
+    )
+    news.get_by_text(re.compile(r"New message$")).first.wait_for()
+    assert web.axe() == []
+    web.screenshot("notifications")
     open_from_nav(web, "My tickets")
     page.get_by_role("heading", name="My tickets", level=1).wait_for()
     assert web.axe() == []
@@ -182,6 +189,9 @@ def test_the_knowledge_base_finds_a_customer_article_and_hides_a_staff_one(web):
     open_from_nav(web, "Knowledge base")
     web.page.get_by_label("Search the knowledge base").fill("CSV")
     web.page.get_by_role("button", name="Search").click()
+    web.page.get_by_role("status").filter(has_text="Articles found for “CSV”").wait_for()
+    assert web.axe() == []
+    web.screenshot("kb-search")
     web.page.get_by_role("link", name="Exporting a report to CSV").click()
     web.page.get_by_role("heading", name="Exporting a report to CSV", level=1).wait_for()
     assert web.axe() == []
