@@ -6,8 +6,8 @@ local token endpoint and to call the API on the same origin. When web/dist is mi
 from __future__ import annotations
 
 import json
-import os
 import mimetypes
+import os
 from pathlib import Path
 
 from infra import site
