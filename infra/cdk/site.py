@@ -223,7 +223,7 @@ class Site(Construct):
             "Pages",
             sources=[files, s3deploy.Source.json_data(site.CONFIG_PATH.lstrip("/"), config)],
             destination_bucket=self.bucket,
-            exclude=[f"{site.STATIC_PREFIX.strip('/')}/*"],
+            exclude=[f"{site.STATIC_PREFIX.strip('/')}/*", ".vite/*"],  # .vite: the build's manifest (make bench)
             cache_control=[s3deploy.CacheControl.from_string(site.UNHASHED_CACHE)],
             distribution=self.distribution,
             distribution_paths=["/" + site.INDEX, site.CONFIG_PATH],

@@ -827,7 +827,7 @@ def test_the_built_app_and_its_config_are_deployed_to_the_site(synth: Synthesize
     assert static["Include"] == ["static/*"]
     assert static["SystemMetadata"]["cache-control"] == "public, max-age=31536000, immutable"
     assert static["Prune"] is False  # pages loaded before a deploy keep finding their chunks
-    assert pages["Exclude"] == ["static/*"]
+    assert pages["Exclude"] == ["static/*", ".vite/*"]
     assert pages["SystemMetadata"]["cache-control"] == "no-cache"
     assert sorted(pages["DistributionPaths"]) == ["/config.json", "/index.html"]
     # config.json is filled at deploy time with the API's URL, the user pool and the portal client.
