@@ -89,6 +89,7 @@ class CasewayStack(cdk.Stack):
                 config.SENDER_EMAIL: settings.sender_email,
                 config.ROUTE_ARN_PREFIX: route_arn_prefix(self, settings),
                 config.PUBLIC_BASE_URL: self.api.url,
+                config.SITE_URL: self.site.url,
                 config.WEBFORM_RATE_PER_HOUR: str(settings.webform_rate_per_hour),
                 config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }

@@ -71,6 +71,7 @@ class LocalStack:
                 "MOTO_PORT": str(self.moto_port),
                 "AWS_ENDPOINT_URL": self.moto_url,
                 "CASEWAY_PUBLIC_BASE_URL": self.url,
+                "CASEWAY_SITE_URL": self.url,  # the local server serves the web app on the API's origin
             }
         )
         self._start_moto()

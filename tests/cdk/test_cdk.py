@@ -763,6 +763,9 @@ def test_the_site_is_a_private_bucket_behind_cloudfront_with_origin_access_contr
     (association,) = behaviour["FunctionAssociations"]
     assert association["EventType"] == "viewer-request"
     assert "SiteUrl" in synth.json[stage]["Outputs"]
+    # The functions know the site, to link customers to its pages.
+    api_environment = synth.functions(stage)["api"]["Properties"]["Environment"]["Variables"]
+    assert nag.flatten_reference(api_environment[config.SITE_URL]) == site_url(synth, stage)
 
 
 def test_the_app_paths_function_sends_every_app_address_to_index_html(tmp_path: Path) -> None:

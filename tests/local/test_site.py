@@ -59,7 +59,7 @@ def test_every_answer_carries_the_security_headers(dist):
 
 def test_the_config_tells_the_app_to_sign_in_locally_and_call_the_same_origin(dist):
     status, headers, body = local_site.answer("/config.json", dist)
-    assert status == 200
+    assert (status, headers["content-type"], headers["cache-control"]) == (200, "application/json", "no-cache")
     assert json.loads(body) == {"stage": "local", "apiBaseUrl": "", "auth": {"mode": "local"}}
 
 
