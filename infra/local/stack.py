@@ -111,6 +111,7 @@ class LocalStack:
 def banner(stack: LocalStack) -> str:
     lines = [
         f"Caseway is running on {stack.url}",
+        f"  web app       {stack.url}/   (sign in as any demo user, no password)",
         f"  web form      {stack.url}/form",
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
