@@ -120,3 +120,16 @@ def test_the_harness_sees_what_the_policy_refuses(chromium, web_stack):
         assert "select-name" in [v["id"] for v in page.axe()]
     finally:
         page.close()
+
+
+def test_an_unknown_address_says_not_found_and_leads_home(web):
+    web.goto("/app/no-such-page")  # opened from a link, before signing in
+    web.page.get_by_role("heading", name="Page not found", level=1).wait_for()
+    assert web.page.title() == "Page not found · Caseway"
+    assert web.axe() == []
+    web.sign_in(CUSTOMER)
+    # the same address within the visit (a reload would start a new visit: the tokens live in memory only)
+    web.page.evaluate("history.pushState(null, '', '/app/no-such-page'); dispatchEvent(new PopStateEvent('popstate'))")
+    web.page.get_by_role("heading", name="Page not found", level=1).wait_for()
+    web.page.get_by_role("link", name="Go to the home page").click()
+    web.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()

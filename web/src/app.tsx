@@ -75,7 +75,8 @@ interface ShownProps {
 const pages = new Map<RouteDef, Page>();
 
 function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
-  const [page, setPage] = useState<Page | null>(route ? (pages.get(route) ?? null) : NotFound);
+  // An initialiser function: a component passed to useState directly would be called as one.
+  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : NotFound));
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
     document.title = `${t(route?.title ?? "notfound.title")} · ${t("app.name")}`;
