@@ -38,8 +38,8 @@ def test_a_customer_signs_in_and_sees_the_home_page_in_english_and_in_czech(web)
     web.screenshot("sign-in")
 
     web.sign_in(CUSTOMER)
-    heading = web.page.get_by_role("heading", level=1)
-    assert heading.inner_text() == "Welcome, Bob (Acme)"
+    web.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()
+    assert web.page.get_by_role("heading", level=1).all_inner_texts() == ["Welcome, Bob (Acme)"]
     navigation = web.page.get_by_role("navigation", name="Main")
     assert navigation.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
     assert web.page.get_by_text("Signed in as Bob (Acme)").is_visible()
