@@ -86,10 +86,10 @@ bench: $(STAMP) $(WEB_DIST)
 load: $(STAMP)
 	TZ=UTC $(BIN)/python bench/load.py
 
-synth: $(STAMP) $(NODE_STAMP)
+synth: $(STAMP) $(NODE_STAMP) $(WEB_DIST)
 	$(CDK) synth -c stage=$(STAGE) $(CDK_ARGS) --quiet
 
-deploy: $(STAMP) $(NODE_STAMP)
+deploy: $(STAMP) $(NODE_STAMP) $(WEB_DIST)
 	$(CDK) deploy -c stage=$(STAGE) $(CDK_ARGS) caseway-$(STAGE)
 
 destroy: $(STAMP) $(NODE_STAMP)

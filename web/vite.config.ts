@@ -12,6 +12,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     modulePreload: { polyfill: false },
+    manifest: true, // dist/.vite/manifest.json: which chunks each page loads (bench/web_bench.py)
     assetsInlineLimit: 0,
     sourcemap: false,
   },

@@ -38,8 +38,8 @@ def test_a_customer_signs_in_and_sees_the_home_page_in_english_and_in_czech(web)
     web.screenshot("sign-in")
 
     web.sign_in(CUSTOMER)
-    heading = web.page.get_by_role("heading", level=1)
-    assert heading.inner_text() == "Welcome, Bob (Acme)"
+    web.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()
+    assert web.page.get_by_role("heading", level=1).all_inner_texts() == ["Welcome, Bob (Acme)"]
     navigation = web.page.get_by_role("navigation", name="Main")
     assert navigation.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
     assert web.page.get_by_text("Signed in as Bob (Acme)").is_visible()
@@ -58,15 +58,26 @@ def test_a_customer_signs_in_and_sees_the_home_page_in_english_and_in_czech(web)
     assert web.csp_violations() == []
 
 
-def test_a_czech_browser_in_prague_gets_czech_and_prague_time(browse):
-    czech = browse(locale="cs-CZ", timezone="Europe/Prague")
-    czech.goto("/app/sign-in")
-    czech.page.get_by_role("heading", name="Přihlášení", level=1).wait_for()
-    czech.sign_in(CUSTOMER)
-    czech.page.get_by_role("heading", name="Vítejte, Bob (Acme)", level=1).wait_for()
-    now = czech.page.get_by_text(re.compile(r"^Nyní je ")).inner_text()
+def test_the_browser_sets_the_language_until_the_profile_says_otherwise(browse):
+    """Before sign-in the browser's language; after, the one the desk writes to the person in (their organisation's),
+    and their organisation's time zone, else the browser's."""
+    czech_browser = browse(locale="cs-CZ", timezone="America/New_York")
+    czech_browser.goto("/app/sign-in")
+    czech_browser.page.get_by_role("heading", name="Přihlášení", level=1).wait_for()
+    assert czech_browser.axe() == []
+    czech_browser.screenshot("sign-in-cs")
+    czech_browser.sign_in(CUSTOMER)  # Acme is written to in English and names no time zone
+    czech_browser.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()
+    now = czech_browser.page.get_by_text(re.compile(r"^It is now ")).inner_text()
+    assert now.endswith("(America/New_York).")
+
+    english_browser = browse(locale="en-GB", timezone="America/New_York")
+    english_browser.sign_in("jana@novak.example")  # Novák: Czech, Europe/Prague
+    english_browser.page.get_by_role("heading", name="Vítejte, Jana (Novák, Czech)", level=1).wait_for()
+    now = english_browser.page.get_by_text(re.compile(r"^Nyní je ")).inner_text()
     assert re.fullmatch(r"Nyní je \w+ \d{1,2}\. \w+ \d{4}, \d{1,2}:\d\d \(Europe/Prague\)\.", now), now
-    assert czech.axe() == []
+    assert english_browser.axe() == []
+    english_browser.screenshot("home-cs-prague")
 
 
 def test_everything_works_from_the_keyboard(web):
@@ -109,3 +120,16 @@ def test_the_harness_sees_what_the_policy_refuses(chromium, web_stack):
         assert "select-name" in [v["id"] for v in page.axe()]
     finally:
         page.close()
+
+
+def test_an_unknown_address_says_not_found_and_leads_home(web):
+    web.goto("/app/no-such-page")  # opened from a link, before signing in
+    web.page.get_by_role("heading", name="Page not found", level=1).wait_for()
+    assert web.page.title() == "Page not found · Caseway"
+    assert web.axe() == []
+    web.sign_in(CUSTOMER)
+    # the same address within the visit (a reload would start a new visit: the tokens live in memory only)
+    web.page.evaluate("history.pushState(null, '', '/app/no-such-page'); dispatchEvent(new PopStateEvent('popstate'))")
+    web.page.get_by_role("heading", name="Page not found", level=1).wait_for()
+    web.page.get_by_role("link", name="Go to the home page").click()
+    web.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()

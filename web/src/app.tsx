@@ -38,18 +38,20 @@ export function App() {
     if (person) void applyProfile(person);
   }, [person?.sub]);
 
-  if (boot === "loading") return <p class="loading">{t("app.loading")}</p>;
+  const found = resolve(path);
+  const mustSignIn = boot === "ready" && found !== null && found.route.who !== "anyone" && person === null;
+  useEffect(() => {
+    if (!mustSignIn) return;
+    const next = window.location.pathname + window.location.search;
+    navigate(`/app/sign-in?${new URLSearchParams({ next })}`, { replace: true });
+  }, [mustSignIn, path]);
+
+  if (boot === "loading" || mustSignIn) return <p class="loading">{t("app.loading")}</p>;
   if (boot instanceof Error) return <p role="alert">{t("app.error", { detail: boot.message })}</p>;
 
-  const found = resolve(path);
   const signOut = () => void session()?.signOut();
   if (found === null) return <Shown person={person} path={path} route={null} params={{}} query={query} onSignOut={signOut} />;
   const { route, params } = found;
-  if (route.who !== "anyone" && person === null) {
-    const next = path + window.location.search;
-    navigate(`/app/sign-in?${new URLSearchParams({ next })}`, { replace: true });
-    return <p class="loading">{t("app.loading")}</p>;
-  }
   const allowed = route.who === "anyone" || (person !== null && route.who.includes(person.role));
   return (
     <Shown
@@ -75,7 +77,8 @@ interface ShownProps {
 const pages = new Map<RouteDef, Page>();
 
 function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
-  const [page, setPage] = useState<Page | null>(route ? (pages.get(route) ?? null) : NotFound);
+  // An initialiser function: a component passed to useState directly would be called as one.
+  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : NotFound));
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
     document.title = `${t(route?.title ?? "notfound.title")} · ${t("app.name")}`;

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { Person } from "./auth/session";
-import { LANGUAGES, currentLanguage, languageName, setLanguage, t } from "./i18n";
+import { LANGUAGES, chooseLanguage, currentLanguage, languageName, t } from "./i18n";
 import { navFor } from "./routes";
 
 interface Props {
@@ -52,7 +52,7 @@ export function Layout({ person, path, onSignOut, children }: Props) {
         <div class="tools">
           <label>
             {t("language.label")}{" "}
-            <select value={currentLanguage()} onChange={(e) => void setLanguage((e.target as HTMLSelectElement).value)}>
+            <select value={currentLanguage()} onChange={(e) => void chooseLanguage((e.target as HTMLSelectElement).value)}>
               {LANGUAGES.map((code) => (
                 <option key={code} value={code} lang={code}>
                   {languageName(code)}

@@ -1,5 +1,5 @@
 // The API, typed from its own OpenAPI document (schema.d.ts: `make web-types` regenerates it from the routes of
-// functions.api.app; tests/web/test_schema_fresh.py fails when it is stale). Paths, path and query parameters and
+// functions.api.app; tests/web/test_api_types.py fails when it is stale). Paths, path and query parameters and
 // request bodies are checked by the compiler; answers are typed by the caller (the document declares no
 // response schemas yet). Every refusal is an ApiError carrying the API's problem+json.
 import { config } from "../config";

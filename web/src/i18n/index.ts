@@ -18,6 +18,7 @@ export const LANGUAGES: readonly string[] = [
 ].sort();
 
 let language = ENGLISH;
+let chosenByPerson = false; // picked in the language menu during this visit: wins over the profile
 const listeners = new Set<() => void>();
 
 export function currentLanguage(): string {
@@ -34,6 +35,16 @@ export function pickLanguage(wanted: readonly (string | null | undefined)[]): st
     if (LANGUAGES.includes(primary)) return primary;
   }
   return ENGLISH;
+}
+
+/** Whether the person picked the language in the menu (then their profile's language does not override it). */
+export function languageChosen(): boolean {
+  return chosenByPerson;
+}
+
+export async function chooseLanguage(next: string): Promise<void> {
+  chosenByPerson = true;
+  await setLanguage(next);
 }
 
 export async function setLanguage(next: string): Promise<void> {
