@@ -51,7 +51,9 @@ def connect_sources(settings: StageSettings, hosted_ui: str) -> tuple[str, ...]:
         if settings.custom_domain
         else f"https://*.execute-api.{cdk.Aws.REGION}.amazonaws.com"
     )
-    return (api, f"https://cognito-idp.{cdk.Aws.REGION}.amazonaws.com", hosted_ui)
+    # The attachments bucket: browsers upload files with presigned POSTs straight to it (virtual-hosted addresses)
+    uploads = ("https://*.s3.amazonaws.com", f"https://*.s3.{cdk.Aws.REGION}.amazonaws.com")
+    return (api, f"https://cognito-idp.{cdk.Aws.REGION}.amazonaws.com", hosted_ui, *uploads)
 
 
 class Site(Construct):

@@ -807,6 +807,7 @@ def test_the_site_sends_the_security_headers(synth: Synthesized, stage: str) -> 
     assert directives["default-src"] == "'none'"
     assert "https://*.execute-api.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
     assert "https://cognito-idp.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
+    assert "https://*.s3.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()  # browser uploads
     hsts = headers["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= 365 * 24 * 3600
     assert hsts["IncludeSubdomains"] is True
