@@ -7,6 +7,8 @@
   botocore event hooks on every DynamoDB client, against emulated AWS (moto) seeded with the demo
   data, calling the API Lambda's real handler with HTTP API (payload v2) events. Targets: create
   ticket <= 3 write requests; get ticket with history = 1 Query; no Scan anywhere.
+- web_js: the JavaScript (gzip) a customer's first visit to the web app downloads (bench/web_bench.py). Target
+  <= 150 KB.
 - review_cost_ratio: DynamoDB read units of one daily review with 100,000 closed and 200 open tickets divided
   by the same with the 200 open ones only (bench/review_bench.py). Target <= 1.2.
 
@@ -351,6 +353,10 @@ def main() -> int:
             "ok": review["review_cost_ratio"]["ok"],
         }
     )
+    import web_bench
+
+    web = web_bench.measure()
+    checks.append(web_bench.check(web))
     cdk = cdk_bench.measure()
     asset = cdk["asset_mb"]
     checks.append(
@@ -379,6 +385,7 @@ def main() -> int:
         **cdk,
         **route,
         **review,
+        **web,
         "catalog_transitions_per_ticket": {path: found["state_transitions"] for path, found in catalog.items()},
         "targets": checks,
         "all_ok": all(c["ok"] for c in checks),

@@ -38,7 +38,11 @@ class StageSettings:
     webform_rate_limit: float  # the anonymous write routes (web form, follow-link replies and close)
     webform_burst_limit: int
     webform_rate_per_hour: int  # the application's own per-address quota (CASEWAY_WEBFORM_RATE_PER_HOUR)
-    portal_url: str  # the customer/agent portal: CORS origin and Cognito callback
+    # The web app's site (infra/cdk/site.py) is the API's CORS origin and the Cognito callback. Its address: the
+    # CloudFront distribution's own https://<id>.cloudfront.net, or portal_url (e.g. "https://help.acme.example",
+    # a DNS name pointed at the distribution) with site_certificate_arn (ACM, us-east-1, as CloudFront requires).
+    portal_url: str | None = None
+    site_certificate_arn: str | None = None
     custom_domain: str | None = None  # e.g. "help.acme.example"; needs certificate_arn (ACM, same region)
     certificate_arn: str | None = None
 
@@ -99,12 +103,14 @@ class StageSettings:
             raise ValueError(f"stage {self.name}: log_level must be DEBUG, INFO, WARNING or ERROR")
 
 
-# The HTTP API's CORS (infra/cdk/api.py); the local gateway answers preflights by the same settings, with the
-# stage's portal_url as the one allowed origin.
+# The HTTP API's CORS (infra/cdk/api.py); the local gateway answers preflights by the same settings. In the cloud
+# the one allowed origin is the stage's site; locally the app is on the API's own origin, and LOCAL_DEV_ORIGIN
+# (Vite's dev server, `npx vite` in web/) is the one allowed cross-origin caller.
 CORS_METHODS = ("GET", "POST", "PATCH", "PUT", "OPTIONS")
 CORS_HEADERS = ("authorization", "content-type", "idempotency-key")
 CORS_EXPOSED_HEADERS = ("idempotent-replayed", "location")
 CORS_MAX_AGE_SECONDS = 3600
+LOCAL_DEV_ORIGIN = "http://localhost:5173"
 
 # CloudWatch Logs accepts only these retention periods.
 RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653})
@@ -122,7 +128,6 @@ STAGES: dict[str, StageSettings] = {
         webform_rate_limit=1,
         webform_burst_limit=5,
         webform_rate_per_hour=30,
-        portal_url="http://localhost:5173",
         password_min_length=8,
         event_archive_days=7,
         empty_buckets_on_destroy=True,
@@ -139,7 +144,6 @@ STAGES: dict[str, StageSettings] = {
         webform_rate_limit=2,
         webform_burst_limit=10,
         webform_rate_per_hour=30,
-        portal_url="https://portal.staging.caseway.example",
         event_archive_days=14,
         empty_buckets_on_destroy=True,
     ),
@@ -155,7 +159,6 @@ STAGES: dict[str, StageSettings] = {
         webform_rate_limit=5,
         webform_burst_limit=20,
         webform_rate_per_hour=30,
-        portal_url="https://portal.caseway.example",
         mfa="required",
         password_min_length=12,
         event_archive_days=365,

@@ -15,6 +15,7 @@ from shared.directory import clients, people
 from shared.platform.domain import Role
 from shared.platform.errors import Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller, is_machine_token
+from shared.routes import results
 from shared.tasks import work
 from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency
@@ -47,9 +48,15 @@ def follow_key() -> str:
 
 
 def view_for(who: Caller, ticket_id: str) -> dict[str, Any]:
-    """A ticket with the history this signed-in caller may see."""
+    """A ticket with the history this signed-in caller may see, what its route delivered and its estimate."""
     ticket, items = access.load_for(who, ticket_id)
-    return ticket_view(ticket, items, staff=who.is_staff)
+    return {**ticket_view(ticket, items, staff=who.is_staff), **results.extras(ticket, items)}
+
+
+def follow_view(ticket_id: str, key: str) -> dict[str, Any]:
+    """A web-form ticket as its follow link shows it: the customer's view, and what its route delivered."""
+    ticket, items = access.followed_ticket(ticket_id, key)
+    return {**ticket_view(ticket, items, staff=False), **results.extras(ticket, items)}
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,7 @@ class TicketCaller:
         """The ticket as this caller may see it (the follow link shows the customer's view)."""
         if self.follow_key is None:
             return view_for(self.who, self.ticket_id)
-        ticket, items = access.followed_ticket(self.ticket_id, self.follow_key)
-        return ticket_view(ticket, items, staff=False)
+        return follow_view(self.ticket_id, self.follow_key)
 
 
 def ticket_caller(ticket_id: str) -> TicketCaller:

@@ -143,7 +143,9 @@ def invite_person() -> Response:
     resource="person",
 )
 def get_person(sub: str) -> dict[str, Any]:
-    return people.person_view(people.get_person(caller(), sub))
+    """The record, with the language and time zone the desk uses for the person (the web app's too)."""
+    person = people.get_person(caller(), sub)
+    return {**people.person_view(person), **people.reader_settings(person)}
 
 
 @router.declare(

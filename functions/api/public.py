@@ -7,17 +7,18 @@ the follow link (reply, close, rate, approve) share their handlers with the sign
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
 
 from functions import webform
 from functions.api import pages
-from functions.api.callers import FOLLOW_KEY_QUERY, follow_key
-from functions.api.http import created, idempotency_key, source_ip
+from functions.api.callers import FOLLOW_KEY_QUERY, follow_key, follow_view
+from functions.api.http import created, idempotency_key, query, source_ip
 from functions.api.router import ApiRouter
 from shared.directory.items import list_services
+from shared.platform import config
 from shared.platform.errors import NotFound, Unprocessable
-from shared.tasks.views import ticket_view
 from shared.tickets import access, idempotency, intake
 from shared.tickets.items import get_ticket
 from shared.tickets.views import ticket_summary
@@ -34,6 +35,15 @@ router = ApiRouter(bodies="functions.api.public_bodies")
     content_type="text/html",
 )
 def form() -> Response:
+    ticket, key = query("ticket", max_length=100), query("key", max_length=200)
+    if ticket and key:  # an old follow link: the ticket's page in the portal, the key moved into the fragment
+        location = config.get(config.SITE_URL).rstrip("/") + f"/app/tickets/{quote(ticket, safe='')}#key={quote(key)}"
+        return Response(
+            302,
+            "text/plain; charset=utf-8",
+            f"The ticket's page moved to {location}",
+            headers={"Location": location, "Cache-Control": "no-store"},
+        )
     return Response(200, "text/html; charset=utf-8", webform.PAGE)
 
 
@@ -112,7 +122,7 @@ def create_public_ticket() -> Response:
 
 
 def _follow_url(ticket_id: str, key: str | None) -> str | None:
-    """The follow link (JSON); the same id and key open the web page at /form?ticket=...&key=..."""
+    """The follow link (JSON); the same id and key open the ticket's page in the portal at /app/tickets/<id>#key=..."""
     return f"/public/tickets/{ticket_id}?key={key}" if key else None
 
 
@@ -125,5 +135,4 @@ def _follow_url(ticket_id: str, key: str | None) -> str | None:
     query=FOLLOW_KEY_QUERY,
 )
 def follow_public_ticket(ticket_id: str) -> dict[str, Any]:
-    ticket, items = access.followed_ticket(ticket_id, follow_key())
-    return ticket_view(ticket, items, staff=False)
+    return follow_view(ticket_id, follow_key())

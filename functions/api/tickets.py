@@ -15,7 +15,7 @@ from functions.api.http import LIST_QUERY, created, idempotency_key, json_respon
 from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import access, conversation, idempotency, intake, lifecycle
+from shared.tickets import access, conversation, downloads, idempotency, intake, lifecycle
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -188,6 +188,32 @@ def add_attachment(ticket_id: str) -> Response:
         "hint": "POST the file to upload.url with upload.fields, then reference the id in a message.",
     }
     return json_response(201, view)
+
+
+@router.declare(
+    "GET",
+    "/tickets/{ticket_id}/attachments/{attachment_id}",
+    "A short-lived download link for one attachment the caller can see (each download is logged, R12)",
+    "tickets",
+    roles=SIGNED_IN,
+    resource="ticket",
+)
+@router.declare(
+    "GET",
+    "/public/tickets/{ticket_id}/attachments/{attachment_id}",
+    "A download link for one attachment of a web-form ticket, through its follow link",
+    "intake",
+    name="download_public_attachment",
+    public=True,
+    query=FOLLOW_KEY_QUERY,
+)
+def download_attachment(ticket_id: str, attachment_id: str) -> dict[str, Any]:
+    acting = ticket_caller(ticket_id)
+    if acting.follow_key is None:
+        ticket, items = access.visible_ticket(acting.who, ticket_id)
+    else:
+        ticket, items = access.followed_ticket(ticket_id, acting.follow_key)
+    return downloads.download_attachment(acting.who, ticket, items, attachment_id, channel=acting.channel)
 
 
 @router.declare(

@@ -81,6 +81,7 @@ class Api(Construct):
         settings: StageSettings,
         function: lambda_.IFunction,
         identity: Identity,
+        site_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.http_api = apigw.HttpApi(
@@ -90,7 +91,7 @@ class Api(Construct):
             description=f"Caseway {settings.name}: tickets, tasks, catalog and web form",
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=[settings.portal_url],
+                allow_origins=[site_url],
                 allow_methods=[getattr(apigw.CorsHttpMethod, method) for method in CORS_METHODS],
                 allow_headers=list(CORS_HEADERS),
                 expose_headers=list(CORS_EXPOSED_HEADERS),

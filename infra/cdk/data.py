@@ -86,15 +86,6 @@ class Data(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             versioned=True,
-            # The portal's browsers upload with presigned POSTs straight to the bucket.
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.POST],
-                    allowed_origins=[settings.portal_url],
-                    allowed_headers=["*"],
-                    max_age=3600,
-                )
-            ],
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="attachments/",
             lifecycle_rules=[
@@ -111,4 +102,10 @@ class Data(Construct):
             ],
             removal_policy=removal_policy(settings),
             auto_delete_objects=settings.empty_buckets_on_destroy and not settings.retain,
+        )
+
+    def allow_uploads_from(self, site_url: str) -> None:
+        """The web app's browsers upload with presigned POSTs straight to the attachments bucket."""
+        self.attachments.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST], allowed_origins=[site_url], allowed_headers=["*"], max_age=3600
         )

@@ -14,9 +14,21 @@ from infra.stages import StageSettings
 from shared.platform.identity import COGNITO_GROUPS as GROUPS
 from shared.platform.identity import MACHINE_SCOPES, ORG_ATTRIBUTE, RESOURCE_SERVER
 
+# Where Cognito's hosted UI sends the browser back with the authorization code (web/src/auth/cognito.ts).
+PORTAL_CALLBACK_PATH = "/app/callback"
+
+
+def hosted_ui_prefix(settings: StageSettings) -> str:
+    """The hosted sign-in's domain prefix: https://<prefix>.auth.<region>.amazoncognito.com."""
+    return settings.auth_domain_prefix or f"{settings.prefix}-{cdk.Aws.ACCOUNT_ID}"
+
+
+def hosted_ui_url(settings: StageSettings) -> str:
+    return f"https://{hosted_ui_prefix(settings)}.auth.{cdk.Aws.REGION}.amazoncognito.com"
+
 
 class Identity(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, site_url: str) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = self._user_pool(settings)
         for name, description in GROUPS.items():
@@ -30,12 +42,10 @@ class Identity(Construct):
 
         self.domain = self.user_pool.add_domain(
             "HostedSignIn",
-            cognito_domain=cognito.CognitoDomainOptions(
-                domain_prefix=settings.auth_domain_prefix or f"{settings.prefix}-{cdk.Aws.ACCOUNT_ID}"
-            ),
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=hosted_ui_prefix(settings)),
         )
 
-        self.portal_client = self._portal_client(settings)
+        self.portal_client = self._portal_client(settings, site_url)
         self.clients = [self.portal_client]
         self.machine_client: cognito.UserPoolClient | None = None
         if settings.machine_clients:
@@ -97,7 +107,7 @@ class Identity(Construct):
             )
         return pool
 
-    def _portal_client(self, settings: StageSettings) -> cognito.UserPoolClient:
+    def _portal_client(self, settings: StageSettings, site_url: str) -> cognito.UserPoolClient:
         """The portal (a browser app): authorization code with PKCE, one-hour tokens."""
         # Users may edit their own name; never their organisation, which decides what they may see.
         readable = cognito.ClientAttributes().with_standard_attributes(email=True, email_verified=True, fullname=True)
@@ -109,8 +119,8 @@ class Identity(Construct):
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
                 scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-                callback_urls=[f"{settings.portal_url}/callback"],
-                logout_urls=[f"{settings.portal_url}/"],
+                callback_urls=[f"{site_url}{PORTAL_CALLBACK_PATH}"],
+                logout_urls=[f"{site_url}/"],
             ),
             read_attributes=readable.with_custom_attributes(ORG_ATTRIBUTE),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),

@@ -12,13 +12,14 @@ from infra.cdk.api import Api
 from infra.cdk.consumers import Consumers
 from infra.cdk.data import ATTACHMENTS_PREFIX, Data
 from infra.cdk.functions import Functions
-from infra.cdk.identity import Identity
+from infra.cdk.identity import Identity, hosted_ui_url
 from infra.cdk.incidents import Incidents
 from infra.cdk.monitoring import Monitoring, metrics_namespace
 from infra.cdk.notifications import Notifications
 from infra.cdk.route_machines import RouteMachines, route_arn_prefix
 from infra.cdk.schedules import Schedules
 from infra.cdk.setup import DeskSetup
+from infra.cdk.site import Site
 from infra.stages import StageSettings
 from shared.platform import config
 
@@ -45,10 +46,21 @@ class CasewayStack(cdk.Stack):
 
         self.data = Data(self, "Data", settings=settings)
         self.notifications = Notifications(self, "Notifications", settings=settings)
-        self.identity = Identity(self, "Identity", settings=settings)
+        self.site = Site(
+            self, "Site", settings=settings, access_logs=self.data.access_logs, hosted_ui=hosted_ui_url(settings)
+        )
+        self.data.allow_uploads_from(self.site.url)
+        self.identity = Identity(self, "Identity", settings=settings, site_url=self.site.url)
         self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
         self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
-        self.api = Api(self, "Api", settings=settings, function=self.functions["api"], identity=self.identity)
+        self.api = Api(
+            self,
+            "Api",
+            settings=settings,
+            function=self.functions["api"],
+            identity=self.identity,
+            site_url=self.site.url,
+        )
         self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
         self.consumers = Consumers(
@@ -77,6 +89,7 @@ class CasewayStack(cdk.Stack):
                 config.SENDER_EMAIL: settings.sender_email,
                 config.ROUTE_ARN_PREFIX: route_arn_prefix(self, settings),
                 config.PUBLIC_BASE_URL: self.api.url,
+                config.SITE_URL: self.site.url,
                 config.WEBFORM_RATE_PER_HOUR: str(settings.webform_rate_per_hour),
                 config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }
@@ -86,6 +99,7 @@ class CasewayStack(cdk.Stack):
         self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
         self._outputs()
+        self.site.deploy(self._site_config())
         self._incidents_and_setup()
         if not settings.alarm_email:
             cdk.Annotations.of(self.notifications.ops_topic).add_warning_v2(
@@ -121,6 +135,20 @@ class CasewayStack(cdk.Stack):
         }
         for name, (value, description) in outputs.items():
             cdk.CfnOutput(self, name, value=value, description=description)
+
+    def _site_config(self) -> dict[str, object]:
+        """The web app's /config.json (web/src/config.ts): the API's URL and Cognito's hosted sign-in."""
+        return {
+            "stage": self.settings.name,
+            "apiBaseUrl": self.api.url,
+            "auth": {
+                "mode": "cognito",
+                "authority": f"https://cognito-idp.{cdk.Aws.REGION}.amazonaws.com/{self.identity.user_pool.user_pool_id}",
+                "domain": self.identity.domain.base_url(),
+                "clientId": self.identity.portal_client.user_pool_client_id,
+                "scope": "openid email profile",
+            },
+        }
 
     # --- who may do what ------------------------------------------------------------------------
 

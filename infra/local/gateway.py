@@ -78,7 +78,7 @@ class Gateway:
         # server threads at once read each other's caller, body and query.
         self._one_request = threading.Lock()
         self.public = [(method, _route_pattern(path)) for method, path in app.PUBLIC_ROUTES]
-        self.cors_origins = cors_origins or (stages.settings_for(stages.DEFAULT_STAGE).portal_url,)
+        self.cors_origins = cors_origins or (stages.LOCAL_DEV_ORIGIN,)
 
     def cors(self, headers: dict[str, str]) -> dict[str, str]:
         """The CORS headers API Gateway adds to an answer to this request (none unless its Origin is allowed)."""

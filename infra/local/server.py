@@ -1,5 +1,8 @@
 """The local stack's HTTP server: the local-only endpoints, everything else through the gateway to the API handler.
 
+- the web app (infra/site.py, infra/local/site.py): `/` and `/app/*` answer its index.html, `/static/*` its built
+  files, `/config.json` its local configuration;
+- GET /local/users: the demo users the app's local sign-in page lists;
 - GET /local/token?user=<email>[&use=access]: an ID (or access) token for a demo user or a person invited
   through the API, with the claims Cognito and the pre-token trigger would give it;
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
@@ -20,13 +23,29 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from infra import site
 from infra.local import demo, emulation, tokens
+from infra.local import site as local_site
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 
 
 def local_get(path: str, query: dict[str, list[str]]) -> Response | None:
-    """The answer to a local-only GET, or None when `path` is the API's."""
+    """The answer to a local-only GET (the web app's files included), or None when `path` is the API's."""
+    if site.is_site_path(path):
+        return local_site.answer(path)
+    if path == "/local/users":
+        users = [
+            {
+                "email": u["email"],
+                "name": u["name"],
+                "role": str(u["role"]),
+                "organisation_id": u.get("organisation_id"),
+                "org_admin": bool(u.get("org_admin")),
+            }
+            for u in demo.DEMO_USERS
+        ]
+        return 200, {"content-type": "application/json"}, json.dumps({"items": users}).encode()
     if path == "/local/token":
         email = (query.get("user") or [""])[0]
         try:
@@ -50,8 +69,6 @@ def local_get(path: str, query: dict[str, list[str]]) -> Response | None:
             for s in SCHEDULES
         ]
         return 200, {"content-type": "application/json"}, json.dumps({"items": items}).encode()
-    if path == "/":
-        return 302, {"location": "/form"}, b""
     return None
 
 

@@ -71,6 +71,7 @@ class LocalStack:
                 "MOTO_PORT": str(self.moto_port),
                 "AWS_ENDPOINT_URL": self.moto_url,
                 "CASEWAY_PUBLIC_BASE_URL": self.url,
+                "CASEWAY_SITE_URL": self.url,  # the local server serves the web app on the API's origin
             }
         )
         self._start_moto()
@@ -110,6 +111,7 @@ class LocalStack:
 def banner(stack: LocalStack) -> str:
     lines = [
         f"Caseway is running on {stack.url}",
+        f"  web app       {stack.url}/   (sign in as any demo user, no password)",
         f"  web form      {stack.url}/form",
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",

@@ -201,6 +201,16 @@ def person_view(user: User) -> dict[str, Any]:
     }
 
 
+def reader_settings(user: User) -> dict[str, Any]:
+    """How the desk writes to the person (the web app shows itself the same way): their organisation's language and
+    time zone; None for staff and where the organisation names none (the app then follows the browser)."""
+    organisation = directory.get_organisation(user.organisation_id) if user.organisation_id else None
+    return {
+        "language": organisation.language if organisation is not None else None,
+        "timezone": organisation.timezone if organisation is not None else None,
+    }
+
+
 def cognito_groups(role: Role, org_admin: bool) -> list[str]:
     """The Cognito groups of a role: the role's own, plus org_admin for an organisation's admin."""
     return [role.value] + ([ORG_ADMIN_GROUP] if org_admin and role == Role.CUSTOMER else [])

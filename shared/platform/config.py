@@ -14,6 +14,7 @@ ATTACHMENTS_BUCKET = "CASEWAY_ATTACHMENTS_BUCKET"
 SENDER_EMAIL = "CASEWAY_SENDER_EMAIL"
 ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the route name
 PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
+SITE_URL = "CASEWAY_SITE_URL"  # the web app (infra/site.py): its pages are <SITE_URL>/app/...
 WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
@@ -27,6 +28,7 @@ DEFAULTS = {
     SENDER_EMAIL: "support@caseway.example",
     ROUTE_ARN_PREFIX: "arn:aws:states:us-east-1:123456789012:stateMachine:caseway-",
     PUBLIC_BASE_URL: "http://127.0.0.1:8000",
+    SITE_URL: "http://127.0.0.1:8000",
     WEBFORM_RATE_PER_HOUR: "30",
     WORKER_FUNCTION: "caseway-route-tasks",
     INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",

@@ -82,11 +82,17 @@ def deadline_days(ticket: Ticket, route: str) -> int:
     return DEFAULT_DEADLINE_DAYS[route]
 
 
-def say(ticket: Ticket, text: str, *milestones: tuple[str, str, dict[str, Any]], now: str | None = None) -> None:
-    """An automatic public message and public milestones (R9), saved with the ticket in one transaction, all stamped
-    with the one instant `now` (ISO; default: the clock)."""
+def say(
+    ticket: Ticket,
+    text: str,
+    *milestones: tuple[str, str, dict[str, Any]],
+    now: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> None:
+    """An automatic public message (with the files it hands over) and public milestones (R9), saved with the ticket
+    in one transaction, all stamped with the one instant `now` (ISO; default: the clock)."""
     now = now or clock.now_iso()
-    message, said = system_message(ticket, text, now)
+    message, said = system_message(ticket, text, now, attachments)
     events = [
         new_event(ticket, None, type_, summary, public=True, at=now, **data) for type_, summary, data in milestones
     ]

@@ -6,7 +6,8 @@ from typing import Any
 
 from shared.platform.words import Phrase
 from shared.routes.common import close, ended_elsewhere, resolve, say
-from shared.tickets.items import Attachment, load_ticket
+from shared.tickets.conversation import attachment_ref
+from shared.tickets.items import Attachment, Message, load_ticket
 from shared.tickets.readers import ENGLISH_READER, reader_of
 
 
@@ -25,7 +26,11 @@ def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, A
         )
         close(ticket_id, Phrase("reason.document_unavailable", {"document": document}))
         return {"branch": "done"}
-    attached = [i.file_name for i in items if isinstance(i, Attachment) and i.uploaded_by != ticket.requester_sub]
+    uploads = [i for i in items if isinstance(i, Attachment) and i.uploaded_by != ticket.requester_sub]
+    attached = [i.file_name for i in uploads]
+    # The desk's uploads no public message handed over yet go with this message, so the customer can download them.
+    handed = {a["attachment_id"] for i in items if isinstance(i, Message) and not i.internal for a in i.attachments}
+    hand_over = [attachment_ref(a) for a in uploads if a.attachment_id not in handed]
     parts = [reader.say("document.ready", document=document)]
     if attached:
         parts.append(reader.say("document.attached", files=", ".join(attached)))
@@ -33,6 +38,11 @@ def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, A
         parts.append(note)
     parts.append(reader.say("document.confirm"))
     logged = ENGLISH_READER.text(document)
-    say(ticket, " ".join(parts), ("DocumentSent", f"Document sent: {logged}", {"document": logged}))
+    say(
+        ticket,
+        " ".join(parts),
+        ("DocumentSent", f"Document sent: {logged}", {"document": logged}),
+        attachments=hand_over,
+    )
     resolve(ticket_id, Phrase("document.resolution", {"document": document}), "Not applicable: a document request")
     return {"branch": "follow_up"}

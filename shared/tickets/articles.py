@@ -14,8 +14,8 @@ def visible_ticket_articles(cited: list[dict[str, Any]] | None, *, staff: bool) 
 
 
 def article_url(slug: str) -> str:
-
-    return config.get(config.PUBLIC_BASE_URL).rstrip("/") + f"/kb/articles/{slug}"
+    """The article's page in the portal."""
+    return config.get(config.SITE_URL).rstrip("/") + f"/app/kb/{slug}"
 
 
 def customer_article_lines(cited: list[dict[str, Any]] | None, reader: Reader = ENGLISH_READER) -> str:

@@ -41,13 +41,23 @@ ALLOWED_ATTACHMENT_TYPES = frozenset(
 )
 
 
-def public_url(path: str) -> str:
-    return config.get(config.PUBLIC_BASE_URL).rstrip("/") + path
+# The portal's ticket page (web/src/routes.ts): the web app's pages live under /app on the site.
+PORTAL_TICKET_PATH = "/app/tickets/"
+
+
+def site_url(path: str) -> str:
+    return config.get(config.SITE_URL).rstrip("/") + path
 
 
 def follow_page(ticket: Ticket) -> str | None:
-    """Where a web-form customer follows, answers and closes their ticket without an account."""
-    return public_url(f"/form?ticket={ticket.ticket_id}&key={ticket.follow_key}") if ticket.follow_key else None
+    """Where a web-form customer follows, answers and closes their ticket without an account: the portal's ticket
+    page with the key in the fragment, which browsers never send to a server (nor in a Referer)."""
+    return site_url(f"{PORTAL_TICKET_PATH}{ticket.ticket_id}#key={ticket.follow_key}") if ticket.follow_key else None
+
+
+def ticket_page(ticket: Ticket) -> str:
+    """The ticket's page in the portal: the follow link for a web-form requester, the signed-in page otherwise."""
+    return follow_page(ticket) or site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
 
 
 def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> None:
@@ -56,7 +66,7 @@ def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | N
     if not ticket.requester_email:
         return
     reader = reader or reader_of(ticket)
-    link = follow_page(ticket) or public_url(f"/tickets/{ticket.reference}")
+    link = ticket_page(ticket)
     next_step = ""
     if ticket.next_step_at:
         next_step = reader.say("mail.next_step", at=reader.time(datetime.fromisoformat(ticket.next_step_at)))
@@ -215,16 +225,7 @@ def _claim_attachments(items: list[Entity], attachment_ids: list[str]) -> list[d
             "Unknown attachments; upload them to this ticket first (POST /tickets/{id}/attachments).",
             errors=[{"field": "attachments", "message": f"not an upload of this ticket: {a}"} for a in unknown],
         )
-    return [
-        {
-            "attachment_id": a.attachment_id,
-            "s3_key": a.s3_key,
-            "file_name": a.file_name,
-            "size": a.size,
-            "content_type": a.content_type,
-        }
-        for a in (by_id[i] for i in attachment_ids)
-    ]
+    return [attachment_ref(by_id[i]) for i in attachment_ids]
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -304,6 +305,7 @@ def desk_message(
     summary: str,
     from_route: bool,
     now: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
     **data: Any,
 ) -> tuple[Message, Event]:
     """The desk writes to the customer (R9, R10): a public message from the system with its event in the log, to
@@ -320,13 +322,16 @@ def desk_message(
         channel="system",
         now=now,
         automatic=from_route,
+        attachments=attachments,
     )
     event = new_event(ticket, Caller.system(), event_type, summary, public=True, at=now, message_id=message_id, **data)
     return message, event
 
 
-def system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]:
-    """A route's automatic message to the customer."""
+def system_message(
+    ticket: Ticket, body: str, now: str, attachments: list[dict[str, Any]] | None = None
+) -> tuple[Message, Event]:
+    """A route's automatic message to the customer, with the files it hands over (`attachments`)."""
     return desk_message(
         ticket,
         body,
@@ -334,6 +339,18 @@ def system_message(ticket: Ticket, body: str, now: str) -> tuple[Message, Event]
         summary="Automatic message",
         from_route=True,
         now=now,
+        attachments=attachments,
         internal=False,
         automatic=True,
     )
+
+
+def attachment_ref(attachment: Attachment) -> dict[str, Any]:
+    """How a message names one of the ticket's uploads."""
+    return {
+        "attachment_id": attachment.attachment_id,
+        "s3_key": attachment.s3_key,
+        "file_name": attachment.file_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }

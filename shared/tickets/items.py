@@ -180,3 +180,13 @@ def load_ticket(ticket_id: str) -> tuple[Ticket, list[Any]]:
     if ticket is None:
         raise NotFound(f"No ticket {ticket_id}")
     return ticket, items
+
+
+class NotificationsSeen(Entity, discriminator="notifications_seen"):
+    """Until when a person has looked at what changed on their tickets (pk=USER#<sub>, sk=NOTIFICATIONS)."""
+
+    sub = UnicodeAttribute()
+    seen_at = UnicodeAttribute()
+
+
+NOTIFICATIONS_SK = "NOTIFICATIONS"

@@ -50,14 +50,14 @@ def ticket_record(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[s
         "version": ticket.version,
         "history": [event_view(e) for e in sorted(events, key=lambda e: e.event_id)],
         "messages": [message_view(m) for m in sorted(messages, key=lambda m: m.message_id)],
-        "attachments": [attachment_view(a) for a in _visible_attachments(ticket, items, messages, staff=staff)],
+        "attachments": [attachment_view(a) for a in visible_attachments(ticket, items, messages, staff=staff)],
     }
     if staff:
         view["preventive_measure"] = ticket.preventive_measure
     return view
 
 
-def _visible_attachments(
+def visible_attachments(
     ticket: Ticket, items: list[Entity], messages: list[Message], *, staff: bool
 ) -> list[Attachment]:
     """Staff see every upload; a customer sees those in messages they can see and their own."""

@@ -166,6 +166,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "client_id": "client-none",
         "calendar_id": "office",
         "plan_id": "default",
+        "attachment_id": "att-none",
     }
 
 

@@ -97,6 +97,13 @@ def template_files(synth: Synthesized, tmp_path_factory: pytest.TempPathFactory)
     return files
 
 
+def site_url(synth: Synthesized, stage: str) -> str:
+    """The stage's web app address (its SiteUrl output), flattened: https://<SiteDistribution...DomainName>."""
+    url = nag.flatten_reference(synth.json[stage]["Outputs"]["SiteUrl"]["Value"])
+    assert re.fullmatch(r"https://<SiteDistribution\w+\.DomainName>", url), url
+    return url
+
+
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
     return policy["Properties"]["PolicyDocument"]["Statement"]
 
@@ -267,7 +274,8 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
         if "CorsConfiguration" in b["Properties"]
     )
     (cors,) = attachments["CorsConfiguration"]["CorsRules"]
-    assert (cors["AllowedMethods"], cors["AllowedOrigins"]) == (["POST"], [STAGES[stage].portal_url])
+    assert cors["AllowedMethods"] == ["POST"]
+    assert [nag.flatten_reference(o) for o in cors["AllowedOrigins"]] == [site_url(synth, stage)]
     for policy in synth.resources(stage, "AWS::S3::BucketPolicy").values():
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -447,7 +455,7 @@ def test_api_stage_throttles_logs_and_allows_the_portal(synth: Synthesized, stag
         assert setting["ThrottlingRateLimit"] == settings.webform_rate_limit < settings.api_rate_limit
         assert setting["ThrottlingBurstLimit"] == settings.webform_burst_limit < settings.api_burst_limit
     cors = synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
-    assert cors["AllowOrigins"] == [settings.portal_url]
+    assert [nag.flatten_reference(o) for o in cors["AllowOrigins"]] == [site_url(synth, stage)]
     assert "authorization" in cors["AllowHeaders"]
     # The settings the local gateway answers preflights by (tests/local/test_gateway.py)
     assert (cors["AllowMethods"], cors["AllowHeaders"], cors["ExposeHeaders"], cors["MaxAge"]) == (
@@ -479,7 +487,9 @@ def test_user_pool_groups_org_attribute_and_clients(synth: Synthesized, stage: s
     portal = clients[f"caseway-{stage}-portal"]
     assert portal["AllowedOAuthFlows"] == ["code"]
     assert portal["GenerateSecret"] is False  # public client: PKCE
-    assert portal["CallbackURLs"] == [f"{settings.portal_url}/callback"]
+    site = site_url(synth, stage)
+    assert [nag.flatten_reference(u) for u in portal["CallbackURLs"]] == [f"{site}/app/callback"]
+    assert [nag.flatten_reference(u) for u in portal["LogoutURLs"]] == [f"{site}/"]
     assert f"custom:{ORG_ATTRIBUTE}" in portal["ReadAttributes"]
     assert not [a for a in portal["WriteAttributes"] if a.startswith("custom:")], "users must not set their org"
     machine = clients[f"caseway-{stage}-machine"]
@@ -710,6 +720,125 @@ def test_outputs_tell_the_deployer_where_things_are(synth: Synthesized, stage: s
     outputs = synth.json[stage]["Outputs"]
     assert {"ApiUrl", "WebFormUrl", "UserPoolId", "PortalClientId", "MachineClientId", "EventBusName"} <= outputs.keys()
     assert nag.flatten_reference(outputs["WebFormUrl"]["Value"]).endswith("/form")
+
+
+# --- the web app's site ----------------------------------------------------------------------------
+
+
+def _site_bucket(synth: Synthesized, stage: str) -> str:
+    (bucket_id,) = [k for k in synth.resources(stage, "AWS::S3::Bucket") if k.startswith("SiteFiles")]
+    return bucket_id
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_site_is_a_private_bucket_behind_cloudfront_with_origin_access_control(
+    synth: Synthesized, stage: str
+) -> None:
+    bucket_id = _site_bucket(synth, stage)
+    bucket = synth.json[stage]["Resources"][bucket_id]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert "WebsiteConfiguration" not in bucket  # no S3 website endpoint: CloudFront only
+    distribution = synth.one(stage, "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    (origin,) = distribution["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": [bucket_id, "RegionalDomainName"]}
+    assert "OriginAccessControlId" in origin
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    control = synth.one(stage, "AWS::CloudFront::OriginAccessControl")["Properties"]["OriginAccessControlConfig"]
+    assert (control["OriginAccessControlOriginType"], control["SigningBehavior"]) == ("s3", "always")
+    (policy,) = [
+        p
+        for p in synth.resources(stage, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    allowed = [st for st in statements(policy) if st["Effect"] == "Allow"]
+    reads = [st for st in allowed if "s3:GetObject" in as_list(st["Action"])]
+    assert reads and all(st["Principal"] == {"Service": "cloudfront.amazonaws.com"} for st in reads)
+    assert all("AWS:SourceArn" in st["Condition"]["StringEquals"] for st in reads)  # this distribution only
+    assert all(st["Principal"] != "*" and st["Principal"] != {"AWS": "*"} for st in allowed)
+    behaviour = distribution["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert distribution["DefaultRootObject"] == "index.html"
+    assert distribution["Logging"]["Prefix"] == "cloudfront/"
+    (association,) = behaviour["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert "SiteUrl" in synth.json[stage]["Outputs"]
+    # The functions know the site, to link customers to its pages.
+    api_environment = synth.functions(stage)["api"]["Properties"]["Environment"]["Variables"]
+    assert nag.flatten_reference(api_environment[config.SITE_URL]) == site_url(synth, stage)
+
+
+def test_the_app_paths_function_sends_every_app_address_to_index_html(tmp_path: Path) -> None:
+    """The CloudFront Function's code, run by Node as CloudFront's JS runtime would call it."""
+    from infra.cdk.site import APP_PATHS
+
+    script = tmp_path / "paths.js"
+    script.write_text(
+        APP_PATHS
+        + "\nconst uris = JSON.parse(process.argv[2]);"
+        + "\nconsole.log(JSON.stringify(uris.map((u) => handler({request: {uri: u}}).uri)));\n"
+    )
+    asked = ["/", "/app", "/app/", "/app/tickets/CW-1002", "/static/index-abc.js", "/config.json", "/apple"]
+    answer = subprocess.run(["node", str(script), json.dumps(asked)], capture_output=True, text=True, check=True)
+    assert json.loads(answer.stdout) == [
+        "/index.html",
+        "/index.html",
+        "/index.html",
+        "/index.html",
+        "/static/index-abc.js",
+        "/config.json",
+        "/apple",
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_site_sends_the_security_headers(synth: Synthesized, stage: str) -> None:
+    config = synth.one(stage, "AWS::CloudFront::ResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
+    distribution = synth.one(stage, "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    (policy_id,) = synth.resources(stage, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": policy_id}
+    headers = config["SecurityHeadersConfig"]
+    csp = nag.flatten_reference(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert "unsafe" not in csp
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["default-src"] == "'none'"
+    assert "https://*.execute-api.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
+    assert "https://cognito-idp.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
+    assert "https://*.s3.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()  # browser uploads
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 365 * 24 * 3600
+    assert hsts["IncludeSubdomains"] is True
+    assert headers["ContentTypeOptions"] == {"Override": True}
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert all(h["Override"] for h in headers.values())
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_built_app_and_its_config_are_deployed_to_the_site(synth: Synthesized, stage: str) -> None:
+    deployments = {
+        k: v["Properties"]
+        for k, v in synth.json[stage]["Resources"].items()
+        if v["Type"] == "Custom::CDKBucketDeployment"
+    }
+    static = next(d for k, d in deployments.items() if k.startswith("SiteStaticFiles"))
+    pages = next(d for k, d in deployments.items() if k.startswith("SitePages"))
+    bucket = {"Ref": _site_bucket(synth, stage)}
+    assert static["DestinationBucketName"] == pages["DestinationBucketName"] == bucket
+    assert static["Include"] == ["static/*"]
+    assert static["SystemMetadata"]["cache-control"] == "public, max-age=31536000, immutable"
+    assert static["Prune"] is False  # pages loaded before a deploy keep finding their chunks
+    assert pages["Exclude"] == ["static/*", ".vite/*"]
+    assert pages["SystemMetadata"]["cache-control"] == "no-cache"
+    assert sorted(pages["DistributionPaths"]) == ["/config.json", "/index.html"]
+    # config.json is filled at deploy time with the API's URL, the user pool and the portal client.
+    markers = json.dumps(pages["SourceMarkers"])
+    assert "ApiEndpoint" in markers
+    assert "IdentityUserPool" in markers
+    assert "PortalClient" in markers
 
 
 # --- what a deploy would reject ----------------------------------------------------------------------

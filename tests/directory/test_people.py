@@ -233,3 +233,14 @@ def test_caseway_invite_finds_a_deployed_stage_by_its_api_function(api, capsys):
     assert cognito_user("eva@acme.example")["groups"] == ["customer"]
     assert main(["invite", "--stage", "qa", "--email", "x@acme.example", "--role", "customer"]) == 2
     assert "caseway-qa-api" in capsys.readouterr().err
+
+
+def test_a_person_reads_the_language_and_time_zone_the_desk_uses_for_them(api):
+    """The web app shows itself in them (GET /people/{sub}): a customer's organisation's, nothing for staff."""
+    jana = api("GET", "/people/cust-jana", user="jana@novak.example")
+    assert jana.status == 200
+    assert (jana.json["language"], jana.json["timezone"]) == ("cs", "Europe/Prague")
+    bob = api("GET", "/people/cust-bob", user=BOB).json
+    assert (bob["language"], bob["timezone"]) == ("en", None)  # Acme names no zone: the browser's applies
+    lena = api("GET", "/people/agent-lena", user=LENA).json
+    assert (lena["language"], lena["timezone"]) == (None, None)

@@ -519,7 +519,7 @@ def test_a_resolution_cites_articles_and_the_customer_sees_only_customer_ones(ap
         lambda: [m for m in aws_emulation.sent_emails() if m["to"] == [BOB] and "Resolved" in (m["subject"] or "")],
         what="the resolution e-mail",
     )[0]
-    assert "/kb/articles/export-report-to-csv" in mail["body"]
+    assert "/app/kb/export-report-to-csv" in mail["body"]  # the article's page in the portal
     assert "escalating" not in mail["body"]
 
 

@@ -16,7 +16,7 @@ from infra import stages
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
 
-PORTAL = stages.settings_for(stages.DEFAULT_STAGE).portal_url
+PORTAL = stages.LOCAL_DEV_ORIGIN
 CONNECTIONS = 64
 
 

@@ -66,6 +66,12 @@ def test_licence_key_within_the_limit_is_generated_posted_and_the_ticket_closed(
     assert "Caseway Desktop (1 seats)" in posted[0] and "3 of 3 keys" in posted[0]
     assert seen["status"] == "closed" and seen["ball_side"] is None
     assert "Licence key issued for Caseway Desktop" in [e["summary"] for e in seen["history"]]
+    # The ticket's page shows the delivered key to its requester and the organisation's admin, nobody else outside
+    delivered = seen["result"]["licence_key"]
+    assert delivered["key"] == KEY.search(posted[0]).group(0) and delivered["product"] == "Caseway Desktop"
+    assert delivered["seats"] == 1
+    assert _seen(api, ticket["id"], user=ALICE)["result"] == seen["result"]
+    assert api("GET", f"/tickets/{ticket['id']}", user=VERA).status == 404
     assert _licences(api, "acme")["issued"] == 3
     staff = _seen(api, ticket["id"], user=MARIA)
     assert staff["tasks"] == []  # nobody had to do anything
@@ -199,6 +205,10 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
     assert any("Your invoice is ready. It is attached in the ticket: invoice-2026-10.pdf" in b for b in _bodies(seen))
     assert seen["ball_side"] == "customer"
     assert [a["file_name"] for a in seen["attachments"]] == ["invoice-2026-10.pdf"]
+    assert seen["result"]["document"]["name"] == "invoice"
+    assert [a["id"] for a in seen["result"]["document"]["attachments"]] == [upload["id"]]
+    link = api("GET", f"/tickets/{ticket['id']}/attachments/{upload['id']}", user=BOB)
+    assert link.status == 200 and link.json["file_name"] == "invoice-2026-10.pdf"
     wait_for(
         lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"], "document-request"),
         what="the route to wait for the customer",
@@ -211,7 +221,16 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
 def test_document_request_closes_after_the_customers_silence(desk):
     api, vc = desk
     ticket = api("POST", "/tickets", user=BOB, body=DOCUMENT).json
-    finish_task(api, OLGA, route_task(api, "office", OLGA, ticket["id"], "prepare_document"), "sent")
+    task = route_task(api, "office", OLGA, ticket["id"], "prepare_document")
+    # The office uploads the document without writing a message: the route's message hands it over
+    api("POST", f"/tasks/{task['id']}/take", user=OLGA)
+    upload = api(
+        "POST",
+        f"/tickets/{ticket['id']}/attachments",
+        user=OLGA,
+        body={"file_name": "certificate.pdf", "size": 1024, "content_type": "application/pdf"},
+    ).json
+    assert api("POST", f"/tasks/{task['id']}/complete", user=OLGA, body={"outcome": "sent"}).status == 200
     wait_for(
         lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"], "document-request"),
         what="the route to wait for the customer",
@@ -224,6 +243,11 @@ def test_document_request_closes_after_the_customers_silence(desk):
     seen = _seen(api, ticket["id"])
     assert seen["status"] == "closed"
     assert "Closed by Caseway: no reply within 3 working days" in [e["summary"] for e in seen["history"]]
+    handed = [m for m in seen["messages"] if m["attachments"]]
+    assert [(m["author"]["role"], [a["file_name"] for a in m["attachments"]]) for m in handed] == [
+        ("system", ["certificate.pdf"])
+    ]
+    assert [a["id"] for a in seen["result"]["document"]["attachments"]] == [upload["id"]]
 
 
 def test_document_request_declined_by_the_office_tells_the_customer_why(desk):
@@ -271,6 +295,7 @@ def test_change_request_estimated_approved_worked_resolved_and_closed(desk):
     assert seen["next_step_at"] == "2026-11-26T08:00:00.000Z"  # three working days to decide
     assert any(b.startswith("We estimate the change at 12 hours (export + tests)") for b in _bodies(seen))
     assert "Estimated at 12 hours; waiting for the customer's approval" in [e["summary"] for e in seen["history"]]
+    assert seen["approval"]["status"] == "pending" and seen["approval"]["estimate_hours"] == 12
     # Staff cannot approve for the customer; another organisation cannot see it
     assert api("POST", f"/tickets/{ticket['id']}/approval", user=MARIA, body={"decision": "approve"}).status == 403
     assert api("POST", f"/tickets/{ticket['id']}/approval", user=VERA, body={"decision": "approve"}).status == 404
@@ -279,6 +304,7 @@ def test_change_request_estimated_approved_worked_resolved_and_closed(desk):
     # When Alice, Acme's admin, approves it
     ok = api("POST", f"/tickets/{ticket['id']}/approval", user=ALICE, body={"decision": "approve", "comment": "go"})
     assert ok.status == 200 and ok.json["status"] == "in_progress" and ok.json["ball_side"] == "us"
+    assert ok.json["approval"]["status"] == "approved" and ok.json["approval"]["comment"] == "go"
     again = api("POST", f"/tickets/{ticket['id']}/approval", user=BOB, body={"decision": "decline"})
     assert again.status == 409
     # Then L2 gets the work, due in 2 working days (12 h), and the customer knows when
