@@ -82,6 +82,7 @@ function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
     document.title = `${t(route?.title ?? "notfound.title")} · ${t("app.name")}`;
+    setFailed(null);
     if (route === null) {
       setPage(() => NotFound);
       return;
@@ -92,13 +93,19 @@ function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
       return;
     }
     setPage(null);
+    let current = true; // a page that arrives after the person went elsewhere is kept, not shown
     route
       .page()
       .then((module) => {
         pages.set(route, module.default);
-        setPage(() => module.default);
+        if (current) setPage(() => module.default);
       })
-      .catch((error: unknown) => setFailed(error instanceof Error ? error : new Error(String(error))));
+      .catch((error: unknown) => {
+        if (current) setFailed(error instanceof Error ? error : new Error(String(error)));
+      });
+    return () => {
+      current = false;
+    };
   }, [route, path]);
   const Current = page;
   return (
