@@ -44,7 +44,7 @@ PLATFORM = "manylinux2014_aarch64"
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"})
 
 # Bump when the bundling itself changes, so a cached or staged asset is rebuilt.
-BUNDLER_VERSION = "2"
+BUNDLER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -188,10 +188,28 @@ def bundle(output_dir: Path, profile: str) -> None:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
+    _keep_desk_languages(output_dir / "babel" / "locale-data")
     for path in source_files():
         destination = output_dir / path.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+
+
+def desk_languages() -> set[str]:
+    """The languages the desk writes in: one message file each (shared/platform/words/<language>.json)."""
+    return {path.stem for path in (ROOT / "shared" / "platform" / "words").glob("*.json")}
+
+
+def _keep_desk_languages(locale_data: Path) -> None:
+    """babel ships the data of every locale (about 32 MB); the desk formats dates and plurals only in the languages
+    it has messages in, so the asset keeps those (each with its regional variants) and `root`, which they inherit
+    from. Dropping in a new message file brings its language's data with the next deploy."""
+    if not locale_data.is_dir():
+        return
+    languages = desk_languages()
+    for data in locale_data.glob("*.dat"):
+        if data.stem != "root" and data.stem.split("_", 1)[0] not in languages:
+            data.unlink()
 
 
 @jsii.implements(cdk.ILocalBundling)
