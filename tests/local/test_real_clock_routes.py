@@ -10,10 +10,7 @@ The expected texts are computed from the history the stack returns, so the tests
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from infra.local.stack import free_port
 from shared.clocks.ticket import customer_time
 from shared.sla.ledger import Ledger, ledger
 from shared.sla.plans import DEFAULT_PLAN, add_working_days
+from tests.local.process import running_stack
 from tests.local.test_scenario_local_stack import Http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,31 +37,8 @@ OLGA, MARIA = "office@caseway.example", "maria.manager@caseway.example"
 @pytest.fixture(scope="module")
 def http() -> Iterator[Http]:
     """`caseway local` as `make run` starts it: the real clock."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if line.startswith("Press Ctrl-C"):
-            break
-    if not any(line.startswith("Press Ctrl-C") for line in lines):
-        process.kill()
-        pytest.fail("the local stack did not start:\n" + "\n".join(lines))
-    yield Http(f"http://127.0.0.1:{port}")
-    process.terminate()
-    process.wait(timeout=20)
+    with running_stack() as (url, _):
+        yield Http(url)
 
 
 class Desk:
@@ -168,15 +142,16 @@ def messages(desk: Desk, ticket_id: str, count: int) -> dict:
     return view
 
 
-def settled_next_step(desk: Desk, ticket_id: str) -> tuple[dict, Ledger]:
+def settled_next_step(desk: Desk, ticket_id: str, status: str | None = None) -> tuple[dict, Ledger]:
     """The customer's view once the route worker's refresh (asynchronous after a status change) has run: its
-    next-step date is the ledger's. Fails when they never agree."""
+    next-step date is the ledger's (and its status `status`, when the step that sets it may still be running).
+    Fails when they never agree."""
     last: dict[str, Any] = {}
 
     def agree() -> bool:
         view, state = desk.seen(ticket_id), desk.ledger(ticket_id)
         last.update(view=view, state=state)
-        return view["next_step_at"] == iso(state.next_step_at)
+        return view["next_step_at"] == iso(state.next_step_at) and status in (None, view["status"])
 
     try:
         poll(agree, "the next step to be the ledger's")
@@ -266,14 +241,14 @@ def test_support_bug_on_the_real_clock(desk: Desk) -> None:
     desk.ok(DANA, "POST", f"/tickets/{tid}/messages", {"body": "Which version do you run?"})
 
     # Then the next step is the ledger's while he has the ball: the automatic close after his silence (R21)
-    view, state = settled_next_step(desk, tid)
+    view, state = settled_next_step(desk, tid, "waiting_for_customer")
     assert view["status"] == "waiting_for_customer" and state.resolution.phase == "paused"
     assert state.next_step_at == state.auto_close_at is not None
     assert bodies(view)[2:] == ["Which version do you run?"]
 
     # When Bob answers: the ball is ours again, the resolution runs on, moved by the paused working time
     desk.ok(BOB, "POST", f"/tickets/{tid}/messages", {"body": "Version 4.2."})
-    view, state = settled_next_step(desk, tid)
+    view, state = settled_next_step(desk, tid, "in_progress")
     assert view["status"] == "in_progress" and state.resolution.phase == "running"
     assert state.next_step_at == state.resolution.due >= resolution_due
     assert bodies(view)[3:] == ["Version 4.2."]
@@ -285,7 +260,7 @@ def test_support_bug_on_the_real_clock(desk: Desk) -> None:
         f"/tickets/{tid}/resolve",
         {"resolution": "Fixed the CSV export in 4.2.1", "preventive_measure": "A test for every export format"},
     )
-    view, state = settled_next_step(desk, tid)
+    view, state = settled_next_step(desk, tid, "resolved")
     assert view["status"] == "resolved" and state.next_step_at == state.auto_close_at is not None
 
     # When Bob confirms by closing it: a closed ticket shows no next step
@@ -402,7 +377,7 @@ def test_document_request_on_the_real_clock(desk: Desk) -> None:
     assert bodies(view)[1] == (
         "Your invoice is ready. Please confirm by closing the ticket, or reply if something is missing."
     )
-    view, state = settled_next_step(desk, tid)
+    view, state = settled_next_step(desk, tid, "resolved")
     assert view["status"] == "resolved" and state.next_step_at == state.auto_close_at is not None
 
     # When Bob confirms: closed, no next step
@@ -479,7 +454,7 @@ def test_change_request_on_the_real_clock(desk: Desk) -> None:
         "The change is done: XLSX export released in 4.2 Please confirm by closing the ticket, or reply if something "
         "is not right."
     )
-    view, state = settled_next_step(desk, tid)
+    view, state = settled_next_step(desk, tid, "resolved")
     assert view["status"] == "resolved" and state.next_step_at == state.auto_close_at is not None
 
     # When he confirms: closed, no next step

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.stack import free_port
+from tests.local.process import running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = "new.customer@example.org"
@@ -47,31 +46,8 @@ class Http:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[tuple[Http, list[str]]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if line.startswith("Press Ctrl-C"):
-            break
-    if not any(line.startswith("Press Ctrl-C") for line in lines):
-        process.kill()
-        pytest.fail("the local stack did not start:\n" + "\n".join(lines))
-    yield Http(f"http://127.0.0.1:{port}"), lines
-    process.terminate()
-    process.wait(timeout=20)
+    with running_stack() as (url, lines):
+        yield Http(url), lines
 
 
 def _poll(fn, timeout: float = 15.0):
