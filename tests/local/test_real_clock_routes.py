@@ -428,7 +428,7 @@ def test_change_request_on_the_real_clock(desk: Desk) -> None:
     decide_by = add_working_days(CALENDAR, created(view, 1), PLAN.auto_close_after_days)
     assert bodies(view)[1] == (
         "We estimate the change at 12 hours (export + tests). Nothing is done before you approve it: approve or "
-        f"decline the estimate in the ticket (POST /tickets/{reference}/approval) by {customer_time(decide_by, PLAN)}; "
+        f"decline the estimate on the ticket's page by {customer_time(decide_by, PLAN)}; "
         "without a decision the request is closed then."
     )
     assert view["status"] == "waiting_for_customer" and view["next_step_at"] == iso(decide_by)
