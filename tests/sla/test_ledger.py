@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from infra.local.cli import main
 from shared.sla.calendars import Calendar
 from shared.sla.ledger import Segment, ledger
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, ClassTargets, SupportPlan, Target, add_working_days, plan_named
+from tests.canned_http import CannedJson, serving
 from tests.conftest import BOB, LENA, QUESTION
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -796,7 +795,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(
     assert err.count("\n") == 1
 
 
-class CannedStack(BaseHTTPRequestHandler):
+class CannedStack(CannedJson):
     """The two local-stack endpoints `sla explain --ticket` reads, with canned answers."""
 
     ticket: dict[str, Any] = {"reference": "CW-1001", "service": SERVICE, "history": json.loads(EVENTS.read_text())}
@@ -811,28 +810,11 @@ class CannedStack(BaseHTTPRequestHandler):
         else:
             self.answer(404, {"title": "Not found", "status": 404, "detail": "No ticket CW-9999 that you can see."})
 
-    def answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def stack_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CannedStack)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    CannedStack.seen.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(CannedStack) as url:
+        yield url
 
 
 def test_cli_explains_a_ticket_from_the_local_stack(capsys: pytest.CaptureFixture[str], stack_url: str) -> None:

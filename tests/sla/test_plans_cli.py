@@ -4,11 +4,8 @@ setup step and the demo write as first versions, once."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,6 +14,7 @@ from shared.clocks import plans as clock_plans
 from shared.directory import plans as stored
 from shared.platform.identity import Caller
 from shared.sla.plans import DEFAULT_PLAN
+from tests.canned_http import CannedJson, serving
 
 EVENTS = Path(__file__).parents[1] / "fixtures" / "sla_events.json"  # submitted Friday 13 March 2026, 16:50 Prague
 SEVEN_DAYS = {
@@ -30,7 +28,7 @@ SEVEN_DAYS = {
 WEEKEND = {"id": "weekend", "version": 2, **clock_plans.plan_body_of(DEFAULT_PLAN, "seven-days", "Weekend")}
 
 
-class StoredTerms(BaseHTTPRequestHandler):
+class StoredTerms(CannedJson):
     seen: list[str] = []
 
     def do_GET(self) -> None:
@@ -45,28 +43,11 @@ class StoredTerms(BaseHTTPRequestHandler):
         else:
             self.answer(404, {"title": "Not found", "status": 404, "detail": "No plan gold."})
 
-    def answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def stack_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StoredTerms)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    StoredTerms.seen.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(StoredTerms) as url:
+        yield url
 
 
 def explain(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
