@@ -100,7 +100,9 @@ class Browse:
         )
         self.context.add_init_script(RECORD_CSP)
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(
+            30_000
+        )  # the local stack serves one request at a time; CI runs two test workers beside it
         self.console: list[str] = []
         self.errors: list[str] = []
         self.page.on("console", self._console)
