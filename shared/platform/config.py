@@ -19,6 +19,8 @@ WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
 USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
+REPLY_DOMAIN = "CASEWAY_REPLY_DOMAIN"  # the domain of the tickets' reply addresses (SES receives mail for it)
+REPLY_SECRET = "CASEWAY_REPLY_SECRET"  # signs each ticket's reply address (HMAC-SHA256); the stack keeps it secret
 AWS_REGION = "AWS_REGION"
 
 DEFAULTS = {
@@ -33,6 +35,8 @@ DEFAULTS = {
     WORKER_FUNCTION: "caseway-route-tasks",
     INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",
     USER_POOL_ID: "",
+    REPLY_DOMAIN: "caseway.example",
+    REPLY_SECRET: "local-reply-secret",
     AWS_REGION: "us-east-1",
 }
 

@@ -117,6 +117,15 @@ class ReferenceLink(Entity, discriminator="reference"):
     ticket_id = UnicodeAttribute()
 
 
+class SentMail(Entity, discriminator="sent_mail"):
+    """A notification's Message-ID (as SES returned it) -> its ticket."""
+
+    message_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+
+
 class IdempotencyRecord(Entity, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
     resource = UnicodeAttribute()

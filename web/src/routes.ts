@@ -3,6 +3,8 @@
 // the pages with a `nav` entry for the signed-in person's role.
 import type { ComponentType } from "preact";
 import type { Person, Role } from "./auth/session";
+import { AGENT_ROUTES } from "./pages/agent/routes";
+import { MANAGER_ROUTES } from "./pages/manager/routes";
 
 export interface PageProps {
   params: Record<string, string>;
@@ -72,6 +74,9 @@ export const ROUTES: RouteDef[] = [
   },
   { path: "/app/kb/:article", title: "kb.title", who: CUSTOMER, page: () => import("./pages/customer/Article") },
   { path: "/app/form", title: "webform.title", who: "anyone", page: () => import("./pages/customer/WebForm") },
+  // The agent workspace (pages/agent) and the manager console (pages/manager).
+  ...AGENT_ROUTES,
+  ...MANAGER_ROUTES,
 ];
 
 export { CUSTOMER, EVERYONE_SIGNED_IN };

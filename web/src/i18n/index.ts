@@ -7,15 +7,18 @@
 import english from "./en.json";
 
 export type Messages = Record<string, string>;
-const en: Messages = english;
+// Each area of the app may keep its words in its own folder (agent/en.json, manager/en.json, ...): a language is
+// every file of that name, merged. English is bundled; the others are fetched when chosen.
+const englishAreas = import.meta.glob<Messages>("./*/en.json", { eager: true, import: "default" });
+const en: Messages = Object.assign({}, english, ...Object.values(englishAreas));
 
-const files = import.meta.glob<Messages>(["./*.json", "!./en.json"], { import: "default" });
+const files = import.meta.glob<Messages>(["./*.json", "./*/*.json", "!./en.json", "!./*/en.json"], {
+  import: "default",
+});
+const codeOf = (path: string): string => path.slice(path.lastIndexOf("/") + 1, -".json".length);
 const loaded: Record<string, Messages> = { en };
 export const ENGLISH = "en";
-export const LANGUAGES: readonly string[] = [
-  ENGLISH,
-  ...Object.keys(files).map((path) => path.slice(2, -".json".length)),
-].sort();
+export const LANGUAGES: readonly string[] = [ENGLISH, ...new Set(Object.keys(files).map(codeOf))].sort();
 
 let language = ENGLISH;
 let chosenByPerson = false; // picked in the language menu during this visit: wins over the profile
@@ -49,7 +52,14 @@ export async function chooseLanguage(next: string): Promise<void> {
 
 export async function setLanguage(next: string): Promise<void> {
   const chosen = pickLanguage([next]);
-  if (!(chosen in loaded)) loaded[chosen] = await files[`./${chosen}.json`]();
+  if (!(chosen in loaded)) {
+    const parts = await Promise.all(
+      Object.entries(files)
+        .filter(([path]) => codeOf(path) === chosen)
+        .map(([, load]) => load()),
+    );
+    loaded[chosen] = Object.assign({}, ...parts);
+  }
   language = chosen;
   document.documentElement.lang = chosen;
   for (const listener of listeners) listener();
