@@ -14,6 +14,7 @@ from shared.platform.errors import Conflict, Forbidden, NotFound, PayloadTooLarg
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
+from shared.tickets import hooks
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket, visible_ticket_item
 from shared.tickets.idempotency import Idempotency, commit, replayed_resource
@@ -63,10 +64,11 @@ def ticket_page(ticket: Ticket) -> str:
 def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> None:
     """R10: the customer's e-mail about the ticket, in their language (`reader`, default: the ticket's):
     `headline` names a `headline.*` message, `text` is already in the reader's language."""
-    if not ticket.requester_email:
-        return
     reader = reader or reader_of(ticket)
     link = ticket_page(ticket)
+    hooks.customer_notified(ticket, headline, text, link)
+    if not ticket.requester_email:
+        return
     next_step = ""
     if ticket.next_step_at:
         next_step = reader.say("mail.next_step", at=reader.time(datetime.fromisoformat(ticket.next_step_at)))

@@ -21,3 +21,7 @@ tasks_finished = Hook("tasks_finished")
 task_created = Hook("task_created")
 # (task): a human step is over (R27, R28)
 task_finished = Hook("task_finished")
+# (ticket, headline, text, link): the desk told the customer something about their ticket (R10), in their language
+# (`text`, the headline's message key, the ticket's page): channels besides e-mail (a linked messenger chat) tell
+# them too. Fired where the e-mail goes out; a listener must not send on the API request path itself.
+customer_notified = Hook("customer_notified")
