@@ -25,6 +25,7 @@ def running_stack(timeout: float = 120.0) -> Iterator[tuple[str, list[str]]]:
     """The base URL of a started local stack and the lines it printed while starting."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.setdefault("SMTP_PORT", str(free_port()))  # its SMTP server too: never the 2525 of a `make run` beside it
     log = tempfile.NamedTemporaryFile("w+", prefix="caseway-local-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],
