@@ -21,6 +21,7 @@ INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscr
 USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
 REPLY_DOMAIN = "CASEWAY_REPLY_DOMAIN"  # the domain of the tickets' reply addresses (SES receives mail for it)
 REPLY_SECRET = "CASEWAY_REPLY_SECRET"  # noqa: S105 (a variable name) signs each ticket's reply address (HMAC-SHA256); the stack keeps it secret
+REPLY_SECRET_ARN = "CASEWAY_REPLY_SECRET_ARN"  # noqa: S105 (a variable name) the secret holding it, in the cloud
 INBOUND_BUCKET = "CASEWAY_INBOUND_BUCKET"  # where SES (locally the SMTP server) stores each received e-mail, raw
 INBOUND_PREFIX = "CASEWAY_INBOUND_PREFIX"  # the key prefix of those e-mails: <prefix><SES message id>
 # Which service a new e-mail opens, by the receiving address's local part: "support=functionality-question,..."; the
@@ -43,6 +44,7 @@ DEFAULTS = {
     USER_POOL_ID: "",
     REPLY_DOMAIN: "caseway.example",
     REPLY_SECRET: "local-reply-secret",
+    REPLY_SECRET_ARN: "",
     INBOUND_BUCKET: "caseway-inbound-mail",
     INBOUND_PREFIX: "inbound/",
     INBOUND_SERVICES: "support=functionality-question",
