@@ -30,7 +30,7 @@ from shared.directory import items as directory
 from shared.directory import people
 from shared.platform import clock, config, mail
 from shared.platform.domain import Role, Status
-from shared.platform.errors import DomainError, Forbidden
+from shared.platform.errors import DomainError, Unprocessable
 from shared.platform.identity import Caller
 from shared.tickets import conversation, intake, mailthread
 from shared.tickets import items as ticket_items
@@ -99,12 +99,18 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
     if sender is not None and sender.role != Role.CUSTOMER.value:
         return Outcome("refused", reason="staff write in the desk, not by e-mail to it")
     ticket = thread_of(parsed, [*delivery.recipients, *parsed.recipients], sender)
+    recipients = [*delivery.recipients, *parsed.recipients]
     try:
         if ticket is not None and ticket.status not in (Status.CLOSED.value, Status.DRAFT.value):
             return _reply(delivery, parsed, ticket)
         closed = ticket if ticket is not None and ticket.status == Status.CLOSED.value else None
-        return _new_ticket(delivery, parsed, recipients=[*delivery.recipients, *parsed.recipients], follows=closed)
-    except Forbidden as error:
+        try:
+            return _new_ticket(delivery, parsed, service=service_for(recipients, closed), follows=closed)
+        except Unprocessable as error:  # the mapped service asks what an e-mail cannot answer: the default one
+            logger.warning("e-mail %s: %s; opened on the default service", delivery.ses_message_id, error.detail)
+            return _new_ticket(delivery, parsed, service=default_service(), follows=closed)
+    except DomainError as error:  # nothing to retry: the record says why, the operators see it in the log
+        logger.error("inbound e-mail %s refused: %s", delivery.ses_message_id, error.detail)
         return Outcome("refused", reason=error.detail)
 
 
@@ -173,7 +179,7 @@ def _reply(delivery: Delivery, parsed: ParsedMail, ticket: Ticket) -> Outcome:
     return Outcome("message", ticket_id=ticket.ticket_id, reference=ticket.reference, refused_files=refused)
 
 
-def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, recipients: list[str], follows: Ticket | None) -> Outcome:
+def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, service: str, follows: Ticket | None) -> Outcome:
     """A new ticket from the sender; `follows`: the closed ticket the e-mail answered (the new one links to it)."""
     user = people.match_or_create_contact(parsed.sender, parsed.sender_name)
     requester = Caller(
@@ -183,7 +189,6 @@ def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, recipients: list[str]
         org_id=user.organisation_id,
         groups=frozenset({Role.CUSTOMER.value}),
     )
-    service = follows.service if follows is not None else service_for(recipients)
     text = _clip(parsed.new_text if follows is not None else parsed.text) or "(the e-mail had no text)"
     if follows is not None:
         text = f"Follows up {follows.reference} (closed), answered by e-mail.\n\n{text}"
@@ -207,16 +212,27 @@ def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, recipients: list[str]
     return Outcome("ticket", ticket_id=ticket.ticket_id, reference=ticket.reference, refused_files=refused)
 
 
-def service_for(recipients: list[str]) -> str:
-    """The service a new e-mail opens: by the local part of the first receiving address the mapping names (its
-    `+tag` ignored), else the mapping's first service."""
-    mapping = [pair.split("=", 1) for pair in config.get(config.INBOUND_SERVICES).split(",") if "=" in pair]
-    by_local = {local.strip().lower().rstrip("@"): key.strip() for local, key in mapping}
+def _mapping() -> list[tuple[str, str]]:
+    pairs = [pair.split("=", 1) for pair in config.get(config.INBOUND_SERVICES).split(",") if "=" in pair]
+    return [(local.strip().lower().rstrip("@"), key.strip()) for local, key in pairs]
+
+
+def default_service() -> str:
+    mapping = _mapping()
+    return mapping[0][1] if mapping else "functionality-question"
+
+
+def service_for(recipients: list[str], follows: Ticket | None = None) -> str:
+    """The service a new e-mail opens: the closed ticket's it follows up, else by the local part of the first
+    receiving address the mapping names (its `+tag` ignored), else the mapping's first service."""
+    if follows is not None:
+        return follows.service
+    by_local = dict(_mapping())
     for address in recipients:
         local = address.split("@", 1)[0].split("+", 1)[0].lower()
         if local in by_local and directory.get_service(by_local[local]) is not None:
             return by_local[local]
-    return mapping[0][1].strip() if mapping else "functionality-question"
+    return default_service()
 
 
 def _answers(service_key: str, text: str, subject: str, parsed: ParsedMail) -> dict[str, Any]:

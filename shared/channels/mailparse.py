@@ -11,7 +11,6 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
@@ -95,13 +94,11 @@ def parse(raw: bytes) -> InboundMail:
 
 
 def _header(message: Message, name: str) -> str:
-    """A header decoded (RFC 2047 words in any charset), or "" when absent or beyond repair."""
+    """A header decoded (RFC 2047 words in any charset), or as its raw text when it is beyond repair; "" when absent."""
     try:
-        values = message.get_all(name) or []
-        return ", ".join(str(v) for v in values)
-    except (ValueError, LookupError, TypeError):  # a malformed header: keep what the raw bytes say
-        raw = message.get_all(name, failobj=[]) if hasattr(message, "get_all") else []
-        return ", ".join(str(v).encode("ascii", "replace").decode() for v in raw)
+        return ", ".join(str(v) for v in message.get_all(name) or [])
+    except (ValueError, LookupError, TypeError, IndexError):
+        return ", ".join(str(v) for k, v in message.raw_items() if k.lower() == name.lower())
 
 
 def _first_id(value: str) -> str | None:
@@ -246,11 +243,3 @@ def _files(message: Message) -> list[MailFile]:
 
 def _extension(content_type: str) -> str:
     return mimetypes.guess_extension(content_type) or ".bin"
-
-
-def address_of(value: str) -> str:
-    """A bare, lower-cased address from `Name <addr>` or `addr`."""
-    try:
-        return Address(addr_spec=parseaddr(value)[1]).addr_spec.lower()
-    except (ValueError, IndexError):
-        return parseaddr(value)[1].lower()
