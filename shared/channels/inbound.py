@@ -98,8 +98,8 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
     sender = directory.get_user_by_email(parsed.sender)
     if sender is not None and sender.role != Role.CUSTOMER.value:
         return Outcome("refused", reason="staff write in the desk, not by e-mail to it")
-    ticket = thread_of(parsed, [*delivery.recipients, *parsed.recipients], sender)
     recipients = [*delivery.recipients, *parsed.recipients]
+    ticket = thread_of(parsed, recipients, sender)
     try:
         if ticket is not None and ticket.status not in (Status.CLOSED.value, Status.DRAFT.value):
             return _reply(delivery, parsed, ticket)
@@ -118,7 +118,9 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
 
 
 def thread_of(parsed: ParsedMail, recipients: list[str], sender: directory.User | None) -> Ticket | None:
-    """The ticket this e-mail answers, or None for a new one."""
+    """The ticket this e-mail answers, or None for a new one. A signed reply address, like the web form's follow
+    link, is a capability: it was sent only to the ticket's requester, so whoever writes to it writes as them (a
+    colleague the requester forwarded it to, too). Message-IDs are SES's own, unguessable; a subject token is not."""
     for address in recipients:
         reference = mailthread.reference_of_reply_address(address)
         if reference:
