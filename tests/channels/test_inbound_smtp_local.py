@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra.local.smtp import SmtpServer, local_verdicts
 from infra.local.stack import free_port
 from shared.tickets import mailthread
 from tests.channels.mailbox import Thread, fixture, reply
@@ -99,3 +100,27 @@ def test_a_new_sender_of_a_customers_domain_opens_a_ticket_as_a_contact_of_that_
     status, ticket = http("GET", f"/tickets/{mine['id']}", token=http.token(LENA))
     assert ticket["requester"]["email"] == sender and ticket["organisation_id"] == "acme"
     assert ticket["channel"] == "email" and ticket["description"].startswith("Здравствуйте!")
+
+
+def test_the_local_server_takes_mail_for_the_desks_domain_only() -> None:
+    """No relay: a recipient outside the desk's domain is refused at RCPT, before any message is stored."""
+    server = SmtpServer(free_port()).start()
+    try:
+        with (
+            smtplib.SMTP("127.0.0.1", server.port, timeout=30) as smtp,
+            pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+        ):
+            smtp.sendmail(BOB, ["someone@elsewhere.example"], b"Subject: relay?\r\n\r\nno\r\n")
+        code, text = refused.value.recipients["someone@elsewhere.example"]
+        assert code == 550 and b"caseway.example" in text
+    finally:
+        server.stop()
+
+
+def test_a_local_message_may_carry_ses_verdicts_to_try_the_quarantine() -> None:
+    raw = (
+        b"From: a@b.example\r\nX-Local-SES-Verdicts: spam=FAIL, dkim=fail\r\nSubject: x\r\n\r\n"
+        b"X-Local-SES-Verdicts: virus=FAIL\r\n"
+    )
+    assert local_verdicts(raw) == {"spam": "FAIL", "dkim": "FAIL"}  # the header block only, never the body
+    assert local_verdicts(b"From: a@b.example\r\n\r\nhello\r\n") == {}
