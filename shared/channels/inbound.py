@@ -204,6 +204,7 @@ def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, service: str, follows
         submit=True,
         channel=CHANNEL,
         idem=_idempotency("ticket", delivery),
+        language=parsed.headers.get("content-language") or None,  # a public contact's: as the web form's
     )
     refs, refused = _store_files(delivery, parsed, ticket, requester)
     if follows is not None:

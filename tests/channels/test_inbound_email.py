@@ -18,6 +18,7 @@ from infra.local import emulation
 from infra.local.smtp import deliver
 from shared.channels.items import INBOUND_SK, InboundMail, inbound_pk
 from shared.platform import aws, config
+from shared.tickets import items as ticket_items
 from shared.tickets import mailthread
 from tests.channels.mailbox import fixture, question, reply, thread_of
 from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, DeskSetup, wait_for
@@ -194,10 +195,13 @@ def test_russian_koi8r_mail_from_an_unknown_sender_of_a_customers_domain_joins_t
     assert contact.json["organisation_id"] == "acme" and contact.json["role"] == "customer"
 
 
-def test_a_sender_of_no_customers_domain_becomes_a_public_contact(desk) -> None:
+def test_a_sender_of_no_customers_domain_becomes_a_public_contact_in_the_mails_language(desk) -> None:
     api, _ = desk
-    outcome = receive(question("someone@elsewhere.example"), source="someone@elsewhere.example")
+    raw = question("someone@elsewhere.example").replace(b"MIME-Version", b"Content-Language: cs-CZ\r\nMIME-Version")
+    outcome = receive(raw, source="someone@elsewhere.example")
     assert staff_view(api, outcome["ticket_id"])["organisation_id"] == "public"
+    ticket = ticket_items.get_ticket(outcome["ticket_id"])
+    assert ticket is not None and ticket.language == "cs"  # the desk writes to them in Czech
 
 
 def test_the_receiving_address_chooses_the_service(desk, monkeypatch: pytest.MonkeyPatch) -> None:
