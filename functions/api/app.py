@@ -41,6 +41,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.directory",
     "functions.api.plans",
     "functions.api.notifications",
+    "functions.api.channels",
 )
 # A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
 # table against every declared route). A first segment not listed loads every router, so a router missing here
@@ -48,6 +49,7 @@ ROUTER_MODULES: tuple[str, ...] = (
 CONTEXTS: dict[str, tuple[str, ...]] = {
     "billing": ("functions.api.money",),
     "catalog": ("functions.api.catalog",),
+    "channels": ("functions.api.channels",),
     "contracts": ("functions.api.money",),
     "figures": ("functions.api.figures",),
     "assets": ("functions.api.public",),

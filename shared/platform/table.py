@@ -205,6 +205,7 @@ ITEM_MODULES: tuple[str, ...] = (
     "shared.figures.items",
     "shared.review.items",
     "shared.setup.items",
+    "shared.channels.telegram_items",
 )
 
 
