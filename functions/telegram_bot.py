@@ -20,7 +20,6 @@ desk.assemble()
 logger = Logger(service="caseway-telegram")
 
 
-@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if isinstance(event.get("update"), dict):
         done = telegram.handle_update(event["update"])

@@ -7,7 +7,9 @@
   through the API, with the claims Cognito and the pre-token trigger would give it;
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
 - GET /local/mailbox[?to=<address>]: what SES sent;
-- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now.
+- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now;
+- Telegram (infra/local/telegram.py): POST /telegram/webhook (the bot's webhook function), the fake Bot API under
+  /local/telegram/bot<token>/, and the page /local/telegram where you play the Telegram user.
 
 Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
 backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
@@ -25,6 +27,7 @@ from typing import Any
 
 from infra import site
 from infra.local import demo, emulation, tokens
+from infra.local import telegram as local_telegram
 from infra.local import site as local_site
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
@@ -143,6 +146,10 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if method == "OPTIONS":
                 self._send(*gateway.preflight(headers))
+                return
+            telegram = local_telegram.answer(gateway, method, self.path, headers, body, self.client_address[0])
+            if telegram is not None:  # the bot's webhook, the fake Bot API and /local/telegram
+                self._send(*telegram)
                 return
             if method == "GET":
                 local = local_get(path, urllib.parse.parse_qs(query))

@@ -20,6 +20,7 @@ import urllib.request
 from moto.server import ThreadedMotoServer
 
 from infra.local import demo, emulation
+from infra.local import telegram as local_telegram
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
 
@@ -77,12 +78,14 @@ class LocalStack:
         self._start_moto()
         emulation.install_lambda_dispatcher()
         emulation.provision()
+        local_telegram.provision(f"{self.url}{local_telegram.PREFIX}")  # the bot talks to the fake Bot API
         if self.seed:
             demo.seed()
         self.scheduler = emulation.Scheduler()
         self.scheduler.start()
         self.httpd = make_server(self.port, Gateway())
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
+        local_telegram.register_webhook(f"{self.url}{local_telegram.WEBHOOK_PATH}")  # what `caseway telegram setup` does
         return self
 
     def _start_moto(self) -> None:
@@ -116,6 +119,7 @@ def banner(stack: LocalStack) -> str:
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
         f"  schedules     {stack.url}/local/schedules   (fire now: POST /local/schedules/<name>)",
+        f"  telegram      {stack.url}/local/telegram   (play the Telegram user; the bot's fake Bot API)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",
         "",
         "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",
