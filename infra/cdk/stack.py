@@ -37,7 +37,7 @@ TABLE_ITEM_ACTIONS = [
 
 
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
-INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters")  # counters: contract thresholds
+INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegram")  # counters: contract thresholds
 
 
 class CasewayStack(cdk.Stack):
@@ -235,7 +235,9 @@ class CasewayStack(cdk.Stack):
         self.notifications.bus.grant_put_events_to(bot)
         self._grant_send_email(bot)
         bot.add_to_role_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.functions["route-tasks"].function_arn])
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.functions["route-tasks"].function_arn]
+            )
         )
         if self.routes.arns:
             bot.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=self.routes.arns))

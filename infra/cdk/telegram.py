@@ -102,5 +102,8 @@ class Telegram(Construct):
         stack = cdk.Stack.of(self)
         cdk.CfnOutput(stack, "TelegramWebhookUrl", value=self.webhook_url, description="caseway telegram setup sets it")
         cdk.CfnOutput(
-            stack, "TelegramTokenSecretArn", value=self.token.secret_arn, description="The bot's token (Secrets Manager)"
+            stack,
+            "TelegramTokenSecretArn",
+            value=self.token.secret_arn,
+            description="The bot's token (Secrets Manager)",
         )

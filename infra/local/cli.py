@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from infra import invite, telegram_setup
+from infra import invite
+from infra.local import telegram_setup
 from shared.platform.durations import format_duration, parse_duration
 from shared.sla.calendars import Calendar
 from shared.sla.ledger import ledger

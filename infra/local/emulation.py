@@ -24,9 +24,8 @@ from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from functions import counters, housekeeping, route_tasks
+from functions import counters, housekeeping, route_tasks, telegram_bot
 from functions import setup as desk_setup
-from functions import telegram_bot
 from infra.cdk import asl
 from infra.local import fake_aws
 from infra.local import telegram as local_telegram

@@ -27,8 +27,8 @@ from typing import Any
 
 from infra import site
 from infra.local import demo, emulation, tokens
-from infra.local import telegram as local_telegram
 from infra.local import site as local_site
+from infra.local import telegram as local_telegram
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 

@@ -85,7 +85,9 @@ class LocalStack:
         self.scheduler.start()
         self.httpd = make_server(self.port, Gateway())
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
-        local_telegram.register_webhook(f"{self.url}{local_telegram.WEBHOOK_PATH}")  # what `caseway telegram setup` does
+        local_telegram.register_webhook(
+            f"{self.url}{local_telegram.WEBHOOK_PATH}"
+        )  # what `caseway telegram setup` does
         return self
 
     def _start_moto(self) -> None:

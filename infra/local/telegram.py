@@ -215,7 +215,7 @@ def provision(api_url: str | None = None) -> None:
         secrets.put_secret_value(SecretId=name, SecretString=FAKE.token)
     telegram_api.forget_token()
     if api_url:
-        import os  # noqa: PLC0415 - standard library only
+        import os
 
         os.environ[config.TELEGRAM_API_URL] = api_url
         os.environ[config.TELEGRAM_BOT_USERNAME] = BOT_USER["username"]
@@ -266,7 +266,7 @@ def _user_action(chat_id: int, action: str, params: dict[str, Any]) -> Response:
         if action == "messages":
             text = str(params.get("text") or "").strip()
             if not text:
-                return _problem(422, "Unprocessable", "Write some text: {\"text\": \"...\"}.")
+                return _problem(422, "Unprocessable", 'Write some text: {"text": "..."}.')
             reply_to = params.get("reply_to_message_id")
             update = FAKE.user_writes(
                 chat_id, text, reply_to=int(reply_to) if reply_to else None, name=params.get("name") or None
@@ -301,7 +301,7 @@ class FakeBotServer:
             def log_message(self, fmt: str, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 status, _, text = answer(None, "POST", self.path, {}, self.rfile.read(length), "127.0.0.1") or (
                     404,
@@ -373,7 +373,8 @@ SCRIPT = r"""
 const $ = (id) => document.getElementById(id);
 let current = null, replyTo = null, state = {chats: []};
 async function post(path, body) {
-  const r = await fetch(path, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+  const r = await fetch(path, {
+    method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
   const data = await r.json().catch(() => ({}));
   $('status').textContent = r.ok ? `Delivered (webhook answered ${data.webhook_status}).` : (data.detail || r.status);
   await refresh();
@@ -382,7 +383,9 @@ function chatButton(chat) {
   const li = document.createElement('li'), b = document.createElement('button');
   b.type = 'button'; b.textContent = `${chat.name} (${chat.chat_id})`;
   b.setAttribute('aria-current', String(chat.chat_id === current));
-  b.addEventListener('click', () => { current = chat.chat_id; $('chat-id').value = chat.chat_id; replyTo = null; render(); });
+  b.addEventListener('click', () => {
+    current = chat.chat_id; $('chat-id').value = chat.chat_id; replyTo = null; render();
+  });
   li.append(b); return li;
 }
 function messageItem(m) {
@@ -398,7 +401,8 @@ function messageItem(m) {
     const keys = document.createElement('div'); keys.className = 'keyboard';
     for (const row of (m.buttons || [])) for (const key of row) {
       const k = document.createElement('button'); k.type = 'button'; k.textContent = key.text;
-      k.addEventListener('click', () => post(`/local/telegram/chats/${current}/buttons`, {message_id: m.message_id, data: key.callback_data}));
+      k.addEventListener('click', () => post(`/local/telegram/chats/${current}/buttons`,
+        {message_id: m.message_id, data: key.callback_data}));
       keys.append(k);
     }
     li.append(keys, reply);
@@ -415,7 +419,9 @@ function render() {
 async function refresh() {
   const r = await fetch('/local/telegram/chats'); state = await r.json(); render();
 }
-$('new-chat').addEventListener('submit', (e) => { e.preventDefault(); current = Number($('chat-id').value); render(); });
+$('new-chat').addEventListener('submit', (e) => {
+  e.preventDefault(); current = Number($('chat-id').value); render();
+});
 $('cancel-reply').addEventListener('click', () => { replyTo = null; render(); });
 $('write').addEventListener('submit', async (e) => {
   e.preventDefault();

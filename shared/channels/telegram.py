@@ -142,7 +142,7 @@ class Chat:
     @property
     def caller(self) -> Caller:
         user = self.user
-        assert user is not None  # noqa: S101 - only called on a linked chat
+        assert user is not None
         groups = {Role.CUSTOMER.value, *((ORG_ADMIN_GROUP,) if user.org_admin else ())}
         return Caller(
             sub=user.sub, email=user.email, role=Role.CUSTOMER, org_id=user.organisation_id, groups=frozenset(groups)
@@ -183,6 +183,10 @@ def handle_update(update: dict[str, Any]) -> str:
         if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
             return "ignored"
         chat = Chat(int(message["chat"]["id"]), message.get("from") or {}, int(update.get("update_id") or 0))
+        if message["chat"].get("type", "private") != "private":
+            chat.user = None  # a group's members are not the customer who linked it: never act or tell there
+            chat.send("private_only")
+            return "not_private"
         return _handle_message(chat, message)
     except telegram_api.BotApiError:
         logger.exception("telegram: the Bot API failed while answering update %s", update.get("update_id"))
@@ -275,6 +279,9 @@ def _handle_button(query: dict[str, Any], update_id: int) -> str:
         return "ignored"
     chat = Chat(int(chat_id), query.get("from") or {}, update_id)
     telegram_api.answer_callback(str(query.get("id")))
+    if (message.get("chat") or {}).get("type", "private") != "private":
+        chat.send("private_only")
+        return "not_private"
     if chat.user is None:
         chat.send("unlinked")
         return "unlinked"
@@ -285,8 +292,10 @@ def _handle_button(query: dict[str, Any], update_id: int) -> str:
         return "expired"
     if kind == "n":
         return _ask_service(chat, asking.text)
-    if not index.isdigit() or int(index) >= len(asking.options) or {"t": "ticket", "s": "service"}.get(kind) != (
-        asking.question
+    if (
+        not index.isdigit()
+        or int(index) >= len(asking.options)
+        or {"t": "ticket", "s": "service"}.get(kind) != (asking.question)
     ):
         chat.send("expired")
         return "expired"

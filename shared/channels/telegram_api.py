@@ -79,7 +79,7 @@ def send_message(chat_id: int, text: str, *, buttons: list[list[dict[str, str]]]
     markup = {"inline_keyboard": buttons} if buttons else None
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
-    result = call("sendMessage", chat_id=chat_id, text=text, reply_markup=markup, link_preview_options=None)
+    result = call("sendMessage", chat_id=chat_id, text=text, reply_markup=markup)
     return int(result["message_id"])
 
 

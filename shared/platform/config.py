@@ -44,7 +44,7 @@ DEFAULTS = {
     REPLY_DOMAIN: "caseway.example",
     REPLY_SECRET: "local-reply-secret",
     TELEGRAM_API_URL: "https://api.telegram.org",
-    TELEGRAM_TOKEN_SECRET: "caseway/telegram-bot-token",  # noqa: S105 (the secret's name, not its value)
+    TELEGRAM_TOKEN_SECRET: "caseway/telegram-bot-token",
     TELEGRAM_BOT_USERNAME: "caseway_desk_bot",
     TELEGRAM_FUNCTION: "caseway-telegram",
     AWS_REGION: "us-east-1",

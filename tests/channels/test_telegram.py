@@ -257,3 +257,19 @@ def test_an_unlinked_chat_gets_a_short_explanation_and_never_any_data(bot):
     assert not any("CW-" in a or "Secret project" in a for a in answers)
     bodies = [m["body"] for m in messages(bot, ticket["id"])]
     assert "Add this to your ticket" not in bodies and "Show me my tickets" not in bodies
+
+
+def test_a_group_chat_is_never_linked_nor_answered_with_data(bot):
+    group = -100123
+    code = link_code(bot)
+    update = FAKE.user_writes(group, f"/start {code}", name="Acme team")
+    update["message"]["chat"]["type"] = "supergroup"
+
+    assert deliver(bot, update)["statusCode"] == 200
+
+    assert [m["text"] for m in FAKE.sent_to(group)] == [
+        "I work in private chats only: open a chat with me directly and write there."
+    ]
+    assert bot("GET", "/channels/telegram", user=BOB).json["items"] == []
+    write(bot, CHAT, f"/start {code}")  # the code was not spent in the group: it still links a private chat
+    assert "This chat is linked to bob@acme.example" in last(CHAT)["text"]

@@ -28,15 +28,21 @@ class Http:
         self.tokens: dict[str, str] = {}
 
     def __call__(
-        self, method: str, path: str, body: Any = None, *, user: str | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        user: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], Any]:
         sent = {"content-type": "application/json", **(headers or {})}
         if user:
             sent["authorization"] = f"Bearer {self.token(user)}"
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)  # noqa: S310
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the local stack
+            with urllib.request.urlopen(request, timeout=60) as response:
                 status, out, text = response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             status, out, text = error.code, dict(error.headers), error.read()
@@ -131,7 +137,7 @@ def test_the_local_telegram_page_runs_no_inline_code_and_setup_registers_the_web
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/local/telegram/page.js" defer>']
     assert re.search(r"<[^>]*\son[a-z]+\s*=", page) is None  # no onclick= and the like
 
-    setup = subprocess.run(  # noqa: S603 - our own command line
+    setup = subprocess.run(
         [sys.executable, "-m", "infra.local.cli", "telegram", "setup", "--url", stack.base],
         cwd=ROOT,
         capture_output=True,

@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     target = setup.add_mutually_exclusive_group(required=True)
     target.add_argument("--stage", help="a deployed stage (stack caseway-<stage>), with your AWS credentials")
     target.add_argument("--url", help="the local stack, e.g. http://127.0.0.1:8000 (its fake Bot API)")
-    setup.add_argument("--token", help=f"the bot's token from BotFather (default: ${TOKEN_VARIABLE}, else the stored one)")
+    setup.add_argument(
+        "--token", help=f"the bot's token from BotFather (default: ${TOKEN_VARIABLE}, else the stored one)"
+    )
     setup.add_argument("--region", help="AWS region of the stack (default: your AWS configuration)")
     setup.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
 
