@@ -66,11 +66,12 @@ class Telegram(Construct):
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
         username = self.node.try_get_context(BOT_CONTEXT) or f"{settings.prefix.replace('-', '_')}_bot"
-        for function in functions.values():
+        for function in functions.values():  # every function knows the bot; only two may read its token
             function.add_environment(config.TELEGRAM_FUNCTION, bot_function_name)
             function.add_environment(config.TELEGRAM_BOT_USERNAME, str(username))
-        for function in (webhook, bot):
+            function.add_environment(config.TELEGRAM_API_URL, config.DEFAULTS[config.TELEGRAM_API_URL])
             function.add_environment(config.TELEGRAM_TOKEN_SECRET, self.token.secret_arn)
+        for function in (webhook, bot):
             self.token.grant_read(function)
         for name in ("telegram-webhook", *NOTIFIERS):
             functions[name].add_to_role_policy(

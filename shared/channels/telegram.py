@@ -136,7 +136,9 @@ class Chat:
         self.update_id = update_id
         link = items.get_link(chat_id)
         user = directory.get_user(link.sub) if link is not None else None
-        self.user = user if user is not None and user.active is not False else None
+        # a deactivated person, or one who is no longer a customer, is nobody here: the chat is as if unlinked
+        active = user is not None and user.active is not False and user.role == Role.CUSTOMER.value
+        self.user = user if active else None
         self.reader = _reader(self.user, sender.get("language_code"))
 
     @property
