@@ -19,6 +19,8 @@ import pytest
 from tests.conftest import BOB, MARIA
 from tests.local.process import ROOT, running_stack
 
+pytestmark = pytest.mark.scenario
+
 CHAT = 9001
 
 
