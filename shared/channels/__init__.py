@@ -1,1 +1,1 @@
-"""Channels besides the portal through which customers reach the desk: inbound e-mail, Telegram."""
+"""Channels: the ways customers reach the desk besides the portal and the web form (e-mail, messengers)."""

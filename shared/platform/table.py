@@ -201,11 +201,11 @@ ITEM_MODULES: tuple[str, ...] = (
     "shared.tasks.items",
     "shared.routes.items",
     "shared.kb.items",
+    "shared.channels.telegram_items",
     "shared.money.items",
     "shared.figures.items",
     "shared.review.items",
     "shared.setup.items",
-    "shared.channels.telegram_items",
 )
 
 
