@@ -37,11 +37,11 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.kb",
     "functions.api.money",
     "functions.api.review",
+    "functions.api.channels",
     "functions.api.queues",
     "functions.api.directory",
     "functions.api.plans",
     "functions.api.notifications",
-    "functions.api.channels",
 )
 # A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
 # table against every declared route). A first segment not listed loads every router, so a router missing here
