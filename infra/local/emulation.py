@@ -24,11 +24,10 @@ from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from functions import counters, housekeeping, route_tasks, telegram_bot
+from functions import counters, housekeeping, route_tasks
 from functions import setup as desk_setup
 from infra.cdk import asl
 from infra.local import fake_aws
-from infra.local import telegram as local_telegram
 from shared.platform import aws, bus, clock, config, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
@@ -50,7 +49,6 @@ HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
     f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
     f"{FUNCTION_PREFIX}counters": counters.handler,
     f"{FUNCTION_PREFIX}setup": desk_setup.handler,
-    f"{FUNCTION_PREFIX}telegram": telegram_bot.handler,  # the bot: updates from its webhook, notifications
 }
 # Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
 ASYNC_ATTEMPTS = 3
@@ -235,7 +233,6 @@ def provision(*, user_pool: bool = True) -> None:
         provision_user_pool()
     else:
         os.environ.pop(config.USER_POOL_ID, None)
-    local_telegram.provision()  # the bot's token in Secrets Manager, as the stack's secret
     sfn = aws.client("stepfunctions")
     for name in asl.route_names():
         sfn.create_state_machine(

@@ -7,13 +7,14 @@
   through the API, with the claims Cognito and the pre-token trigger would give it;
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
 - GET /local/mailbox[?to=<address>]: what SES sent;
-- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now;
-- Telegram (infra/local/telegram.py): POST /telegram/webhook (the bot's webhook function), the fake Bot API under
-  /local/telegram/bot<token>/, and the page /local/telegram where you play the Telegram user.
+- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now.
 
 Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
 backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
 configuration says, and refuses a method the API has no route for with a 405 problem, never an HTML page.
+
+Telegram (infra/local/telegram.py) answers first: POST /telegram/webhook (the bot's webhook function, as the cloud's
+route), the fake Bot API under /local/telegram/bot<token>/, and /local/telegram, where you play the Telegram user.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class LocalStack:
         self._start_moto()
         emulation.install_lambda_dispatcher()
         emulation.provision()
-        local_telegram.provision(f"{self.url}{local_telegram.PREFIX}")  # the bot talks to the fake Bot API
+        local_telegram.install(f"{self.url}{local_telegram.PREFIX}")  # the bot, talking to the fake Bot API
         if self.seed:
             demo.seed()
         self.scheduler = emulation.Scheduler()

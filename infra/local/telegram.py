@@ -24,8 +24,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from functions import telegram_webhook
-from infra.local import fake_aws
+from functions import telegram_bot, telegram_webhook
+from infra.local import emulation, fake_aws
 from shared.channels import telegram_api
 from shared.platform import aws, config
 
@@ -203,6 +203,13 @@ class FakeBotApi:
 
 
 FAKE = FakeBotApi()
+
+
+def install(api_url: str | None = None) -> None:
+    """Telegram in an emulation: the bot's function among the emulated Lambda's handlers (the webhook and every
+    notifying function invoke it), its token in Secrets Manager, the Bot API at `api_url`."""
+    emulation.HANDLERS[f"{emulation.FUNCTION_PREFIX}telegram"] = telegram_bot.handler
+    provision(api_url)
 
 
 def provision(api_url: str | None = None) -> None:

@@ -34,6 +34,7 @@ def bot_api() -> Iterator[str]:
 def bot(api: Api, bot_api: str, monkeypatch: pytest.MonkeyPatch) -> Api:
     """The seeded desk with its bot talking to the fake Bot API."""
     monkeypatch.setenv(config.TELEGRAM_API_URL, bot_api)
+    local_telegram.install()
     FAKE.reset()
     return api
 
