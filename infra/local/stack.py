@@ -77,17 +77,14 @@ class LocalStack:
         )
         self._start_moto()
         emulation.install_lambda_dispatcher()
+        local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
         emulation.provision()
-        local_telegram.install(f"{self.url}{local_telegram.PREFIX}")  # the bot, talking to the fake Bot API
         if self.seed:
             demo.seed()
         self.scheduler = emulation.Scheduler()
         self.scheduler.start()
         self.httpd = make_server(self.port, Gateway())
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
-        local_telegram.register_webhook(
-            f"{self.url}{local_telegram.WEBHOOK_PATH}"
-        )  # what `caseway telegram setup` does
         return self
 
     def _start_moto(self) -> None:

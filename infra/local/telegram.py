@@ -205,11 +205,19 @@ class FakeBotApi:
 FAKE = FakeBotApi()
 
 
-def install(api_url: str | None = None) -> None:
+def install(base_url: str | None = None) -> None:
     """Telegram in an emulation: the bot's function among the emulated Lambda's handlers (the webhook and every
-    notifying function invoke it), its token in Secrets Manager, the Bot API at `api_url`."""
+    notifying function invoke it), its token in Secrets Manager; with the local server's `base_url`, the bot talks
+    to the fake Bot API there, and the fake knows the webhook and its secret token as setWebhook tells Telegram
+    (`caseway telegram setup --url` registers it again over HTTP)."""
     emulation.HANDLERS[f"{emulation.FUNCTION_PREFIX}telegram"] = telegram_bot.handler
-    provision(api_url)
+    provision(f"{base_url}{PREFIX}" if base_url else None)
+    if base_url:
+        FAKE.bot_call(
+            FAKE.token,
+            "setWebhook",
+            {"url": f"{base_url}{WEBHOOK_PATH}", "secret_token": telegram_api.webhook_secret(FAKE.token)},
+        )
 
 
 def provision(api_url: str | None = None) -> None:
@@ -226,11 +234,6 @@ def provision(api_url: str | None = None) -> None:
 
         os.environ[config.TELEGRAM_API_URL] = api_url
         os.environ[config.TELEGRAM_BOT_USERNAME] = BOT_USER["username"]
-
-
-def register_webhook(url: str) -> None:
-    """setWebhook through the Bot API client, with the secret token, as `caseway telegram setup` does for a stage."""
-    telegram_api.set_webhook(url)
 
 
 # --- the HTTP side on the local server -----------------------------------------------------------------------------
