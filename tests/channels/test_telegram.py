@@ -274,3 +274,24 @@ def test_a_group_chat_is_never_linked_nor_answered_with_data(bot):
     assert bot("GET", "/channels/telegram", user=BOB).json["items"] == []
     write(bot, CHAT, f"/start {code}")  # the code was not spent in the group: it still links a private chat
     assert "This chat is linked to bob@acme.example" in last(CHAT)["text"]
+
+
+def test_a_body_that_is_not_an_update_is_400_and_a_failed_hand_off_is_503_then_taken_on_retry(bot, monkeypatch):
+    linked(bot)
+    headers = {"content-type": "application/json", telegram_webhook.SECRET_HEADER: telegram_api.webhook_secret()}
+    event = bot.gateway.event("POST", "/telegram/webhook", headers, b'{"message": {}}', "149.154.167.1", None)
+    answer = telegram_webhook.handler(event, fake_aws.LambdaContext("caseway-telegram-webhook"))
+    assert answer["statusCode"] == 400 and answer["headers"]["content-type"] == "application/problem+json"
+
+    update = FAKE.user_writes(CHAT, "/start")
+    sent_before = len(FAKE.sent_to(CHAT))
+
+    def refuse(function: str, payload: dict[str, Any]) -> None:
+        raise RuntimeError("Lambda throttled")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(telegram_webhook.workflows, "invoke_async", refuse)
+        assert deliver(bot, update)["statusCode"] == 503
+    assert len(FAKE.sent_to(CHAT)) == sent_before
+    assert deliver(bot, update)["statusCode"] == 200  # Telegram's retry of the same update is taken
+    assert last(CHAT)["text"].startswith("This chat is linked to bob@acme.example")
