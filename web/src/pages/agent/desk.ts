@@ -1,0 +1,186 @@
+// What the agent workspace's pages share: the shapes of the staff API's answers they read, calls to the workspace
+// API (docs: the workspace contract; its newer paths are called through `staff()` until schema.d.ts lists them),
+// SLA badges with a live countdown, and the keyboard shortcuts (never while the person types in a field).
+import { useEffect, useState } from "preact/hooks";
+import { call } from "../../api/client";
+import { t } from "../../i18n";
+import { statusWord } from "../customer/portal";
+
+export interface Outcome {
+  value: string;
+  label: string;
+}
+
+export interface PreviousNote {
+  task_type: string;
+  group: string;
+  note: string;
+  completed_by: string | null;
+  completed_at: string | null;
+}
+
+export interface Task {
+  id: string;
+  ticket_id: string;
+  reference: string;
+  type: string;
+  title: string;
+  group: string;
+  assignee: string | null;
+  status: string;
+  priority: number;
+  due_at: string | null;
+  outcome: string | null;
+  note: string | null;
+  created_at: string;
+  taken_at: string | null;
+  completed_at: string | null;
+  outcomes?: Outcome[];
+  note_required?: boolean;
+  previous_note?: PreviousNote | null;
+  sla_state?: string | null;
+}
+
+export interface WaitingOn {
+  group?: string | null;
+  assignee?: string | null;
+  since?: string | null;
+  [key: string]: unknown;
+}
+
+export interface StaffTicketSummary {
+  id: string;
+  reference: string;
+  subject: string;
+  status: string;
+  ball_side: string | null;
+  ball_since: string | null;
+  owner: string | null;
+  organisation_id: string;
+  requester_email?: string | null;
+  service: string;
+  classification?: string | null;
+  priority?: number | null;
+  due_at?: string | null;
+  next_step_at: string | null;
+  created_at: string;
+  updated_at: string;
+  waiting_on?: WaitingOn | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** A call to one of the workspace's API paths by its template ("/tickets/{ticket_id}/presence"). */
+export function staff<T>(
+  method: "get" | "post" | "put" | "delete",
+  path: string,
+  options: { path?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown } = {},
+  idempotent = false,
+): Promise<T> {
+  return call<T, typeof method, never>(method, path as never, {
+    ...options,
+    idempotencyKey: idempotent ? crypto.randomUUID() : undefined,
+  } as never);
+}
+
+export const deskTicketPath = (reference: string) => `/app/desk/tickets/${encodeURIComponent(reference)}`;
+
+// ---- SLA badges -------------------------------------------------------------------------------------------------
+
+export type SlaState = "running" | "warned" | "breached" | "paused" | "met" | "none";
+
+/** The share of the promised time left under which a running promise counts as warned. */
+const WARN_SHARE = 0.25;
+
+/** The state of a promise due at `dueAt`: the API's own when it says one, else from the clock (paused while the
+ * ball is with the customer: R13 stops the clock there). */
+export function slaState(
+  dueAt: string | null | undefined,
+  opts: { since?: string | null; paused?: boolean; given?: string | null; now?: number } = {},
+): SlaState {
+  if (opts.given && ["running", "warned", "breached", "paused", "met"].includes(opts.given)) return opts.given as SlaState;
+  if (!dueAt) return "none";
+  if (opts.paused) return "paused";
+  const now = opts.now ?? Date.now();
+  const due = Date.parse(dueAt);
+  if (Number.isNaN(due)) return "none";
+  if (due <= now) return "breached";
+  const start = opts.since ? Date.parse(opts.since) : NaN;
+  if (!Number.isNaN(start) && due > start && (due - now) / (due - start) < WARN_SHARE) return "warned";
+  return "running";
+}
+
+/** "2 h 05 min" (or "-0 h 12 min" after the deadline), the countdown's words. */
+export function countdown(dueAt: string, now: number = Date.now()): string {
+  const left = Date.parse(dueAt) - now;
+  const minutes = Math.floor(Math.abs(left) / 60000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = String(minutes % 60).padStart(2, "0");
+  const text = days > 0 ? t("sla.days_left", { days, hours, minutes: mins }) : t("sla.hours_left", { hours, minutes: mins });
+  return left < 0 ? t("sla.overdue_by", { time: text }) : text;
+}
+
+/** The current time, re-rendering the component every `everyMs` (the countdowns). */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), everyMs);
+    return () => window.clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+// ---- keyboard shortcuts -------------------------------------------------------------------------------------------
+
+export interface Shortcut {
+  key: string;
+  label: string; // message key of what it does
+  run: () => void;
+}
+
+/** Whether a key press happens while the person types (a field, a select, an editable element): then no shortcut. */
+export function typing(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  if (!element || !element.tagName) return false;
+  const tag = element.tagName.toLowerCase();
+  return tag === "input" || tag === "textarea" || tag === "select" || element.isContentEditable;
+}
+
+/** Listens for the page's shortcuts (plain keys, no modifiers) outside fields. */
+export function useShortcuts(shortcuts: Shortcut[]): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      const found = shortcuts.find((s) => s.key === event.key);
+      if (!found) return;
+      event.preventDefault();
+      found.run();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [shortcuts]);
+}
+
+export function classificationWord(value: string | null | undefined): string {
+  if (!value) return t("desk.none");
+  const key = `classification.${value}`;
+  const word = t(key);
+  return word === key ? value.replace(/_/g, " ") : word;
+}
+
+/** A status as staff say it (the customer's words where the desk has none of its own). */
+export function deskStatus(status: string): string {
+  const key = `desk.status_${status}`;
+  const word = t(key);
+  return word === key ? statusWord(status) : word;
+}
+
+/** The message `key`, else `fallback` (a value the API may grow before the app has a word for it). */
+export function wordOr(key: string, fallback: string): string {
+  const word = t(key);
+  return word === key ? fallback.replace(/_/g, " ") : word;
+}
