@@ -136,7 +136,9 @@ function GroupQueue({ group, tasks, me }: { group: string; tasks: Task[] | undef
                 <td>
                   <SlaBadge dueAt={task.due_at} since={task.created_at} given={task.sla_state} />
                 </td>
-                <td>{Math.round(task.priority)}</td>
+                <td title={task.priority_detail?.components.map((c) => `${c.factor}: ${c.why}`).join("; ")}>
+                  {Math.round(task.priority_detail?.score ?? task.priority)}
+                </td>
                 <td>{task.assignee ? (task.assignee === me ? t("queue.taken_me") : t("queue.taken_other")) : t("queue.open")}</td>
                 <td>{formatDateTime(task.created_at)}</td>
               </tr>

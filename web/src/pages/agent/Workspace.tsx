@@ -57,6 +57,7 @@ interface Presence {
 }
 
 const PRESENCE_EVERY_MS = 10_000;
+const ROUTE_SETTLES_MS = 2_000;
 
 export default function Workspace({ params, query, person }: PageProps) {
   const [ticket, setTicket] = useState<StaffTicket | "missing" | null>(null);
@@ -228,7 +229,11 @@ export default function Workspace({ params, query, person }: PageProps) {
                     body: outcome ? { outcome, note: note || null } : { note: note || null },
                   }),
                 t("task.completed"),
-              )
+              ).then((ok) => {
+                // the route creates the next task beside the API: look again once it has had the time
+                if (ok) window.setTimeout(() => void reload(), ROUTE_SETTLES_MS);
+                return ok;
+              })
             }
           />
         )}

@@ -29,6 +29,7 @@ export interface Task {
   assignee: string | null;
   status: string;
   priority: number;
+  priority_detail?: { score: number; order: string; components: { factor: string; points: number; why: string }[] } | null;
   due_at: string | null;
   outcome: string | null;
   note: string | null;
