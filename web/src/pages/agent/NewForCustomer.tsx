@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
+import { fieldLabel } from "../customer/NewTicket";
 import { problemText, serviceTitle, type IntakeField, type Service } from "../customer/portal";
 import { deskTicketPath, staff, type Page } from "./desk";
 
@@ -139,7 +140,7 @@ export default function NewForCustomer() {
 
 function Answer({ field, value, onChange }: { field: IntakeField; value: unknown; onChange: (value: unknown) => void }) {
   const id = `register-field-${field.key}`;
-  const label = field.required ? field.label : t("register.optional", { label: field.label });
+  const label = field.required ? fieldLabel(field) : t("register.optional", { label: fieldLabel(field) });
   if (field.type === "boolean")
     return (
       <div class="field check">
