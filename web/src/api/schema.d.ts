@@ -1193,7 +1193,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My tickets, my organisation's (admins, staff) or open tickets by status (staff)
+         * My tickets, my organisation's (admins, staff); staff: open tickets by status, organisation, service, classification, owner, or searched by reference, subject words or requester e-mail
          * @description For: customer, agent, manager.
          */
         get: operations["list_tickets"];
@@ -4596,6 +4596,11 @@ export interface operations {
                 scope?: "mine" | "organisation" | "owned";
                 organisation_id?: string;
                 status?: string;
+                service?: string;
+                classification?: string;
+                owner?: string;
+                q?: string;
+                view?: "mine";
                 limit?: number;
                 cursor?: string;
             };
