@@ -42,3 +42,15 @@ class WaitingOn(Entity, discriminator="waiting_on"):
     line = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
     since = UnicodeAttribute()
+
+
+class Presence(Entity, discriminator="presence"):
+    """pk=PRESENCE#<ticket id>, sk=SUB#<sub>: a staff member viewing or replying to a ticket (collision), renewed
+    while their page polls; `expires_at` (the table's TTL attribute) removes it later, reads ignore it sooner."""
+
+    ticket_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    name = UnicodeAttribute()
+    activity = UnicodeAttribute()  # viewing | replying
+    since = UnicodeAttribute()  # when this activity began
+    seen_at = UnicodeAttribute()  # the last renewal

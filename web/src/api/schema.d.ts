@@ -1373,6 +1373,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticket_id}/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who else is on this ticket now (everyone else present on the ticket in the last 30 s: [{sub, name, activity, since}])
+         * @description For: agent, manager.
+         */
+        get: operations["get_presence"];
+        put?: never;
+        /**
+         * I am viewing or replying to this ticket now (renew every few seconds); answers who else is (everyone else present on the ticket in the last 30 s: [{sub, name, activity, since}])
+         * @description For: agent, manager.
+         */
+        post: operations["mark_presence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticket_id}/reopen": {
         parameters: {
             query?: never;
@@ -2044,6 +2068,15 @@ export interface components {
              * @description e.g. databases, billing
              */
             skills?: string[];
+        };
+        /** Presence */
+        Presence: {
+            /**
+             * Activity
+             * @description what I am doing on the ticket now
+             * @enum {string}
+             */
+            activity: "viewing" | "replying";
         };
         /** @description RFC 9457 problem details */
         Problem: {
@@ -4959,6 +4992,72 @@ export interface operations {
         responses: {
             /** @description Success */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Presence"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
