@@ -60,6 +60,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "organisations": ("functions.api.catalog", "functions.api.directory"),
     "people": ("functions.api.directory",),
     "public": ("functions.api.public", "functions.api.tickets", "functions.api.catalog"),
+    "replies": ("functions.api.workspace",),
     "reviews": ("functions.api.review",),
     "routing": ("functions.api.queues",),
     "sla": ("functions.api.plans",),

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
+
 from functions.api.callers import caller
+from functions.api.http import json_response, query
 from functions.api.router import STAFF, ApiRouter
-from shared.tasks import presence
+from shared.tasks import presence, replies
 
 router = ApiRouter(bodies="functions.api.workspace_bodies")
 
@@ -39,3 +42,72 @@ def mark_presence(ticket_id: str) -> dict[str, Any]:
 )
 def get_presence(ticket_id: str) -> dict[str, Any]:
     return presence.others(caller(), ticket_id)
+
+
+@router.declare(
+    "GET",
+    "/replies",
+    "Saved replies of a group (default: my groups; a manager: every group)",
+    "workspace",
+    query=(("group", {"type": "string"}),),
+    roles=STAFF,
+)
+def list_replies() -> dict[str, Any]:
+    who = caller()
+    return {"items": replies.list_replies(who, query("group", max_length=64))}
+
+
+@router.declare(
+    "POST",
+    "/replies",
+    "Save a reply for a group (managers, or agents of that group)",
+    "workspace",
+    body="SavedReply",
+    status=201,
+    roles=STAFF,
+)
+def create_reply() -> Response:
+    who = caller()
+    body = router.body("SavedReply")
+    return json_response(201, replies.create_reply(who, group=body.group, title=body.title, texts=body.texts))
+
+
+@router.declare(
+    "PUT",
+    "/replies/{reply_id}",
+    "Change a saved reply (managers, or agents of its group)",
+    "workspace",
+    body="SavedReply",
+    roles=STAFF,
+)
+def update_reply(reply_id: str) -> dict[str, Any]:
+    who = caller()
+    reply = replies.check_may_edit(who, reply_id)  # the reply and who may change it before its new content
+    body = router.body("SavedReply")
+    return replies.update_reply(who, reply, group=body.group, title=body.title, texts=body.texts)
+
+
+@router.declare(
+    "DELETE",
+    "/replies/{reply_id}",
+    "Delete a saved reply (managers, or agents of its group)",
+    "workspace",
+    status=204,
+    roles=STAFF,
+)
+def delete_reply(reply_id: str) -> Response:
+    who = caller()
+    replies.delete_reply(who, replies.check_may_edit(who, reply_id))
+    return Response(204, "application/json", "")
+
+
+@router.declare(
+    "GET",
+    "/tickets/{ticket_id}/replies",
+    "The saved replies of my groups filled in for this ticket, in its customer's language",
+    "workspace",
+    roles=STAFF,
+    resource="ticket",
+)
+def ticket_replies(ticket_id: str) -> dict[str, Any]:
+    return {"items": replies.ticket_replies(caller(), ticket_id)}

@@ -54,3 +54,18 @@ class Presence(Entity, discriminator="presence"):
     activity = UnicodeAttribute()  # viewing | replying
     since = UnicodeAttribute()  # when this activity began
     seen_at = UnicodeAttribute()  # the last renewal
+
+
+REPLIES_PK = "REPLIES"
+
+
+class SavedReply(Entity, discriminator="saved_reply"):
+    """pk=REPLIES, sk=REPLY#<id>: a group's saved reply, a text per language with placeholders (shared.tasks.replies).
+    One partition: a desk keeps tens to hundreds of them, read a group at a time."""
+
+    reply_id = UnicodeAttribute()
+    group = UnicodeAttribute()
+    title = UnicodeAttribute()
+    texts = JSONAttribute(default=dict)  # language -> text
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()

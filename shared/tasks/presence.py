@@ -8,10 +8,10 @@ from typing import Any
 
 from shared.directory import items as directory
 from shared.platform import clock
-from shared.platform.errors import NotFound, Unprocessable
+from shared.platform.errors import Unprocessable
 from shared.platform.identity import Caller
 from shared.tasks.items import Presence
-from shared.tickets import items as ticket_items
+from shared.tickets import access
 
 PRESENT_SECONDS = 30
 TTL_SECONDS = 600  # DynamoDB deletes expired items within days; reads never rely on it
@@ -22,12 +22,9 @@ def _pk(ticket_id: str) -> str:
     return f"PRESENCE#{ticket_id}"
 
 
-def _ticket_id(ticket_id_or_reference: str) -> str:
-    """The ticket's id (a reference accepted); 404 when there is no such ticket (staff see every ticket)."""
-    ticket_id = ticket_items.resolve_ticket_id(ticket_id_or_reference)
-    if not ticket_id or ticket_items.get_ticket(ticket_id) is None:
-        raise NotFound(f"No ticket {ticket_id_or_reference}.")
-    return ticket_id
+def _ticket_id(caller: Caller, ticket_id_or_reference: str) -> str:
+    """The ticket's id (a reference accepted); 404 when there is no such ticket."""
+    return access.visible_ticket_item(caller, ticket_id_or_reference).ticket_id
 
 
 def mark(caller: Caller, ticket_id: str, activity: str) -> dict[str, Any]:
@@ -38,7 +35,7 @@ def mark(caller: Caller, ticket_id: str, activity: str) -> dict[str, Any]:
             f"activity is one of {', '.join(ACTIVITIES)}.",
             errors=[{"field": "activity", "message": f"one of {list(ACTIVITIES)}"}],
         )
-    ticket_id = _ticket_id(ticket_id)
+    ticket_id = _ticket_id(caller, ticket_id)
     now = clock.now()
     present = _present(ticket_id, now)
     mine = next((p for p in present if p.sub == caller.sub), None)
@@ -61,7 +58,7 @@ def mark(caller: Caller, ticket_id: str, activity: str) -> dict[str, Any]:
 def others(caller: Caller, ticket_id: str) -> dict[str, Any]:
     """Everyone but me present on the ticket in the last PRESENT_SECONDS."""
     caller.require_staff()
-    ticket_id = _ticket_id(ticket_id)
+    ticket_id = _ticket_id(caller, ticket_id)
     return {"others": [_view(p) for p in _present(ticket_id, clock.now()) if p.sub != caller.sub]}
 
 
