@@ -10,10 +10,17 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import caller
 from functions.api.http import json_response, query
 from functions.api.router import STAFF, ApiRouter
+from shared.platform import workflows
+from shared.platform.domain import Status
+from shared.platform.errors import Conflict
 from shared.tasks import presence, replies
+from shared.tickets import access
 
 router = ApiRouter(bodies="functions.api.workspace_bodies")
 
+# The route worker's action that explains a ticket's SLA (shared.clocks.explain.EXPLAIN_ACTION: the API leaves the
+# calendars out, so it names the action rather than importing it).
+SLA_EXPLAIN_ACTION = "sla_explain"
 _OTHERS = "everyone else present on the ticket in the last 30 s: [{sub, name, activity, since}]"
 
 
@@ -111,3 +118,21 @@ def delete_reply(reply_id: str) -> Response:
 )
 def ticket_replies(ticket_id: str) -> dict[str, Any]:
     return {"items": replies.ticket_replies(caller(), ticket_id)}
+
+
+@router.declare(
+    "GET",
+    "/tickets/{ticket_id}/sla",
+    "Why the ticket's deadlines are what they are: its promises and the ledger's intervals (counted, paused with "
+    "the customer, outside working hours, holidays), computed from its log",
+    "workspace",
+    roles=STAFF,
+    resource="ticket",
+)
+def ticket_sla(ticket_id: str) -> dict[str, Any]:
+    who = caller()
+    who.require_staff()
+    ticket = access.visible_ticket_item(who, ticket_id)
+    if ticket.status == Status.DRAFT.value:
+        raise Conflict(f"Ticket {ticket.reference} is a draft: its SLA starts when the customer submits it.")
+    return workflows.ask_worker(SLA_EXPLAIN_ACTION, ticket.ticket_id)
