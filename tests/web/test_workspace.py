@@ -1,8 +1,9 @@
 """The agent workspace in a browser (issue 14): L1 takes the next task and classifies the ticket with an outcome
 button, L2 finds it above an older bug and completes the fix with a note, L1 sees that note on the "tell the
 customer" task, replies and resolves with a preventive measure, the customer reads the answer in the portal and
-gets "not allowed" at a workspace address; two agents on one ticket see each other before replying; a manager
-registers a phone ticket, filters the open tickets and reads their month. axe on every page."""
+gets "not allowed" at a workspace address; two agents on one ticket see each other before replying, and the SLA
+explanation of the ticket paused with the customer lists the pause; a manager registers a phone ticket, filters
+the open tickets and reads their month. axe on every page. One local stack for all (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,10 @@ def _leave_only(web, reference: str, group: str = "L1") -> None:
 
 
 def _row(page, table_region: str, reference: str):
-    return page.get_by_role("region", name=table_region).get_by_role("row").filter(
-        has=page.get_by_role("link", name=reference, exact=True)
+    return (
+        page.get_by_role("region", name=table_region)
+        .get_by_role("row")
+        .filter(has=page.get_by_role("link", name=reference, exact=True))
     )
 
 
@@ -134,12 +137,18 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     page.get_by_role("button", name="Add the note").click()
     page.get_by_role("status").filter(has_text="The internal note is added.").wait_for()
     conversation = page.get_by_role("region", name="Conversation")
-    assert conversation.get_by_role("listitem").filter(has_text="upgrade path checked").get_by_text(
-        "Internal note"
-    ).is_visible()
-    assert conversation.get_by_role("listitem").filter(has_text="fixed in version 4.2.1").get_by_text(
-        "Public", exact=True
-    ).is_visible()
+    assert (
+        conversation.get_by_role("listitem")
+        .filter(has_text="upgrade path checked")
+        .get_by_text("Internal note")
+        .is_visible()
+    )
+    assert (
+        conversation.get_by_role("listitem")
+        .filter(has_text="fixed in version 4.2.1")
+        .get_by_text("Public", exact=True)
+        .is_visible()
+    )
     page.get_by_label("How it was solved").fill("Fixed the export's currency rounding in 4.2.1.")
     page.get_by_label("Preventive measure").fill("A regression test for every currency in the export.")
     page.get_by_role("button", name="Resolve", exact=True).click()
@@ -157,7 +166,9 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     customer.page.get_by_text("Fixed the export's currency rounding in 4.2.1.").wait_for()
     assert customer.page.get_by_text("upgrade path checked").count() == 0
     customer.page.evaluate(
-        "history.pushState(null, '', '/app/desk/tickets/" + reference + "'); dispatchEvent(new PopStateEvent('popstate'))"
+        "history.pushState(null, '', '/app/desk/tickets/"
+        + reference
+        + "'); dispatchEvent(new PopStateEvent('popstate'))"
     )
     customer.page.get_by_role("heading", name="Not allowed", level=1).wait_for()
     assert customer.page.title() == "Not allowed · Caseway"
@@ -165,8 +176,32 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     customer.screenshot("not-allowed")
 
 
-def test_two_agents_on_one_ticket_see_each_other_before_replying(web, browse):
-    reference = _open_ticket(web, BOB, "Login page loops")
+def _round_the_clock_ticket(web, subject: str) -> str:
+    """A classified question of an organisation whose calendar never closes (its SLA clock runs on any day the
+    test runs); its reference."""
+    call(
+        web,
+        "PUT",
+        "/sla/calendars/round-the-clock",
+        MARIA,
+        {"title": "Round the clock", "timezone": "UTC", "always_open": True},
+    )
+    call(
+        web,
+        "PUT",
+        "/organisations/nightshift",
+        MARIA,
+        {"name": "Night Shift Ltd", "email_domains": ["nightshift.example"], "calendar": "round-the-clock"},
+    )
+    on_behalf = {"organisation_id": "nightshift", "requester": "nina@nightshift.example", "name": "Nina"}
+    body = {**QUESTION, "subject": subject, "channel": "phone", "on_behalf": on_behalf}
+    reference = call(web, "POST", "/tickets", MARIA, body)["reference"]
+    _classify(web, reference, "question")
+    return reference
+
+
+def test_two_agents_on_one_ticket_see_each_other_before_replying_the_pause_is_explained(web, browse):
+    reference = _round_the_clock_ticket(web, "Login page loops")
     web.goto(f"/app/desk/tickets/{reference}")
     sign_in_here(web, LENA)
     web.page.get_by_role("heading", name=f"{reference}: Login page loops", level=1).wait_for()
@@ -179,17 +214,35 @@ def test_two_agents_on_one_ticket_see_each_other_before_replying(web, browse):
 
     # Petr starts a reply: Lena's page shows him replying (within one 10 s beat) and warns her before she sends
     other.page.get_by_label("Public reply (the customer reads it)").fill("Looking at it")
-    web.page.get_by_role("region", name="Who else is here").get_by_text("Petr (L1) is replying to this ticket.").wait_for(
-        timeout=25_000
-    )
-    web.page.get_by_label("Public reply (the customer reads it)").fill("Please clear the cookies")
-    warning = web.page.get_by_role("region", name="Reply to the customer").get_by_role("note")
+    web.page.get_by_role("region", name="Who else is here").get_by_text(
+        "Petr (L1) is replying to this ticket."
+    ).wait_for(timeout=25_000)
+    page = web.page
+    page.get_by_label("Public reply (the customer reads it)").fill("Which browser do you use?")
+    warning = page.get_by_role("region", name="Reply to the customer").get_by_role("note")
     assert warning.inner_text() == "Before you send: Petr (L1) also has this ticket open."
     assert other.page.get_by_role("region", name="Reply to the customer").get_by_role("note").inner_text() == (
         "Before you send: Lena (L1) also has this ticket open."
     )
     assert web.axe() == []
     web.screenshot("collision")
+
+    # Lena asks the customer: the ball is theirs, the SLA clock pauses, and the explanation lists the pause
+    page.get_by_role("button", name="Send the reply").click()
+    page.get_by_role("status").filter(has_text="The reply is sent to the customer.").wait_for()
+    facts = page.locator("dl.facts")
+    facts.get_by_text("Waiting for the customer", exact=True).wait_for()
+    assert facts.get_by_text("Paused", exact=True).is_visible()
+    explanation = page.get_by_role("region", name="SLA explanation")
+    explanation.get_by_role("button", name="Explain the deadline").click()
+    promises = explanation.get_by_role("table", name="Promises")
+    promises.get_by_role("row").filter(has_text="Resolution").get_by_text("Paused", exact=True).wait_for()
+    intervals = explanation.get_by_role("table", name="Interval by interval")
+    pause = intervals.get_by_role("row").filter(has_text="waiting for the customer")
+    assert pause.get_by_role("cell").nth(2).inner_text() == "Paused"
+    assert intervals.get_by_role("row").filter(has_text="our move, within working hours").count() == 1
+    assert web.axe() == []
+    web.screenshot("sla-explanation")
 
 
 def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_their_month(web):
