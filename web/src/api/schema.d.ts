@@ -436,8 +436,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`
-         * @description For: customer.
+         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`; staff: tasks given to me, customer replies on tickets I own, SLA warnings and breaches, newest first
+         * @description For: customer, agent, manager.
          */
         get: operations["list_notifications"];
         put?: never;
@@ -459,7 +459,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the notifications seen (until `at`, default now)
-         * @description For: customer.
+         * @description For: customer, agent, manager.
          */
         post: operations["mark_seen"];
         delete?: never;
