@@ -14,6 +14,7 @@ from shared.platform import workflows
 from shared.platform.domain import Status
 from shared.platform.errors import Conflict
 from shared.tasks import presence, replies
+from shared.tasks.views import single_task_view
 from shared.tickets import access
 
 router = ApiRouter(bodies="functions.api.workspace_bodies")
@@ -136,3 +137,24 @@ def ticket_sla(ticket_id: str) -> dict[str, Any]:
     if ticket.status == Status.DRAFT.value:
         raise Conflict(f"Ticket {ticket.reference} is a draft: its SLA starts when the customer submits it.")
     return workflows.ask_worker(SLA_EXPLAIN_ACTION, ticket.ticket_id)
+
+
+@router.declare(
+    "POST",
+    "/tickets/{ticket_id}/article-request",
+    "Ask for a knowledge-base article from this ticket (R29): a task for the knowledge-base group, or the "
+    "managers' when there is none",
+    "workspace",
+    body="ArticleRequest",
+    body_optional=True,
+    status=201,
+    roles=STAFF,
+    resource="ticket",
+)
+def article_request(ticket_id: str) -> Response:
+    from shared.kb import requests as kb_requests  # the knowledge base's logic: kept off the API's cold start
+
+    who = caller()
+    body = router.body("ArticleRequest", optional=True)
+    task = kb_requests.request_article(who, ticket_id, body.note)
+    return json_response(201, {"task": single_task_view(task)})

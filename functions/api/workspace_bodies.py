@@ -29,3 +29,7 @@ class SavedReply(Body):
             if not text.strip() or len(text) > 20000:
                 raise ValueError(f"the {language} text is 1-20000 characters")
         return texts
+
+
+class ArticleRequest(Body):
+    note: str | None = Field(default=None, max_length=500, description="What the article should cover")

@@ -436,8 +436,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`
-         * @description For: customer.
+         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`; staff: tasks given to me, customer replies on tickets I own, SLA warnings and breaches, newest first
+         * @description For: customer, agent, manager.
          */
         get: operations["list_notifications"];
         put?: never;
@@ -459,7 +459,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the notifications seen (until `at`, default now)
-         * @description For: customer.
+         * @description For: customer, agent, manager.
          */
         post: operations["mark_seen"];
         delete?: never;
@@ -1301,6 +1301,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticket_id}/article-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a knowledge-base article from this ticket (R29): a task for the knowledge-base group, or the managers' when there is none
+         * @description For: agent, manager.
+         */
+        post: operations["article_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticket_id}/attachments": {
         parameters: {
             query?: never;
@@ -1573,6 +1593,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ArticleRequest */
+        ArticleRequest: {
+            /**
+             * Note
+             * @description What the article should cover
+             * @default null
+             */
+            note: string | null;
+        };
         /** CatalogApproval */
         CatalogApproval: {
             /**
@@ -5017,6 +5046,41 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    article_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ArticleRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
