@@ -128,6 +128,7 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     tell = page.get_by_role("region", name="Current task: Tell the customer the outcome")
     note = tell.get_by_role("complementary", name="Note from L2")
     note.get_by_text("Fixed in 4.2.1").wait_for()
+    assert note.get_by_text(re.compile(r"^Dana \(L2\) · ")).is_visible()
     tell.get_by_role("button", name="Take this task").click()
     page.get_by_role("status").filter(has_text="The task is yours.").wait_for()
     page.get_by_label("Public reply (the customer reads it)").fill("The crash is fixed in version 4.2.1.")
@@ -267,6 +268,26 @@ def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_thei
     assert page.locator("dl.facts").get_by_text("Phone", exact=True).is_visible()
     assert page.locator("dl.facts").get_by_text(BOB).is_visible()
 
+    # On the new ticket: the classify task goes to Petr with a reason, 15 minutes are logged, an article is asked for
+    reassign = page.get_by_role("region", name="Reassign the task")
+    reassign.get_by_label("Group").select_option("L1")
+    reassign.get_by_label("Person").select_option(label="Petr (L1)")
+    reassign.get_by_label("Reason").fill("Petr took the call's first part")
+    reassign.get_by_role("button", name="Reassign").click()
+    page.get_by_role("status").filter(has_text="The task is reassigned.").wait_for()
+    classify = page.get_by_role("region", name="Tasks of the ticket").get_by_role("row").filter(has_text="Classify")
+    assert classify.get_by_role("cell").nth(3).inner_text() == "Petr (L1)"
+    time_form = page.get_by_role("region", name="Log time")
+    time_form.get_by_label("Minutes").fill("15")
+    time_form.get_by_label("What was done (optional)").fill("Took the call")
+    time_form.get_by_role("button", name="Log the time").click()
+    page.get_by_role("status").filter(has_text="The time is logged.").wait_for()
+    page.get_by_text("Ask for a knowledge-base article").click()
+    page.get_by_label("What the article should cover").fill("Why the invoices list can be empty")
+    page.get_by_role("button", name="Ask for the article").click()
+    page.get_by_role("status").filter(has_text="has a task for the article").wait_for()
+    assert web.axe() == []
+
     # All open tickets of Acme, searched by the subject: the view is its address
     open_from_nav(web, "Ticket views")
     page.get_by_role("navigation", name="Views").get_by_role("link", name="All open tickets").click()
@@ -280,7 +301,12 @@ def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_thei
     web.screenshot("views-open")
 
     open_from_nav(web, "My month")
-    page.get_by_role("heading", name="This month", level=2).wait_for()
-    page.get_by_text("Tasks closed").wait_for()
+    month = page.get_by_role("region", name="This month")
+    month.get_by_text("Tasks closed").wait_for()
+    logged = call(web, "GET", "/figures/me", MARIA)["month"]["minutes_logged"]
+    assert logged >= 15
+    hours, minutes = divmod(logged, 60)
+    assert month.get_by_text(f"{hours} h {minutes:02d} min", exact=True).is_visible()
+    page.get_by_role("region", name="Notifications").get_by_text(re.compile(r"new notifications?$")).wait_for()
     assert web.axe() == []
     web.screenshot("my-month")

@@ -19,7 +19,7 @@ import {
   type AttachmentRef,
   type Ticket as CustomerTicket,
 } from "../customer/portal";
-import { classificationWord, deskStatus, staff, wordOr, useShortcuts, type Shortcut, type Task, type WaitingOn } from "./desk";
+import { classificationWord, deskStatus, staff, useStaffNames, wordOr, useShortcuts, type Shortcut, type Task, type WaitingOn } from "./desk";
 import { ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
 import { whoseMoveStaff } from "./Views";
 import { ArticleRequest, CurrentTask, Composer, LogTime, Reassign, Resolve, SlaExplanation } from "./WorkspaceForms";
@@ -70,15 +70,29 @@ export default function Workspace({ params, query, person }: PageProps) {
   const replyBox = useRef<HTMLTextAreaElement>(null);
   const noteBox = useRef<HTMLTextAreaElement>(null);
   const completeArea = useRef<HTMLDivElement>(null);
+  const nameOf = useStaffNames();
 
-  const reload = () =>
+  const reload = (): Promise<StaffTicket | null> =>
     api
       .get<StaffTicket, "/tickets/{ticket_id}">("/tickets/{ticket_id}", { path: { ticket_id: params.reference } })
-      .then(setTicket)
-      .catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? setTicket("missing") : setError(problemText(e))));
+      .then((answer) => {
+        setTicket(answer);
+        return answer;
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) setTicket("missing");
+        else setError(problemText(e));
+        return null;
+      });
   useEffect(() => {
     setTicket(null);
-    void reload();
+    let retry = 0;
+    void reload().then((answer) => {
+      // a ticket just opened gets its first task from its route a moment later: look once more then
+      if (answer && answer.status === "new" && answer.tasks.length === 0)
+        retry = window.setTimeout(() => void reload(), ROUTE_SETTLES_MS);
+    });
+    return () => window.clearTimeout(retry);
   }, [params.reference]);
 
   // Presence: announce myself every 10 s while the page is open (replying while the reply box has text).
@@ -179,7 +193,7 @@ export default function Workspace({ params, query, person }: PageProps) {
           />
         </dd>
         <dt>{t("desk.owner")}</dt>
-        <dd>{ticket.owner ? (ticket.owner === person?.sub ? t("ws.owner_me") : ticket.owner) : t("desk.none")}</dd>
+        <dd>{ticket.owner === person?.sub ? t("ws.owner_me") : nameOf(ticket.owner)}</dd>
         <dt>{t("ws.requester")}</dt>
         <dd>{ticket.requester.email ?? ticket.requester.sub}</dd>
         <dt>{t("desk.service")}</dt>
@@ -219,6 +233,7 @@ export default function Workspace({ params, query, person }: PageProps) {
           <CurrentTask
             task={current}
             me={person?.sub ?? ""}
+            nameOf={nameOf}
             busy={busy}
             onTake={() => act(() => staff("post", "/tasks/{task_id}/take", { path: { task_id: current.id } }), t("task.taken"))}
             onComplete={(outcome, note) =>
@@ -298,7 +313,7 @@ export default function Workspace({ params, query, person }: PageProps) {
           <dl class="facts">
             {Object.entries(ticket.fields).map(([key, value]) => (
               <Fragment key={key}>
-                <dt>{key.replace(/_/g, " ")}</dt>
+                <dt>{wordOr(`field.${key}`, key)}</dt>
                 <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
               </Fragment>
             ))}
@@ -330,7 +345,7 @@ export default function Workspace({ params, query, person }: PageProps) {
                 </td>
                 <td>{task.group}</td>
                 <td>{wordOr(`task.status_${task.status}`, task.status)}</td>
-                <td>{task.assignee ?? t("desk.none")}</td>
+                <td>{nameOf(task.assignee)}</td>
                 <td>
                   {task.outcome ?? ""}
                   {task.note && <span class="text"> · {task.note}</span>}

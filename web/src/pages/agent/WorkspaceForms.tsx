@@ -12,12 +12,14 @@ import { staff, wordOr, type Task } from "./desk";
 export function CurrentTask({
   task,
   me,
+  nameOf,
   busy,
   onTake,
   onComplete,
 }: {
   task: Task;
   me: string;
+  nameOf: (sub: string | null | undefined) => string;
   busy: boolean;
   onTake: () => Promise<boolean>;
   onComplete: (outcome: string | null, note: string) => Promise<boolean>;
@@ -32,14 +34,14 @@ export function CurrentTask({
       <h2 id="task-title">{t("task.current", { title: task.title })}</h2>
       <p>
         {t("task.group_line", { group: task.group })} ·{" "}
-        {task.assignee ? (mine ? t("queue.taken_me") : t("task.taken_by", { who: task.assignee })) : t("queue.open")}
+        {task.assignee ? (mine ? t("queue.taken_me") : t("task.taken_by", { who: nameOf(task.assignee) })) : t("queue.open")}
       </p>
       {previous && (
         <aside aria-labelledby="previous-note-title" class="previous-note">
           <h3 id="previous-note-title">{t("task.previous_note", { group: previous.group })}</h3>
           <p class="text">{previous.note}</p>
           <p class="hint">
-            {[previous.completed_by, previous.completed_at ? formatDateTime(previous.completed_at) : null].filter(Boolean).join(" · ")}
+            {[previous.completed_by ? nameOf(previous.completed_by) : null, previous.completed_at ? formatDateTime(previous.completed_at) : null].filter(Boolean).join(" · ")}
           </p>
         </aside>
       )}

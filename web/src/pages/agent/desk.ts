@@ -185,3 +185,23 @@ export function wordOr(key: string, fallback: string): string {
   const word = t(key);
   return word === key ? fallback.replace(/_/g, " ") : word;
 }
+
+let staffNames: Promise<Map<string, string>> | null = null;
+
+/** The desk's people by sub (the support groups' members), loaded once a visit: names instead of subs. */
+export function useStaffNames(): (sub: string | null | undefined) => string {
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    staffNames ??= call<{ items: { members: { sub: string; name: string }[] }[] }, "get", "/routing/groups">(
+      "get",
+      "/routing/groups",
+    )
+      .then((answer) => new Map(answer.items.flatMap((g) => g.members.map((m) => [m.sub, m.name] as const))))
+      .catch(() => {
+        staffNames = null;
+        return new Map<string, string>();
+      });
+    void staffNames.then(setNames);
+  }, []);
+  return (sub) => (sub ? (names.get(sub) ?? sub) : t("desk.none"));
+}
