@@ -7,7 +7,7 @@ import { t } from "../../i18n";
 import { navigate } from "../../router";
 import { fieldLabel } from "../customer/NewTicket";
 import { problemText, serviceTitle, type IntakeField, type Service } from "../customer/portal";
-import { deskTicketPath, staff, type Page } from "./desk";
+import { deskTicketPath, type Page } from "./desk";
 
 const CHANNELS = ["phone", "walk_in", "email"] as const;
 
@@ -47,22 +47,18 @@ export default function NewForCustomer() {
     setBusy(true);
     setError(null);
     try {
-      const created = await staff<{ reference: string }>(
-        "post",
-        "/tickets",
-        {
-          body: {
-            service: serviceKey,
-            subject,
-            description,
-            fields,
-            submit: true,
-            channel,
-            on_behalf: { organisation_id: organisation, requester, ...(name ? { name } : {}) },
-          },
+      const created = await api.post<{ reference: string }, "/tickets">("/tickets", {
+        body: {
+          service: serviceKey,
+          subject,
+          description,
+          fields,
+          submit: true,
+          channel: channel as (typeof CHANNELS)[number],
+          on_behalf: { organisation_id: organisation, requester, name: name || null },
         },
-        true,
-      );
+        idempotencyKey: crypto.randomUUID(),
+      });
       navigate(deskTicketPath(created.reference));
     } catch (e: unknown) {
       setError(problemText(e));

@@ -7,7 +7,7 @@ import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
 import type { PageProps } from "../../routes";
 import { problemText } from "../customer/portal";
-import { deskTicketPath, staff, useShortcuts, type Page, type Shortcut, type Task } from "./desk";
+import { deskTicketPath, useShortcuts, type Page, type Shortcut, type Task } from "./desk";
 import { NextTaskButton, ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
 
 interface Agent {
@@ -36,7 +36,7 @@ export default function Queue({ person, query }: PageProps) {
   const load = () =>
     Promise.all(
       shown.map((group) =>
-        staff<Page<Task>>("get", "/tasks", { query: { group, limit: 50 } }).then((page) => [group, page.items] as const),
+        api.get<Page<Task>, "/tasks">("/tasks", { query: { group, limit: 50 } }).then((page) => [group, page.items] as const),
       ),
     )
       .then((pairs) => setQueues(Object.fromEntries(pairs)))

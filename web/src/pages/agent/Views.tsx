@@ -9,7 +9,14 @@ import { t } from "../../i18n";
 import { navigate } from "../../router";
 import type { PageProps } from "../../routes";
 import { problemText, serviceTitle, type Service } from "../customer/portal";
-import { classificationWord, deskStatus, deskTicketPath, staff, type Page, type StaffTicketSummary } from "./desk";
+import {
+  classificationWord,
+  deskStatus,
+  deskTicketPath,
+  whoseMoveStaff,
+  type Page,
+  type StaffTicketSummary,
+} from "./desk";
 import { SlaBadge } from "./parts";
 
 const VIEWS = ["mine", "waiting", "open"] as const;
@@ -23,12 +30,6 @@ interface Organisation {
   org_id?: string;
   id?: string;
   name: string;
-}
-
-export function whoseMoveStaff(ballSide: string | null): string {
-  if (ballSide === "customer") return t("desk.move_customer");
-  if (ballSide === "us") return t("desk.move_us");
-  return t("desk.move_none");
 }
 
 export default function Views({ query, person }: PageProps) {
@@ -47,10 +48,10 @@ export default function Views({ query, person }: PageProps) {
     const paging = { limit: PAGE, cursor: from ?? undefined };
     const asking =
       view === "waiting"
-        ? staff<Page<StaffTicketSummary>>("get", "/routing/waiting", { query: paging })
+        ? api.get<Page<StaffTicketSummary>, "/routing/waiting">("/routing/waiting", { query: paging })
         : view === "mine"
-          ? staff<Page<StaffTicketSummary>>("get", "/tickets", { query: { view: "mine", ...paging } })
-          : staff<Page<StaffTicketSummary>>("get", "/tickets", {
+          ? api.get<Page<StaffTicketSummary>, "/tickets">("/tickets", { query: { view: "mine", ...paging } })
+          : api.get<Page<StaffTicketSummary>, "/tickets">("/tickets", {
               query: { ...filters, status: filters.status || "open", ...paging },
             });
     asking

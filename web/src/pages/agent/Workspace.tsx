@@ -19,9 +19,18 @@ import {
   type AttachmentRef,
   type Ticket as CustomerTicket,
 } from "../customer/portal";
-import { classificationWord, deskStatus, staff, useStaffNames, wordOr, useShortcuts, type Shortcut, type Task, type WaitingOn } from "./desk";
+import {
+  classificationWord,
+  deskStatus,
+  useShortcuts,
+  useStaffNames,
+  whoseMoveStaff,
+  wordOr,
+  type Shortcut,
+  type Task,
+  type WaitingOn,
+} from "./desk";
 import { ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
-import { whoseMoveStaff } from "./Views";
 import { ArticleRequest, CurrentTask, Composer, LogTime, Reassign, Resolve, SlaExplanation } from "./WorkspaceForms";
 
 export interface StaffMessage {
@@ -58,6 +67,7 @@ interface Presence {
 
 const PRESENCE_EVERY_MS = 10_000;
 const ROUTE_SETTLES_MS = 2_000;
+const DONE = "done"; // what `complete` records for a task that accepts no outcome
 
 export default function Workspace({ params, query, person }: PageProps) {
   const [ticket, setTicket] = useState<StaffTicket | "missing" | null>(null);
@@ -102,7 +112,7 @@ export default function Workspace({ params, query, person }: PageProps) {
     if (!ticketId) return;
     let stopped = false;
     const beat = () =>
-      staff<{ others: Presence[] }>("post", "/tickets/{ticket_id}/presence", {
+      api.post<{ others: Presence[] }, "/tickets/{ticket_id}/presence">("/tickets/{ticket_id}/presence", {
         path: { ticket_id: ticketId },
         body: { activity },
       })
@@ -235,13 +245,18 @@ export default function Workspace({ params, query, person }: PageProps) {
             me={person?.sub ?? ""}
             nameOf={nameOf}
             busy={busy}
-            onTake={() => act(() => staff("post", "/tasks/{task_id}/take", { path: { task_id: current.id } }), t("task.taken"))}
+            onTake={() =>
+              act(
+                () => api.post<unknown, "/tasks/{task_id}/take">("/tasks/{task_id}/take", { path: { task_id: current.id } }),
+                t("task.taken"),
+              )
+            }
             onComplete={(outcome, note) =>
               act(
                 () =>
-                  staff("post", "/tasks/{task_id}/complete", {
+                  api.post<unknown, "/tasks/{task_id}/complete">("/tasks/{task_id}/complete", {
                     path: { task_id: current.id },
-                    body: outcome ? { outcome, note: note || null } : { note: note || null },
+                    body: { outcome: outcome ?? DONE, note: note || null },
                   }),
                 t("task.completed"),
               ).then((ok) => {
@@ -293,12 +308,11 @@ export default function Workspace({ params, query, person }: PageProps) {
           onSend={(body, internal, files) =>
             act(
               () =>
-                staff(
-                  "post",
-                  "/tickets/{ticket_id}/messages",
-                  { path: { ticket_id: ticket.id }, body: { body, internal, attachments: files } },
-                  true,
-                ),
+                api.post<unknown, "/tickets/{ticket_id}/messages">("/tickets/{ticket_id}/messages", {
+                  path: { ticket_id: ticket.id },
+                  body: { body, internal, attachments: files },
+                  idempotencyKey: crypto.randomUUID(),
+                }),
               internal ? t("ws.note_added") : t("ws.reply_sent"),
             )
           }
@@ -369,17 +383,51 @@ export default function Workspace({ params, query, person }: PageProps) {
       )}
 
       {current && open && (
-        <Reassign task={current} busy={busy} onReassign={(body) => act(() => staff("post", "/tasks/{task_id}/reassign", { path: { task_id: current.id }, body }), t("reassign.done"))} />
+        <Reassign
+          task={current}
+          busy={busy}
+          onReassign={(body) =>
+            act(
+              () =>
+                api.post<unknown, "/tasks/{task_id}/reassign">("/tasks/{task_id}/reassign", {
+                  path: { task_id: current.id },
+                  body,
+                }),
+              t("reassign.done"),
+            )
+          }
+        />
       )}
       {open && (
         <LogTime
           busy={busy}
           tasks={ticket.tasks}
-          onLog={(body) => act(() => staff("post", "/tickets/{ticket_id}/time", { path: { ticket_id: ticket.id }, body }), t("time.logged"))}
+          onLog={(body) =>
+            act(
+              () =>
+                api.post<unknown, "/tickets/{ticket_id}/time">("/tickets/{ticket_id}/time", {
+                  path: { ticket_id: ticket.id },
+                  body: { ...body, work_date: null, started_at: null },
+                }),
+              t("time.logged"),
+            )
+          }
         />
       )}
       {open && ticket.status !== "resolved" && (
-        <Resolve busy={busy} onResolve={(body) => act(() => staff("post", "/tickets/{ticket_id}/resolve", { path: { ticket_id: ticket.id }, body }), t("resolve.done"))} />
+        <Resolve
+          busy={busy}
+          onResolve={(body) =>
+            act(
+              () =>
+                api.post<unknown, "/tickets/{ticket_id}/resolve">("/tickets/{ticket_id}/resolve", {
+                  path: { ticket_id: ticket.id },
+                  body: { ...body, kb_task: false, kb_note: null },
+                }),
+              t("resolve.done"),
+            )
+          }
+        />
       )}
       {ticket.resolution && (
         <section aria-labelledby="resolution-title">
@@ -396,7 +444,14 @@ export default function Workspace({ params, query, person }: PageProps) {
       <ArticleRequest
         busy={busy}
         onRequest={(note) =>
-          act(() => staff("post", "/tickets/{ticket_id}/article-request", { path: { ticket_id: ticket.id }, body: { note } }), t("article.requested"))
+          act(
+            () =>
+              api.post<unknown, "/tickets/{ticket_id}/article-request">("/tickets/{ticket_id}/article-request", {
+                path: { ticket_id: ticket.id },
+                body: { note },
+              }),
+            t("article.requested"),
+          )
         }
       />
       <SlaExplanation ticketId={ticket.id} />

@@ -7,7 +7,7 @@ import { api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
 import { problemText, uploadFile } from "../customer/portal";
-import { staff, wordOr, type Task } from "./desk";
+import { wordOr, type Task } from "./desk";
 
 export function CurrentTask({
   task,
@@ -105,7 +105,7 @@ export function Composer({
 }) {
   const [replies, setReplies] = useState<SavedReply[]>([]);
   useEffect(() => {
-    staff<{ items: SavedReply[] }>("get", "/tickets/{ticket_id}/replies", { path: { ticket_id: ticketId } })
+    api.get<{ items: SavedReply[] }, "/tickets/{ticket_id}/replies">("/tickets/{ticket_id}/replies", { path: { ticket_id: ticketId } })
       .then((answer) => setReplies(answer.items))
       .catch(() => setReplies([]));
   }, [ticketId]);
@@ -284,7 +284,7 @@ export function Reassign({
 }: {
   task: Task;
   busy: boolean;
-  onReassign: (body: { group?: string; assignee?: string; reason: string }) => Promise<boolean>;
+  onReassign: (body: { group: string; assignee: string | null; reason: string }) => Promise<boolean>;
 }) {
   const [groups, setGroups] = useState<Group[]>([]);
   const [group, setGroup] = useState(task.group);
@@ -304,7 +304,7 @@ export function Reassign({
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void onReassign({ group, ...(assignee ? { assignee } : {}), reason }).then((ok) => ok && setReason(""));
+          void onReassign({ group, assignee: assignee || null, reason }).then((ok) => ok && setReason(""));
         }}
       >
         <div class="field">
@@ -347,7 +347,7 @@ export function LogTime({
 }: {
   busy: boolean;
   tasks: Task[];
-  onLog: (body: { minutes: number; billable: boolean; note: string | null; task_id?: string }) => Promise<boolean>;
+  onLog: (body: { minutes: number; billable: boolean; note: string | null; task_id: string | null }) => Promise<boolean>;
 }) {
   const [minutes, setMinutes] = useState("");
   const [note, setNote] = useState("");
@@ -360,7 +360,7 @@ export function LogTime({
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          void onLog({ minutes: Number(minutes), billable, note: note || null, ...(taskId ? { task_id: taskId } : {}) }).then(
+          void onLog({ minutes: Number(minutes), billable, note: note || null, task_id: taskId || null }).then(
             (ok) => ok && (setMinutes(""), setNote("")),
           );
         }}
@@ -485,7 +485,7 @@ export function SlaExplanation({ ticketId }: { ticketId: string }) {
   const load = () => {
     setLoading(true);
     setProblem(null);
-    staff<SlaView>("get", "/tickets/{ticket_id}/sla", { path: { ticket_id: ticketId } })
+    api.get<SlaView, "/tickets/{ticket_id}/sla">("/tickets/{ticket_id}/sla", { path: { ticket_id: ticketId } })
       .then(setView)
       .catch((e: unknown) => setProblem(problemText(e)))
       .finally(() => setLoading(false));

@@ -1,6 +1,5 @@
-// What the agent workspace's pages share: the shapes of the staff API's answers they read, calls to the workspace
-// API (docs: the workspace contract; its newer paths are called through `staff()` until schema.d.ts lists them),
-// SLA badges with a live countdown, and the keyboard shortcuts (never while the person types in a field).
+// What the agent workspace's pages share: the shapes of the staff API's answers they read, SLA badges with a live
+// countdown, the keyboard shortcuts (never while the person types in a field), and the staff's names.
 import { useEffect, useState } from "preact/hooks";
 import { call } from "../../api/client";
 import { t } from "../../i18n";
@@ -72,19 +71,6 @@ export interface StaffTicketSummary {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
-}
-
-/** A call to one of the workspace's API paths by its template ("/tickets/{ticket_id}/presence"). */
-export function staff<T>(
-  method: "get" | "post" | "put" | "delete",
-  path: string,
-  options: { path?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown } = {},
-  idempotent = false,
-): Promise<T> {
-  return call<T, typeof method, never>(method, path as never, {
-    ...options,
-    idempotencyKey: idempotent ? crypto.randomUUID() : undefined,
-  } as never);
 }
 
 export const deskTicketPath = (reference: string) => `/app/desk/tickets/${encodeURIComponent(reference)}`;
@@ -204,4 +190,11 @@ export function useStaffNames(): (sub: string | null | undefined) => string {
     void staffNames.then(setNames);
   }, []);
   return (sub) => (sub ? (names.get(sub) ?? sub) : t("desk.none"));
+}
+
+/** Whose move it is (R14), as staff say it. */
+export function whoseMoveStaff(ballSide: string | null): string {
+  if (ballSide === "customer") return t("desk.move_customer");
+  if (ballSide === "us") return t("desk.move_us");
+  return t("desk.move_none");
 }

@@ -2,10 +2,11 @@
 // "Next task" button (the system picks the task, R19: it opens the taken task's ticket).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDateTime } from "../../format/datetime";
+import { api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import { problemText } from "../customer/portal";
-import { countdown, deskTicketPath, slaState, staff, useNow, type Shortcut, type SlaState, type Task } from "./desk";
+import { countdown, deskTicketPath, slaState, useNow, type Shortcut, type SlaState, type Task } from "./desk";
 
 export function SlaBadge({
   dueAt,
@@ -76,7 +77,7 @@ export function ShortcutHelp({ shortcuts, open, onClose }: { shortcuts: Shortcut
 
 /** Takes the best open task of my groups and opens its ticket; says so when there is none. */
 export async function takeNextTask(group?: string): Promise<string | null> {
-  const answer = await staff<{ task: Task | null; detail?: string }>("post", "/tasks/next/take", {
+  const answer = await api.post<{ task: Task | null; detail?: string }, "/tasks/next/take">("/tasks/next/take", {
     query: group ? { group } : {},
   });
   if (!answer.task) return answer.detail ?? t("queue.none_to_take");
