@@ -118,6 +118,18 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     complete = fix.get_by_role("button", name="Complete the task")
     complete.wait_for()
     assert complete.is_disabled()  # a fix needs its note
+    # Meanwhile the owner's views: the ticket is among mine, and on the waiting board with L2
+    open_from_nav(web, "Ticket views")
+    page.get_by_role("heading", name="My tickets", level=1).wait_for()
+    mine = page.get_by_role("row").filter(has=page.get_by_role("link", name=reference, exact=True))
+    assert mine.get_by_role("cell").nth(3).inner_text() == "Ours"
+    page.get_by_role("navigation", name="Views").get_by_role("link", name="Waiting on another line").click()
+    page.wait_for_url(re.compile(r"/app/desk/tickets\?view=waiting$"))
+    waiting = page.get_by_role("row").filter(has=page.get_by_role("link", name=reference, exact=True))
+    waiting.wait_for()
+    assert "L2" in waiting.get_by_role("cell").nth(3).inner_text()
+    assert web.axe() == []
+
     fix.get_by_label("Note (required)").fill("Fixed in 4.2.1")
     complete.click()
     l2.page.get_by_role("status").filter(has_text="The task is completed.").wait_for()
@@ -203,6 +215,11 @@ def _round_the_clock_ticket(web, subject: str) -> str:
 
 def test_two_agents_on_one_ticket_see_each_other_before_replying_the_pause_is_explained(web, browse):
     reference = _round_the_clock_ticket(web, "Login page loops")
+    saved = {
+        "en": "Hello {customer_name}, which browser shows {reference}'s problem?",
+        "cs": "Dobrý den, {customer_name}.",
+    }
+    call(web, "POST", "/replies", MARIA, {"group": "L1", "title": "Which browser", "texts": saved})
     web.goto(f"/app/desk/tickets/{reference}")
     sign_in_here(web, LENA)
     web.page.get_by_role("heading", name=f"{reference}: Login page loops", level=1).wait_for()
@@ -219,7 +236,11 @@ def test_two_agents_on_one_ticket_see_each_other_before_replying_the_pause_is_ex
         "Petr (L1) is replying to this ticket."
     ).wait_for(timeout=25_000)
     page = web.page
-    page.get_by_label("Public reply (the customer reads it)").fill("Which browser do you use?")
+    page.get_by_label("Saved reply").select_option(label="Which browser (L1)")
+    page.get_by_role("button", name="Insert").click()
+    assert page.get_by_label("Public reply (the customer reads it)").input_value() == (
+        f"Hello Nina, which browser shows {reference}'s problem?"
+    )
     warning = page.get_by_role("region", name="Reply to the customer").get_by_role("note")
     assert warning.inner_text() == "Before you send: Petr (L1) also has this ticket open."
     assert other.page.get_by_role("region", name="Reply to the customer").get_by_role("note").inner_text() == (
