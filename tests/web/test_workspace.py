@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.web.portal import BOB, LENA, QUESTION, VERA, call, open_from_nav, sign_in_here
+from tests.web.portal import BOB, LENA, PNG, QUESTION, VERA, call, open_from_nav, sign_in_here
 
 pytestmark = pytest.mark.scenario
 
@@ -144,6 +144,11 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     tell.get_by_role("button", name="Take this task").click()
     page.get_by_role("status").filter(has_text="The task is yours.").wait_for()
     page.get_by_label("Public reply (the customer reads it)").fill("The crash is fixed in version 4.2.1.")
+    reply = page.get_by_role("region", name="Reply to the customer")
+    reply.get_by_label("Attach files").set_input_files(
+        {"name": "release-4.2.1.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    reply.get_by_role("listitem").filter(has_text="release-4.2.1.png").wait_for()
     page.get_by_role("button", name="Send the reply").click()
     page.get_by_role("status").filter(has_text="The reply is sent to the customer.").wait_for()
     page.get_by_label("Internal note (staff only)").fill("Customer on 4.1; upgrade path checked.")
@@ -177,6 +182,7 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     customer.page.get_by_role("heading", name=f"{reference}: Payments export crashes", level=1).wait_for()
     customer.page.get_by_text("The crash is fixed in version 4.2.1.").wait_for()
     customer.page.get_by_text("Fixed the export's currency rounding in 4.2.1.").wait_for()
+    assert customer.page.get_by_role("button", name=re.compile(r"^Download release-4\.2\.1\.png")).is_visible()
     assert customer.page.get_by_text("upgrade path checked").count() == 0
     customer.page.evaluate(
         "history.pushState(null, '', '/app/desk/tickets/"
