@@ -99,6 +99,9 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     assert page.get_by_role("heading", name=f"{reference}: Payments export crashes", level=1).is_visible()
     reply_box.fill("")
 
+    reply_box.evaluate("e => e.blur()")
+    page.keyboard.press("c")  # out of the field: to the current task's outcomes
+    assert web.focused() == "Question"
     outcomes.get_by_role("button", name="Critical bug", exact=True).click()
     page.get_by_role("status").filter(has_text="The task is completed.").wait_for()
     tasks = page.get_by_role("region", name="Tasks of the ticket")

@@ -111,13 +111,21 @@ export function countdown(dueAt: string, now: number = Date.now()): string {
   return left < 0 ? t("sla.overdue_by", { time: text }) : text;
 }
 
-/** The current time, re-rendering the component every `everyMs` (the countdowns). */
-export function useNow(everyMs = 1000): number {
+// One ticker for every countdown on the page (a queue may show dozens): started by the first, stopped after the last.
+const ticking = new Set<(now: number) => void>();
+let ticker = 0;
+
+/** The current time, re-rendering the component each second (the countdowns). */
+export function useNow(): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), everyMs);
-    return () => window.clearInterval(timer);
-  }, [everyMs]);
+    ticking.add(setNow);
+    if (ticking.size === 1) ticker = window.setInterval(() => ticking.forEach((tick) => tick(Date.now())), 1000);
+    return () => {
+      ticking.delete(setNow);
+      if (ticking.size === 0) window.clearInterval(ticker);
+    };
+  }, []);
   return now;
 }
 

@@ -19,7 +19,7 @@ export function SlaBadge({
   paused?: boolean;
   given?: string | null;
 }) {
-  const now = useNow(1000);
+  const now = useNow();
   const state: SlaState = slaState(dueAt, { since, paused, given, now });
   if (state === "none") return <span class="sla sla-none">{t("sla.none")}</span>;
   const word = t(`sla.${state}`);
