@@ -1,6 +1,6 @@
 // My queues: the open tasks of each of my groups in the system's order (L1 by arrival, the other lines by computed
 // priority, R19), each with its SLA badge and a live countdown; "Next task" takes the best one for me and opens its
-// ticket (specialists do not pick). ?group=L2 shows one group.
+// ticket (specialists do not pick). ?group=L2 shows one group. The queue reloads itself every 30 s.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
@@ -9,6 +9,8 @@ import type { PageProps } from "../../routes";
 import { problemText } from "../customer/portal";
 import { deskTicketPath, useShortcuts, type Page, type Shortcut, type Task } from "./desk";
 import { NextTaskButton, ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
+
+const REFRESH_MS = 30_000; // the queue looks again on its own; Refresh looks at once
 
 interface Agent {
   sub: string;
@@ -42,7 +44,10 @@ export default function Queue({ person, query }: PageProps) {
       .then((pairs) => setQueues(Object.fromEntries(pairs)))
       .catch((e: unknown) => setError(problemText(e)));
   useEffect(() => {
-    if (groups !== null) void load();
+    if (groups === null) return;
+    void load();
+    const timer = window.setInterval(() => void load(), REFRESH_MS);
+    return () => window.clearInterval(timer);
   }, [groups, only]);
 
   const shortcuts: Shortcut[] = useMemo(

@@ -27,8 +27,7 @@ const CLASSIFICATIONS = ["question", "bug", "critical_bug", "improvement"];
 const PAGE = 25;
 
 interface Organisation {
-  org_id?: string;
-  id?: string;
+  id: string;
   name: string;
 }
 
@@ -202,7 +201,7 @@ function Filters({ initial, me }: { initial: Record<string, string>; me: string 
       {select(
         "organisation_id",
         t("desk.organisation"),
-        organisations.map((o) => [o.org_id ?? o.id ?? o.name, o.name]),
+        organisations.map((o) => [o.id, o.name]),
         t("views.any"),
       )}
       {select("service", t("desk.service"), services.map((s) => [s.key, serviceTitle(s)]), t("views.any"))}
