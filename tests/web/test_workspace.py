@@ -340,3 +340,10 @@ def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_thei
     page.get_by_role("region", name="Notifications").get_by_text(re.compile(r"new notifications?$")).wait_for()
     assert web.axe() == []
     web.screenshot("my-month")
+
+    # The workspace speaks Czech too
+    page.get_by_label("Language").select_option("cs")
+    page.get_by_role("heading", name="Můj měsíc", level=1).wait_for()
+    assert page.get_by_role("region", name="Tento měsíc").get_by_text("Dokončené úkoly").is_visible()
+    assert web.axe() == []
+    web.screenshot("my-month-cs")
