@@ -432,7 +432,7 @@ def _worked_and_closed(d: Desk, name: str, when: str, *, with_task: bool, minute
     if with_task:
         task = d.new_task(name, name, "fix", "L2", f"{when}T12:00:00.000Z")
         tasks.take_task(DANA_C, task)
-        tasks.complete_task(DANA_C, task, outcome="fixed", note=None)
+        tasks.complete_task(DANA_C, task, outcome="fixed", note="Patched")
         if minutes:
             log_time(ticket.ticket_id, "agent-dev", when, minutes, f"{when}T09:00:00.000Z", task)
     lifecycle.resolve_ticket(LENA_C, ticket.ticket_id, resolution="Fixed", preventive_measure="Test")
