@@ -42,6 +42,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.directory",
     "functions.api.plans",
     "functions.api.notifications",
+    "functions.api.workspace",
 )
 # A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
 # table against every declared route). A first segment not listed loads every router, so a router missing here
@@ -61,12 +62,13 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "organisations": ("functions.api.catalog", "functions.api.directory"),
     "people": ("functions.api.directory",),
     "public": ("functions.api.public", "functions.api.tickets", "functions.api.catalog"),
+    "replies": ("functions.api.workspace",),
     "reviews": ("functions.api.review",),
     "routing": ("functions.api.queues",),
     "sla": ("functions.api.plans",),
     "services": ("functions.api.public", "functions.api.catalog"),
     "tasks": ("functions.api.tasks", "functions.api.catalog", "functions.api.queues"),
-    "tickets": ("functions.api.tickets", "functions.api.catalog", "functions.api.money"),
+    "tickets": ("functions.api.tickets", "functions.api.catalog", "functions.api.money", "functions.api.workspace"),
 }
 META_SEGMENTS = frozenset({"health", "openapi.json", "docs"})
 

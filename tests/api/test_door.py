@@ -168,6 +168,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "calendar_id": "office",
         "plan_id": "default",
         "attachment_id": "att-none",
+        "reply_id": "reply-none",
     }
 
 
