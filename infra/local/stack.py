@@ -20,6 +20,7 @@ import urllib.request
 from moto.server import ThreadedMotoServer
 
 from infra.local import demo, emulation
+from infra.local import telegram as local_telegram
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
 from infra.local.smtp import DEFAULT_PORT as DEFAULT_SMTP_PORT
@@ -87,6 +88,7 @@ class LocalStack:
         )
         self._start_moto()
         emulation.install_lambda_dispatcher()
+        local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
         emulation.provision()
         if self.seed:
             demo.seed()
@@ -131,6 +133,7 @@ def banner(stack: LocalStack) -> str:
         f"  mailbox       {stack.url}/local/mailbox",
         f"  mail in       smtp://127.0.0.1:{stack.smtp_port}   (SMTP to support@ or a ticket's reply address)",
         f"  schedules     {stack.url}/local/schedules   (fire now: POST /local/schedules/<name>)",
+        f"  telegram      {stack.url}/local/telegram   (play the Telegram user; the bot's fake Bot API)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",
         "",
         "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",
