@@ -1,6 +1,6 @@
 // The app: loads /config.json, picks the language (the person's profile, else the browser's), resolves the address
-// to a page (routes.ts), sends people who are not signed in to the sign-in page, and shows a page the person's role
-// may not open exactly as a missing one.
+// to a page (routes.ts), sends people who are not signed in to the sign-in page, and tells a signed-in person whose
+// role may not open a page that it is not for them (pages/Forbidden).
 import { useEffect, useState } from "preact/hooks";
 import { onSessionChange, session, type Person } from "./auth/session";
 import { loadConfig } from "./config";
@@ -9,6 +9,7 @@ import { Layout } from "./layout";
 import { applyProfile } from "./profile";
 import { interceptLinks, navigate, useLocation } from "./router";
 import { resolve, type Page, type RouteDef } from "./routes";
+import Forbidden from "./pages/Forbidden";
 import NotFound from "./pages/NotFound";
 
 type Boot = "loading" | "ready" | Error;
@@ -58,6 +59,7 @@ export function App() {
       person={person}
       path={path}
       route={allowed ? route : null}
+      refused={!allowed}
       params={params}
       query={query}
       onSignOut={signOut}
@@ -69,6 +71,7 @@ interface ShownProps {
   person: Person | null;
   path: string;
   route: RouteDef | null;
+  refused?: boolean; // the page exists, but not for this person's role
   params: Record<string, string>;
   query: URLSearchParams;
   onSignOut: () => void;
@@ -76,15 +79,16 @@ interface ShownProps {
 
 const pages = new Map<RouteDef, Page>();
 
-function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
+function Shown({ person, path, route, refused = false, params, query, onSignOut }: ShownProps) {
+  const Missing = refused ? Forbidden : NotFound;
   // An initialiser function: a component passed to useState directly would be called as one.
-  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : NotFound));
+  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : Missing));
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
-    document.title = `${t(route?.title ?? "notfound.title")} · ${t("app.name")}`;
+    document.title = `${t(route?.title ?? (refused ? "forbidden.title" : "notfound.title"))} · ${t("app.name")}`;
     setFailed(null);
     if (route === null) {
-      setPage(() => NotFound);
+      setPage(() => Missing);
       return;
     }
     const known = pages.get(route);
@@ -106,7 +110,7 @@ function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
     return () => {
       current = false;
     };
-  }, [route, path]);
+  }, [route, path, refused]);
   const Current = page;
   return (
     <Layout person={person} path={path} onSignOut={onSignOut}>
