@@ -6,7 +6,7 @@ import { api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import type { PageProps } from "../../routes";
-import { num, problemText, useLoad, type CatalogService, type Group } from "./console";
+import { flash, num, problemText, takeFlash, useLoad, type CatalogService, type Group } from "./console";
 
 export default function Catalog() {
   const { data, error } = useLoad(() => api.get<{ items: CatalogService[] }, "/catalog/services">("/catalog/services"));
@@ -99,7 +99,7 @@ function ServiceForm({ choices, current }: { choices: Choices; current: CatalogS
   const [deadline, setDeadline] = useState(current?.deadline_working_days ? String(current.deadline_working_days) : "");
   const [position, setPosition] = useState(current?.position !== null && current?.position !== undefined ? String(current.position) : "");
   const [failed, setFailed] = useState<string | null>(null);
-  const [said, setSaid] = useState<string | null>(null);
+  const [said, setSaid] = useState<string | null>(takeFlash);
   const [busy, setBusy] = useState(false);
 
   const order = [
@@ -127,7 +127,10 @@ function ServiceForm({ choices, current }: { choices: Choices; current: CatalogS
         },
       });
       setSaid(t("cat.saved", { title: saved.title }));
-      if (!current) navigate(`/app/console/catalog/${encodeURIComponent(saved.key)}`, { replace: true });
+      if (!current) {
+        flash(t("cat.saved", { title: saved.title })); // said again on the service's own page
+        navigate(`/app/console/catalog/${encodeURIComponent(saved.key)}`, { replace: true });
+      }
     } catch (error) {
       setFailed(problemText(error));
     } finally {
@@ -147,7 +150,7 @@ function ServiceForm({ choices, current }: { choices: Choices; current: CatalogS
           {t("cat.key")}: <code>{current.key}</code>
         </p>
       ) : (
-        text("svc-key", t("cat.key"), key, setKey, { required: true, pattern: "[a-z0-9][a-z0-9-]{1,62}", "aria-describedby": "svc-key-hint" })
+        text("svc-key", t("cat.key"), key, setKey, { required: true, pattern: "[a-z0-9][a-z0-9\\-]{1,62}", "aria-describedby": "svc-key-hint" })
       )}
       {!current && (
         <p id="svc-key-hint" class="hint">

@@ -7,7 +7,7 @@ import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import type { PageProps } from "../../routes";
-import { problemText, splitList, useLoad, type CatalogService } from "./console";
+import { flash, problemText, splitList, takeFlash, useLoad, type CatalogService } from "./console";
 
 interface ArticleRow {
   id: string;
@@ -157,7 +157,7 @@ function ArticleForm({ article, services, onSaved }: { article: Article | null; 
     status: article?.status ?? "draft",
     note: "",
   });
-  const [said, setSaid] = useState<string | null>(null);
+  const [said, setSaid] = useState<string | null>(takeFlash);
   const [failed, setFailed] = useState<string | null>(null);
   const set = (name: keyof typeof form) => (e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value });
   const save = async (e: Event) => {
@@ -176,11 +176,10 @@ function ArticleForm({ article, services, onSaved }: { article: Article | null; 
             tags: splitList(form.tags),
             status: form.status as "draft",
             note: form.note.trim() || null,
-            slug: null, // unchanged
             expected_version: article.version,
-          },
+          } as never, // the slug is left out: it stays (the schema lists every field as present)
         });
-        setSaid(t("kbm.saved", { version: saved.version }));
+        flash(t("kbm.saved", { version: saved.version })); // said by the form of the new version, read again
         onSaved();
       } else {
         const made = await api.post<Article, "/kb/articles">("/kb/articles", {
@@ -195,6 +194,7 @@ function ArticleForm({ article, services, onSaved }: { article: Article | null; 
             slug: null, // made from the title
           },
         });
+        flash(t("kbm.saved", { version: made.version }));
         navigate(`/app/console/kb/${encodeURIComponent(made.id)}`, { replace: true });
       }
     } catch (error) {

@@ -6,7 +6,7 @@ import { api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import type { PageProps } from "../../routes";
-import { LINES, problemText, splitList, useLoad, type Group, type Organisation, type PersonRow } from "./console";
+import { LINES, flash, problemText, splitList, takeFlash, useLoad, type Group, type Organisation, type PersonRow } from "./console";
 
 export default function Team() {
   const { data, error } = useLoad(async () => {
@@ -140,7 +140,7 @@ function GroupForm({ current }: { current: Group | null }) {
   const [line, setLine] = useState(current?.line ?? "L1");
   const [description, setDescription] = useState(current?.description ?? "");
   const [skills, setSkills] = useState((current?.skills ?? []).join(", "));
-  const [said, setSaid] = useState<string | null>(null);
+  const [said, setSaid] = useState<string | null>(takeFlash);
   const [failed, setFailed] = useState<string | null>(null);
   const save = async (e: Event) => {
     e.preventDefault();
@@ -152,7 +152,10 @@ function GroupForm({ current }: { current: Group | null }) {
         body: { line, description: description.trim(), skills: splitList(skills) },
       });
       setSaid(t("team.group_saved", { name: name.trim() }));
-      if (!current) navigate(`/app/console/team/groups/${encodeURIComponent(name.trim())}`, { replace: true });
+      if (!current) {
+        flash(t("team.group_saved", { name: name.trim() }));
+        navigate(`/app/console/team/groups/${encodeURIComponent(name.trim())}`, { replace: true });
+      }
     } catch (error) {
       setFailed(problemText(error));
     }

@@ -12,6 +12,19 @@ export function problemText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// A message for the next page a form leads to (a new service saved, then shown at its own address): said once there.
+let flashed: string | null = null;
+
+export function flash(message: string): void {
+  flashed = message;
+}
+
+export function takeFlash(): string | null {
+  const message = flashed;
+  flashed = null;
+  return message;
+}
+
 export interface Loaded<T> {
   data: T | null;
   error: string | null;
