@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,9 +144,10 @@ def test_incidents_are_handled_and_a_new_service_reaches_the_customer(web, brows
     card.get_by_role("button", name="Acknowledge").click()
     page.get_by_role("status").filter(has_text=f"Acknowledged: {first['title']}").wait_for()
     card.get_by_text("Acknowledged", exact=True).first.wait_for()
-    assert next(i for i in call(web, "GET", "/incidents?status=open", MARIA)["items"] if i["id"] == first["id"])[
-        "status"
-    ] == "acknowledged"
+    assert (
+        next(i for i in call(web, "GET", "/incidents?status=open", MARIA)["items"] if i["id"] == first["id"])["status"]
+        == "acknowledged"
+    )
     assert web.axe() == []
     card.get_by_role("button", name="Resolve").click()
     page.get_by_role("status").filter(has_text=f"Resolved: {first['title']}").wait_for()
@@ -213,11 +215,12 @@ def test_every_console_page_passes_axe_invoices_download_as_csv_and_articles_kee
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV: download acme-2026-10").click()
     assert download.value.suggested_filename == "acme-2026-10.csv"
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     invoice = call(web, "GET", "/invoices/acme-2026-10", MARIA)
     assert invoice["status"] == "sent"
     lines = text.splitlines()
-    assert lines[0] == "invoice,organisation,period,service,tickets,billable_minutes,hours,rate_per_hour,amount,currency"
+    header = "invoice,organisation,period,service,tickets,billable_minutes,hours,rate_per_hour,amount,currency"
+    assert lines[0] == header
     rows = [line.split(",") for line in lines[1:]]
     assert [(r[3], r[8]) for r in rows] == [
         *((line["service"], line["amount"]) for line in invoice["lines"]),
