@@ -197,6 +197,27 @@ def test_every_console_page_passes_axe_invoices_download_as_csv_and_articles_kee
         page.get_by_role("heading", name=heading, level=1).wait_for()
         page.get_by_role("table").first.wait_for()
         assert web.axe() == [], link
+    # Groups and agents: Lena gets a skill; the group and the invitation pages.
+    open_from_nav(web, "Groups and agents")
+    page.get_by_role("link", name="Lena (L1)").click()
+    page.get_by_role("heading", name="Lena (L1)", level=1).wait_for()
+    page.get_by_label("Skills (separated by commas)").fill("billing, databases")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("status").filter(has_text="Saved Lena (L1)'s groups.").wait_for()
+    assert call(web, "GET", "/routing/agents/agent-lena", MARIA)["skills"] == ["billing", "databases"]
+    assert web.axe() == []
+    page.get_by_role("link", name="Back to groups and agents").click()
+    page.get_by_role("link", name="L2-db").click()
+    page.get_by_role("heading", name="Group L2-db", level=1).wait_for()
+    page.get_by_label("Description").wait_for()
+    assert web.axe() == []
+    page.get_by_role("link", name="Back to groups and agents").click()
+    page.get_by_role("link", name="Invite a person").click()
+    page.get_by_role("heading", name="Invite a person", level=1).wait_for()
+    page.get_by_role("checkbox", name="L1 (L1)").wait_for()
+    assert web.axe() == []
+
+    open_from_nav(web, "Contracts")
     page.get_by_role("link", name="Acme Manufacturing").click()
     page.get_by_role("heading", name="Contract of acme", level=1).wait_for()
     page.get_by_label("How many licence keys the organisation may hold").wait_for()
