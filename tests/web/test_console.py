@@ -58,6 +58,12 @@ def test_the_dashboard_shows_the_figures_of_the_api_and_draws_every_chart(web):
     # A little history beside the demo's: two new tickets today (new tickets per day, the kanban, the plan).
     for subject in ("Printer offline", "Report totals wrong"):
         call(web, "POST", "/tickets", BOB, {**QUESTION, "subject": subject})
+    # ... and one resolved, closed and rated 2 with a comment (SLA met and satisfaction of this week).
+    rated = call(web, "POST", "/tickets", BOB, {**QUESTION, "subject": "Slow answer"})
+    resolve = {"resolution": "Answered by phone", "preventive_measure": "FAQ entry"}
+    call(web, "POST", f"/tickets/{rated['id']}/resolve", LENA, resolve)
+    call(web, "POST", f"/tickets/{rated['id']}/close", BOB, {})
+    call(web, "POST", f"/tickets/{rated['id']}/feedback", BOB, {"rating": 2, "comment": "It took three days."})
     figures = _settled_figures(web)
     web.sign_in(MARIA)
     open_from_nav(web, "Dashboard")
@@ -79,6 +85,12 @@ def test_the_dashboard_shows_the_figures_of_the_api_and_draws_every_chart(web):
     assert figures["new_tickets_per_day"]["total"] >= 2 and figures["kanban"]["us"]["count"] >= 2
     for label, value in expected.items():
         assert _row(web, glance, label) == [str(value)], label
+    assert week["rated"] >= 1 and week["resolved"] >= 1
+    assert {"reference": rated["reference"], "rating": 2, "comment": "It took three days."}.items() <= next(
+        r for r in week["low_ratings"] if r["ticket_id"] == rated["id"]
+    ).items()
+    comments = page.get_by_role("list").filter(has_text="It took three days.")
+    assert comments.get_by_role("listitem").filter(has_text=rated["reference"]).count() == 1
     ratio = week["sla_met_ratio"]
     assert _row(web, glance, "SLA met this week") == ["—" if ratio is None else f"{round(ratio * 100)}%"]
     rating = week["average_rating"]
