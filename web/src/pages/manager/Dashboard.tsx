@@ -210,6 +210,7 @@ function Board({ figures: f }: { figures: Figures }) {
             <th scope="col">{t("dash.specialist")}</th>
             <th scope="col">{t("dash.logged")}</th>
             <th scope="col">{t("dash.entries")}</th>
+            <th scope="col">{t("dash.day_map")}</th>
           </tr>
         </thead>
         <tbody>
@@ -224,13 +225,16 @@ function Board({ figures: f }: { figures: Figures }) {
                   <ul class="daymap">
                     {s.entries.map((e) => (
                       <li key={e.entry_id}>
-                        {e.started_at ? `${formatDateTime(e.started_at)}: ` : ""}
+                        {e.started_at ? `${span(e.started_at, e.minutes, f.timezone)}: ` : ""}
                         {e.reference} · {minutes(e.minutes)}
                         {e.note ? ` · ${e.note}` : ""}
                       </li>
                     ))}
                   </ul>
                 )}
+              </td>
+              <td>
+                <DayMap entries={s.entries} zone={f.timezone} />
               </td>
             </tr>
           ))}
@@ -279,6 +283,40 @@ function Board({ figures: f }: { figures: Figures }) {
         </table>
       )}
     </>
+  );
+}
+
+/** Minutes since midnight of an instant in the desk's zone. */
+function minuteOfDay(iso: string, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(
+    new Date(iso),
+  );
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return part("hour") * 60 + part("minute");
+}
+
+/** "09:00–10:30" in the desk's zone: when a piece of logged work started and ended. */
+function span(iso: string, length: number, zone: string): string {
+  const start = minuteOfDay(iso, zone);
+  const clock = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  return `${clock(start)}–${clock(start + length)}`;
+}
+
+/** A specialist's day as blocks on a 24-hour line (SVG: attributes, not styles, so the CSP holds). The list beside
+ * it says the same in words; entries logged without a start time are in the list only. */
+function DayMap({ entries, zone }: { entries: Entry[]; zone: string }) {
+  const placed = entries.filter((e) => e.started_at);
+  return (
+    <svg class="daymap-svg" viewBox="0 0 240 20" aria-hidden="true" focusable="false">
+      <rect x="0" y="4" width="240" height="12" class="daymap-day" />
+      {[6, 12, 18].map((hour) => (
+        <line key={hour} x1={hour * 10} x2={hour * 10} y1="0" y2="20" class="daymap-tick" />
+      ))}
+      {placed.map((e) => {
+        const start = minuteOfDay(e.started_at as string, zone);
+        return <rect key={e.entry_id} x={start / 6} y="4" width={Math.max(1, Math.min(e.minutes, 1440 - start) / 6)} height="12" class="daymap-work" />;
+      })}
+    </svg>
   );
 }
 
