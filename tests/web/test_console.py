@@ -234,6 +234,17 @@ def test_every_console_page_passes_axe_invoices_download_as_csv_and_articles_kee
     page.get_by_role("heading", name="Contract of acme", level=1).wait_for()
     page.get_by_label("How many licence keys the organisation may hold").wait_for()
     assert web.axe() == []
+    # Saved unchanged, the contract stays as it was: the form carries every field the API has.
+    before = call(web, "GET", "/contracts/acme", MARIA)
+    page.get_by_label("Price of one specialist hour").fill("90")
+    page.get_by_role("button", name="Save the contract").click()
+    page.get_by_role("status").filter(has_text="The contract is saved.").wait_for()
+    after = call(web, "GET", "/contracts/acme", MARIA)
+    changing = ("updated_at", "usage", "rate_per_hour")
+    assert {k: v for k, v in after.items() if k not in changing} == {
+        k: v for k, v in before.items() if k not in changing
+    }
+    assert after["rate_per_hour"] == "90.00"
 
     open_from_nav(web, "Invoices")
     page.get_by_role("heading", name="Invoices", level=1).wait_for()

@@ -117,6 +117,7 @@ function ContractForm({ org, current }: { org: string; current: Contract | null 
     billing_day: String(current?.billing_day ?? 1),
     terms: String(current?.payment_terms_days ?? 14),
     incident_hours: String(current?.ticket_hours_incident ?? 10),
+    timezone: current?.timezone ?? "Europe/Prague",
   });
   const [said, setSaid] = useState<string | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -145,7 +146,8 @@ function ContractForm({ org, current }: { org: string; current: Contract | null 
           ticket_hours_incident: Number(form.incident_hours),
           plan_id: current?.plan_id ?? null,
           calendar_id: current?.calendar_id ?? null,
-        } as never,
+          timezone: form.timezone.trim(),
+        },
       });
       setSaid(t("con.saved"));
     } catch (error) {
@@ -186,6 +188,7 @@ function ContractForm({ org, current }: { org: string; current: Contract | null 
       {input("billing_day", t("con.billing_day"), { type: "number", min: 1, max: 28 })}
       {input("terms", t("con.terms"), { type: "number", min: 0, max: 120 })}
       {input("incident_hours", t("con.incident_hours"), { type: "number", min: 1, max: 1000 })}
+      {input("timezone", t("con.timezone"), { required: true, maxLength: 64 })}
       <p role="status">{said}</p>
       {failed && <p role="alert">{failed}</p>}
       <button type="submit">{t("con.save")}</button>

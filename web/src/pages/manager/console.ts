@@ -162,6 +162,7 @@ export interface Contract {
   ticket_hours_incident: number;
   plan_id: string | null;
   calendar_id: string | null;
+  timezone: string;
   usage?: {
     period: string;
     tickets: number;
