@@ -1,6 +1,6 @@
 // The app: loads /config.json, picks the language (the person's profile, else the browser's), resolves the address
-// to a page (routes.ts), sends people who are not signed in to the sign-in page, and tells a signed-in person whose
-// role may not open a page that it is not for them (pages/Forbidden).
+// to a page (routes.ts), sends people who are not signed in to the sign-in page, and tells a signed-in person
+// plainly when their role may not open the page (a customer at a workspace address).
 import { useEffect, useState } from "preact/hooks";
 import { onSessionChange, session, type Person } from "./auth/session";
 import { loadConfig } from "./config";
@@ -9,7 +9,7 @@ import { Layout } from "./layout";
 import { applyProfile } from "./profile";
 import { interceptLinks, navigate, useLocation } from "./router";
 import { resolve, type Page, type RouteDef } from "./routes";
-import Forbidden from "./pages/Forbidden";
+import NotAllowed from "./pages/NotAllowed";
 import NotFound from "./pages/NotFound";
 
 type Boot = "loading" | "ready" | Error;
@@ -51,7 +51,8 @@ export function App() {
   if (boot instanceof Error) return <p role="alert">{t("app.error", { detail: boot.message })}</p>;
 
   const signOut = () => void session()?.signOut();
-  if (found === null) return <Shown person={person} path={path} route={null} params={{}} query={query} onSignOut={signOut} />;
+  if (found === null)
+    return <Shown person={person} path={path} route={null} denied={false} params={{}} query={query} onSignOut={signOut} />;
   const { route, params } = found;
   const allowed = route.who === "anyone" || (person !== null && route.who.includes(person.role));
   return (
@@ -59,7 +60,7 @@ export function App() {
       person={person}
       path={path}
       route={allowed ? route : null}
-      refused={!allowed}
+      denied={!allowed}
       params={params}
       query={query}
       onSignOut={signOut}
@@ -71,7 +72,7 @@ interface ShownProps {
   person: Person | null;
   path: string;
   route: RouteDef | null;
-  refused?: boolean; // the page exists, but not for this person's role
+  denied: boolean; // the page exists, the person's role may not open it
   params: Record<string, string>;
   query: URLSearchParams;
   onSignOut: () => void;
@@ -79,13 +80,13 @@ interface ShownProps {
 
 const pages = new Map<RouteDef, Page>();
 
-function Shown({ person, path, route, refused = false, params, query, onSignOut }: ShownProps) {
-  const Missing = refused ? Forbidden : NotFound;
+function Shown({ person, path, route, denied, params, query, onSignOut }: ShownProps) {
+  const Missing = denied ? NotAllowed : NotFound;
   // An initialiser function: a component passed to useState directly would be called as one.
   const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : Missing));
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
-    document.title = `${t(route?.title ?? (refused ? "forbidden.title" : "notfound.title"))} · ${t("app.name")}`;
+    document.title = `${t(route?.title ?? (denied ? "notallowed.title" : "notfound.title"))} · ${t("app.name")}`;
     setFailed(null);
     if (route === null) {
       setPage(() => Missing);
@@ -110,7 +111,7 @@ function Shown({ person, path, route, refused = false, params, query, onSignOut 
     return () => {
       current = false;
     };
-  }, [route, path, refused]);
+  }, [route, path, denied]);
   const Current = page;
   return (
     <Layout person={person} path={path} onSignOut={onSignOut}>

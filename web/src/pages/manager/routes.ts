@@ -1,6 +1,6 @@
 // The manager pages (pages/manager): their addresses, who may open them, titles and code. Spread into ROUTES
 // (routes.ts); their words are in i18n/manager/<language>.json. Every view has its own address, so a manager can
-// send a link; an agent or a customer opening one is told it is not for them (pages/Forbidden).
+// send a link; an agent or a customer opening one is told it is not for them (pages/NotAllowed).
 import type { Role } from "../../auth/session";
 import type { RouteDef } from "../../routes";
 
@@ -14,21 +14,21 @@ export const MANAGER_ROUTES: RouteDef[] = [
     path: "/app/console",
     title: "dash.title",
     who: MANAGER,
-    nav: { label: "nav.dashboard", order: 10 },
+    nav: { label: "nav.dashboard", order: 20 },
     page: () => import("./Dashboard"),
   },
   {
     path: "/app/console/incidents",
     title: "inc.title",
     who: MANAGER,
-    nav: { label: "nav.incidents", order: 11, count: openIncidents, countLabel: "nav.incidents_open" },
+    nav: { label: "nav.incidents", order: 21, count: openIncidents, countLabel: "nav.incidents_open" },
     page: () => import("./Incidents"),
   },
   {
     path: "/app/console/catalog",
     title: "cat.title",
     who: MANAGER,
-    nav: { label: "nav.catalog", order: 12 },
+    nav: { label: "nav.catalog", order: 22 },
     page: () => import("./Catalog"),
   },
   {
@@ -47,7 +47,7 @@ export const MANAGER_ROUTES: RouteDef[] = [
     path: "/app/console/team",
     title: "team.title",
     who: MANAGER,
-    nav: { label: "nav.team", order: 13 },
+    nav: { label: "nav.team", order: 23 },
     page: () => import("./Team"),
   },
   {
@@ -72,7 +72,7 @@ export const MANAGER_ROUTES: RouteDef[] = [
     path: "/app/console/contracts",
     title: "con.title",
     who: MANAGER,
-    nav: { label: "nav.contracts", order: 14 },
+    nav: { label: "nav.contracts", order: 24 },
     page: () => import("./Contracts"),
   },
   {
@@ -85,14 +85,14 @@ export const MANAGER_ROUTES: RouteDef[] = [
     path: "/app/console/invoices",
     title: "inv.title",
     who: MANAGER,
-    nav: { label: "nav.invoices", order: 15 },
+    nav: { label: "nav.invoices", order: 25 },
     page: () => import("./Invoices"),
   },
   {
     path: "/app/console/kb",
     title: "kbm.title",
     who: MANAGER,
-    nav: { label: "nav.kb_edit", order: 16 },
+    nav: { label: "nav.kb_edit", order: 26 },
     page: () => import("./Kb"),
   },
   {
