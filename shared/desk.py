@@ -32,6 +32,7 @@ def assemble() -> None:
     ticket_hooks.ticket_submitted_event.subscribe(figures.ticket_submitted_event)  # R28: new tickets per day
     ticket_hooks.ticket_submitted_event.subscribe(offers.count_submitted_event)  # R23, R24: usage and thresholds
     ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
+    ticket_hooks.ticket_rated.subscribe(figures.ticket_rated)  # R28, R30: satisfaction per week
     ticket_hooks.task_created.subscribe(figures.task_created)  # R28: the plan of plan/fact
     ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks
     task_hooks.route_fault.subscribe(incidents.route_fault)  # R24: a route fault is an incident for the managers

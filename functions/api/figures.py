@@ -42,7 +42,8 @@ def _date() -> date | None:
 @router.declare(
     "GET",
     "/figures/manager",
-    "The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28)",
+    "The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28); SLA met "
+    "and satisfaction per week (R18, R30)",
     "figures",
     query=DATE_QUERY,
     roles=(MANAGER,),

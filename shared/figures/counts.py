@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.figures.items import DirectoryEntry
+from shared.figures.items import DirectoryEntry, LowRating
 from shared.platform import clock, store, workflows
 from shared.platform.domain import DESK_TIMEZONE, Role
 from shared.platform.identity import Caller
@@ -69,7 +69,7 @@ def _update(pk: str, sk: str, kind: str, period: str, adds: dict[str, int]) -> s
     return store.Count(pk, sk, adds, {"kind": kind, "period": period})
 
 
-def _day_update(day: date, adds: dict[str, int]) -> store.Count:
+def day_update(day: date, adds: dict[str, int]) -> store.Count:
     pk, sk = day_key(day)
     return _update(pk, sk, "figure_day", day.isoformat(), adds)
 
@@ -100,7 +100,7 @@ def ticket_submitted_event(detail: dict[str, Any]) -> bool:
     ticket however often the event is delivered, on the day it was submitted (the event's `at`). A failure
     raises, so the delivery is retried."""
     day = local_day(detail["at"])
-    return count([_day_update(day, {"submitted": 1})], once=f"submitted#{detail['ticket_id']}")
+    return count([day_update(day, {"submitted": 1})], once=f"submitted#{detail['ticket_id']}")
 
 
 def ticket_classified(ticket_id: str, classification: str) -> None:
@@ -111,7 +111,7 @@ def ticket_classified(ticket_id: str, classification: str) -> None:
 
 def _bug_classified(ticket_id: str, classification: str) -> None:
     field = "critical_bugs" if classification == "critical_bug" else "bugs"
-    count([_day_update(today(), {field: 1})], once=f"bug#{ticket_id}")
+    count([day_update(today(), {field: 1})], once=f"bug#{ticket_id}")
 
 
 def planned_day(task: Task) -> date:
@@ -129,7 +129,7 @@ def task_created(task: Task) -> None:
 
 def _task_created(task: Task) -> None:
     adds = {"planned_tasks": 1, "planned_minutes": estimate_minutes(task)}
-    count([_day_update(planned_day(task), adds)], once=f"planned#{task.task_id}")
+    count([day_update(planned_day(task), adds)], once=f"planned#{task.task_id}")
 
 
 def task_finished(task: Task) -> None:
@@ -139,7 +139,7 @@ def task_finished(task: Task) -> None:
 
 
 def _task_finished(task: Task) -> None:
-    updates = [_day_update(planned_day(task), {"done_tasks": 1, "done_minutes": estimate_minutes(task)})]
+    updates = [day_update(planned_day(task), {"done_tasks": 1, "done_minutes": estimate_minutes(task)})]
     if task.assignee:
         updates += agent_updates(task.assignee, local_day(task.completed_at), {"tasks_closed": 1})
     count(updates, once=f"done#{task.task_id}")
@@ -152,6 +152,33 @@ def ticket_resolved(ticket: Ticket, resolver: Caller) -> None:
     who = ticket.owner or (resolver.sub if resolver.is_staff else None)
     if who and ticket.resolved_at:
         workflows.call_worker("figures_resolved", ticket.ticket_id, who=who, resolved_at=ticket.resolved_at)
+
+
+LOW_RATING = 2  # ratings up to this one keep their comment for the manager (R30)
+
+
+def ticket_rated(ticket: Ticket, rating: int, comment: str | None) -> None:
+    """Satisfaction per week (R28, R30): the rating counts once, on the day it was given; a rating of 1-2 keeps
+    its comment for the manager's dashboard."""
+    safely("ticket rated", _ticket_rated, ticket, rating, comment)
+
+
+def _ticket_rated(ticket: Ticket, rating: int, comment: str | None) -> None:
+    day = today()
+    adds = {"rated": 1, "rating_sum": rating, f"rating_{rating}": 1}
+    counted = count([day_update(day, adds)], once=f"rated#{ticket.ticket_id}")
+    if counted and rating <= LOW_RATING:
+        pk, _ = day_key(day)
+        LowRating(
+            pk,
+            f"LOWRATING#{day.isoformat()}#{ticket.ticket_id}",
+            period=day.isoformat(),
+            ticket_id=ticket.ticket_id,
+            reference=ticket.reference,
+            organisation_id=ticket.organisation_id,
+            rating=rating,
+            comment=comment,
+        ).save()
 
 
 def register_organisation(org_id: str, name: str) -> None:

@@ -8,6 +8,7 @@ No new global secondary indexes; every figure is a GetItem or a Query over a sma
 | counters of the days of a month                | Query pk=FIGURES#<YYYY-MM>, sk between DAY#<from> and DAY#<to> |
 | a specialist's counters of a day / a month     | GetItem pk=FIGURES#AGENT#<sub>, sk=DAY#<date> / MONTH#<YYYY-MM> |
 | organisations and staff the figures go over    | Query pk=FIGURES#DIRECTORY (sk ORG#<id> / STAFF#<sub>)        |
+| a week's ratings of 1-2 and their comments      | Query pk=FIGURES#<YYYY-MM>, sk between LOWRATING#<from> and ~ |
 | "this was already counted" (exactly once)      | conditional Put pk=FIGMARK#<what>, sk=MARK, with a TTL        |
 
 Days are dates in the default plan calendar's zone (shared.sla.DEFAULT_PLAN, Europe/Prague). Counters are
@@ -32,6 +33,16 @@ class FigureDay(Entity, discriminator="figure_day"):
     planned_minutes = NumberAttribute(null=True)  # their standard effort
     done_tasks = NumberAttribute(null=True)  # of the tasks planned for that day, those done
     done_minutes = NumberAttribute(null=True)
+    resolved = NumberAttribute(null=True)  # tickets resolved that day (R18: the SLA met ratio per week)
+    sla_met = NumberAttribute(null=True)  # ... within every promise made to the customer
+    sla_missed = NumberAttribute(null=True)
+    rated = NumberAttribute(null=True)  # tickets rated that day (R30)
+    rating_sum = NumberAttribute(null=True)
+    rating_1 = NumberAttribute(null=True)  # the distribution of the ratings, 1 (poor) to 5 (excellent)
+    rating_2 = NumberAttribute(null=True)
+    rating_3 = NumberAttribute(null=True)
+    rating_4 = NumberAttribute(null=True)
+    rating_5 = NumberAttribute(null=True)
 
 
 class AgentFigures(Entity, discriminator="agent_figures"):
@@ -52,6 +63,18 @@ class DirectoryEntry(Entity, discriminator="figures_directory"):
     role = UnicodeAttribute(null=True)
     line = UnicodeAttribute(null=True)
     groups = JSONAttribute(default=list)
+
+
+class LowRating(Entity, discriminator="figure_low_rating"):
+    """A rating of 1 or 2 and its comment (R30: the manager reads what went wrong).
+    pk=FIGURES#<YYYY-MM>, sk=LOWRATING#<YYYY-MM-DD>#<ticket id>."""
+
+    period = UnicodeAttribute(null=True)  # YYYY-MM-DD, the day it was rated
+    ticket_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    organisation_id = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
 
 
 class FigureMark(Entity, discriminator="figure_mark"):

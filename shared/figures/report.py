@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.directory import items as directory
 from shared.figures.counts import DIRECTORY_PK, ZONE, agent_pk, day_key, today
-from shared.figures.items import AgentFigures, DirectoryEntry, FigureDay
+from shared.figures.items import AgentFigures, DirectoryEntry, FigureDay, LowRating
 from shared.money.items import TimeEntry
 from shared.platform import clock
 from shared.platform.domain import OPEN_STATUSES, Role, Status
@@ -25,6 +25,12 @@ BUG_DAYS = 14
 
 
 CUSTOMER_TIME_DAYS = 7
+
+
+QUALITY_WEEKS = 8  # the SLA met ratio and satisfaction per week: this week and the seven before it
+
+
+RATINGS = (1, 2, 3, 4, 5)
 
 
 # The kanban of active tickets (R13, R28): resolved tickets only wait for the automatic close, so they are
@@ -267,6 +273,60 @@ def _new_tickets_view(counters: dict[date, FigureDay], day: date) -> dict[str, A
     }
 
 
+def _low_ratings(first: date, last: date) -> list[LowRating]:
+    """The ratings of 1-2 of the days first..last: one Query per calendar month touched."""
+    found: list[LowRating] = []
+    month = first.replace(day=1)
+    while month <= last:
+        pk, _ = day_key(month)
+        condition = Entity.sk.between(f"LOWRATING#{first.isoformat()}", f"LOWRATING#{last.isoformat()}#~")
+        found += [item for item in Entity.query(pk, condition) if isinstance(item, LowRating)]
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def _quality_weeks(counters: dict[date, FigureDay], low: list[LowRating], monday: date) -> list[dict[str, Any]]:
+    """R18, R30: per ISO week, oldest first: tickets resolved within every promise, and the customers' ratings
+    (average, distribution, the comments of the ratings of 1-2)."""
+    weeks = []
+    for back in range(QUALITY_WEEKS - 1, -1, -1):
+        first = monday - timedelta(weeks=back)
+        days = _days(first, first + timedelta(days=6))
+        resolved = sum(_n(counters.get(d), "resolved") for d in days)
+        met = sum(_n(counters.get(d), "sla_met") for d in days)
+        rated = sum(_n(counters.get(d), "rated") for d in days)
+        rating_sum = sum(_n(counters.get(d), "rating_sum") for d in days)
+        comments = sorted(
+            (r for r in low if days[0].isoformat() <= (r.period or "") <= days[-1].isoformat()),
+            key=lambda r: (r.period or "", r.reference or ""),
+        )
+        weeks.append(
+            {
+                "from": days[0].isoformat(),
+                "to": days[-1].isoformat(),
+                "resolved": resolved,
+                "sla_met": met,
+                "sla_missed": sum(_n(counters.get(d), "sla_missed") for d in days),
+                "sla_met_ratio": _ratio(met, resolved),
+                "rated": rated,
+                "average_rating": round(rating_sum / rated, 2) if rated else None,
+                "ratings": {str(n): sum(_n(counters.get(d), f"rating_{n}") for d in days) for n in RATINGS},
+                "low_ratings": [
+                    {
+                        "date": r.period,
+                        "ticket_id": r.ticket_id,
+                        "reference": r.reference,
+                        "organisation_id": r.organisation_id,
+                        "rating": int(r.rating or 0),
+                        "comment": r.comment,
+                    }
+                    for r in comments
+                ],
+            }
+        )
+    return weeks
+
+
 def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
     """R28: the process dashboard of one day; live figures (open tickets and tasks) are as of now."""
     if caller.role != Role.MANAGER:
@@ -274,7 +334,8 @@ def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
     day = day or today()
     now = clock.now_iso()
     monday, sunday = week_of(day)
-    first_counter = min(day - timedelta(days=NEW_TICKETS_DAYS - 1), monday)
+    first_week = monday - timedelta(weeks=QUALITY_WEEKS - 1)
+    first_counter = min(day - timedelta(days=NEW_TICKETS_DAYS - 1), first_week)
     counters = _day_counters(first_counter, max(day, sunday))
     organisations, staff = _directory()
 
@@ -305,6 +366,7 @@ def manager_figures(caller: Caller, day: date | None = None) -> dict[str, Any]:
         "specialists_day": _specialists_day(staff, staff_entries, day),
         "kanban": {side: {"count": len(cards), "items": cards} for side, cards in kanban.items()},
         "new_tickets_per_day": _new_tickets_view(counters, day),
+        "quality_per_week": _quality_weeks(counters, _low_ratings(first_week, sunday), monday),
     }
 
 

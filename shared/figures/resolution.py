@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.clocks.ticket import ledger_as_of
-from shared.figures.counts import agent_updates, count, local_day, safely
+from shared.figures.counts import agent_updates, count, day_update, local_day, safely
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Ticket
 
@@ -27,4 +27,6 @@ def _ticket_resolved(ticket: Ticket, who: str, resolved_iso: str) -> None:
     resolved_at = datetime.fromisoformat(resolved_iso.replace("Z", "+00:00"))
     met = sla_met(ticket, ticket_items.load_ticket_partition(ticket.ticket_id), resolved_at)
     adds = {"resolved": 1, "sla_met" if met else "sla_missed": 1}
-    count(agent_updates(who, local_day(resolved_at), adds), once=f"resolved#{ticket.ticket_id}#{resolved_iso}")
+    day = local_day(resolved_at)
+    # the owner's ratio (R27) and the desk's per week (R28)
+    count([*agent_updates(who, day, adds), day_update(day, adds)], once=f"resolved#{ticket.ticket_id}#{resolved_iso}")

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from shared.money.contracts import CENT, Period, as_int, hours, number, period_of, today_for
+from shared.money.contracts import CENT, DEFAULT_TIMEZONE, Period, as_int, hours, number, period_of, today_for
 from shared.money.incidents import raise_incident
 from shared.money.items import Contract, Incident, TimeEntry, UsageCounter
 from shared.money.keys import contract_pk
@@ -111,6 +111,7 @@ def contract_view(contract: Contract, with_usage: bool = True) -> dict[str, Any]
         "ticket_hours_incident": int(contract.ticket_hours_incident),
         "plan_id": contract.plan_id,
         "calendar_id": contract.calendar_id,
+        "timezone": contract.timezone or DEFAULT_TIMEZONE,  # what PUT takes back unchanged (the console's form)
         "updated_at": contract.updated_at,
     }
     if with_usage:

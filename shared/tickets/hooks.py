@@ -15,6 +15,8 @@ ticket_submitted = Hook("ticket_submitted")
 ticket_submitted_event = Hook("ticket_submitted_event")
 # (ticket, resolver caller): a ticket was resolved (R27)
 ticket_resolved = Hook("ticket_resolved")
+# (ticket, rating 1-5, comment or None): the requester rated a closed ticket (R30: satisfaction per week)
+ticket_rated = Hook("ticket_rated")
 # (ticket, finished tasks, target status): a status change finished the ticket's open tasks, or closed it
 tasks_finished = Hook("tasks_finished")
 # (task): a task was created in a ticket (R28: the plan of plan/fact)

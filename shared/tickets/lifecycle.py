@@ -204,6 +204,7 @@ def give_feedback(caller: Caller, ticket_id: str, *, rating: int, comment: str |
 
     with_retries("This ticket", attempt)
     ticket = state["ticket"]
+    hooks.ticket_rated(ticket, rating, comment)  # R28, R30: satisfaction per week on the manager's dashboard
     bus.publish("TicketUpdated", {**ticket_detail(ticket), "satisfaction": rating})
     return ticket
 

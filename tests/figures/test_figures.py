@@ -480,3 +480,35 @@ def test_figures_read_the_same_after_50_more_tickets_were_closed(desk: Desk, mon
         f"figures reads: {len(operations)} requests {dict((op, operations.count(op)) for op in set(operations))}, "
         f"{items} items, with 5 or 55 closed tickets"
     )
+
+
+def test_sla_met_ratio_and_satisfaction_per_week(history: Desk):
+    """R18, R30: per ISO week, the tickets resolved within every promise and what the customers said."""
+    d = history
+    d.at("2026-11-24T12:30:00")
+    for ticket, user, rating, comment in (("T4", BOB, 2, "Slow and curt."), ("T2", VERA, 5, None)):
+        assert d.api("POST", f"/tickets/{d.t[ticket]['id']}/close", user=user, body={}).status == 200
+        body = {"rating": rating, "comment": comment}
+        assert d.api("POST", f"/tickets/{d.t[ticket]['id']}/feedback", user=user, body=body).status == 200
+    assert d.api("POST", f"/tickets/{d.t['T4']['id']}/feedback", user=BOB, body={"rating": 1}).status == 409
+    weeks = d.api("GET", "/figures/manager?date=2026-11-24", user=MARIA).json["quality_per_week"]
+    assert [w["from"] for w in weeks][-3:] == ["2026-11-09", "2026-11-16", "2026-11-23"] and len(weeks) == 8
+    this = weeks[-1]
+    # T4 within its promises, T2 after its reaction promise ran out.
+    assert {k: this[k] for k in ("resolved", "sla_met", "sla_missed", "sla_met_ratio")} == {
+        "resolved": 2,
+        "sla_met": 1,
+        "sla_missed": 1,
+        "sla_met_ratio": 0.5,
+    }
+    assert this["rated"] == 2 and this["average_rating"] == 3.5
+    assert this["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
+    assert [(r["reference"], r["rating"], r["comment"]) for r in this["low_ratings"]] == [
+        (d.t["T4"]["reference"], 2, "Slow and curt.")
+    ]
+    # T0b was resolved on 27 October, after its promise: the week of 26 October; no other week has anything.
+    october = weeks[3]
+    assert october["from"] == "2026-10-26" and (october["resolved"], october["sla_met_ratio"]) == (1, 0.0)
+    others = weeks[:3] + weeks[4:-1]
+    assert all(w["resolved"] == 0 and w["rated"] == 0 and w["average_rating"] is None for w in others)
+    assert weeks[0]["sla_met_ratio"] is None and weeks[0]["from"] == "2026-10-05"

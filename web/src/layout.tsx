@@ -5,6 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { Person } from "./auth/session";
 import { LANGUAGES, chooseLanguage, currentLanguage, languageName, t } from "./i18n";
+import { NavCount } from "./navcount";
 import { navFor } from "./routes";
 
 interface Props {
@@ -43,6 +44,7 @@ export function Layout({ person, path, onSignOut, children }: Props) {
                 <li key={route.path}>
                   <a href={route.path} aria-current={here === route.path ? "page" : undefined}>
                     {t(route.nav?.label ?? route.title)}
+                    {route.nav?.count && <NavCount count={route.nav.count} label={route.nav.countLabel} path={path} />}
                   </a>
                 </li>
               ))}

@@ -18,7 +18,9 @@ export interface RouteDef {
   path: string; // "/app/tickets/:reference"
   title: string; // message key of the page's title (document.title)
   who: "anyone" | readonly Role[]; // "anyone": no sign-in needed (sign-in, the follow-link pages)
-  nav?: { label: string; order: number }; // listed in the navigation for `who`
+  // listed in the navigation for `who`; `count`: a number shown beside the label (e.g. open incidents), read again
+  // on every navigation and when a page calls refreshNavCounts() (navcount.ts)
+  nav?: { label: string; order: number; count?: (signal: AbortSignal) => Promise<number>; countLabel?: string };
   page: () => Promise<{ default: Page }>;
 }
 

@@ -210,7 +210,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28)
+         * The manager's process figures of a day: plan/fact, overdue, bugs, new tickets, time, kanban (R28); SLA met and satisfaction per week (R18, R30)
          * @description For: manager.
          */
         get: operations["manager_figures"];
