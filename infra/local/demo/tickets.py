@@ -298,7 +298,8 @@ SCRIPT: list[tuple[float, Callable[[Desk], None]]] = [
 
 
 def working_hours_before(calendar: Calendar, end: datetime, hours: float) -> datetime:
-    """The latest instant from which `hours` of working time pass until `end` (to the second)."""
+    """The latest instant from which `hours` of working time pass until `end` (found to the second, given to the
+    nearest minute)."""
     wanted = timedelta(hours=hours)
     low, high = end - timedelta(days=60), end
     while high - low > timedelta(seconds=1):
@@ -307,7 +308,7 @@ def working_hours_before(calendar: Calendar, end: datetime, hours: float) -> dat
             low = middle
         else:
             high = middle
-    return low.replace(microsecond=0)
+    return (low + timedelta(seconds=30)).replace(second=0, microsecond=0)  # to the minute, as people work
 
 
 def start_instant(now: datetime, calendar: Calendar = DEFAULT_PLAN.calendar) -> datetime:
