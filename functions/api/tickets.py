@@ -15,7 +15,7 @@ from functions.api.http import LIST_QUERY, created, idempotency_key, json_respon
 from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import access, conversation, downloads, idempotency, intake, lifecycle
+from shared.tickets import access, conversation, customer_lists, downloads, idempotency, intake, lifecycle
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -66,12 +66,24 @@ def create_ticket() -> Response:
         ("scope", {"enum": ["mine", "organisation", "owned"], "default": "mine"}),
         ("organisation_id", {"type": "string"}),
         ("status", {"type": "string"}),
+        ("q", {"type": "string", "maxLength": 100, "description": "Customers: words of the reference or subject"}),
         *LIST_QUERY,
     ),
     roles=SIGNED_IN,
 )
 def list_tickets() -> dict[str, Any]:
     who = caller()
+    if not who.is_staff and (query("status") or query("q")):  # a customer's filtered list: any status, search
+        found, next_cursor = customer_lists.customer_tickets(
+            who,
+            scope=query("scope", "mine") or "mine",
+            organisation_id=query("organisation_id", max_length=100),
+            status=query("status", max_length=40),
+            search=query("q", max_length=customer_lists.SEARCH_MAX),
+            limit=query_limit(),
+            cursor=query("cursor", max_length=2000),
+        )
+        return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
     found, next_cursor = ticket_lists.list_tickets(
         who,
         scope=query("scope", "mine") or "mine",
