@@ -4596,6 +4596,7 @@ export interface operations {
                 scope?: "mine" | "organisation" | "owned";
                 organisation_id?: string;
                 status?: string;
+                q?: string;
                 limit?: number;
                 cursor?: string;
             };
