@@ -188,10 +188,22 @@ def add_message(ticket_id: str) -> Response:
     roles=SIGNED_IN,
     resource="ticket",
 )
+@router.declare(
+    "POST",
+    "/public/tickets/{ticket_id}/attachments",
+    "Get a presigned upload for one file through a web-form ticket's follow link (the same limits)",
+    "intake",
+    name="add_attachment_public",
+    public=True,
+    body="NewAttachment",
+    status=201,
+    query=FOLLOW_KEY_QUERY,
+)
 def add_attachment(ticket_id: str) -> Response:
+    acting = ticket_caller(ticket_id)  # the follow link's key is checked before the body is read
     body = router.body("NewAttachment")
     attachment, upload = conversation.create_attachment_upload(
-        caller(), ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
+        acting.who, ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
     )
     view = {
         "id": attachment.attachment_id,

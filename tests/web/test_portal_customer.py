@@ -176,10 +176,13 @@ def test_a_web_form_requester_follows_the_emails_link_and_replies(web, browse):
     answer_as_support(web, reference, "Please reset the password through the link we sent.")
     link = mail_link(web, email)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/app/tickets/[0-9A-Z]+#key=\S+", link), link
-    follower = browse()
+    follower = browse(timezone="America/New_York")
     follower.goto(link)
     follower.page.get_by_role("heading", level=1, name=f"{reference}: Cannot log in").wait_for()
     follower.page.get_by_text("Please reset the password through the link we sent.").wait_for()
+    # the dates in the zone the e-mails use (the desk's: the requester has no organisation), not the browser's
+    opened = follower.page.locator("dl.facts dd").nth(4).inner_text()
+    assert re.fullmatch(r"\w+ \d{1,2} \w+ \d{4}, \d{1,2}:\d\d \(Europe/Prague\)", opened), opened
     assert follower.axe() == []
     follower.screenshot("follow-link")
     follower.page.get_by_label("Your message").fill("That worked, thank you.")
