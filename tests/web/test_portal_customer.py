@@ -186,9 +186,16 @@ def test_a_web_form_requester_follows_the_emails_link_and_replies(web, browse):
     assert follower.axe() == []
     follower.screenshot("follow-link")
     follower.page.get_by_label("Your message").fill("That worked, thank you.")
+    # the requester without an account attaches a file too (through the follow link)
+    follower.page.get_by_label("Attach files").set_input_files(
+        {"name": "done.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    follower.page.get_by_role("listitem").filter(has_text="done.png").wait_for()
     follower.page.get_by_role("button", name="Send the reply").click()
     follower.page.get_by_role("status").filter(has_text="Your reply is sent.").wait_for()
     follower.page.get_by_text("That worked, thank you.").wait_for()
+    sent = follower.page.get_by_role("listitem").filter(has_text="That worked, thank you.")
+    sent.get_by_role("button", name=re.compile("done.png")).wait_for()
 
 
 def test_the_knowledge_base_finds_a_customer_article_and_hides_a_staff_one(web):
