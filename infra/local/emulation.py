@@ -14,11 +14,9 @@ import logging
 import os
 import threading
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
@@ -207,26 +205,6 @@ def install_virtual_waits(recorded: list[float] | None = None) -> None:
         cls = getattr(state_wait, name)
         if isinstance(cls, type) and hasattr(cls, "_wait_interval"):
             cls._wait_interval = _wait_interval
-
-
-@contextmanager
-def in_process() -> Iterator[None]:
-    """This process's AWS calls reach the running moto server's backends directly, without HTTP (moto's in-process
-    mock over the same data, never reset): seeding the local stack's demo makes hundreds of calls, each about three
-    times faster this way. Afterwards the clients point at the server's endpoint again."""
-    endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)
-    aws.reset()
-    table.configure()
-    mock = mock_aws(config=MOTO_CONFIG)
-    mock.start(reset=False)
-    try:
-        yield
-    finally:
-        mock.stop(remove_data=False)
-        if endpoint is not None:
-            os.environ["AWS_ENDPOINT_URL"] = endpoint
-        aws.reset()
-        table.configure()
 
 
 def substitutions() -> dict[str, str]:

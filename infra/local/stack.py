@@ -119,9 +119,8 @@ class LocalStack:
         assert self.clock is not None and self.progress is not None and self.scheduler is not None
         error: BaseException | None = None
         try:
-            with emulation.in_process():
-                demo.seed(imported=False)
-                self.demo = demo_tickets.seed(gateway, self.clock, now, self.progress)
+            demo.seed(imported=False)
+            self.demo = demo_tickets.seed(gateway, self.clock, now, self.progress)
         except Exception as failed:  # the desk still starts, without the rest of the demo; the log says why
             error = failed
             sys.stderr.write(f"The demo tickets could not be prepared: {failed!r}\n")
