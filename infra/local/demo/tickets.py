@@ -139,7 +139,9 @@ def _classify(key: str, agent: str, outcome: str, note: str | None = None) -> Ca
     return step
 
 
-def _answer_and_resolve(key: str, agent: str, reply: str, minutes: int, resolve: dict[str, Any]):
+def _answer_and_resolve(
+    key: str, agent: str, reply: str, minutes: int, resolve: dict[str, Any]
+) -> Callable[[Desk], None]:
     def step(desk: Desk) -> None:
         task = desk.task(key, "answer", "L1", agent)
         desk.take(agent, task)
