@@ -116,7 +116,7 @@ def _run_path(api: Any, wait_for: Callable[..., Any], vc: Any, classification: s
     if classification == "question":
         task("L1", LENA, "answer")
     else:
-        finish(task("L2", DANA, "fix"), DANA, "fixed")
+        finish(task("L2", DANA, "fix"), DANA, "fixed", "Fixed in 4.2.1")
         task("L1", LENA, "tell")
     api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Solved: please check."})
     api(

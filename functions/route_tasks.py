@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import desk
+from shared.clocks import explain
 from shared.clocks import plans as clock_plans
 from shared.figures import resolution as figures_resolution
 from shared.kb import mandatory
@@ -72,6 +73,7 @@ ACTIONS = {
     "refresh": lambda e: followups.refresh(e["ticket_id"], e.get("trigger", "")),
     "figures_resolved": lambda e: figures_resolution.resolved_from_worker(e),  # R27: the SLA met ratio needs the ledger
     "money_offer": lambda e: scheduling.offer_from_worker(e),  # R23, R26: a contract limit told to the customer
+    explain.EXPLAIN_ACTION: lambda e: explain.explain_ticket(e["ticket_id"]),  # the API's GET /tickets/{id}/sla
     retime.RETIME_ACTION: lambda e: _terms_changed(e),
     retime.RETIME_ORGANISATION_ACTION: lambda e: retime.retime_organisation(
         e["org_id"], (e["plan_id"], e.get("calendar_id"))

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller
 from functions.api.http import json_response
 from functions.api.router import CUSTOMER, MANAGER, STAFF, ApiRouter
-from shared.tasks.views import task_view
+from shared.tasks.views import single_task_view
 from shared.tasks.work import complete_task
 
 router = ApiRouter(bodies="functions.api.catalog_bodies")
@@ -101,7 +101,7 @@ def estimate(task_id: str) -> dict[str, Any]:
     body = router.body("CatalogEstimate")
     approvals.record_estimate(who, task_id, hours=body.hours, note=body.note)
     task = complete_task(who, task_id, outcome="estimated", note=body.note)
-    return {"task": task_view(task)}
+    return {"task": single_task_view(task)}
 
 
 @router.declare(

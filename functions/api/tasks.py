@@ -8,7 +8,7 @@ from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, query, query_limit
 from functions.api.router import STAFF, ApiRouter
 from shared.platform.errors import Unprocessable
-from shared.tasks.views import task_view
+from shared.tasks.views import single_task_view, task_views
 from shared.tasks.work import complete_task, list_queue, take_task
 from shared.tickets.views import ticket_summary
 
@@ -28,7 +28,7 @@ def tasks() -> dict[str, Any]:
     if not group:
         raise Unprocessable("Say which group's queue: ?group=L1", errors=[{"field": "group", "message": "required"}])
     found, next_cursor = list_queue(caller(), group, limit=query_limit(), cursor=query("cursor", max_length=2000))
-    return {"items": [task_view(t) for t in found], "next_cursor": next_cursor}
+    return {"items": task_views(found), "next_cursor": next_cursor}
 
 
 @router.declare(
@@ -41,7 +41,7 @@ def tasks() -> dict[str, Any]:
 )
 def take(task_id: str) -> dict[str, Any]:
     task, ticket = take_task(caller(), task_id)
-    return {"task": task_view(task), "ticket": ticket_summary(ticket) if ticket is not None else None}
+    return {"task": single_task_view(task), "ticket": ticket_summary(ticket) if ticket is not None else None}
 
 
 @router.declare(
@@ -58,4 +58,4 @@ def complete(task_id: str) -> dict[str, Any]:
     who = caller()
     body = router.body("CompleteTask", optional=True)
     task = complete_task(who, task_id, outcome=body.outcome, note=body.note)
-    return {"task": task_view(task)}
+    return {"task": single_task_view(task)}

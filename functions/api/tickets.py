@@ -14,8 +14,9 @@ from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller, view_
 from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
 from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
+from shared.platform.errors import Unprocessable
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import access, conversation, customer_lists, downloads, idempotency, intake, lifecycle
+from shared.tickets import access, conversation, customer_lists, downloads, idempotency, intake, lifecycle, search
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -57,26 +58,59 @@ def create_ticket() -> Response:
     return created(view_for(who, ticket.ticket_id), replayed)
 
 
+# Filters of staff's lists (shared.tickets.search); a customer naming one is told so, whatever its value.
+STAFF_FILTERS = ("service", "classification", "owner", "q", "view")
+# Of those, what a customer's lists do not take (customers search their own by q: shared.tickets.customer_lists).
+CUSTOMER_REFUSED_FILTERS = tuple(name for name in STAFF_FILTERS if name != "q")
+
+
 @router.declare(
     "GET",
     "/tickets",
-    "My tickets, my organisation's (admins, staff) or open tickets by status (staff)",
+    "My tickets, my organisation's (admins, staff); staff: open tickets by status, organisation, service, "
+    "classification, owner, or searched by reference, subject words or requester e-mail",
     "tickets",
     query=(
         ("scope", {"enum": ["mine", "organisation", "owned"], "default": "mine"}),
         ("organisation_id", {"type": "string"}),
-        ("status", {"type": "string"}),
-        ("q", {"type": "string", "maxLength": 100, "description": "Customers: words of the reference or subject"}),
+        (
+            "status",
+            {
+                "type": "string",
+                "description": "staff: open (default), one status, or a comma list; customers: one status",
+            },
+        ),
+        ("service", {"type": "string", "description": "staff: a service key"}),
+        ("classification", {"type": "string", "description": "staff: question, bug, critical_bug, improvement"}),
+        ("owner", {"type": "string", "description": "staff: the owner's sub, or me"}),
+        (
+            "q",
+            {
+                "type": "string",
+                "description": "staff: a reference (CW-1042), words of the subject, or an e-mail; "
+                "customers: words of the reference or subject",
+            },
+        ),
+        ("view", {"enum": ["mine"], "description": "staff: mine = owner me and open"}),
         *LIST_QUERY,
     ),
     roles=SIGNED_IN,
 )
 def list_tickets() -> dict[str, Any]:
     who = caller()
-    if not who.is_staff and (query("status") or query("q")):  # a customer's filtered list: any status, search
+    scope = query("scope", max_length=40)
+    if who.is_staff and scope in (None, "mine"):
+        return _staff_list(who)
+    named = [name for name in CUSTOMER_REFUSED_FILTERS if query(name, max_length=100_000) is not None]
+    if named and not who.is_staff:
+        raise Unprocessable(
+            f"Only staff's lists filter by {', '.join(named)}; list your tickets without it.",
+            errors=[{"field": name, "message": "a filter of staff's lists"} for name in named],
+        )
+    if not who.is_staff and (query("status") or query("q")):  # a customer's filtered list: one status, search
         found, next_cursor = customer_lists.customer_tickets(
             who,
-            scope=query("scope", "mine") or "mine",
+            scope=scope or "mine",
             organisation_id=query("organisation_id", max_length=100),
             status=query("status", max_length=40),
             search=query("q", max_length=customer_lists.SEARCH_MAX),
@@ -86,7 +120,7 @@ def list_tickets() -> dict[str, Any]:
         return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
     found, next_cursor = ticket_lists.list_tickets(
         who,
-        scope=query("scope", "mine") or "mine",
+        scope=scope or "mine",
         organisation_id=query("organisation_id", max_length=100),
         status=query("status", max_length=40),
         limit=query_limit(),
@@ -97,6 +131,29 @@ def list_tickets() -> dict[str, Any]:
         waits = waiting_on_for([t.ticket_id for t in found])
         views = [{**v, "waiting_on": waits.get(v["id"])} for v in views]
     return {"items": views, "next_cursor": next_cursor}
+
+
+def _staff_list(who: Any) -> dict[str, Any]:
+    view = query("view", pattern="mine")
+    owner = query("owner", max_length=100)
+    statuses = search.parse_statuses(query("status", max_length=200))
+    if view == "mine":
+        owner = "me"
+        statuses = tuple(s for s in statuses if s in search.parse_statuses(search.OPEN)) or statuses
+    filters = search.Filters(
+        statuses=statuses,
+        organisation_id=query("organisation_id", max_length=100),
+        service=query("service", max_length=100),
+        classification=query("classification", max_length=40),
+        owner=who.sub if owner == "me" else owner,
+        q=query("q", max_length=200),
+    )
+    found, next_cursor = search.search(who, filters, limit=query_limit(), cursor=query("cursor", max_length=2000))
+    waits = waiting_on_for([t.ticket_id for t in found])  # R14: where the ball is when it is with another line
+    return {
+        "items": [{**search.staff_item(t), "waiting_on": waits.get(t.ticket_id)} for t in found],
+        "next_cursor": next_cursor,
+    }
 
 
 @router.declare(

@@ -14,6 +14,9 @@
 Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
 backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
 configuration says, and refuses a method the API has no route for with a 405 problem, never an HTML page.
+
+Telegram (infra/local/telegram.py) answers first: POST /telegram/webhook (the bot's webhook function, as the cloud's
+route), the fake Bot API under /local/telegram/bot<token>/, and /local/telegram, where you play the Telegram user.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from infra import site
 from infra.local import demo, emulation, tokens
 from infra.local import site as local_site
+from infra.local import telegram as local_telegram
 from infra.local.demo.tickets import Progress
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
@@ -167,6 +171,10 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if method == "OPTIONS":
                 self._send(*gateway.preflight(headers))
+                return
+            telegram = local_telegram.answer(gateway, method, self.path, headers, body, self.client_address[0])
+            if telegram is not None:  # the bot's webhook, the fake Bot API and /local/telegram
+                self._send(*telegram)
                 return
             waiting = demo_answer(getattr(self.server, "demo_progress", None), method, path)
             if waiting is not None:

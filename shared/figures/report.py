@@ -332,7 +332,13 @@ def personal_figures(caller: Caller, sub: str | None = None, day: date | None = 
         "sub": sub,
         "name": person.name,
         "date": day.isoformat(),
-        "month": month,
+        # The month's figures in one place (the agent workspace's card): the month itself is `month.id`.
+        "month": {
+            "id": month,
+            "tasks_closed": _n(month_counters, "tasks_closed"),
+            "minutes_logged": _minutes(entries, month_start, day),
+            "sla_met_ratio": _ratio(met, resolved),
+        },
         "timezone": str(ZONE),
         "tasks_closed": {"day": _n(day_counters, "tasks_closed"), "month": _n(month_counters, "tasks_closed")},
         "time_logged_minutes": {

@@ -58,3 +58,8 @@ class Unprocessable(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    title = "Service unavailable"

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from shared.platform import aws, config
+from shared.platform.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,14 @@ def start_route(route: str, ticket_id: str, payload: dict[str, Any]) -> str:
     except sfn.exceptions.ExecutionAlreadyExists:
         arn = route_arn(route).replace(":stateMachine:", ":execution:") + ":" + execution_name(ticket_id)
         return arn
+
+
+def invoke_async(function_name: str, payload: dict[str, Any]) -> None:
+    """Hand work to another function (asynchronous invoke: Lambda retries it twice, then its dead-letter queue).
+    Raises when the invocation is not accepted: the caller decides whether to retry or give up."""
+    aws.client("lambda").invoke(
+        FunctionName=function_name, InvocationType="Event", Payload=json.dumps(payload, default=str).encode()
+    )
 
 
 def task_success(task_token: str, output: dict[str, Any]) -> None:
@@ -67,3 +76,22 @@ def call_worker(action: str, ticket_id: str, **payload: Any) -> None:
         )
     except Exception:
         logger.exception("could not hand %s of ticket %s to the worker", action, ticket_id)
+
+
+def ask_worker(action: str, ticket_id: str, **payload: Any) -> Any:
+    """Ask the route worker and wait for its answer (synchronous invoke): for what the API must show but cannot
+    compute without the SLA calendars (e.g. a ticket's SLA explanation). A failed call is 503 to repeat."""
+    try:
+        response = aws.client("lambda").invoke(
+            FunctionName=config.get(config.WORKER_FUNCTION),
+            InvocationType="RequestResponse",
+            Payload=json.dumps({"action": action, "ticket_id": ticket_id, **payload}).encode(),
+        )
+        body = json.loads(response["Payload"].read() or b"null")
+    except Exception as error:
+        logger.exception("the worker did not answer %s of ticket %s", action, ticket_id)
+        raise ServiceUnavailable("The desk could not compute this just now; try again in a moment.") from error
+    if response.get("FunctionError"):
+        logger.error("the worker failed %s of ticket %s: %s", action, ticket_id, body)
+        raise ServiceUnavailable("The desk could not compute this just now; try again in a moment.")
+    return body

@@ -78,7 +78,7 @@ def take_review_task(caller: Caller, task_id: str) -> tuple[ReviewTask, Ticket |
 def complete_review_task(caller: Caller, task_id: str, outcome: str, note: str | None) -> ReviewTask:
     caller.require_staff()
     task = load_review_task(task_id)
-    work.check_complete(caller, task, outcome)
+    work.check_complete(caller, task, outcome, note)
     work.mark_done(task, outcome, note, clock.now_iso())
     _save(task)
     bus.publish("ReviewTaskCompleted", {"task_id": task_id, "group": task.group, "outcome": outcome})

@@ -15,7 +15,7 @@ from shared.platform.table import Entity
 from shared.tasks import priority
 from shared.tasks.items import SupportGroup
 from shared.tasks.queues import caller_groups, find_staff, get_group, group_line, refresh_waiting_on, registry
-from shared.tasks.views import task_view
+from shared.tasks.views import previous_note, task_view
 from shared.tasks.work import load_task, take_task
 from shared.tickets import items as ticket_items
 from shared.tickets.items import Message, Task, Ticket
@@ -88,28 +88,30 @@ def take_next(caller: Caller, group: str | None) -> dict[str, Any] | None:
 
 
 def brief(task: Task) -> dict[str, Any]:
-
-    items = ticket_items.load_ticket_partition(task.ticket_id)
-    ticket = next(i for i in items if isinstance(i, Ticket))
-    organisation = directory.get_organisation(ticket.organisation_id)
+    """What the task's line needs to act on it. A task of no ticket (a daily review lists many) has none."""
+    items = ticket_items.load_ticket_partition(task.ticket_id) if task.ticket_id else []
+    ticket = next((i for i in items if isinstance(i, Ticket)), None)
     line = group_line(task.group)
-    view: dict[str, Any] = {
-        "task": task_view(task),
-        "line": line,
-        "ticket": {
-            "id": ticket.ticket_id,
-            "reference": ticket.reference,
-            "subject": ticket.subject,
-            "service": ticket.service,
-            "status": ticket.status,
-            "owner": ticket.owner,
-            "classification": ticket.classification,
-            "next_step_at": ticket.next_step_at,
-            "organisation": {
-                "id": ticket.organisation_id,
-                "name": organisation.name if organisation else None,
-                "importance": organisation.importance if organisation else "standard",
-            },
+    tasks = [i for i in items if isinstance(i, Task)]
+    view: dict[str, Any] = {"task": task_view(task, previous_note=previous_note(task, tasks)), "line": line}
+    if ticket is None:
+        view["ticket"] = None
+        view["review_items"] = getattr(task, "items", None)  # a review task's tickets to nudge (GET /reviews/{id})
+        return view
+    organisation = directory.get_organisation(ticket.organisation_id)
+    view["ticket"] = {
+        "id": ticket.ticket_id,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "service": ticket.service,
+        "status": ticket.status,
+        "owner": ticket.owner,
+        "classification": ticket.classification,
+        "next_step_at": ticket.next_step_at,
+        "organisation": {
+            "id": ticket.organisation_id,
+            "name": organisation.name if organisation else None,
+            "importance": organisation.importance if organisation else "standard",
         },
     }
     messages = sorted((i for i in items if isinstance(i, Message)), key=lambda m: m.message_id)

@@ -42,3 +42,30 @@ class WaitingOn(Entity, discriminator="waiting_on"):
     line = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
     since = UnicodeAttribute()
+
+
+class Presence(Entity, discriminator="presence"):
+    """pk=PRESENCE#<ticket id>, sk=SUB#<sub>: a staff member viewing or replying to a ticket (collision), renewed
+    while their page polls; `expires_at` (the table's TTL attribute) removes it later, reads ignore it sooner."""
+
+    ticket_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    name = UnicodeAttribute()
+    activity = UnicodeAttribute()  # viewing | replying
+    since = UnicodeAttribute()  # when this activity began
+    seen_at = UnicodeAttribute()  # the last renewal
+
+
+REPLIES_PK = "REPLIES"
+
+
+class SavedReply(Entity, discriminator="saved_reply"):
+    """pk=REPLIES, sk=REPLY#<id>: a group's saved reply, a text per language with placeholders (shared.tasks.replies).
+    One partition: a desk keeps tens to hundreds of them, read a group at a time."""
+
+    reply_id = UnicodeAttribute()
+    group = UnicodeAttribute()
+    title = UnicodeAttribute()
+    texts = JSONAttribute(default=dict)  # language -> text
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()

@@ -37,6 +37,8 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "prepare_document": ("sent", "declined"),
     "change_work": ("done", "declined"),
 }
+# Task types completed only with a note: what L2 did is what L1 tells the customer (R7, R27).
+NOTE_REQUIRED: frozenset[str] = frozenset({"fix"})
 
 
 def task_id_for(ticket_id: str, step_key: str) -> str:
@@ -176,8 +178,9 @@ def mark_taken(task: Task, caller: Caller, now: str) -> None:
     task.taken_at = now
 
 
-def check_complete(caller: Caller, task: Task, outcome: str) -> None:
-    """The assignee (or a manager) completes a taken task with an outcome its type accepts (R7)."""
+def check_complete(caller: Caller, task: Task, outcome: str, note: str | None = None) -> None:
+    """The assignee (or a manager) completes a taken task with an outcome its type accepts (R7), and with a note
+    when its type needs one (NOTE_REQUIRED)."""
     if task.status == TaskStatus.DONE.value:
         raise Conflict(f"Task {task.task_id} is already done ({task.outcome}).")
     if task.status == TaskStatus.OPEN.value:
@@ -191,6 +194,11 @@ def check_complete(caller: Caller, task: Task, outcome: str) -> None:
         raise Unprocessable(
             f"A {task.task_type} task ends with one of: {', '.join(allowed)}.",
             errors=[{"field": "outcome", "message": f"one of {list(allowed)}"}],
+        )
+    if task.task_type in NOTE_REQUIRED and not (note or "").strip():
+        raise Unprocessable(
+            f"A {task.task_type} task ends with a note saying what was done; the first line tells the customer.",
+            errors=[{"field": "note", "message": "required"}],
         )
 
 
@@ -262,7 +270,7 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
         return detached.complete(caller, task_id, outcome, note)
     task, _ = load_task(task_id)
     if not _completed_by(caller, task, outcome):
-        check_complete(caller, task, outcome)
+        check_complete(caller, task, outcome, note)
         tell_route(task, outcome, note)
     state: dict[str, Any] = {}
 
@@ -271,7 +279,7 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
         if _completed_by(caller, task, outcome):
             state.update(task=task, changed=False)
             return
-        check_complete(caller, task, outcome)
+        check_complete(caller, task, outcome, note)
         now = clock.now_iso()
         mark_done(task, outcome, note, now)
         event = new_event(

@@ -33,7 +33,7 @@ def seen_at(caller: Caller) -> str | None:
         return None
 
 
-def _instant(text: str) -> str:
+def instant(text: str) -> str:
     """`since` as the log's own ISO form, or 422."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -66,7 +66,7 @@ def _watched(caller: Caller) -> list[Ticket]:
 def notifications(caller: Caller, since: str | None) -> dict[str, Any]:
     """What changed on the caller's tickets after `since` (default: when they last looked)."""
     last_seen = seen_at(caller)
-    after = _instant(since) if since else last_seen or clock.iso(clock.now() - LOOK_BACK)
+    after = instant(since) if since else last_seen or clock.iso(clock.now() - LOOK_BACK)
     items = []
     for ticket in _watched(caller):
         if ticket.updated_at <= after or ticket.status == "draft":
@@ -99,7 +99,7 @@ def notifications(caller: Caller, since: str | None) -> dict[str, Any]:
 
 def mark_seen(caller: Caller, at: str | None) -> dict[str, Any]:
     """The caller has looked until `at` (default: now); a mark never moves back."""
-    moment = _instant(at) if at else clock.now_iso()
+    moment = instant(at) if at else clock.now_iso()
     previous = seen_at(caller)
     if previous and previous > moment:
         moment = previous

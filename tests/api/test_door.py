@@ -164,9 +164,11 @@ def demo_ids(api: Any) -> dict[str, str]:
         "invoice_id": "inv-none",
         "name": "form.js",
         "client_id": "client-none",
+        "chat_id": "0",  # a Telegram chat nobody linked
         "calendar_id": "office",
         "plan_id": "default",
         "attachment_id": "att-none",
+        "reply_id": "reply-none",
     }
 
 

@@ -307,7 +307,7 @@ def test_time_per_customer_per_day_and_the_specialists_day(history: Desk):
 
 def test_personal_figures_of_a_specialist(history: Desk):
     me = history.api("GET", "/figures/me?date=2026-11-24", user=LENA).json
-    assert me["sub"] == "agent-lena" and me["month"] == "2026-11"
+    assert me["sub"] == "agent-lena" and me["month"]["id"] == "2026-11"
     assert me["tasks_closed"] == {"day": 1, "month": 2}  # B today, H on the 10th
     assert me["time_logged_minutes"] == {"day": 90, "week": 135, "month": 150}
     # T4 within its promises, T2 after its reaction promise; T0b was resolved in October.
@@ -316,6 +316,8 @@ def test_personal_figures_of_a_specialist(history: Desk):
     # T4 and T2 resolved this month, T0b resolved in October.
     assert me["owned_open_tickets"] == {"count": 5, "ball_on_our_side": 1}
     assert [e["minutes"] for e in me["day"]] == [30, 60]
+    # The month in one place, for the workspace's card
+    assert me["month"] == {"id": "2026-11", "tasks_closed": 2, "minutes_logged": 150, "sla_met_ratio": 0.5}
 
     october = history.api("GET", "/figures/me?date=2026-10-27", user=LENA).json
     assert october["sla_this_month"] == {"resolved": 1, "met": 0, "missed": 1, "met_ratio": 0.0}
@@ -325,6 +327,7 @@ def test_personal_figures_of_a_specialist(history: Desk):
     assert petr["tasks_closed"] == {"day": 1, "month": 1}
     assert petr["time_logged_minutes"] == {"day": 0, "week": 0, "month": 20}
     assert petr["sla_this_month"]["met_ratio"] is None  # nothing resolved: no ratio rather than 0
+    assert petr["month"] == {"id": "2026-11", "tasks_closed": 1, "minutes_logged": 20, "sla_met_ratio": None}
 
 
 def test_a_task_finished_by_resolving_its_ticket_counts_for_its_assignee_and_the_resolution_for_the_owner(
@@ -429,7 +432,7 @@ def _worked_and_closed(d: Desk, name: str, when: str, *, with_task: bool, minute
     if with_task:
         task = d.new_task(name, name, "fix", "L2", f"{when}T12:00:00.000Z")
         tasks.take_task(DANA_C, task)
-        tasks.complete_task(DANA_C, task, outcome="fixed", note=None)
+        tasks.complete_task(DANA_C, task, outcome="fixed", note="Patched")
         if minutes:
             log_time(ticket.ticket_id, "agent-dev", when, minutes, f"{when}T09:00:00.000Z", task)
     lifecycle.resolve_ticket(LENA_C, ticket.ticket_id, resolution="Fixed", preventive_measure="Test")

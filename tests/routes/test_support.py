@@ -146,7 +146,7 @@ def test_the_owner_sees_their_open_tickets_with_whose_side_the_ball_is_on_and_si
     vc.advance(timedelta(hours=1))
     api("POST", f"/tickets/{first['id']}/messages", user=LENA, body={"body": "Which browser?"})
     fix = route_task(api, "L2", DANA, second["id"], "fix")
-    finish_task(api, DANA, fix, "fixed")  # L2 takes and finishes: the ticket's owner stays Lena (R14)
+    finish_task(api, DANA, fix, "fixed", "Fixed in 4.2.1")  # L2 takes and finishes: the ticket's owner stays Lena (R14)
 
     # When Lena lists what she owns
     owned = api("GET", "/tickets?scope=owned", user=LENA).json["items"]

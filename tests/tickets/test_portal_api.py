@@ -160,10 +160,11 @@ def test_notifications_show_what_others_changed_on_my_tickets_since_i_looked(api
     assert api("GET", f"/notifications?since={seen}", user=BOB).json["items"] == []
 
 
-def test_notifications_refuse_staff_and_a_bad_since(api):
-    assert assert_problem(api("GET", "/notifications", user=LENA), 403)["detail"].startswith(
-        "GET /notifications is for customers"
-    )
+def test_notifications_refuse_a_bad_since_and_give_staff_their_own_feed(api):
+    # Staff get their own feed (tests/tasks/test_staff_notifications.py), never the customers' ticket changes
+    staff = api("GET", "/notifications", user=LENA)
+    assert staff.status == 200 and set(staff.json) == {"since", "seen_at", "unseen", "items"}
+    assert "ISO 8601" in assert_problem(api("GET", "/notifications?since=yesterday", user=LENA), 422)["detail"]
     problem = assert_problem(api("GET", "/notifications?since=yesterday", user=BOB), 422)
     assert "ISO 8601" in problem["detail"]
     assert_problem(api("POST", "/notifications/seen", user=BOB, body={"at": "2026-11-30T12:00:00"}), 422)

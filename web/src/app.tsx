@@ -1,6 +1,6 @@
 // The app: loads /config.json, picks the language (the person's profile, else the browser's), resolves the address
-// to a page (routes.ts), sends people who are not signed in to the sign-in page, and shows a page the person's role
-// may not open exactly as a missing one.
+// to a page (routes.ts), sends people who are not signed in to the sign-in page, and tells a signed-in person
+// plainly when their role may not open the page (a customer at a workspace address).
 import { useEffect, useState } from "preact/hooks";
 import { onSessionChange, session, type Person } from "./auth/session";
 import { loadConfig } from "./config";
@@ -9,6 +9,7 @@ import { Layout } from "./layout";
 import { applyProfile } from "./profile";
 import { interceptLinks, navigate, useLocation } from "./router";
 import { resolve, type Page, type RouteDef } from "./routes";
+import NotAllowed from "./pages/NotAllowed";
 import NotFound from "./pages/NotFound";
 
 type Boot = "loading" | "ready" | Error;
@@ -50,7 +51,8 @@ export function App() {
   if (boot instanceof Error) return <p role="alert">{t("app.error", { detail: boot.message })}</p>;
 
   const signOut = () => void session()?.signOut();
-  if (found === null) return <Shown person={person} path={path} route={null} params={{}} query={query} onSignOut={signOut} />;
+  if (found === null)
+    return <Shown person={person} path={path} route={null} denied={false} params={{}} query={query} onSignOut={signOut} />;
   const { route, params } = found;
   const allowed = route.who === "anyone" || (person !== null && route.who.includes(person.role));
   return (
@@ -58,6 +60,7 @@ export function App() {
       person={person}
       path={path}
       route={allowed ? route : null}
+      denied={!allowed}
       params={params}
       query={query}
       onSignOut={signOut}
@@ -69,6 +72,7 @@ interface ShownProps {
   person: Person | null;
   path: string;
   route: RouteDef | null;
+  denied: boolean; // the page exists, the person's role may not open it
   params: Record<string, string>;
   query: URLSearchParams;
   onSignOut: () => void;
@@ -76,15 +80,16 @@ interface ShownProps {
 
 const pages = new Map<RouteDef, Page>();
 
-function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
+function Shown({ person, path, route, denied, params, query, onSignOut }: ShownProps) {
+  const Missing = denied ? NotAllowed : NotFound;
   // An initialiser function: a component passed to useState directly would be called as one.
-  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : NotFound));
+  const [page, setPage] = useState<Page | null>(() => (route ? (pages.get(route) ?? null) : Missing));
   const [failed, setFailed] = useState<Error | null>(null);
   useEffect(() => {
-    document.title = `${t(route?.title ?? "notfound.title")} · ${t("app.name")}`;
+    document.title = `${t(route?.title ?? (denied ? "notallowed.title" : "notfound.title"))} · ${t("app.name")}`;
     setFailed(null);
     if (route === null) {
-      setPage(() => NotFound);
+      setPage(() => Missing);
       return;
     }
     const known = pages.get(route);
@@ -106,7 +111,7 @@ function Shown({ person, path, route, params, query, onSignOut }: ShownProps) {
     return () => {
       current = false;
     };
-  }, [route, path]);
+  }, [route, path, denied]);
   const Current = page;
   return (
     <Layout person={person} path={path} onSignOut={onSignOut}>

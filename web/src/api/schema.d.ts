@@ -61,6 +61,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/channels/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My linked Telegram chats and the desk's bot
+         * @description For: customer.
+         */
+        get: operations["telegram_chats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/telegram/chats/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink one of my Telegram chats: the bot stops writing to it
+         * @description For: customer.
+         */
+        delete: operations["telegram_unlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/telegram/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time deep link (t.me/<bot>?start=<code>) that links the Telegram chat opening it to my account
+         * @description For: customer.
+         */
+        post: operations["telegram_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contracts": {
         parameters: {
             query?: never;
@@ -436,8 +496,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`
-         * @description For: customer.
+         * What changed on my tickets (an organisation admin: also the organisation's) since I last looked, or `since`; staff: tasks given to me, customer replies on tickets I own, SLA warnings and breaches, newest first
+         * @description For: customer, agent, manager.
          */
         get: operations["list_notifications"];
         put?: never;
@@ -459,7 +519,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the notifications seen (until `at`, default now)
-         * @description For: customer.
+         * @description For: customer, agent, manager.
          */
         post: operations["mark_seen"];
         delete?: never;
@@ -788,6 +848,54 @@ export interface paths {
         /** Reply through a web-form ticket's follow link */
         post: operations["reply_public_ticket"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved replies of a group (default: my groups; a manager: every group)
+         * @description For: agent, manager.
+         */
+        get: operations["list_replies"];
+        put?: never;
+        /**
+         * Save a reply for a group (managers, or agents of that group)
+         * @description For: agent, manager.
+         */
+        post: operations["create_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/replies/{reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a saved reply (managers, or agents of its group)
+         * @description For: agent, manager.
+         */
+        put: operations["update_reply"];
+        post?: never;
+        /**
+         * Delete a saved reply (managers, or agents of its group)
+         * @description For: agent, manager.
+         */
+        delete: operations["delete_reply"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1210,7 +1318,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My tickets, my organisation's (admins, staff) or open tickets by status (staff)
+         * My tickets, my organisation's (admins, staff); staff: open tickets by status, organisation, service, classification, owner, or searched by reference, subject words or requester e-mail
          * @description For: customer, agent, manager.
          */
         get: operations["list_tickets"];
@@ -1264,6 +1372,26 @@ export interface paths {
          * @description For: customer.
          */
         post: operations["approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticket_id}/article-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a knowledge-base article from this ticket (R29): a task for the knowledge-base group, or the managers' when there is none
+         * @description For: agent, manager.
+         */
+        post: operations["article_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1390,6 +1518,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticket_id}/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who else is on this ticket now (everyone else present on the ticket in the last 30 s: [{sub, name, activity, since}])
+         * @description For: agent, manager.
+         */
+        get: operations["get_presence"];
+        put?: never;
+        /**
+         * I am viewing or replying to this ticket now (renew every few seconds); answers who else is (everyone else present on the ticket in the last 30 s: [{sub, name, activity, since}])
+         * @description For: agent, manager.
+         */
+        post: operations["mark_presence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticket_id}/reopen": {
         parameters: {
             query?: never;
@@ -1410,6 +1562,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{ticket_id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The saved replies of my groups filled in for this ticket, in its customer's language
+         * @description For: agent, manager.
+         */
+        get: operations["ticket_replies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tickets/{ticket_id}/resolve": {
         parameters: {
             query?: never;
@@ -1424,6 +1596,26 @@ export interface paths {
          * @description For: agent, manager.
          */
         post: operations["resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticket_id}/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why the ticket's deadlines are what they are: its promises and the ledger's intervals (counted, paused with the customer, outside working hours, holidays), computed from its log
+         * @description For: agent, manager.
+         */
+        get: operations["ticket_sla"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1478,6 +1670,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ArticleRequest */
+        ArticleRequest: {
+            /**
+             * Note
+             * @description What the article should cover
+             * @default null
+             */
+            note: string | null;
+        };
         /** CatalogApproval */
         CatalogApproval: {
             /**
@@ -2062,6 +2263,15 @@ export interface components {
              */
             skills?: string[];
         };
+        /** Presence */
+        Presence: {
+            /**
+             * Activity
+             * @description what I am doing on the ticket now
+             * @enum {string}
+             */
+            activity: "viewing" | "replying";
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             detail: string;
@@ -2193,6 +2403,23 @@ export interface components {
              * @description What the group's work needs
              */
             skills?: string[];
+        };
+        /** SavedReply */
+        SavedReply: {
+            /**
+             * Group
+             * @description the support group the reply belongs to
+             */
+            group: string;
+            /**
+             * Texts
+             * @description language -> text (en, cs, ...); placeholders {customer_name}, {reference}, {subject}, {next_step_at}
+             */
+            texts: {
+                [key: string]: string;
+            };
+            /** Title */
+            title: string;
         };
         /** Seen */
         Seen: {
@@ -2427,6 +2654,95 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    telegram_chats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    telegram_unlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    telegram_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3904,6 +4220,136 @@ export interface operations {
             };
         };
     };
+    list_replies: {
+        parameters: {
+            query?: {
+                group?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReply"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReply"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_review: {
         parameters: {
             query?: never;
@@ -4650,7 +5096,11 @@ export interface operations {
                 scope?: "mine" | "organisation" | "owned";
                 organisation_id?: string;
                 status?: string;
+                service?: string;
+                classification?: string;
+                owner?: string;
                 q?: string;
+                view?: "mine";
                 limit?: number;
                 cursor?: string;
             };
@@ -4799,6 +5249,41 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    article_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ArticleRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5027,6 +5512,72 @@ export interface operations {
             };
         };
     };
+    get_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Presence"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reopen: {
         parameters: {
             query?: never;
@@ -5062,6 +5613,37 @@ export interface operations {
             };
         };
     };
+    ticket_replies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     resolve: {
         parameters: {
             query?: never;
@@ -5076,6 +5658,37 @@ export interface operations {
                 "application/json": components["schemas"]["Resolve"];
             };
         };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticket_sla: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Success */
             200: {

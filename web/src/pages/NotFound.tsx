@@ -1,4 +1,4 @@
-// A missing page and a page the person may not open look the same: nothing tells them it exists.
+// A missing page: nothing at this address (a page the person's role may not open is NotAllowed.tsx).
 import { t } from "../i18n";
 
 export default function NotFound() {
