@@ -15,6 +15,7 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
+SMTP_PORT ?= 2525
 # pytest-xdist workers for `make test` (auto: one per core; 0: serial). Whole files go to one worker, so a
 # module's fixtures (the CDK synth, the local stack) start once.
 TEST_WORKERS ?= auto
@@ -64,7 +65,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y chromium
 
 run: $(STAMP) $(WEB_DIST)
-	PORT=$(PORT) $(BIN)/caseway local
+	PORT=$(PORT) SMTP_PORT=$(SMTP_PORT) $(BIN)/caseway local
 
 test: $(STAMP) $(NODE_STAMP) $(WEB_DIST) $(CHROMIUM) lint
 	TZ=UTC $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile

@@ -67,6 +67,7 @@ class Stack:
         from infra.local.stack import free_port  # the project's own helper, only needed when we start the stack
 
         self.port = free_port()
+        self.smtp_port = free_port()  # its SMTP server: never the 2525 of a `make run` beside it
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -76,6 +77,7 @@ class Stack:
 
     def start(self) -> Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"TZ": "UTC"}
+        env.setdefault("SMTP_PORT", str(self.smtp_port))
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.cli", "local", "--port", str(self.port)],

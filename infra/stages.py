@@ -50,6 +50,14 @@ class StageSettings:
     alarm_email: str | None = None  # subscribed to the ops topic that every alarm notifies
     incident_email: str | None = None  # managers told of each incident (R24), comma-separated; default alarm_email
     sender_email: str = "support@caseway.example"  # SES identity the desk writes from (verify it in SES)
+    # Inbound e-mail (infra/cdk/inbound.py): SES receives every address of mail_domain (support@, the tickets' reply
+    # addresses support+<reference>.<signature>@) where SES receives mail; verify the domain in SES, publish the MX
+    # record the stack outputs, and make the stage's receipt rule set the active one.
+    inbound_mail: bool = True
+    mail_domain: str = "caseway.example"
+    inbound_mail_retention_days: int = 90  # raw received e-mails in the inbound bucket (each is also on its ticket)
+    inbound_services: str = "support=functionality-question"  # receiving local part -> the service a new e-mail opens
+    inbound_rate_per_hour: int = 20  # e-mails one sender may send into the desk per hour
     mfa: str = "optional"  # "optional" or "required" (TOTP authenticator apps)
     password_min_length: int = 12
     auth_domain_prefix: str | None = None  # Cognito hosted sign-in; default caseway-<stage>-<account id>
@@ -106,7 +114,7 @@ class StageSettings:
 # The HTTP API's CORS (infra/cdk/api.py); the local gateway answers preflights by the same settings. In the cloud
 # the one allowed origin is the stage's site; locally the app is on the API's own origin, and LOCAL_DEV_ORIGIN
 # (Vite's dev server, `npx vite` in web/) is the one allowed cross-origin caller.
-CORS_METHODS = ("GET", "POST", "PATCH", "PUT", "OPTIONS")
+CORS_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
 CORS_HEADERS = ("authorization", "content-type", "idempotency-key")
 CORS_EXPOSED_HEADERS = ("idempotent-replayed", "location")
 CORS_MAX_AGE_SECONDS = 3600

@@ -43,6 +43,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.plans",
     "functions.api.notifications",
     "functions.api.workspace",
+    "functions.api.mail",
 )
 # A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
 # table against every declared route). A first segment not listed loads every router, so a router missing here
@@ -58,6 +59,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "incidents": ("functions.api.money",),
     "invoices": ("functions.api.money",),
     "kb": ("functions.api.kb",),
+    "mail": ("functions.api.mail",),
     "notifications": ("functions.api.notifications",),
     "organisations": ("functions.api.catalog", "functions.api.directory"),
     "people": ("functions.api.directory",),

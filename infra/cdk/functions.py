@@ -76,6 +76,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Scheduled chores (EventBridge Scheduler, asynchronous)",
     ),
     FunctionSpec(
+        "inbound-email",
+        "functions.inbound_email.handler",
+        "caseway-inbound-email",
+        512,
+        60,
+        "Inbound e-mail (SES receipt rule, after the raw message is stored): into its ticket or a new one",
+    ),
+    FunctionSpec(
         "setup",
         "functions.setup.handler",
         "caseway-setup",

@@ -13,6 +13,7 @@ from infra.cdk.consumers import Consumers
 from infra.cdk.data import ATTACHMENTS_PREFIX, Data
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity, hosted_ui_url
+from infra.cdk.inbound import INBOUND_PREFIX, InboundMail, ReplySecret
 from infra.cdk.incidents import Incidents
 from infra.cdk.monitoring import Monitoring, metrics_namespace
 from infra.cdk.notifications import Notifications
@@ -37,7 +38,10 @@ TABLE_ITEM_ACTIONS = [
 
 
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
-INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegram")  # counters: contract thresholds
+# counters: contract thresholds; inbound-email: a ticket opened by e-mail is checked against its contract too
+INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegram", "inbound-email")
+# The functions that write reply addresses into e-mails or read them back (shared/tickets/mailthread.py).
+REPLY_SIGNERS = ("api", "route-tasks", "housekeeping", "inbound-email")
 
 
 class CasewayStack(cdk.Stack):
@@ -111,6 +115,17 @@ class CasewayStack(cdk.Stack):
             table_arn=self.data.table.table_arn,
         )
         self._grant_telegram_bot()
+        self._inbound_mail()
+        self.functions.set_environment(
+            {
+                config.REPLY_DOMAIN: settings.mail_domain,
+                config.REPLY_SECRET_ARN: self.reply_secret.secret.secret_arn,
+                config.INBOUND_BUCKET: self.inbound.bucket.bucket_name if self.inbound else "",
+                config.INBOUND_PREFIX: INBOUND_PREFIX,
+                config.INBOUND_SERVICES: settings.inbound_services,
+                config.INBOUND_RATE_PER_HOUR: str(settings.inbound_rate_per_hour),
+            }
+        )
         self._outputs()
         self.site.deploy(self._site_config())
         self._incidents_and_setup()
@@ -227,6 +242,50 @@ class CasewayStack(cdk.Stack):
             "request (shared/tickets.py), so the tickets/ prefix of the attachments bucket is the narrowest "
             "resource that covers them; the only action is s3:PutObject.",
         )
+
+    def _inbound_mail(self) -> None:
+        """The reply-address key for every function that signs or checks reply addresses; the receipt rules and the
+        inbound function's rights (it writes like the API: messages, tickets and their routes, attachments, e-mail)."""
+        self.reply_secret = ReplySecret(self, "ReplySecret", settings=self.settings)
+        self.inbound: InboundMail | None = None
+        for name in REPLY_SIGNERS:
+            self.reply_secret.secret.grant_read(self.functions[name])
+        inbound = self.functions["inbound-email"]
+        self._grant_table(inbound)
+        self.notifications.bus.grant_put_events_to(inbound)
+        self._grant_send_email(inbound)
+        uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
+        inbound.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[uploads]))
+        assert inbound.role is not None
+        nag.acknowledge_wildcard(
+            inbound.role,
+            uploads,
+            "An e-mail's files are stored as the ticket's attachments under tickets/<ticket id>/<attachment id>/"
+            "<file name>, keys made per e-mail, so the tickets/ prefix is the narrowest resource; only s3:PutObject.",
+        )
+        worker = self.functions["route-tasks"].function_arn
+        inbound.add_to_role_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[worker]))
+        if self.routes.arns:
+            routes = self.routes.arns
+            inbound.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=routes))
+        if not self.settings.inbound_mail:
+            return
+        self.inbound = InboundMail(
+            self, "InboundMail", settings=self.settings, function=inbound, access_logs=self.data.access_logs
+        )
+        received = self.inbound.bucket.arn_for_objects(f"{INBOUND_PREFIX}*")
+        api = self.functions["api"]
+        for function, actions, reason in (
+            (inbound, ["s3:GetObject"], "The inbound function reads each e-mail SES stored under inbound/<message id>"),
+            (api, ["s3:GetObject", "s3:DeleteObject"], "Managers release (read) or delete quarantined e-mails"),
+        ):
+            function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[received]))
+            assert function.role is not None
+            nag.acknowledge_wildcard(
+                function.role,
+                received,
+                f"{reason}; SES names each object by its message id, so the inbound/ prefix is the narrowest resource.",
+            )
 
     def _grant_telegram_bot(self) -> None:
         """The bot writes as the customer through the ticket core (shared/channels/telegram.py): a new ticket starts

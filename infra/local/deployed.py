@@ -225,6 +225,27 @@ def _ses_sandbox(stage: Stage) -> Check:
     return Check("ses-sandbox", True, f"SES may send {quota:g} messages a day (out of the sandbox)")
 
 
+def _inbound_mail(stage: Stage) -> Check:
+    """SES uses one receipt rule set per account and region: the stage's must be the active one to receive mail."""
+    rule_set = stage.outputs.get("InboundRuleSet")
+    if not rule_set:
+        return Check("inbound-mail", True, "inbound e-mail is off for this stage (inbound_mail=false)")
+    active = stage.client("ses").describe_active_receipt_rule_set().get("Metadata", {}).get("Name")
+    if active == rule_set:
+        return Check("inbound-mail", True, f"SES receives the desk's e-mail with {rule_set}; MX: {_mx(stage)}")
+    return Check(
+        "inbound-mail",
+        False,
+        f"the active receipt rule set is {active or 'none'}, not {rule_set}: no e-mail reaches the desk",
+        f"aws ses set-active-receipt-rule-set --rule-set-name {rule_set} --region {stage.session.region_name}, "
+        f"and publish the MX record {_mx(stage)}",
+    )
+
+
+def _mx(stage: Stage) -> str:
+    return stage.outputs.get("InboundMxRecord") or "(see the InboundMxRecord output)"
+
+
 def subscription_check(name: str, topic: str, subscriptions: list[dict[str, Any]], setting: str, stage: str) -> Check:
     """E-mail subscriptions of a topic: none (set the address and deploy), pending (confirm the mail), confirmed."""
     mails = [s for s in subscriptions if s.get("Protocol") in ("email", "email-json")]
@@ -289,6 +310,7 @@ CHECKS: tuple[tuple[str, Callable[[Stage], Check]], ...] = (
     ("catalog", _catalog),
     ("ses-identity", _ses_identity),
     ("ses-sandbox", _ses_sandbox),
+    ("inbound-mail", _inbound_mail),
     ("alarm-email", _alarm_email),
     ("incident-email", _incident_email),
     ("cognito-trigger", _trigger),

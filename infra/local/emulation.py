@@ -24,7 +24,7 @@ from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from functions import counters, housekeeping, route_tasks
+from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
 from infra.cdk import asl
 from infra.local import fake_aws
@@ -49,6 +49,7 @@ HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
     f"{FUNCTION_PREFIX}housekeeping": housekeeping.handler,
     f"{FUNCTION_PREFIX}counters": counters.handler,
     f"{FUNCTION_PREFIX}setup": desk_setup.handler,
+    f"{FUNCTION_PREFIX}inbound-email": inbound_email.handler,
 }
 # Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
 ASYNC_ATTEMPTS = 3
@@ -226,6 +227,7 @@ def provision(*, user_pool: bool = True) -> None:
     aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
     aws.client("sns").create_topic(Name=config.get(config.INCIDENTS_TOPIC_ARN).rsplit(":", 1)[-1])  # R24 mail
     aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
+    aws.client("s3").create_bucket(Bucket=config.get(config.INBOUND_BUCKET))  # SES's receipt rule stores mail here
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
     aws.client("ses").verify_email_identity(EmailAddress=sender)

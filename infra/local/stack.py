@@ -28,6 +28,8 @@ from infra.local import telegram as local_telegram
 from infra.local.demo import tickets as demo_tickets
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
+from infra.local.smtp import DEFAULT_PORT as DEFAULT_SMTP_PORT
+from infra.local.smtp import SmtpServer
 from infra.local.virtual_time import VirtualClock
 
 DEMO_TICKETS_ENV = "CASEWAY_DEMO_TICKETS"
@@ -52,9 +54,16 @@ class LocalStack:
     """Start and stop everything: moto server, resources, demo data, gateway."""
 
     def __init__(
-        self, port: int = 8000, moto_port: int | None = None, seed: bool = True, tickets: bool | None = None
+        self,
+        port: int = 8000,
+        moto_port: int | None = None,
+        seed: bool = True,
+        smtp_port: int | None = None,
+        tickets: bool | None = None,
     ) -> None:
         self.port = port
+        self.smtp_port = smtp_port or int(os.environ.get("SMTP_PORT") or DEFAULT_SMTP_PORT)
+        self.smtp: SmtpServer | None = None
         self.moto_port = moto_port or free_port()
         self.seed = seed
         if tickets is None:
@@ -78,6 +87,11 @@ class LocalStack:
     def start(self) -> LocalStack:
         if not port_is_free(self.port):
             raise SystemExit(f"Port {self.port} on 127.0.0.1 is already in use; stop what uses it or set PORT=...")
+        if not port_is_free(self.smtp_port):
+            raise SystemExit(
+                f"Port {self.smtp_port} on 127.0.0.1 (the desk's SMTP server) is already in use; "
+                "stop what uses it or set SMTP_PORT=..."
+            )
         os.environ.update(
             {
                 "AWS_ACCESS_KEY_ID": "testing",
@@ -109,6 +123,7 @@ class LocalStack:
             self.scheduler.start()
         self.httpd = make_server(self.port, gateway, demo_progress=self.progress)
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
+        self.smtp = SmtpServer(self.smtp_port).start()  # inbound e-mail, as SES's receipt rule delivers it
         if preparing is not None:
             preparing.daemon = True
             preparing.start()
@@ -146,6 +161,8 @@ class LocalStack:
         urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 - our own loopback moto server
 
     def stop(self) -> None:
+        if self.smtp:
+            self.smtp.stop()
         if self.scheduler:
             self.scheduler.stop()
         if self.httpd:
@@ -182,6 +199,7 @@ def banner(stack: LocalStack) -> str:
         f"  web form      {stack.url}/form",
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
+        f"  mail in       smtp://127.0.0.1:{stack.smtp_port}   (SMTP to support@ or a ticket's reply address)",
         f"  schedules     {stack.url}/local/schedules   (fire now: POST /local/schedules/<name>)",
         f"  telegram      {stack.url}/local/telegram   (play the Telegram user; the bot's fake Bot API)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",

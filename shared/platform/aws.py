@@ -28,7 +28,21 @@ def client(service: str) -> Any:
     return _session().create_client(service, region_name=config.region(), config=_CONFIG)
 
 
+@functools.cache
+def secret(secret_id: str) -> str:
+    """A Secrets Manager secret's value, read once per process (a Lambda's lifetime)."""
+    return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+
+def reply_secret() -> str:
+    """The key that signs the tickets' reply addresses: in the cloud a Secrets Manager secret the stack generates
+    (CASEWAY_REPLY_SECRET_ARN); locally CASEWAY_REPLY_SECRET or its default."""
+    arn = config.get(config.REPLY_SECRET_ARN)
+    return secret(arn) if arn else config.get(config.REPLY_SECRET)
+
+
 def reset() -> None:
     """Forget cached clients (tests switch between emulated AWS instances)."""
+    secret.cache_clear()
     client.cache_clear()
     _session.cache_clear()

@@ -27,6 +27,13 @@ TELEGRAM_BOT_USERNAME = "CASEWAY_TELEGRAM_BOT_USERNAME"
 TELEGRAM_FUNCTION = "CASEWAY_TELEGRAM_FUNCTION"
 REPLY_DOMAIN = "CASEWAY_REPLY_DOMAIN"  # the domain of the tickets' reply addresses (SES receives mail for it)
 REPLY_SECRET = "CASEWAY_REPLY_SECRET"  # noqa: S105 (a variable name) signs each ticket's reply address (HMAC-SHA256); the stack keeps it secret
+REPLY_SECRET_ARN = "CASEWAY_REPLY_SECRET_ARN"  # noqa: S105 (a variable name) the secret holding it, in the cloud
+INBOUND_BUCKET = "CASEWAY_INBOUND_BUCKET"  # where SES (locally the SMTP server) stores each received e-mail, raw
+INBOUND_PREFIX = "CASEWAY_INBOUND_PREFIX"  # the key prefix of those e-mails: <prefix><SES message id>
+# Which service a new e-mail opens, by the receiving address's local part: "support=functionality-question,..."; the
+# first pair is also what an address not listed opens.
+INBOUND_SERVICES = "CASEWAY_INBOUND_SERVICES"
+INBOUND_RATE_PER_HOUR = "CASEWAY_INBOUND_RATE_PER_HOUR"  # e-mails one sender may send into the desk per hour
 AWS_REGION = "AWS_REGION"
 
 DEFAULTS = {
@@ -47,6 +54,11 @@ DEFAULTS = {
     TELEGRAM_FUNCTION: "caseway-telegram",
     REPLY_DOMAIN: "caseway.example",
     REPLY_SECRET: "local-reply-secret",
+    REPLY_SECRET_ARN: "",
+    INBOUND_BUCKET: "caseway-inbound-mail",
+    INBOUND_PREFIX: "inbound/",
+    INBOUND_SERVICES: "support=functionality-question",
+    INBOUND_RATE_PER_HOUR: "20",
     AWS_REGION: "us-east-1",
 }
 

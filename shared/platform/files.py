@@ -33,3 +33,18 @@ def presigned_download(key: str, file_name: str, content_type: str) -> str:
         },
         ExpiresIn=DOWNLOAD_EXPIRY_SECONDS,
     )
+
+
+def put_object(key: str, data: bytes, content_type: str) -> None:
+    """Store a file the desk received itself (an e-mail's attachment), encrypted at rest as every attachment."""
+    aws.client("s3").put_object(
+        Bucket=config.get(config.ATTACHMENTS_BUCKET), Key=key, Body=data, ContentType=content_type
+    )
+
+
+def read_object(bucket: str, key: str) -> bytes:
+    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def delete_object(bucket: str, key: str) -> None:
+    aws.client("s3").delete_object(Bucket=bucket, Key=key)

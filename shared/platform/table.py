@@ -206,6 +206,7 @@ ITEM_MODULES: tuple[str, ...] = (
     "shared.figures.items",
     "shared.review.items",
     "shared.setup.items",
+    "shared.channels.items",
 )
 
 

@@ -240,6 +240,16 @@ def create_attachment_upload(
     ticket, _ = visible_ticket(caller, ticket_id)
     if ticket.status == Status.CLOSED.value:
         raise Conflict(f"Ticket {ticket.reference} is closed; attachments can no longer be added.")
+    check_attachment(size, content_type)
+    attachment = _attachment(ticket, store.new_id(), caller, file_name=file_name, size=size, content_type=content_type)
+    attachment.save()
+    upload = files.presigned_upload(attachment.s3_key, content_type, MAX_ATTACHMENT_BYTES)
+    bus.publish("AttachmentAdded", {**ticket_detail(ticket), "attachment_id": attachment.attachment_id})
+    return attachment, upload
+
+
+def check_attachment(size: int, content_type: str) -> None:
+    """The API's limits on a file: 413 too large, 415 a type not accepted."""
     if size > MAX_ATTACHMENT_BYTES:
         raise PayloadTooLarge(
             f"Files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB; this one is {size} bytes."
@@ -248,25 +258,48 @@ def create_attachment_upload(
         raise UnsupportedMediaType(
             f"Files of type {content_type} are not accepted. Accepted: {', '.join(sorted(ALLOWED_ATTACHMENT_TYPES))}."
         )
-    attachment_id = store.new_id()
+
+
+def _attachment(
+    ticket: Ticket, attachment_id: str, author: Caller, *, file_name: str, size: int, content_type: str
+) -> Attachment:
     safe_name = _SAFE_NAME.sub("_", file_name).strip("._")[:120] or "file"
-    key = f"tickets/{ticket.ticket_id}/{attachment_id}/{safe_name}"
-    attachment = Attachment(
+    return Attachment(
         ticket_items.ticket_pk(ticket.ticket_id),
         f"ATT#{attachment_id}",
         ticket_id=ticket.ticket_id,
         attachment_id=attachment_id,
-        s3_key=key,
+        s3_key=f"tickets/{ticket.ticket_id}/{attachment_id}/{safe_name}",
         file_name=file_name,
         size=size,
         content_type=content_type,
-        uploaded_by=caller.sub,
+        uploaded_by=author.sub,
         created_at=clock.now_iso(),
     )
+
+
+def attach_file(
+    ticket: Ticket,
+    attachment_id: str,
+    author: Caller,
+    *,
+    file_name: str,
+    content_type: str,
+    data: bytes,
+    record: bool = False,
+) -> dict[str, Any]:
+    """A file that reached the desk by another channel (an e-mail's attachment) stored as one of the ticket's
+    uploads, within the API's limits (413, 415), for a message to name (`attachment_ids`). `record`: the message as
+    it was received (an e-mail's .eml, R12), kept whatever its type. The same `attachment_id` again overwrites."""
+    if not record:
+        check_attachment(len(data), content_type)
+    attachment = _attachment(
+        ticket, attachment_id, author, file_name=file_name, size=len(data), content_type=content_type
+    )
+    files.put_object(attachment.s3_key, data, content_type)
     attachment.save()
-    upload = files.presigned_upload(key, content_type, MAX_ATTACHMENT_BYTES)
     bus.publish("AttachmentAdded", {**ticket_detail(ticket), "attachment_id": attachment_id})
-    return attachment, upload
+    return attachment_ref(attachment)
 
 
 def new_message(

@@ -15,7 +15,7 @@ import re
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.platform import config
+from shared.platform import aws, config
 from shared.tickets.items import SentMail
 
 LOCAL_PART = "support"
@@ -38,7 +38,7 @@ def normal_message_id(message_id: str) -> str:
 
 
 def signature(reference: str) -> str:
-    key = config.get(config.REPLY_SECRET).encode()
+    key = aws.reply_secret().encode()
     return hmac.new(key, reference.upper().encode(), hashlib.sha256).hexdigest()[:SIGNATURE_LENGTH]
 
 

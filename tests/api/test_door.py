@@ -169,6 +169,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "plan_id": "default",
         "attachment_id": "att-none",
         "reply_id": "reply-none",
+        "mail_id": "mail-none",
     }
 
 

@@ -299,6 +299,7 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "setup": "functions.setup.handler",
         "pre-token": "functions.cognito_pre_token.handler",
         "counters": "functions.counters.handler",
+        "inbound-email": "functions.inbound_email.handler",
         "telegram-webhook": "functions.telegram_webhook.handler",
         "telegram": "functions.telegram_bot.handler",
     }
@@ -321,6 +322,9 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         # naming the pool there would be circular, and the workers never call it.
         assert (config.USER_POOL_ID in variables) == (name == "api"), name
         wanted.discard(config.USER_POOL_ID)
+        # The reply-address key is never a plain variable in the cloud: its secret's ARN is (REPLY_SECRET_ARN).
+        assert config.REPLY_SECRET not in variables, name
+        wanted.discard(config.REPLY_SECRET)
         assert wanted <= variables.keys(), f"{name} misses {wanted - variables.keys()}"
         assert "AWS_REGION" not in variables  # reserved: Lambda sets it
         assert variables["POWERTOOLS_LOG_LEVEL"] == settings.log_level
@@ -364,12 +368,53 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
             "cognito-idp",
             "sns",
             "kms",
+            "secretsmanager",
         },
         # the pre-token trigger keeps people's records in the table and calls nothing else
         "pre-token": {"logs", "sqs", "xray", "dynamodb"},
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
-        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms", "lambda"},
-        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms", "lambda"},
+        "route-tasks": {
+            "logs",
+            "sqs",
+            "xray",
+            "dynamodb",
+            "events",
+            "ses",
+            "states",
+            "sns",
+            "kms",
+            "lambda",
+            "secretsmanager",
+        },
+        "housekeeping": {
+            "logs",
+            "sqs",
+            "xray",
+            "dynamodb",
+            "events",
+            "ses",
+            "states",
+            "sns",
+            "kms",
+            "lambda",
+            "secretsmanager",
+        },
+        # the inbound e-mail writes like the API (messages, tickets and their routes, attachments, e-mail to the
+        # sender) and reads the received e-mail and the reply-address key
+        "inbound-email": {
+            "logs",
+            "sqs",
+            "xray",
+            "dynamodb",
+            "events",
+            "ses",
+            "states",
+            "s3",
+            "lambda",
+            "sns",
+            "kms",
+            "secretsmanager",
+        },
         # the setup writes the default desk (its articles publish KbArticleSaved); it raises no incidents
         "setup": {"logs", "sqs", "xray", "dynamodb", "events"},
         # the counters consumer reads and counts in the table and raises threshold incidents (IncidentRaised on the
@@ -864,6 +909,88 @@ def test_the_built_app_and_its_config_are_deployed_to_the_site(synth: Synthesize
     assert "ApiEndpoint" in markers
     assert "IdentityUserPool" in markers
     assert "PortalClient" in markers
+
+
+# --- inbound e-mail ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_ses_stores_each_received_mail_then_invokes_the_inbound_function(synth: Synthesized, stage: str) -> None:
+    settings = STAGES[stage]
+    rule_set = synth.one(stage, "AWS::SES::ReceiptRuleSet")
+    assert rule_set["Properties"]["RuleSetName"] == f"caseway-{stage}-inbound"
+    rule = synth.one(stage, "AWS::SES::ReceiptRule")["Properties"]["Rule"]
+    assert rule["Recipients"] == [settings.mail_domain] and rule["Enabled"] is True and rule["ScanEnabled"] is True
+    store, invoke = rule["Actions"]  # in this order: the function reads what the S3 action stored
+    bucket_id = store["S3Action"]["BucketName"]["Ref"]
+    assert store["S3Action"]["ObjectKeyPrefix"] == "inbound/"
+    inbound = synth.functions(stage)["inbound-email"]
+    function_id = next(k for k, v in synth.json[stage]["Resources"].items() if v is inbound)
+    assert invoke["LambdaAction"]["FunctionArn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert invoke["LambdaAction"]["InvocationType"] == "Event"
+    assert inbound["Properties"]["Environment"]["Variables"][config.INBOUND_BUCKET] == {"Ref": bucket_id}
+
+    bucket = synth.json[stage]["Resources"][bucket_id]["Properties"]
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [expire] = bucket["LifecycleConfiguration"]["Rules"]
+    assert expire["ExpirationInDays"] == settings.inbound_mail_retention_days and expire["Status"] == "Enabled"
+    policies = [
+        p
+        for p in synth.resources(stage, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    granted = [st for p in policies for st in statements(p)]
+    assert any(st["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(st) for st in granted)
+    assert any(
+        st.get("Principal") == {"Service": "ses.amazonaws.com"} and st["Action"] == "s3:PutObject" for st in granted
+    )
+    outputs = synth.json[stage]["Outputs"]
+    assert "inbound-smtp." in json.dumps(outputs["InboundMxRecord"]["Value"])
+    assert outputs["InboundRuleSet"]["Value"] == {"Ref": next(iter(synth.resources(stage, "AWS::SES::ReceiptRuleSet")))}
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_reply_address_key_is_a_generated_secret_read_by_the_functions_that_sign(
+    synth: Synthesized, stage: str
+) -> None:
+    [(secret_id, secret)] = [
+        (k, v) for k, v in synth.resources(stage, "AWS::SecretsManager::Secret").items() if k.startswith("ReplySecret")
+    ]
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 48
+    for name, function in synth.functions(stage).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables[config.REPLY_SECRET_ARN] == {"Ref": secret_id}, name
+        assert variables[config.REPLY_DOMAIN] == STAGES[stage].mail_domain, name
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        reads = [
+            st
+            for p in policies_of_role(synth, stage, role_id)
+            for st in statements(p)
+            if "secretsmanager:GetSecretValue" in as_list(st["Action"]) and st["Resource"] == {"Ref": secret_id}
+        ]
+        signs = name in ("api", "route-tasks", "housekeeping", "inbound-email")
+        assert bool(reads) == signs, name
+
+
+def test_a_stage_where_ses_receives_no_mail_fails_the_synth_with_a_clear_message() -> None:
+    from infra.cdk.inbound import SES_RECEIVING_REGIONS, receiving_region_problem
+
+    frankfurt = settings_for("dev", {"caseway:region": "eu-central-1"})
+    problem = receiving_region_problem(frankfurt)
+    assert problem is not None and "eu-central-1" in problem and "does not receive e-mail" in problem
+    assert all(region in problem for region in SES_RECEIVING_REGIONS) and "caseway:inbound_mail=false" in problem
+    assert receiving_region_problem(settings_for("dev", {"caseway:region": "eu-west-1"})) is None
+    without = settings_for("dev", {"caseway:region": "eu-central-1", "caseway:inbound_mail": "false"})
+    assert receiving_region_problem(without) is None
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"] | {"aws:cdk:bundling-stacks": []}
+    app = cdk.App(context=context)
+    build_stack(app, frankfurt)
+    with pytest.raises(RuntimeError, match="in eu-central-1, where Amazon SES does not receive e-mail"):
+        app.synth()
 
 
 # --- what a deploy would reject ----------------------------------------------------------------------

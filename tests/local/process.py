@@ -28,6 +28,7 @@ def running_stack(timeout: float = 120.0, *, demo_tickets: bool = False) -> Iter
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env[DEMO_TICKETS_ENV] = "1" if demo_tickets else "0"
+    env.setdefault("SMTP_PORT", str(free_port()))  # its SMTP server too: never the 2525 of a `make run` beside it
     log = tempfile.NamedTemporaryFile("w+", prefix="caseway-local-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],

@@ -36,7 +36,10 @@ def deploy_stage(
         "OpsTopicArn": ops,
         "UserPoolId": pool["UserPool"]["Id"],
         "SenderEmail": sender or config.get(config.SENDER_EMAIL),
+        "InboundRuleSet": f"caseway-{stage}-inbound",
+        "InboundMxRecord": "10 inbound-smtp.us-east-1.amazonaws.com",
     }
+    aws.client("ses").create_receipt_rule_set(RuleSetName=outputs["InboundRuleSet"])
     template = {
         "Resources": {"Marker": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"caseway-{stage}-marker"}}},
         "Outputs": {name: {"Value": value} for name, value in outputs.items()},
@@ -82,6 +85,11 @@ def test_doctor_says_what_to_fix_then_setup_fixes_it(stage, capsys):
         "FIX SES may send 200 messages a day, the sandbox's quota: it delivers only to verified addresses; "
         "fix: SES console > Account dashboard > Request production access"
     )
+    assert found["inbound-mail"] == (
+        "FIX the active receipt rule set is none, not caseway-dev-inbound: no e-mail reaches the desk; "
+        "fix: aws ses set-active-receipt-rule-set --rule-set-name caseway-dev-inbound --region us-east-1, "
+        "and publish the MX record 10 inbound-smtp.us-east-1.amazonaws.com"
+    )
     assert found["alarm-email"] == "OK ops@desk.example subscribed to caseway-dev-ops"
     assert found["incident-email"] == "OK maria@desk.example subscribed to caseway-incidents"
     assert found["cognito-trigger"] == "OK pre-token-generation trigger: caseway-dev-pre-token"
@@ -100,6 +108,10 @@ def test_doctor_says_what_to_fix_then_setup_fixes_it(stage, capsys):
         f"OK the desk is at setup version {defaults.SETUP_VERSION} (this code: {defaults.SETUP_VERSION})"
     )
     assert found["catalog"] == "OK 4 services"
+    aws.client("ses").set_active_receipt_rule_set(RuleSetName="caseway-dev-inbound")
+    assert checks(run(capsys, "doctor", "--stage", "dev")[1])["inbound-mail"] == (
+        "OK SES receives the desk's e-mail with caseway-dev-inbound; MX: 10 inbound-smtp.us-east-1.amazonaws.com"
+    )
 
     # And a second setup changes nothing
     code, lines, _ = run(capsys, "setup", "--stage", "dev")

@@ -1,0 +1,69 @@
+"""Helpers of the inbound e-mail tests: the fixtures of tests/fixtures/mail with their placeholders filled in, and
+a ticket with a notification sent (its reply address and remembered Message-ID)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.tickets import mailthread
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+NOTIFICATION_ID = "<0100019364a1b2c3-notification-1@email.amazonses.com>"
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A ticket the desk has written to: what a reply to its notification names."""
+
+    ticket_id: str
+    reference: str
+    reply_address: str
+    notification_id: str = NOTIFICATION_ID
+
+
+def fixture(name: str, **values: str) -> bytes:
+    """A fixture's bytes with `%NAME%` placeholders replaced (values are ASCII: addresses, references, ids)."""
+    raw = (FIXTURES / name).read_bytes()
+    for key, value in values.items():
+        raw = raw.replace(f"%{key.upper()}%".encode(), value.encode())
+    return raw
+
+
+def reply(name: str, thread: Thread, sender: str) -> bytes:
+    return fixture(
+        name,
+        sender=sender,
+        reference=thread.reference,
+        reply_address=thread.reply_address,
+        notification_id=thread.notification_id,
+    )
+
+
+def question(
+    sender: str,
+    *,
+    to: str = "support@caseway.example",
+    subject: str = "Cannot log in",
+    body: str = "",
+    message_id: str = "q-1@mail.example",
+    sender_name: str = "Someone",
+) -> bytes:
+    return fixture(
+        "new_question.eml",
+        sender=sender,
+        sender_name=sender_name,
+        to=to,
+        subject=subject,
+        body=body or "After the update the login page reloads instead of signing me in.",
+        message_id=message_id,
+    )
+
+
+def thread_of(
+    ticket: dict[str, Any], *, notification_id: str = NOTIFICATION_ID, sent_at: str = "2026-11-23T08:00:00Z"
+) -> Thread:
+    """The ticket as a notification left it: its reply address, and SES's Message-ID remembered."""
+    mailthread.remember_sent(notification_id, ticket["id"], ticket["reference"], sent_at)
+    return Thread(ticket["id"], ticket["reference"], mailthread.reply_address(ticket["reference"]), notification_id)

@@ -1,0 +1,408 @@
+"""Inbound e-mail, in process: each fixture goes through the inbound function's handler with SES's event (as the
+local SMTP server and SES deliver it: infra/local/smtp.py `deliver`), then the ticket is read through the API.
+
+Replies as Gmail, Outlook (Czech, windows-1250), Apple Mail (inline image), Thunderbird (Czech, iso-8859-2, threaded
+by References only), Yahoo, the Gmail app on Android (Russian, windows-1251) and iPhone Mail send them; HTML-only
+and koi8-r new mail; attachments within and beyond the API's limits; and the bad mail: forged reply addresses,
+guessed subject tokens, bounces, auto-replies, list mail, SES delivering twice, failed verdicts, too much mail."""
+
+# ruff: noqa: RUF001 (Russian text is Cyrillic on purpose)
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from infra.local import emulation
+from infra.local.smtp import deliver
+from shared.channels.items import INBOUND_SK, InboundMail, inbound_pk
+from shared.platform import aws, config
+from shared.tickets import items as ticket_items
+from shared.tickets import mailthread
+from tests.channels.mailbox import fixture, question, reply, thread_of
+from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, DeskSetup, wait_for
+
+SUPPORT = "support@caseway.example"
+
+
+@pytest.fixture
+def desk_setup() -> DeskSetup:
+    return DeskSetup(clock="virtual", demo_money=False)
+
+
+def open_ticket(api: Any, user: str = BOB) -> dict[str, Any]:
+    created = api("POST", "/tickets", user=user, body=QUESTION)
+    assert created.status == 201, created.text
+    return created.json
+
+
+def staff_view(api: Any, ticket_id: str) -> dict[str, Any]:
+    found = api("GET", f"/tickets/{ticket_id}", user=LENA)
+    assert found.status == 200, found.text
+    return found.json
+
+
+def customer_messages(api: Any, ticket_id: str) -> list[dict[str, Any]]:
+    return [m for m in staff_view(api, ticket_id)["messages"] if m["author"]["role"] == "customer"]
+
+
+def receive(raw: bytes, *, source: str = BOB, recipients: list[str] | None = None, **options: Any) -> dict[str, Any]:
+    result = deliver(raw, source=source, recipients=recipients or [SUPPORT], **options)
+    assert len(result["outcomes"]) == 1
+    return result["outcomes"][0]
+
+
+def tickets_of(sender: str) -> list[dict[str, Any]]:
+    """Every ticket in the table whose requester has this address (the API lists a customer's own tickets only)."""
+    table = aws.client("dynamodb")
+    found = table.scan(
+        TableName=config.get(config.TABLE_NAME),
+        FilterExpression="kind = :k AND requester_email = :e",
+        ExpressionAttributeValues={":k": {"S": "ticket"}, ":e": {"S": sender}},
+    )["Items"]
+    return [{"id": i["ticket_id"]["S"], "reference": i["reference"]["S"]} for i in found]
+
+
+def stored(key: str) -> bytes:
+    return aws.client("s3").get_object(Bucket=config.get(config.ATTACHMENTS_BUCKET), Key=key)["Body"].read()
+
+
+# --- replies as real clients send them ----------------------------------------------------------------------------
+
+CLIENTS = [
+    ("gmail_reply.eml", BOB, "I use Firefox 133 on Windows 11. The export fails on the monthly report only."),
+    (
+        "outlook_reply_cs.eml",
+        ALICE,
+        "Dobrý den,\n\nexport do CSV už funguje, děkujeme. Chyba se objevila jen u měsíčního přehledu.",
+    ),
+    ("apple_mail_reply.eml", BOB, "Here is what the error page shows (screenshot below).\n\nBob"),
+    (
+        "thunderbird_reply_cs.eml",
+        BOB,
+        "Ano, problém trvá i po aktualizaci prohlížeče. Přikládám postup:\n- otevřít přehled\n- kliknout na Export",
+    ),
+    ("yahoo_reply.eml", BOB, "It happens in Chrome as well, so it is not the browser."),
+    ("android_reply_ru.eml", BOB, "Спасибо, после очистки кэша экспорт работает.\n\nИван"),
+    ("iphone_reply.eml", BOB, "Yes, please go ahead and close it \u2014 all good now."),
+]
+
+
+@pytest.mark.parametrize(("name", "sender", "expected"), CLIENTS, ids=[c[0].removesuffix(".eml") for c in CLIENTS])
+def test_a_reply_lands_once_in_its_ticket_with_only_the_new_text(desk, name, sender, expected) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    raw = reply(name, thread, sender)
+
+    outcome = receive(raw, source=sender, recipients=[thread.reply_address])
+
+    assert outcome["outcome"] == "message" and outcome["reference"] == thread.reference
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["body"] == expected
+    assert message["channel"] == "email" and message["author"]["email"] == sender
+    for quoted in ("wrote", "napsal", "Odesláno", "Caseway Support", "Sent from", "> "):
+        assert quoted not in message["body"]
+    record = next(a for a in message["attachments"] if a["content_type"] == "message/rfc822")
+    assert record["file_name"].endswith(".eml")
+    assert stored(record["s3_key"]).endswith(raw)  # the e-mail as received (SES's Return-Path line before it)
+
+
+def test_apple_mails_inline_image_is_stored_as_an_attachment(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    receive(reply("apple_mail_reply.eml", thread, BOB), recipients=[thread.reply_address])
+    [message] = customer_messages(api, thread.ticket_id)
+    [image] = [a for a in message["attachments"] if a["content_type"] == "image/png"]
+    assert image["file_name"] == "error-page.png"
+    assert stored(image["s3_key"]).startswith(b"\x89PNG")
+
+
+def test_thunderbird_threads_by_references_alone(desk) -> None:
+    """To: support@ (no reply address): the notification's Message-ID in References finds the ticket."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    outcome = receive(reply("thunderbird_reply_cs.eml", thread, BOB), recipients=[SUPPORT])
+    assert outcome["outcome"] == "message" and outcome["ticket_id"] == thread.ticket_id
+
+
+def test_attachments_within_the_limits_are_stored_and_the_sender_learns_of_the_rest(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    outcome = receive(reply("attachments_reply.eml", thread, BOB), recipients=[thread.reply_address])
+
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["body"] == "The report and the exported file are attached."
+    files = {a["file_name"]: a for a in message["attachments"]}
+    assert files["report.pdf"]["content_type"] == "application/pdf"
+    assert stored(files["report.pdf"]["s3_key"]).startswith(b"%PDF-1.4")
+    assert stored(files["export červen.csv"]["s3_key"]) == "month;total\nčerven;1200\n".encode()
+    assert "fix.exe" not in files
+    assert [r.split(":")[0] for r in outcome["refused_files"]] == ["fix.exe"]
+    [told] = [m for m in emulation.sent_emails() if m["to"] == [BOB] and "not accepted" in (m["subject"] or "")]
+    assert "fix.exe" in told["body"] and "application/x-msdownload" in told["body"] and thread.reference in told["body"]
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_sender_told(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = BOB, thread.reply_address, f"Re: [{thread.reference}] logs"
+    mail.set_content("The full log is attached.")
+    mail.add_attachment(b"%PDF" + bytes(11 * 1024 * 1024), maintype="application", subtype="pdf", filename="big.pdf")
+
+    outcome = receive(mail.as_bytes(), recipients=[thread.reply_address])
+
+    assert outcome["outcome"] == "message"
+    assert outcome["refused_files"][0].startswith("big.pdf: Files can be at most 10 MB")
+    [message] = customer_messages(api, thread.ticket_id)
+    assert [a["content_type"] for a in message["attachments"]] == ["message/rfc822"]
+    assert any("big.pdf" in (m["body"] or "") for m in emulation.sent_emails() if m["to"] == [BOB])
+
+
+# --- new tickets ----------------------------------------------------------------------------------------------------
+
+
+def test_html_only_mail_becomes_safe_text(desk) -> None:
+    api, _ = desk
+    outcome = receive(fixture("html_only.eml", sender="petra@novak.example"), source="petra@novak.example")
+    assert outcome["outcome"] == "ticket"
+    ticket = staff_view(api, outcome["ticket_id"])
+    assert ticket["subject"] == "Invoice export \u2013 totals are wrong"
+    text = ticket["description"]
+    assert (
+        "the totals in the invoice export are wrong by 21 % \u2013 see the report (https://acme.example/report/42)"
+        in text
+    )
+    assert "Thank you\nPetra" in text
+    for unsafe in ("<", "alert", "color:red", "steal", "tracker.example"):
+        assert unsafe not in text
+    assert ticket["channel"] == "email" and ticket["service"] == "functionality-question"
+
+
+def test_russian_koi8r_mail_from_an_unknown_sender_of_a_customers_domain_joins_that_organisation(desk) -> None:
+    api, _ = desk
+    sender = "olga.smirnova@acme.example"
+    outcome = receive(fixture("new_koi8r.eml", sender=sender), source=sender)
+
+    ticket = staff_view(api, outcome["ticket_id"])
+    assert ticket["subject"] == "Не могу войти в систему"
+    assert ticket["description"].startswith("Здравствуйте!\n\nНе могу войти в систему: после ввода пароля")
+    assert ticket["organisation_id"] == "acme" and ticket["requester"]["email"] == sender
+    assert ticket["fields"]["contact"] == sender and ticket["fields"]["problem"].startswith("Здравствуйте!")
+    contact = api("GET", f"/people/{ticket['requester']['sub']}", user=MARIA)
+    assert contact.status == 200, contact.text
+    assert contact.json["organisation_id"] == "acme" and contact.json["role"] == "customer"
+
+
+def test_a_sender_of_no_customers_domain_becomes_a_public_contact_in_the_mails_language(desk) -> None:
+    api, _ = desk
+    raw = question("someone@elsewhere.example").replace(b"MIME-Version", b"Content-Language: cs-CZ\r\nMIME-Version")
+    outcome = receive(raw, source="someone@elsewhere.example")
+    assert staff_view(api, outcome["ticket_id"])["organisation_id"] == "public"
+    ticket = ticket_items.get_ticket(outcome["ticket_id"])
+    assert ticket is not None and ticket.language == "cs"  # the desk writes to them in Czech
+
+
+def test_the_receiving_address_chooses_the_service(desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    api, _ = desk
+    monkeypatch.setenv(config.INBOUND_SERVICES, "support=functionality-question,documents=document-request")
+    raw = question(ALICE, to="documents@caseway.example", subject="Copy of the October invoice")
+    outcome = receive(raw, source=ALICE, recipients=["documents@caseway.example"])
+    ticket = staff_view(api, outcome["ticket_id"])
+    assert ticket["service"] == "document-request"
+    assert ticket["fields"]["document_type"] == "Copy of the October invoice"
+
+
+# --- threading that must not be fooled -----------------------------------------------------------------------------
+
+
+def _altered(address: str) -> str:
+    local, domain = address.split("@")
+    return f"{local[:-1]}{'0' if local[-1] != '0' else '1'}@{domain}"
+
+
+@pytest.mark.parametrize("forgery", ["altered signature", "another ticket's signature", "no signature"])
+def test_a_forged_reply_address_writes_nothing_into_that_ticket(desk, forgery) -> None:
+    api, _ = desk
+    target = thread_of(open_ticket(api))
+    mine = open_ticket(api, user=GUS)
+    signature = mailthread.signature(mine["reference"])
+    forged = {
+        "altered signature": _altered(target.reply_address),
+        "another ticket's signature": f"support+{target.reference}.{signature}@caseway.example",
+        "no signature": f"support+{target.reference}@caseway.example",
+    }[forgery]
+    raw = question(GUS, to=forged, subject=f"Re: [{target.reference}] hello", message_id="forged@globex.example")
+
+    outcome = receive(raw, source=GUS, recipients=[forged])
+
+    assert customer_messages(api, target.ticket_id) == []
+    assert outcome["outcome"] == "ticket" and outcome["ticket_id"] not in (target.ticket_id, mine["id"])
+    assert staff_view(api, outcome["ticket_id"])["organisation_id"] == "globex"
+
+
+def test_a_subject_token_threads_only_for_the_requesters_organisation(desk) -> None:
+    api, _ = desk
+    target = open_ticket(api)
+    token = f"Re: [{target['reference']}] New reply"
+
+    stranger = receive(question(GUS, subject=token, message_id="t-1@globex.example"), source=GUS)
+    colleague = receive(
+        question(ALICE, subject=token, message_id="t-2@acme.example", body="Adding a detail."), source=ALICE
+    )
+
+    assert stranger["outcome"] == "ticket" and stranger["ticket_id"] != target["id"]
+    assert colleague["outcome"] == "message" and colleague["ticket_id"] == target["id"]
+    [message] = customer_messages(api, target["id"])
+    assert message["body"] == "Adding a detail." and message["author"]["email"] == ALICE
+
+
+# --- machines, repeats, verdicts, floods ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "reason"),
+    [
+        ("bounce.eml", "", "Auto-Submitted: auto-replied"),
+        ("autoreply.eml", BOB, "Auto-Submitted: auto-replied"),
+        ("list_mail.eml", "bounces+list@lists.example", "Precedence: list"),
+    ],
+)
+def test_bounces_auto_replies_and_list_mail_make_nothing(desk, name, source, reason) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    sent_before = len(emulation.sent_emails())
+    raw = reply(name, thread, BOB)
+
+    outcome = receive(raw, source=source, recipients=[thread.reply_address])
+
+    assert outcome == {"outcome": "ignored", "reason": reason}
+    assert customer_messages(api, thread.ticket_id) == []
+    assert len(emulation.sent_emails()) == sent_before  # no auto-reply to a machine: no loop
+    assert tickets_of("mailer-daemon@mx.acme.example") == [] and tickets_of("news@lists.example") == []
+
+
+def test_a_bounce_without_auto_headers_is_known_by_its_empty_return_path(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    raw = b"Return-Path: <>\r\n" + reply("gmail_reply.eml", thread, "nobody@acme.example").split(b"\r\n", 1)[1]
+    outcome = receive(raw, source="", recipients=[thread.reply_address])
+    assert outcome == {"outcome": "ignored", "reason": "empty Return-Path (a bounce)"}
+    assert customer_messages(api, thread.ticket_id) == []
+
+
+def test_the_same_message_delivered_twice_makes_one_message(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    raw = reply("gmail_reply.eml", thread, BOB)
+
+    first = receive(raw, recipients=[thread.reply_address], message_id="ses-twice-1")
+    second = receive(raw, recipients=[thread.reply_address], message_id="ses-twice-1")
+
+    assert first["outcome"] == "message"
+    assert second == {
+        "outcome": "duplicate",
+        "reason": "message",
+        "ticket_id": thread.ticket_id,
+        "reference": thread.reference,
+    }
+    assert len(customer_messages(api, thread.ticket_id)) == 1
+
+
+def test_a_new_ticket_by_mail_delivered_twice_is_one_ticket(desk) -> None:
+    receive(question("twice@elsewhere.example"), source="twice@elsewhere.example", message_id="ses-twice-2")
+    receive(question("twice@elsewhere.example"), source="twice@elsewhere.example", message_id="ses-twice-2")
+    assert len(tickets_of("twice@elsewhere.example")) == 1
+
+
+def test_a_reply_to_a_closed_ticket_opens_a_new_ticket_linked_to_it(desk) -> None:
+    api, _ = desk
+    closed = open_ticket(api)
+    assert api("POST", f"/tickets/{closed['id']}/close", user=BOB, body={}).status == 200
+    thread = thread_of(closed)
+
+    outcome = receive(reply("gmail_reply.eml", thread, BOB), recipients=[thread.reply_address])
+
+    assert outcome["outcome"] == "ticket" and outcome["ticket_id"] != closed["id"]
+    new = staff_view(api, outcome["ticket_id"])
+    assert new["description"].startswith(f"Follows up {closed['reference']} (closed)")
+    assert "I use Firefox 133" in new["description"] and "wrote:" not in new["description"]
+    assert new["service"] == closed["service"] and new["requester"]["sub"] == closed["requester"]["sub"]
+    assert any(e["type"] == "TicketLinked" and e["data"].get("follows") == closed["reference"] for e in new["history"])
+    old = staff_view(api, closed["id"])
+    assert any(e["data"].get("followed_by") == new["reference"] for e in old["history"] if e["type"] == "TicketLinked")
+    assert customer_messages(api, closed["id"]) == []
+
+
+@pytest.mark.parametrize("verdict", ["spam", "virus", "spf", "dkim", "dmarc"])
+def test_a_failed_verdict_is_quarantined_and_a_manager_releases_it(desk, verdict) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    outcome = receive(
+        reply("gmail_reply.eml", thread, BOB),
+        recipients=[thread.reply_address],
+        verdicts={verdict: "FAIL"},
+        message_id=f"ses-q-{verdict}",
+    )
+    assert outcome == {"outcome": "quarantined", "reason": f"{verdict} FAIL"}
+    assert customer_messages(api, thread.ticket_id) == []
+
+    assert api("GET", "/mail/quarantine", user=LENA).status == 403
+    [held] = api("GET", "/mail/quarantine", user=MARIA).json["items"]
+    assert held["id"] == f"ses-q-{verdict}" and held["sender"] == BOB and held["failed_verdicts"] == {verdict: "FAIL"}
+
+    released = api("POST", f"/mail/quarantine/{held['id']}/release", user=MARIA)
+    assert released.status == 200, released.text
+    assert released.json["outcome"] == "message" and released.json["ticket_id"] == thread.ticket_id
+    assert len(customer_messages(api, thread.ticket_id)) == 1
+    assert api("GET", "/mail/quarantine", user=MARIA).json["items"] == []
+    assert api("POST", f"/mail/quarantine/{held['id']}/release", user=MARIA).status == 404
+
+
+def test_a_manager_deletes_a_quarantined_mail_with_its_stored_message(desk) -> None:
+    api, _ = desk
+    receive(
+        question("spammer@elsewhere.example"),
+        source="spammer@elsewhere.example",
+        verdicts={"spam": "FAIL"},
+        message_id="ses-spam-1",
+    )
+    assert api("DELETE", "/mail/quarantine/ses-spam-1", user=MARIA).status == 204
+    assert api("GET", "/mail/quarantine", user=MARIA).json["items"] == []
+    with pytest.raises(aws.client("s3").exceptions.NoSuchKey):
+        aws.client("s3").get_object(Bucket=config.get(config.INBOUND_BUCKET), Key="inbound/ses-spam-1")
+    assert InboundMail.get(inbound_pk("ses-spam-1"), INBOUND_SK).outcome == "deleted"
+    assert tickets_of("spammer@elsewhere.example") == []
+
+
+def test_a_gray_verdict_is_not_a_failure(desk) -> None:
+    outcome = receive(
+        question("gray@elsewhere.example"),
+        source="gray@elsewhere.example",
+        verdicts={"spam": "GRAY", "dmarc": "PROCESSING_FAILED"},
+    )
+    assert outcome["outcome"] == "ticket"
+
+
+def test_a_sender_over_the_hourly_limit_is_refused(desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.INBOUND_RATE_PER_HOUR, "2")
+    sender = "flood@elsewhere.example"
+    outcomes = [receive(question(sender, message_id=f"f-{n}@x"), source=sender)["outcome"] for n in range(3)]
+    assert outcomes == ["ticket", "ticket", "refused"]
+    assert len(tickets_of(sender)) == 2
+
+
+def test_staff_addresses_do_not_open_tickets_by_mail(desk) -> None:
+    outcome = receive(question(LENA), source=LENA)
+    assert outcome["outcome"] == "refused" and tickets_of(LENA) == []
+
+
+def test_the_route_starts_on_a_ticket_opened_by_mail(desk) -> None:
+    api, _ = desk
+    outcome = receive(question("route@elsewhere.example"), source="route@elsewhere.example")
+    wait_for(
+        lambda: any(m["author"]["role"] == "system" for m in staff_view(api, outcome["ticket_id"])["messages"]),
+        what="the support route's first message",
+    )
+    assert staff_view(api, outcome["ticket_id"])["status"] != "draft"

@@ -1,0 +1,126 @@
+"""Inbound e-mail over real SMTP: `caseway local` (as `make run` starts it) on free ports, e-mails sent to its SMTP
+server with smtplib, the tickets read back over HTTP. The SMTP server stores each message in the emulated S3 and
+calls the inbound function with SES's event, as the cloud's receipt rule does."""
+
+# ruff: noqa: RUF001 (Russian text is Cyrillic on purpose)
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.local.smtp import SmtpServer, local_verdicts
+from infra.local.stack import free_port
+from shared.tickets import mailthread
+from tests.channels.mailbox import Thread, fixture, reply
+from tests.conftest import ALICE, BOB, GUS, LENA, QUESTION
+from tests.local.process import running_stack
+from tests.local.test_scenario_local_stack import Http
+
+SUPPORT = "support@caseway.example"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[Http, int, list[str]]]:
+    port = free_port()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SMTP_PORT", str(port))
+        env.delenv("CASEWAY_REPLY_SECRET", raising=False)  # the stack and this test sign with the same default
+        with running_stack() as (url, lines):
+            yield Http(url), port, lines
+
+
+def send(port: int, raw: bytes, *, sender: str, to: str) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+        refused = smtp.sendmail(sender, [to], raw)
+    assert refused == {}
+
+
+def open_ticket(http: Http) -> Thread:
+    status, ticket = http("POST", "/tickets", QUESTION, token=http.token(BOB))
+    assert status == 201, ticket
+    reference = ticket["reference"]
+    return Thread(ticket["id"], reference, mailthread.reply_address(reference), "<not-remembered@example>")
+
+
+def messages(http: Http, ticket_id: str) -> list[dict[str, Any]]:
+    status, ticket = http("GET", f"/tickets/{ticket_id}", token=http.token(LENA))
+    assert status == 200, ticket
+    return [m for m in ticket["messages"] if m["author"]["role"] == "customer"]
+
+
+def test_the_banner_names_the_smtp_server(stack) -> None:
+    _, port, lines = stack
+    assert any(f"smtp://127.0.0.1:{port}" in line for line in lines), lines
+
+
+def test_replies_sent_over_smtp_land_in_their_ticket_once(stack) -> None:
+    http, port, _ = stack
+    thread = open_ticket(http)
+
+    send(port, reply("gmail_reply.eml", thread, BOB), sender=BOB, to=thread.reply_address)
+    send(port, reply("android_reply_ru.eml", thread, BOB), sender=BOB, to=thread.reply_address)
+    send(port, reply("attachments_reply.eml", thread, BOB), sender=BOB, to=thread.reply_address)
+    send(port, reply("autoreply.eml", thread, BOB), sender=BOB, to=thread.reply_address)
+    send(port, reply("bounce.eml", thread, BOB), sender="", to=thread.reply_address)
+
+    found = messages(http, thread.ticket_id)
+    assert [m["body"] for m in found] == [
+        "I use Firefox 133 on Windows 11. The export fails on the monthly report only.",
+        "Спасибо, после очистки кэша экспорт работает.\n\nИван",
+        "The report and the exported file are attached.",
+    ]
+    assert all(m["channel"] == "email" for m in found)
+    names = {a["file_name"] for a in found[2]["attachments"]}
+    assert {"report.pdf", "export červen.csv"} <= names and "fix.exe" not in names
+    assert all(any(a["content_type"] == "message/rfc822" for a in m["attachments"]) for m in found)
+
+
+def test_a_forged_reply_address_over_smtp_writes_nothing_into_that_ticket(stack) -> None:
+    """Another organisation's customer who alters the signature (the subject's token is no key for them either)."""
+    http, port, _ = stack
+    thread = open_ticket(http)
+    local, domain = thread.reply_address.split("@")
+    forged = f"{local[:-2]}{'00' if local[-2:] != '00' else '11'}@{domain}"
+    raw = reply("gmail_reply.eml", Thread(thread.ticket_id, thread.reference, forged), GUS)
+    send(port, raw, sender=GUS, to=forged)
+    assert messages(http, thread.ticket_id) == []
+
+
+def test_a_new_sender_of_a_customers_domain_opens_a_ticket_as_a_contact_of_that_organisation(stack) -> None:
+    http, port, _ = stack
+    sender = "olga.smirnova@acme.example"
+    send(port, fixture("new_koi8r.eml", sender=sender), sender=sender, to=SUPPORT)
+
+    status, listed = http("GET", "/tickets?scope=organisation&limit=50", token=http.token(ALICE))
+    assert status == 200, listed
+    [mine] = [t for t in listed["items"] if t["subject"] == "Не могу войти в систему"]
+    status, ticket = http("GET", f"/tickets/{mine['id']}", token=http.token(LENA))
+    assert ticket["requester"]["email"] == sender and ticket["organisation_id"] == "acme"
+    assert ticket["channel"] == "email" and ticket["description"].startswith("Здравствуйте!")
+
+
+def test_the_local_server_takes_mail_for_the_desks_domain_only() -> None:
+    """No relay: a recipient outside the desk's domain is refused at RCPT, before any message is stored."""
+    server = SmtpServer(free_port()).start()
+    try:
+        with (
+            smtplib.SMTP("127.0.0.1", server.port, timeout=30) as smtp,
+            pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+        ):
+            smtp.sendmail(BOB, ["someone@elsewhere.example"], b"Subject: relay?\r\n\r\nno\r\n")
+        code, text = refused.value.recipients["someone@elsewhere.example"]
+        assert code == 550 and b"caseway.example" in text
+    finally:
+        server.stop()
+
+
+def test_a_local_message_may_carry_ses_verdicts_to_try_the_quarantine() -> None:
+    raw = (
+        b"From: a@b.example\r\nX-Local-SES-Verdicts: spam=FAIL, dkim=fail\r\nSubject: x\r\n\r\n"
+        b"X-Local-SES-Verdicts: virus=FAIL\r\n"
+    )
+    assert local_verdicts(raw) == {"spam": "FAIL", "dkim": "FAIL"}  # the header block only, never the body
+    assert local_verdicts(b"From: a@b.example\r\n\r\nhello\r\n") == {}
