@@ -18,7 +18,7 @@ from shared.platform.identity import Caller, is_machine_token
 from shared.routes import results
 from shared.tasks import work
 from shared.tasks.views import ticket_view
-from shared.tickets import access, idempotency
+from shared.tickets import access, idempotency, readers
 
 # A customer's actions through a follow link live under this path and take the key as ?key=.
 FOLLOW_KEY_QUERY: tuple[tuple[str, dict[str, Any]], ...] = (("key", {"type": "string"}),)
@@ -50,13 +50,20 @@ def follow_key() -> str:
 def view_for(who: Caller, ticket_id: str) -> dict[str, Any]:
     """A ticket with the history this signed-in caller may see, what its route delivered and its estimate."""
     ticket, items = access.load_for(who, ticket_id)
-    return {**ticket_view(ticket, items, staff=who.is_staff), **results.extras(ticket, items)}
+    view = {**ticket_view(ticket, items, staff=who.is_staff), **results.extras(ticket, items)}
+    if not who.is_staff:  # the customer's pages show its dates in the zone the desk's e-mails use
+        view["timezone"] = readers.reader_zone(ticket)
+    return view
 
 
 def follow_view(ticket_id: str, key: str) -> dict[str, Any]:
     """A web-form ticket as its follow link shows it: the customer's view, and what its route delivered."""
     ticket, items = access.followed_ticket(ticket_id, key)
-    return {**ticket_view(ticket, items, staff=False), **results.extras(ticket, items)}
+    return {
+        **ticket_view(ticket, items, staff=False),
+        **results.extras(ticket, items),
+        "timezone": readers.reader_zone(ticket),  # a follow-link reader has no profile: the e-mails' zone
+    }
 
 
 @dataclass(frozen=True)

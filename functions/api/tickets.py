@@ -16,7 +16,7 @@ from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.platform.errors import Unprocessable
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import access, conversation, downloads, idempotency, intake, lifecycle, search
+from shared.tickets import access, conversation, customer_lists, downloads, idempotency, intake, lifecycle, search
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -60,6 +60,8 @@ def create_ticket() -> Response:
 
 # Filters of staff's lists (shared.tickets.search); a customer naming one is told so, whatever its value.
 STAFF_FILTERS = ("service", "classification", "owner", "q", "view")
+# Of those, what a customer's lists do not take (customers search their own by q: shared.tickets.customer_lists).
+CUSTOMER_REFUSED_FILTERS = tuple(name for name in STAFF_FILTERS if name != "q")
 
 
 @router.declare(
@@ -71,11 +73,24 @@ STAFF_FILTERS = ("service", "classification", "owner", "q", "view")
     query=(
         ("scope", {"enum": ["mine", "organisation", "owned"], "default": "mine"}),
         ("organisation_id", {"type": "string"}),
-        ("status", {"type": "string", "description": "staff: open (default), one status, or a comma list"}),
+        (
+            "status",
+            {
+                "type": "string",
+                "description": "staff: open (default), one status, or a comma list; customers: one status",
+            },
+        ),
         ("service", {"type": "string", "description": "staff: a service key"}),
         ("classification", {"type": "string", "description": "staff: question, bug, critical_bug, improvement"}),
         ("owner", {"type": "string", "description": "staff: the owner's sub, or me"}),
-        ("q", {"type": "string", "description": "staff: a reference (CW-1042), words of the subject, or an e-mail"}),
+        (
+            "q",
+            {
+                "type": "string",
+                "description": "staff: a reference (CW-1042), words of the subject, or an e-mail; "
+                "customers: words of the reference or subject",
+            },
+        ),
         ("view", {"enum": ["mine"], "description": "staff: mine = owner me and open"}),
         *LIST_QUERY,
     ),
@@ -86,12 +101,23 @@ def list_tickets() -> dict[str, Any]:
     scope = query("scope", max_length=40)
     if who.is_staff and scope in (None, "mine"):
         return _staff_list(who)
-    named = [name for name in STAFF_FILTERS if query(name, max_length=100_000) is not None]
+    named = [name for name in CUSTOMER_REFUSED_FILTERS if query(name, max_length=100_000) is not None]
     if named and not who.is_staff:
         raise Unprocessable(
             f"Only staff's lists filter by {', '.join(named)}; list your tickets without it.",
             errors=[{"field": name, "message": "a filter of staff's lists"} for name in named],
         )
+    if not who.is_staff and (query("status") or query("q")):  # a customer's filtered list: one status, search
+        found, next_cursor = customer_lists.customer_tickets(
+            who,
+            scope=scope or "mine",
+            organisation_id=query("organisation_id", max_length=100),
+            status=query("status", max_length=40),
+            search=query("q", max_length=customer_lists.SEARCH_MAX),
+            limit=query_limit(),
+            cursor=query("cursor", max_length=2000),
+        )
+        return {"items": [ticket_summary(t) for t in found], "next_cursor": next_cursor}
     found, next_cursor = ticket_lists.list_tickets(
         who,
         scope=scope or "mine",
@@ -219,10 +245,22 @@ def add_message(ticket_id: str) -> Response:
     roles=SIGNED_IN,
     resource="ticket",
 )
+@router.declare(
+    "POST",
+    "/public/tickets/{ticket_id}/attachments",
+    "Get a presigned upload for one file through a web-form ticket's follow link (the same limits)",
+    "intake",
+    name="add_attachment_public",
+    public=True,
+    body="NewAttachment",
+    status=201,
+    query=FOLLOW_KEY_QUERY,
+)
 def add_attachment(ticket_id: str) -> Response:
+    acting = ticket_caller(ticket_id)  # the follow link's key is checked before the body is read
     body = router.body("NewAttachment")
     attachment, upload = conversation.create_attachment_upload(
-        caller(), ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
+        acting.who, ticket_id, file_name=body.file_name, size=body.size, content_type=body.content_type
     )
     view = {
         "id": attachment.attachment_id,

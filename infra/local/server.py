@@ -7,7 +7,9 @@
   through the API, with the claims Cognito and the pre-token trigger would give it;
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
 - GET /local/mailbox[?to=<address>]: what SES sent;
-- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now.
+- GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now;
+- GET /local/demo: how far the demo tickets are (infra/local/demo/tickets.py); while they are being prepared, the
+  API and the other local endpoints answer 503 (the web app's files and GET /local/users do not wait).
 
 Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
 backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
@@ -30,6 +32,7 @@ from infra import site
 from infra.local import demo, emulation, tokens
 from infra.local import site as local_site
 from infra.local import telegram as local_telegram
+from infra.local.demo.tickets import Progress
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 
@@ -111,10 +114,31 @@ class DeskServer(ThreadingHTTPServer):
     request_queue_size = 256
     daemon_threads = True
     allow_reuse_address = True
+    demo_progress: Progress | None = None
 
 
-def make_server(port: int, gateway: Gateway, host: str = "127.0.0.1") -> DeskServer:
-    return DeskServer((host, port), make_http_handler(gateway))
+def make_server(
+    port: int, gateway: Gateway, host: str = "127.0.0.1", demo_progress: Progress | None = None
+) -> DeskServer:
+    server = DeskServer((host, port), make_http_handler(gateway))
+    server.demo_progress = demo_progress
+    return server
+
+
+def demo_answer(progress: Progress | None, method: str, path: str) -> Response | None:
+    """GET /local/demo, and the 503 of any other request but the web app's files while the demo is prepared."""
+    if path == "/local/demo" and method == "GET":
+        view = progress.view() if progress is not None else {"state": "ready", "tickets": []}
+        return 200, {"content-type": "application/json"}, json.dumps(view).encode()
+    if progress is None or not progress.preparing or site.is_site_path(path) or path == "/local/users":
+        return None
+    status, headers, body = problem(
+        503,
+        "The demo desk is being prepared",
+        f"The demo tickets are being worked through the desk ({progress.done} of {progress.total} steps done): "
+        "try again in a few seconds; GET /local/demo says when it is ready.",
+    )
+    return status, {**headers, "retry-after": "5"}, body
 
 
 def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
@@ -151,6 +175,10 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             telegram = local_telegram.answer(gateway, method, self.path, headers, body, self.client_address[0])
             if telegram is not None:  # the bot's webhook, the fake Bot API and /local/telegram
                 self._send(*telegram)
+                return
+            waiting = demo_answer(getattr(self.server, "demo_progress", None), method, path)
+            if waiting is not None:
+                self._send(*waiting)
                 return
             if method == "GET":
                 local = local_get(path, urllib.parse.parse_qs(query))

@@ -4,7 +4,9 @@
 - the gateway (gateway.py) plays API Gateway and calls the same Lambda handler as the cloud, behind the
   HTTP server of server.py (which also answers the local-only endpoints /local/...);
 - routes run on moto's Step Functions interpreter with their Lambda steps dispatched in-process;
-- schedules fire on time (emulation.Scheduler), the demo desk is seeded (demo.seed()).
+- schedules fire on time (emulation.Scheduler), the demo desk is seeded (demo.seed());
+- the demo tickets are worked through the API on a virtual clock that then follows the real time (demo.tickets;
+  CASEWAY_DEMO_TICKETS=0 starts without them, as the tests that bring their own tickets do).
 """
 
 from __future__ import annotations
@@ -13,18 +15,24 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import urllib.request
+from datetime import UTC, datetime
 
 from moto.server import ThreadedMotoServer
 
 from infra.local import demo, emulation
 from infra.local import telegram as local_telegram
+from infra.local.demo import tickets as demo_tickets
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
 from infra.local.smtp import DEFAULT_PORT as DEFAULT_SMTP_PORT
 from infra.local.smtp import SmtpServer
+from infra.local.virtual_time import VirtualClock
+
+DEMO_TICKETS_ENV = "CASEWAY_DEMO_TICKETS"
 
 
 def free_port() -> int:
@@ -46,14 +54,25 @@ class LocalStack:
     """Start and stop everything: moto server, resources, demo data, gateway."""
 
     def __init__(
-        self, port: int = 8000, moto_port: int | None = None, seed: bool = True, smtp_port: int | None = None
+        self,
+        port: int = 8000,
+        moto_port: int | None = None,
+        seed: bool = True,
+        smtp_port: int | None = None,
+        tickets: bool | None = None,
     ) -> None:
         self.port = port
         self.smtp_port = smtp_port or int(os.environ.get("SMTP_PORT") or DEFAULT_SMTP_PORT)
         self.smtp: SmtpServer | None = None
         self.moto_port = moto_port or free_port()
         self.seed = seed
+        if tickets is None:
+            tickets = os.environ.get(DEMO_TICKETS_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+        self.tickets = seed and tickets
         self.moto: ThreadedMotoServer | None = None
+        self.clock: VirtualClock | None = None
+        self.progress: demo_tickets.Progress | None = None
+        self.demo: demo_tickets.Desk | None = None
         self.scheduler: emulation.Scheduler | None = None
         self.httpd: DeskServer | None = None
 
@@ -90,14 +109,43 @@ class LocalStack:
         emulation.install_lambda_dispatcher()
         local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
         emulation.provision()
-        if self.seed:
+        gateway = Gateway()
+        preparing = None
+        if self.tickets:
+            now = datetime.now(UTC)
+            self.clock = VirtualClock(demo_tickets.start_instant(now), safety_timeout=None, poll=0.1).install()
+            self.progress = demo_tickets.Progress()
+            preparing = threading.Thread(target=self._prepare_demo, args=(gateway, now), name="caseway-demo")
+        elif self.seed:
             demo.seed()
         self.scheduler = emulation.Scheduler()
-        self.scheduler.start()
-        self.httpd = make_server(self.port, Gateway())
+        if preparing is None:
+            self.scheduler.start()
+        self.httpd = make_server(self.port, gateway, demo_progress=self.progress)
         threading.Thread(target=self.httpd.serve_forever, name="caseway-gateway", daemon=True).start()
         self.smtp = SmtpServer(self.smtp_port).start()  # inbound e-mail, as SES's receipt rule delivers it
+        if preparing is not None:
+            preparing.daemon = True
+            preparing.start()
         return self
+
+    def _prepare_demo(self, gateway: Gateway, now: datetime) -> None:
+        """The demo desk and its tickets on the virtual clock started in the past, while the server already answers
+        (the API with 503 until the demo is ready); then the clock follows the real time for as long as the stack
+        runs (the routes of the demo tickets wait on it) and the schedules start."""
+        assert self.clock is not None and self.progress is not None and self.scheduler is not None
+        error: BaseException | None = None
+        try:
+            demo.seed(imported=False)
+            self.demo = demo_tickets.seed(gateway, self.clock, now, self.progress)
+        except Exception as failed:  # the desk still starts, without the rest of the demo; the log says why
+            error = failed
+            sys.stderr.write(f"The demo tickets could not be prepared: {failed!r}\n")
+            if not self.clock.follows_real_time:
+                self.clock.follow_real_time()
+        self.progress.finish(error)
+        self.scheduler.start()
+        print(f"Demo tickets {self.progress.state} after {self.progress.seconds} s.", flush=True)
 
     def _start_moto(self) -> None:
         """moto in server mode on its own port, configured to run state machines (see emulation.MOTO_CONFIG)."""
@@ -122,6 +170,26 @@ class LocalStack:
             self.httpd.server_close()
         if self.moto:
             self.moto.stop()
+        if self.clock:
+            self.clock.stop_following()
+
+
+def demo_user_lines() -> list[str]:
+    """One line per demo user: e-mail, role, support groups, organisation (organisation admins marked)."""
+    names = {org["org_id"]: org["name"] for org in demo.DEMO_ORGANISATIONS}
+    rows = [("e-mail", "role", "groups", "organisation")]
+    for user in demo.DEMO_USERS:
+        org_id = user.get("organisation_id")
+        if org_id:
+            organisation = f"{names[org_id]} ({org_id})" + (", org admin" if user.get("org_admin") else "")
+        else:
+            organisation = "the provider (staff)"
+        rows.append((user["email"], user["role"].value, ",".join(user.get("groups") or []) or "-", organisation))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [
+        "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3]
+        for row in rows
+    ]
 
 
 def banner(stack: LocalStack) -> str:
@@ -136,9 +204,16 @@ def banner(stack: LocalStack) -> str:
         f"  telegram      {stack.url}/local/telegram   (play the Telegram user; the bot's fake Bot API)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",
         "",
-        "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",
+        "Demo users (sign in on the web app, or get a token: curl '" + stack.url + "/local/token?user=<email>'):",
+        *demo_user_lines(),
     ]
-    lines += [f"{u['email']} {u['role'].value}" for u in demo.DEMO_USERS]
+    if stack.progress is not None:
+        lines += [
+            "",
+            f"Demo tickets: being worked through the desk now, on a clock running through the last "
+            f"{demo_tickets.HISTORY_HOURS:g} working hours",
+            f"  (the API answers 503 until they are ready: {stack.url}/local/demo says when and what each shows)",
+        ]
     client = emulation.machine_client()
     lines += [
         "",

@@ -28,6 +28,10 @@ Where moto is patched (moto 5.2.5, internal API: pin moto):
   then fails with States.Timeout exactly as after real time passed.
 
 Nothing patches `time.sleep`. Both patches delegate to moto's own code when no clock is installed.
+
+The local stack seeds its demo history this way (days of SLA timers in seconds), then lets the same clock follow
+the real time (`follow_real_time`): from then on it reads the wall clock and fires each pending timer when the real
+time reaches it, so the routes that wait keep waiting, on the real clock, without being restarted.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ TASK_TIMEOUT = "task_timeout"
 HEARTBEAT = "heartbeat"
 
 _POLL_SECONDS = 0.005  # how often a blocked interpreter thread looks at the awaited thing
+_REAL_TIME_POLL_SECONDS = 0.05  # the same once the clock follows the real time (many waits, none in a hurry)
+_REAL_TIME_TICK_SECONDS = 0.25  # how often the clock following the real time looks for timers due
 
 
 class VirtualTimeError(RuntimeError):
@@ -97,7 +103,7 @@ _originals: list[tuple[type, str, Any]] = []
 class VirtualClock:
     """Virtual time for shared.clock and moto's Step Functions interpreter (see the module doc)."""
 
-    def __init__(self, start: datetime, *, safety_timeout: float | None = 60.0) -> None:
+    def __init__(self, start: datetime, *, safety_timeout: float | None = 60.0, poll: float = _POLL_SECONDS) -> None:
         if start.tzinfo is None:
             raise ValueError("VirtualClock needs an aware start instant (e.g. tzinfo=UTC)")
         self._now = start.astimezone(UTC)
@@ -110,12 +116,49 @@ class VirtualClock:
         self.fired: list[Timer] = []
         self.cancelled: list[Timer] = []  # ended because the awaited thing happened (or the run stopped)
         self._previous_clock: Callable[[], datetime] | None = None
+        self._poll = poll  # a blocked thread's look at what it awaits besides its timers and its task's callback
+        self._real_time = False
+        self._follower: threading.Thread | None = None
+        self._stop_following = threading.Event()
 
     # -- the clock ---------------------------------------------------------------------------------
 
     def now(self) -> datetime:
+        if self._real_time:
+            return datetime.now(UTC)
         with self._lock:
             return self._now
+
+    @property
+    def follows_real_time(self) -> bool:
+        return self._real_time
+
+    def follow_real_time(self) -> list[Timer]:
+        """Fire every timer due up to the real time now (`advance_to`), then follow the real time: `now()` reads
+        the wall clock, a background thread fires each pending timer once the real time reaches it, and waits
+        never time out (`safety_timeout` None). The clock must not be ahead of the real time. Returns the timers
+        the catch-up fired."""
+        fired = self.advance_to(datetime.now(UTC))
+        with self._lock:
+            self.safety_timeout = None
+            self._poll = max(self._poll, _REAL_TIME_POLL_SECONDS)
+            self._real_time = True
+            self._bump()
+        self._follower = threading.Thread(target=self._follow, name="virtual-clock-real-time", daemon=True)
+        self._follower.start()
+        return fired
+
+    def stop_following(self) -> None:
+        """Stop firing timers on the real time (the stack stops); the waits stay as they are."""
+        self._stop_following.set()
+
+    def _follow(self) -> None:
+        while not self._stop_following.wait(_REAL_TIME_TICK_SECONDS):
+            real = datetime.now(UTC)
+            with self._lock:
+                due = [t for t in self._live() if t.due <= real]
+            for timer in due:
+                self._fire(timer)
 
     # -- installation ------------------------------------------------------------------------------
 
@@ -139,6 +182,7 @@ class VirtualClock:
             _unpatch_moto()
             _active = None
             shared_clock.set_clock(self._previous_clock)
+        self._stop_following.set()
         with self._lock:
             for timer in self._pending:
                 timer._aborted = True
@@ -192,6 +236,8 @@ class VirtualClock:
         """Fire, in order, every timer due up to `instant` (including timers registered by what the
         fired ones release), moving the clock to each due instant; then set the clock to `instant`."""
         instant = _aware(instant)
+        if self._real_time:
+            raise ValueError("the clock follows the real time: it cannot be advanced")
         if instant < self.now():
             raise ValueError(f"virtual time cannot go back: {instant} < {self.now()}")
         fired = []
@@ -306,18 +352,18 @@ class VirtualClock:
         (returns None). Raises VirtualTimeError after the real-time safety timeout."""
         deadline = None if self.safety_timeout is None else time.monotonic() + self.safety_timeout
         while True:
-            wake.wait(_POLL_SECONDS)
+            wake.wait(self._poll)
+            wake.clear()  # a wake set from here on is seen by the next wait
             with self._lock:
                 for timer in timers:
                     if timer._aborted:
                         raise VirtualTimeError(f"virtual clock uninstalled while {timer.label} was waiting")
                     if timer.fired_at is not None:
                         timer._taken.set()
-                        wake.clear()
                         return timer
                 if done():
                     return None
-            if deadline is not None and time.monotonic() > deadline:
+            if deadline is not None and not self._real_time and time.monotonic() > deadline:
                 self._retire(timers)
                 raise VirtualTimeError(
                     f"virtual timer(s) {[t.label for t in timers]} not fired within {self.safety_timeout} s of real "
@@ -343,6 +389,8 @@ class VirtualClock:
     def _task_token_wait(self, env: Any, timeout_seconds: int, callback: Any, heartbeat: Any) -> Any:
         """Return what moto's wait returns: the callback's outcome, None (timed out) or HeartbeatTimedOut."""
         notified: threading.Event = callback._notify_event  # set by SendTaskSuccess/Failure (and interrupt_all)
+        wake = threading.Event()
+        _relay(notified, wake)  # the callback wakes this thread at once: no need to poll for it often
 
         def finished() -> bool:
             return notified.is_set() or not env.is_running()
@@ -350,7 +398,6 @@ class VirtualClock:
         def beat_or_finished() -> bool:
             return finished() or heartbeat._next_heartbeat_event.is_set()
 
-        wake = threading.Event()
         now = self.now()
         timeout_timer = self._register(env, TASK_TIMEOUT, now + timedelta(seconds=timeout_seconds), finished, wake)
         beat_timer = None
@@ -374,6 +421,19 @@ class VirtualClock:
                 beat_timer = self._register(env, HEARTBEAT, self.now() + beat_seconds, beat_or_finished, wake)
         finally:
             self._retire([timeout_timer, beat_timer])
+
+
+def _relay(event: threading.Event, wake: threading.Event) -> None:
+    """Setting `event` also sets `wake` (threading.Event is plain Python: its `set` can be wrapped per instance)."""
+    original = event.set
+
+    def set_both() -> None:
+        original()
+        wake.set()
+
+    event.set = set_both  # type: ignore[method-assign]
+    if event.is_set():
+        wake.set()
 
 
 def _aware(instant: datetime) -> datetime:

@@ -14,7 +14,7 @@ from shared.directory import hooks
 from shared.directory import items as directory
 from shared.directory.items import PUBLIC_ORGANISATION, Deactivated, EmailLink, Organisation, User
 from shared.platform import clock, store, userpool
-from shared.platform.domain import Role
+from shared.platform.domain import DESK_TIMEZONE, Role
 from shared.platform.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.platform.identity import ORG_ADMIN_GROUP, ROLE_CLAIM, Caller
 from shared.platform.table import Entity
@@ -203,11 +203,13 @@ def person_view(user: User) -> dict[str, Any]:
 
 def reader_settings(user: User) -> dict[str, Any]:
     """How the desk writes to the person (the web app shows itself the same way): their organisation's language and
-    time zone; None for staff and where the organisation names none (the app then follows the browser)."""
+    time zone, a customer's zone the desk's where the organisation names none (as the e-mails); None for staff and
+    a language the organisation does not name (the app then follows the browser)."""
     organisation = directory.get_organisation(user.organisation_id) if user.organisation_id else None
+    zone = organisation.timezone if organisation is not None else None
     return {
         "language": organisation.language if organisation is not None else None,
-        "timezone": organisation.timezone if organisation is not None else None,
+        "timezone": zone or (DESK_TIMEZONE if user.organisation_id else None),
     }
 
 

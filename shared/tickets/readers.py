@@ -48,6 +48,12 @@ def reader_of(ticket: Ticket) -> Reader:
     )
 
 
+def reader_zone(ticket: Ticket) -> str:
+    """The time zone the ticket's customer reads its dates in, on the pages as in the e-mails: their organisation's,
+    else the desk's (the default plan's calendar is in the desk's zone)."""
+    return reader_of(ticket).zone or DESK_TIMEZONE
+
+
 def form_language(organisation_id: str, tag: str | None) -> str | None:
     """The language a ticket keeps for itself: the web form's, for a sender without an organisation of their own
     (the organisation's language applies to everyone else)."""

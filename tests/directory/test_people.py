@@ -236,11 +236,12 @@ def test_caseway_invite_finds_a_deployed_stage_by_its_api_function(api, capsys):
 
 
 def test_a_person_reads_the_language_and_time_zone_the_desk_uses_for_them(api):
-    """The web app shows itself in them (GET /people/{sub}): a customer's organisation's, nothing for staff."""
+    """The web app shows itself in them (GET /people/{sub}): a customer's organisation's (its zone, else the desk's),
+    nothing for staff."""
     jana = api("GET", "/people/cust-jana", user="jana@novak.example")
     assert jana.status == 200
     assert (jana.json["language"], jana.json["timezone"]) == ("cs", "Europe/Prague")
     bob = api("GET", "/people/cust-bob", user=BOB).json
-    assert (bob["language"], bob["timezone"]) == ("en", None)  # Acme names no zone: the browser's applies
+    assert (bob["language"], bob["timezone"]) == ("en", "Europe/Prague")  # Acme names no zone: the desk's, as e-mails
     lena = api("GET", "/people/agent-lena", user=LENA).json
     assert (lena["language"], lena["timezone"]) == (None, None)

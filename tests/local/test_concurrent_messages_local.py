@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from infra.local.stack import free_port
+from infra.local.stack import DEMO_TICKETS_ENV, free_port
 from tests.local.test_scenario_local_stack import ROOT, Http
 
 MESSAGES = 50
@@ -35,6 +35,7 @@ START = (
 def stack() -> Iterator[Http]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env[DEMO_TICKETS_ENV] = "0"  # only this test's ticket
     code = START.format(backlog=BACKLOG, port=port)
     process = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

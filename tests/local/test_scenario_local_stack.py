@@ -62,9 +62,10 @@ def _poll(fn, timeout: float = 15.0):
 
 def test_start_prints_every_demo_user_with_role_and_the_emulated_aws_url(stack):
     _, lines = stack
-    assert "alice@acme.example customer" in lines
-    assert "lena.l1@caseway.example agent" in lines
-    assert "maria.manager@caseway.example manager" in lines
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ") and "@" in line}
+    assert rows["alice@acme.example"][:2] == ["customer", "-"]
+    assert rows["lena.l1@caseway.example"][:2] == ["agent", "L1"]
+    assert rows["maria.manager@caseway.example"][:2] == ["manager", "accounts"]
     assert any("aws --endpoint-url http://127.0.0.1:" in line for line in lines)
 
 

@@ -365,3 +365,24 @@ def test_uninstall_restores_moto_and_refuses_a_second_clock() -> None:
 
 def _pass_end() -> dict[str, Any]:
     return {"Type": "Pass", "End": True}
+
+
+def test_following_the_real_time_fires_a_wait_begun_in_virtual_time_when_the_real_time_reaches_it(sfn, invocations):
+    # Given a clock started two hours ago, and a route whose wait, begun then, ends 2 h 00 min 02 s after it began
+    began = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    with VirtualClock(began, safety_timeout=None, poll=0.1) as vclock:
+        arn = run(
+            sfn, {"Wait": {"Type": "Wait", "Seconds": 7202, "Next": "After"}, "After": lambda_task("after")}, "Wait"
+        )
+        vclock.wait_for_pending(1)
+        # When the clock catches up with the real time and follows it
+        assert vclock.follow_real_time() == []  # nothing was due before the real time
+        assert vclock.follows_real_time and abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)
+        assert status(sfn, arn) == "RUNNING"
+        # Then the wait ends on the real clock, at its instant (about two seconds from now), never earlier
+        described = finished(sfn, arn, timeout=NO_REAL_WAIT)
+        assert described["status"] == "SUCCEEDED"
+        assert [t.due for t in vclock.fired] == [began + timedelta(seconds=7202)]
+        assert invocations[-1]["now"] >= began + timedelta(seconds=7202)
+        with pytest.raises(ValueError, match="follows the real time"):
+            vclock.advance(timedelta(hours=1))

@@ -108,6 +108,32 @@ def test_a_web_form_requester_downloads_through_the_follow_link(api):
     assert logged == ["web_form"]
 
 
+def test_a_web_form_requester_attaches_a_file_through_the_follow_link(api):
+    created = api("POST", "/public/tickets", body={**QUESTION, "email": "olga@example.org", "name": "Olga"}).json
+    key = parse_qs(urlparse(created["follow_url"]).query)["key"][0]
+    base = f"/public/tickets/{created['id']}"
+
+    # The follow link gets a presigned upload with the API's limits, and the reply carries the file
+    slot = api("POST", f"{base}/attachments?key={key}", body=PDF)
+    assert slot.status == 201, slot.text
+    assert slot.json["upload"]["url"] and slot.json["upload"]["fields"]
+    reply = api(
+        "POST", f"{base}/messages?key={key}", body={"body": "The error, attached", "attachments": [slot.json["id"]]}
+    )
+    assert reply.status == 201, reply.text
+    seen = api("GET", f"{base}?key={key}").json
+    sent = next(m for m in seen["messages"] if m["body"] == "The error, attached")
+    assert [a["attachment_id"] for a in sent["attachments"]] == [slot.json["id"]]
+    staff = api("GET", f"/tickets/{created['id']}", user=LENA).json
+    assert slot.json["id"] in [a["id"] for a in staff["attachments"]]
+
+    # The same limits as signed in; a wrong key is refused before the body is read
+    assert_problem(api("POST", f"{base}/attachments?key={key}", body={**PDF, "size": 200 * 1024 * 1024}), 413)
+    assert_problem(api("POST", f"{base}/attachments?key={key}", body={**PDF, "content_type": "text/x-sh"}), 415)
+    assert_problem(api("POST", f"{base}/attachments?key=wrong", body={"file_name": ""}), 404)
+    assert_problem(api("POST", f"{base}/attachments", body=PDF), 422)
+
+
 # --- notifications -----------------------------------------------------------------------------------------------
 
 

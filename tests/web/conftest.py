@@ -49,6 +49,7 @@ def web_stack() -> Iterator[str]:
         pytest.fail("web/dist is not built: run `make web` (make test builds it)")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["CASEWAY_DEMO_TICKETS"] = "0"  # the browser tests bring their own tickets (make run works demo tickets)
     env.setdefault("SMTP_PORT", str(free_port()))  # its SMTP server too: never the 2525 of a `make run` beside it
     log = tempfile.NamedTemporaryFile("w+", prefix="caseway-web-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(

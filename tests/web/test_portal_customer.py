@@ -118,7 +118,8 @@ def test_a_draft_is_saved_and_submitted_later(web):
     web.page.get_by_role("status").filter(has_text="The draft is saved.").wait_for()
 
     open_from_nav(web, "My tickets")
-    web.page.get_by_label("Status").select_option("draft")
+    with web.page.expect_request(lambda r: "/tickets?" in r.url and "status=draft" in r.url):  # the API filters
+        web.page.get_by_label("Status").select_option("draft")
     row = web.page.get_by_role("row").filter(has_text="Copy of the October invoice")
     row.get_by_role("link").click()
     web.page.get_by_role("status").filter(has_text=re.compile(r"^Draft CW-\d+")).wait_for()
@@ -136,7 +137,8 @@ def test_the_organisation_admin_sees_a_colleagues_ticket_another_organisation_ge
     open_from_nav(web, "My tickets")
     web.page.get_by_label("Show").select_option("organisation")
     web.page.get_by_role("heading", name="My organisation's tickets", level=1).wait_for()
-    web.page.get_by_label("Search by reference or subject").fill(reference)
+    with web.page.expect_request(lambda r: "scope=organisation" in r.url and f"q={reference}" in r.url):
+        web.page.get_by_label("Search by reference or subject").fill(reference)  # the API searches
     web.page.get_by_role("link", name=reference).click()
     web.page.get_by_role("heading", name=f"{reference}: Printer driver question", level=1).wait_for()
 
@@ -174,16 +176,26 @@ def test_a_web_form_requester_follows_the_emails_link_and_replies(web, browse):
     answer_as_support(web, reference, "Please reset the password through the link we sent.")
     link = mail_link(web, email)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/app/tickets/[0-9A-Z]+#key=\S+", link), link
-    follower = browse()
+    follower = browse(timezone="America/New_York")
     follower.goto(link)
     follower.page.get_by_role("heading", level=1, name=f"{reference}: Cannot log in").wait_for()
     follower.page.get_by_text("Please reset the password through the link we sent.").wait_for()
+    # the dates in the zone the e-mails use (the desk's: the requester has no organisation), not the browser's
+    opened = follower.page.locator("dl.facts dd").nth(4).inner_text()
+    assert re.fullmatch(r"\w+ \d{1,2} \w+ \d{4}, \d{1,2}:\d\d \(Europe/Prague\)", opened), opened
     assert follower.axe() == []
     follower.screenshot("follow-link")
     follower.page.get_by_label("Your message").fill("That worked, thank you.")
+    # the requester without an account attaches a file too (through the follow link)
+    follower.page.get_by_label("Attach files").set_input_files(
+        {"name": "done.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    follower.page.get_by_role("listitem").filter(has_text="done.png").wait_for()
     follower.page.get_by_role("button", name="Send the reply").click()
     follower.page.get_by_role("status").filter(has_text="Your reply is sent.").wait_for()
     follower.page.get_by_text("That worked, thank you.").wait_for()
+    sent = follower.page.get_by_role("listitem").filter(has_text="That worked, thank you.")
+    sent.get_by_role("button", name=re.compile("done.png")).wait_for()
 
 
 def test_the_knowledge_base_finds_a_customer_article_and_hides_a_staff_one(web):

@@ -113,11 +113,11 @@ export default function Ticket({ params, person }: PageProps) {
         <dt>{t("ticket.move")}</dt>
         <dd>{whoseMove(ticket.ball_side)}</dd>
         <dt>{t("ticket.next_step")}</dt>
-        <dd>{ticket.next_step_at ? formatDateTime(ticket.next_step_at) : t("ticket.next_step_none")}</dd>
+        <dd>{ticket.next_step_at ? formatDateTime(ticket.next_step_at, { zone: ticket.timezone ?? undefined }) : t("ticket.next_step_none")}</dd>
         <dt>{t("ticket.service")}</dt>
         <dd>{serviceTitle(ticket.service)}</dd>
         <dt>{t("ticket.opened")}</dt>
-        <dd>{formatDateTime(ticket.created_at)}</dd>
+        <dd>{formatDateTime(ticket.created_at, { zone: ticket.timezone ?? undefined })}</dd>
       </dl>
       <p>
         <button type="button" class="secondary" disabled={busy} onClick={() => void act(() => calls.load(), t("ticket.refreshed"))}>
@@ -170,7 +170,7 @@ export default function Ticket({ params, person }: PageProps) {
         <h2 id="conversation-title">{t("ticket.conversation")}</h2>
         <div class="message">
           <p class="meta">
-            {t("ticket.description")} · {formatDateTime(ticket.created_at)}
+            {t("ticket.description")} · {formatDateTime(ticket.created_at, { zone: ticket.timezone ?? undefined })}
           </p>
           <p class="text">{ticket.description}</p>
           {ownFiles.length > 0 && (
@@ -185,7 +185,7 @@ export default function Ticket({ params, person }: PageProps) {
           {ticket.messages.map((m) => (
             <li key={m.id} class={`message from-${m.author.role === "customer" ? "customer" : m.author.role === "system" ? "system" : "staff"}`}>
               <p class="meta">
-                <strong>{author(m)}</strong> · {formatDateTime(m.created_at)}
+                <strong>{author(m)}</strong> · {formatDateTime(m.created_at, { zone: ticket.timezone ?? undefined })}
               </p>
               <p class="text">{m.body}</p>
               {m.attachments.length > 0 && (
@@ -203,7 +203,7 @@ export default function Ticket({ params, person }: PageProps) {
       {open && (
         <Reply
           ticketId={ticket.id}
-          withFiles={!key}
+          followKey={key}
           busy={busy}
           onSend={(body, files) => act(() => calls.reply(body, files), t("reply.sent"))}
         />
@@ -272,12 +272,12 @@ function Approval({
 
 function Reply({
   ticketId,
-  withFiles,
+  followKey,
   busy,
   onSend,
 }: {
   ticketId: string;
-  withFiles: boolean;
+  followKey: string | null; // a web-form requester attaches through the follow link
   busy: boolean;
   onSend: (body: string, files: string[]) => Promise<void>;
 }) {
@@ -299,7 +299,7 @@ function Reply({
     try {
       for (const file of chosen) {
         setProgress({ name: file.name, share: 0 });
-        const id = await uploadFile(ticketId, file, (share) => setProgress({ name: file.name, share }));
+        const id = await uploadFile(ticketId, file, (share) => setProgress({ name: file.name, share }), followKey);
         setFiles((now) => [...now, { id, name: file.name }]);
       }
     } catch (e: unknown) {
@@ -325,27 +325,25 @@ function Reply({
           <label for="reply-body">{t("reply.label")}</label>
           <textarea id="reply-body" rows={4} required value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
         </div>
-        {withFiles && (
-          <div class="field">
-            <label for="reply-files">{t("intake.attach")}</label>
-            <input id="reply-files" type="file" multiple onChange={(e) => void onFiles(e)} disabled={busy || progress !== null} />
-            {progress && (
-              <label>
-                {t("upload.sending", { name: progress.name })}{" "}
-                <progress max={1} value={progress.share}>
-                  {Math.round(progress.share * 100)} %
-                </progress>
-              </label>
-            )}
-            {files.length > 0 && (
-              <ul class="files">
-                {files.map((f) => (
-                  <li key={f.id}>{f.name}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        )}
+        <div class="field">
+          <label for="reply-files">{t("intake.attach")}</label>
+          <input id="reply-files" type="file" multiple onChange={(e) => void onFiles(e)} disabled={busy || progress !== null} />
+          {progress && (
+            <label>
+              {t("upload.sending", { name: progress.name })}{" "}
+              <progress max={1} value={progress.share}>
+                {Math.round(progress.share * 100)} %
+              </progress>
+            </label>
+          )}
+          {files.length > 0 && (
+            <ul class="files">
+              {files.map((f) => (
+                <li key={f.id}>{f.name}</li>
+              ))}
+            </ul>
+          )}
+        </div>
         {problem && <p role="alert">{problem}</p>}
         <button type="submit" disabled={busy || progress !== null}>
           {t("reply.send")}

@@ -1,5 +1,5 @@
 // My tickets (an organisation's admin can switch to all of the organisation's): filter by status, search by
-// reference or subject, one page at a time; a draft opens its form to be finished.
+// reference or subject (the API filters: GET /tickets?status=&q=), one page at a time; a draft opens its form.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
@@ -26,13 +26,21 @@ export default function Tickets({ person, query }: PageProps) {
   const [loading, setLoading] = useState(true);
 
   const latest = useRef(0); // only the newest request's answer is shown (a scope switched mid-load)
-  const load = (at: number, cursor: string | null, nextScope = scope) => {
+  const typing = useRef<number | undefined>(undefined);
+  const load = (at: number, cursor: string | null, nextScope = scope, nextStatus = status, nextSearch = search) => {
     const asked = ++latest.current;
     setLoading(true);
     setError(null);
+    const words = nextSearch.trim();
     api
       .get<{ items: TicketSummary[]; next_cursor: string | null }, "/tickets">("/tickets", {
-        query: { scope: nextScope as "mine" | "organisation", limit: PAGE, cursor: cursor ?? undefined },
+        query: {
+          scope: nextScope as "mine" | "organisation",
+          status: nextStatus || undefined,
+          q: words || undefined,
+          limit: PAGE,
+          cursor: cursor ?? undefined,
+        },
       })
       .then((answer) => {
         if (asked !== latest.current) return;
@@ -53,19 +61,27 @@ export default function Tickets({ person, query }: PageProps) {
   };
   useEffect(() => load(0, null), []);
 
-  const changeScope = (next: string) => {
-    setScope(next);
+  // A new scope, status or search starts again at the first page.
+  const restart = (nextScope: string, nextStatus: string, nextSearch: string) => {
     setPages([]);
     setCursors([null]);
-    load(0, null, next);
+    load(0, null, nextScope, nextStatus, nextSearch);
+  };
+  const changeScope = (next: string) => {
+    setScope(next);
+    restart(next, status, search);
+  };
+  const changeStatus = (next: string) => {
+    setStatus(next);
+    restart(scope, next, search);
+  };
+  const changeSearch = (next: string) => {
+    setSearch(next);
+    window.clearTimeout(typing.current);
+    typing.current = window.setTimeout(() => restart(scope, status, next), 300); // one request per pause in typing
   };
 
-  const words = search.trim().toLowerCase();
-  const shown = (pages[index] ?? []).filter(
-    (ticket) =>
-      (!status || ticket.status === status) &&
-      (!words || ticket.reference.toLowerCase().includes(words) || ticket.subject.toLowerCase().includes(words)),
-  );
+  const shown = pages[index] ?? [];
 
   return (
     <section aria-labelledby="tickets-title">
@@ -73,7 +89,16 @@ export default function Tickets({ person, query }: PageProps) {
       <p>
         <a href="/app/services">{t("tickets.new")}</a>
       </p>
-      <form class="filters" role="search" aria-label={t("tickets.filters")} onSubmit={(e) => e.preventDefault()}>
+      <form
+        class="filters"
+        role="search"
+        aria-label={t("tickets.filters")}
+        onSubmit={(e) => {
+          e.preventDefault();
+          window.clearTimeout(typing.current);
+          restart(scope, status, search);
+        }}
+      >
         {person?.orgAdmin && (
           <div class="field">
             <label for="tickets-scope">{t("tickets.scope")}</label>
@@ -85,7 +110,7 @@ export default function Tickets({ person, query }: PageProps) {
         )}
         <div class="field">
           <label for="tickets-status">{t("tickets.status")}</label>
-          <select id="tickets-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+          <select id="tickets-status" value={status} onChange={(e) => changeStatus((e.target as HTMLSelectElement).value)}>
             <option value="">{t("tickets.status_any")}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -96,7 +121,13 @@ export default function Tickets({ person, query }: PageProps) {
         </div>
         <div class="field">
           <label for="tickets-search">{t("tickets.search")}</label>
-          <input id="tickets-search" type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+          <input
+            id="tickets-search"
+            type="search"
+            maxLength={100}
+            value={search}
+            onInput={(e) => changeSearch((e.target as HTMLInputElement).value)}
+          />
         </div>
       </form>
       {error && <p role="alert">{error}</p>}

@@ -58,6 +58,8 @@ export interface TicketSummary {
 }
 
 export interface Ticket extends TicketSummary {
+  /** The zone the desk's e-mails give this ticket's dates in (the organisation's, else the desk's). */
+  timezone?: string | null;
   requester: { sub: string; email: string | null };
   description: string;
   fields: Record<string, unknown>;
@@ -173,12 +175,25 @@ interface Upload {
   upload: { url: string; fields: Record<string, string> };
 }
 
-/** Upload one file to a ticket: a presigned POST from the API, then the file with progress (0..1). */
-export async function uploadFile(ticketId: string, file: File, onProgress: (share: number) => void): Promise<string> {
-  const slot = await call<Upload, "post", "/tickets/{ticket_id}/attachments">("post", "/tickets/{ticket_id}/attachments", {
-    path: { ticket_id: ticketId },
-    body: { file_name: file.name, size: file.size, content_type: file.type || "application/octet-stream" },
-  });
+/** Upload one file to a ticket: a presigned POST from the API (signed in, or through the follow link with its
+ * key), then the file with progress (0..1). */
+export async function uploadFile(
+  ticketId: string,
+  file: File,
+  onProgress: (share: number) => void,
+  followKey: string | null = null,
+): Promise<string> {
+  const body = { file_name: file.name, size: file.size, content_type: file.type || "application/octet-stream" };
+  const slot = followKey
+    ? await call<Upload, "post", "/public/tickets/{ticket_id}/attachments">("post", "/public/tickets/{ticket_id}/attachments", {
+        path: { ticket_id: ticketId },
+        query: { key: followKey },
+        body,
+      })
+    : await call<Upload, "post", "/tickets/{ticket_id}/attachments">("post", "/tickets/{ticket_id}/attachments", {
+        path: { ticket_id: ticketId },
+        body,
+      });
   const form = new FormData();
   for (const [name, value] of Object.entries(slot.upload.fields)) form.append(name, value);
   form.append("file", file);
