@@ -32,7 +32,7 @@ Response = tuple[int, dict[str, str], bytes]
 
 def _part(message: EmailMessage, subtype: str) -> str | None:
     found = message.get_body(preferencelist=(subtype,))
-    return found.get_content() if found is not None else None
+    return found.get_content().replace("\r\n", "\n") if found is not None else None  # encoded parts keep CRLF
 
 
 def view(index: int, sent: Any) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def view(index: int, sent: Any) -> dict[str, Any]:
     else:
         # the wire's CRLF line ends read as the text's own \n
         parsed = email.message_from_string(raw.replace("\r\n", "\n"), _class=EmailMessage, policy=policy.default)
-        headers = {name: str(value) for name, value in parsed.items()}
+        headers = {name: " ".join(str(value).split()) for name, value in parsed.items()}
         headers["Message-ID"] = message_id
         text, page = _part(parsed, "plain"), _part(parsed, "html")
         to = list(dict.fromkeys(sent.destinations)) or [str(parsed["To"])]  # moto adds the To header's again

@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 # RFC 5322 lines stay short: References keeps the first message (the thread's root) and the newest ones.
 REFERENCES_KEPT = 20
+# Written out with CRLF line ends (the wire's), headers folded only past RFC 5322's hard limit: the standard
+# library's folding at 78 characters moves a long subject whole onto a continuation line, which some clients show
+# with a leading space. Bodies are quoted-printable (7-bit clean, lines of at most 76) whatever the language.
+WIRE = SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,9 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         message["References"] = " ".join(references)
     if mail.automatic:
         message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text, subtype="plain", charset="utf-8")
+    message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if mail.html:
-        message.add_alternative(mail.html, subtype="html", charset="utf-8")
+        message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
 
 
@@ -82,7 +86,7 @@ def send(mail: Mail) -> str | None:
         return None
     sender = config.get(config.SENDER_EMAIL)
     try:
-        raw = build_message(mail, sender).as_bytes()
+        raw = build_message(mail, sender).as_bytes(policy=WIRE)
         response = aws.client("ses").send_raw_email(
             Source=sender, Destinations=[mail.to], RawMessage={"Data": raw}
         )

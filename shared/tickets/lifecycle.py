@@ -183,6 +183,8 @@ def close_ticket(
         mutate=mutate,
         finish_tasks="ticket closed",
     )
+    if caller.sub == ticket.requester_sub:
+        return ticket  # the requester closed it themselves, on the page that asks them for their rating (R30)
     reader = reader_of(ticket)
     text = reader.say("closed.text")
     if reason and caller.role == Role.SYSTEM:
