@@ -287,7 +287,7 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
     if raised:
         store.transact([(e, None) for e in raised])
         for event in raised:
-            _tell_staff(ticket, event)
+            tell_staff(ticket, event)
     acted = customer_side(ticket, items, state, now)
     if acted == "reminded":
         ticket, items = load_ticket(ticket_id)
@@ -297,7 +297,7 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
     }
 
 
-def _tell_staff(ticket: Ticket, event: Event) -> None:
+def tell_staff(ticket: Ticket, event: Event) -> None:
     """The owner is told of a warning or breach; a breach is also a manager incident (R24 builds on it)."""
     owner = directory.get_user(ticket.owner) if ticket.owner else None
     subject = f"[{ticket.reference}] {event.summary}"
