@@ -119,7 +119,7 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any]) -> dic
                     vc.wait_for_pending(1)
                     vc.fire_next()
                 else:
-                    ticket_id, route = route_bench._catalog_path(api, wait_for, vc, path)
+                    ticket_id, route = route_bench.catalog_path(api, wait_for, vc, path)
                     customer = BOB
                 wait_for(
                     lambda t=ticket_id, r=route: aws_emulation.route_status(t, r) == "SUCCEEDED",
@@ -132,7 +132,8 @@ def measure(api_factory: Callable[[], Any], wait_for: Callable[..., Any]) -> dic
 def report(results: dict[str, Any]) -> str:
     lines = ["e-mails per ticket (measured; customer / staff):"]
     for path, found in results.items():
-        lines.append(f"  {path:42} {found['customer']:2} / {found['staff']:<2}  {' | '.join(found['customer_subjects'])}")
+        subjects = " | ".join(found["customer_subjects"])
+        lines.append(f"  {path:42} {found['customer']:2} / {found['staff']:<2}  {subjects}")
     return "\n".join(lines)
 
 

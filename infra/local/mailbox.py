@@ -24,7 +24,9 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-MAIL_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; base-uri 'none'; frame-ancestors 'self'"
+MAIL_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; base-uri 'none'; frame-ancestors 'self'"
+)
 HEADERS_SHOWN = ("Message-ID", "From", "To", "Reply-To", "Subject", "In-Reply-To", "References", "Auto-Submitted")
 
 Response = tuple[int, dict[str, str], bytes]
@@ -121,7 +123,7 @@ def page(mails: list[dict[str, Any]]) -> str:
                 f'src="/local/mailbox/{found["n"]}/html"></iframe>'
             )
         items.append(
-            f'<article><h2>{html.escape(found["subject"] or "(no subject)")}</h2><table>{rows}</table>'
+            f"<article><h2>{html.escape(found['subject'] or '(no subject)')}</h2><table>{rows}</table>"
             f"<h3>Text</h3><pre>{html.escape(found['body'] or '')}</pre>{frame}</article>"
         )
     body = "\n".join(items) or "<p>No e-mail sent yet.</p>"

@@ -48,7 +48,9 @@ def settings_view(sub: str, stored: MailSettings | None = None) -> dict[str, Any
 def _person(caller: Caller, sub: str) -> User:
     """The staff member whose settings are read or changed: the caller's own, or anyone's for a manager."""
     if caller.role != Role.MANAGER and caller.sub != sub:
-        raise Forbidden("Only managers change other people's e-mail settings; yours are /people/{your sub}/mail-settings.")
+        raise Forbidden(
+            "Only managers change other people's e-mail settings; yours are at /people/{your sub}/mail-settings."
+        )
     user = directory.get_user(sub)
     if user is None:
         raise NotFound(f"No person {sub}.")
@@ -73,9 +75,7 @@ def put_settings(caller: Caller, sub: str, kinds: dict[str, bool]) -> dict[str, 
     off = set(stored.off or []) if stored is not None else set()
     off |= {k for k, on in kinds.items() if not on}
     off -= {k for k, on in kinds.items() if on}
-    saved = MailSettings(
-        directory.user_pk(sub), MAIL_SETTINGS_SK, sub=sub, off=sorted(off), updated_at=clock.now_iso()
-    )
+    saved = MailSettings(directory.user_pk(sub), MAIL_SETTINGS_SK, sub=sub, off=sorted(off), updated_at=clock.now_iso())
     saved.save()
     return settings_view(sub, saved)
 

@@ -87,9 +87,7 @@ def send(mail: Mail) -> str | None:
     sender = config.get(config.SENDER_EMAIL)
     try:
         raw = build_message(mail, sender).as_bytes(policy=WIRE)
-        response = aws.client("ses").send_raw_email(
-            Source=sender, Destinations=[mail.to], RawMessage={"Data": raw}
-        )
+        response = aws.client("ses").send_raw_email(Source=sender, Destinations=[mail.to], RawMessage={"Data": raw})
     except Exception:
         logger.exception("could not email %s", mail.to)
         return None

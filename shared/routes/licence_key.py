@@ -48,9 +48,7 @@ def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None, now: 
     )
 
 
-def _post_key(
-    ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str
-) -> tuple[str, str, str]:
+def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str) -> tuple[str, str, str]:
     """Generate the key, post it in the ticket and count it, with the writes given, in one transaction.
     Returns (product, message id, the message's text)."""
     said_product, seats = _product(ticket)

@@ -150,9 +150,8 @@ def tell_owner_of_reply(ticket: Ticket, author: Caller, body: str) -> str | None
         f"{who} wrote into {ticket.reference} ({ticket.subject}), which you own; it is now {ticket.status}.\n\n"
         f"{body}\n\nOpen the ticket: {site_url(PORTAL_TICKET_PATH + ticket.reference)}\n"
     )
-    return mail_settings.tell(
-        directory.get_user(ticket.owner), "customer_reply", f"[{ticket.reference}] Customer replied: {ticket.subject}", text
-    )
+    subject = f"[{ticket.reference}] Customer replied: {ticket.subject}"
+    return mail_settings.tell(directory.get_user(ticket.owner), "customer_reply", subject, text)
 
 
 def add_message(

@@ -28,6 +28,10 @@ def mails_about(address: str, reference: str, count: int) -> list[dict]:
     return wait_for(found, what=f"{count} e-mails about {reference}")
 
 
+def link_in(sent: dict) -> str:
+    return next(line.split(": ", 1)[1] for line in sent["body"].splitlines() if line.startswith("Follow and reply: "))
+
+
 def reply_as_lena(api, ticket_id: str, text: str) -> None:
     assert api("POST", f"/tickets/{ticket_id}/messages", user=LENA, body={"body": text}).status == 201
 
@@ -89,7 +93,7 @@ def test_subject_text_and_html_say_the_same_and_html_is_escaped(asked):
 def test_the_link_opens_the_tickets_portal_page(asked):
     api, ticket, first, second = asked
     for sent in (first, second):
-        link = next(line.split(": ", 1)[1] for line in sent["body"].splitlines() if line.startswith("Follow and reply: "))
+        link = link_in(sent)
         assert link == config.get(config.SITE_URL).rstrip("/") + PORTAL_TICKET_PATH + ticket["reference"]
         assert f'href="{link}"' in sent["html"]
     # the page's path is the portal's ticket page, and what it shows (the API it calls) is Bob's ticket
@@ -103,7 +107,7 @@ def test_a_web_form_senders_link_carries_the_follow_key_that_opens_the_ticket(de
     sender = "pat@example.net"
     created = api("POST", "/public/tickets", body={**QUESTION, "email": sender, "name": "Pat"}).json
     received = mails_about(sender, created["reference"], 1)[0]
-    link = next(line.split(": ", 1)[1] for line in received["body"].splitlines() if line.startswith("Follow and reply: "))
+    link = link_in(received)
     parts = urlsplit(link)
     assert parts.path == PORTAL_TICKET_PATH + created["id"]
     key = parts.fragment.removeprefix("key=")
@@ -156,4 +160,3 @@ def test_the_raw_message_has_both_parts_and_threading_headers():
 def test_ses_message_id_names_the_region():
     assert mail.ses_message_id("0100abc", "eu-west-1") == "<0100abc@eu-west-1.amazonses.com>"
     assert mail.ses_message_id("0100abc", "us-east-1") == "<0100abc@email.amazonses.com>"
-
