@@ -161,6 +161,7 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         ticket.next_step_at = ticket.due_at = clock.iso(due)
         reader = reader_of(ticket)
         text = _over_limit_text(ticket, account, customer_time(due, plan_for(ticket), reader), reader)
+        public = ticket.organisation_id == directory.PUBLIC_ORGANISATION
         say(
             ticket,
             text,
@@ -170,7 +171,8 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
                 {"issued": int(account.issued), "limit": int(account.limit)},
             ),
             now=clock.iso(now),
-            mail="licence_limit",
+            # over a limit it has, or (no organisation, no keys in its agreement) the request as received
+            mail="licence_limit" if int(account.limit) > 0 and not public else "received",
         )
 
     with_retries("This ticket", attempt)

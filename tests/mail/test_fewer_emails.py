@@ -73,3 +73,18 @@ def test_when_the_route_fails_the_customer_is_told_a_person_takes_over(desk, mon
     (sent,) = wait_for(lambda: mails_about(ticket["reference"]), what="the by-hand e-mail")
     assert sent["subject"] == f"[{ticket['reference']}] Update on your request: {LICENCE['subject']}"
     assert sent["body"].startswith("We could not finish your request automatically; a specialist is handling it")
+
+
+def test_a_web_form_sender_without_organisation_gets_one_email_saying_who_decides(desk):
+    api, _ = desk
+    sender = "sam@example.org"
+    created = api("POST", "/public/tickets", body={**LICENCE, "email": sender, "name": "Sam"}).json
+    route_task(api, "accounts", MARIA, created["id"], "licence_limit")
+
+    def mails() -> list[dict]:
+        return [m for m in aws_emulation.sent_emails() if m["to"] == [sender]]
+
+    (sent,) = wait_for(mails, what="Sam's e-mail")
+    assert sent["subject"] == f"[{created['reference']}] Request received: {LICENCE['subject']}"
+    assert sent["body"].startswith("Licence keys are issued to registered organisations under their licence agreement")
+    assert "limit" not in sent["subject"].lower()
