@@ -12,6 +12,7 @@ calendars (the API's asset leaves them out).
 
 from __future__ import annotations
 
+from shared.channels import telegram
 from shared.directory import hooks as directory_hooks
 from shared.directory import organisations, plans
 from shared.figures import counts as figures
@@ -35,6 +36,7 @@ def assemble() -> None:
     ticket_hooks.task_finished.subscribe(figures.task_finished)  # R27, R28: the fact, the assignee's closed tasks
     task_hooks.route_fault.subscribe(incidents.route_fault)  # R24: a route fault is an incident for the managers
     ticket_hooks.tasks_finished.subscribe(work.release_finished)  # the routes are told; the waiting board follows
+    ticket_hooks.customer_notified.subscribe(telegram.on_customer_notified)  # a linked Telegram chat hears it too
     organisations.plan_ids = lambda: plans.known_ids("plan")  # what an organisation may name: the stored ones
     organisations.calendar_ids = lambda: plans.known_ids("calendar")
     if contracts.contract_terms not in plans.ASSIGNMENTS:

@@ -37,6 +37,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.kb",
     "functions.api.money",
     "functions.api.review",
+    "functions.api.channels",
     "functions.api.queues",
     "functions.api.directory",
     "functions.api.plans",
@@ -48,6 +49,7 @@ ROUTER_MODULES: tuple[str, ...] = (
 CONTEXTS: dict[str, tuple[str, ...]] = {
     "billing": ("functions.api.money",),
     "catalog": ("functions.api.catalog",),
+    "channels": ("functions.api.channels",),
     "contracts": ("functions.api.money",),
     "figures": ("functions.api.figures",),
     "assets": ("functions.api.public",),

@@ -83,6 +83,23 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         300,
         "Sets the desk up on deploy (custom resource) and by `caseway setup`: the default catalog, plans, articles",
     ),
+    FunctionSpec(
+        "telegram-webhook",
+        "functions.telegram_webhook.handler",
+        "caseway-telegram-webhook",
+        256,
+        10,  # Telegram waits for the answer; the function only checks, marks and hands on
+        "Telegram's webhook (POST /telegram/webhook): the secret token, each update once, handed to the bot",
+        asset="api",
+    ),
+    FunctionSpec(
+        "telegram",
+        "functions.telegram_bot.handler",
+        "caseway-telegram",
+        512,
+        60,
+        "The Telegram bot (asynchronous): answers the chats' updates, sends customers' notifications to linked chats",
+    ),
 )
 
 

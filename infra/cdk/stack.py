@@ -20,6 +20,7 @@ from infra.cdk.route_machines import RouteMachines, route_arn_prefix
 from infra.cdk.schedules import Schedules
 from infra.cdk.setup import DeskSetup
 from infra.cdk.site import Site
+from infra.cdk.telegram import Telegram
 from infra.stages import StageSettings
 from shared.platform import config
 
@@ -36,7 +37,7 @@ TABLE_ITEM_ACTIONS = [
 
 
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
-INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters")  # counters: contract thresholds
+INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegram")  # counters: contract thresholds
 
 
 class CasewayStack(cdk.Stack):
@@ -98,6 +99,18 @@ class CasewayStack(cdk.Stack):
         # be circular), so only the API is told which pool it is.
         self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
+        self._grant_table(self.functions["telegram-webhook"])
+        self._grant_table(self.functions["telegram"])
+        self.telegram = Telegram(
+            self,
+            "Telegram",
+            settings=settings,
+            http_api=self.api.http_api,
+            api_url=self.api.url,
+            functions=self.functions.functions,
+            table_arn=self.data.table.table_arn,
+        )
+        self._grant_telegram_bot()
         self._outputs()
         self.site.deploy(self._site_config())
         self._incidents_and_setup()
@@ -214,6 +227,20 @@ class CasewayStack(cdk.Stack):
             "request (shared/tickets.py), so the tickets/ prefix of the attachments bucket is the narrowest "
             "resource that covers them; the only action is s3:PutObject.",
         )
+
+    def _grant_telegram_bot(self) -> None:
+        """The bot writes as the customer through the ticket core (shared/channels/telegram.py): a new ticket starts
+        its route, a message hands the worker its follow-up, and both tell the bus and e-mail the customer."""
+        bot = self.functions["telegram"]
+        self.notifications.bus.grant_put_events_to(bot)
+        self._grant_send_email(bot)
+        bot.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.functions["route-tasks"].function_arn]
+            )
+        )
+        if self.routes.arns:
+            bot.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=self.routes.arns))
 
     def _grant_counters(self) -> None:
         """The counters consumer (functions/counters.py): it reads the contract and the period's counters and time

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from infra import invite
+from infra.local import telegram_setup
 from shared.platform.durations import format_duration, parse_duration
 from shared.sla.calendars import Calendar
 from shared.sla.ledger import ledger
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_sla_parser(sub)
     _add_stage_parsers(sub)
     invite.add_parser(sub)
+    telegram_setup.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "local":
         from infra.local.stack import run  # only `caseway local` loads moto, the API and the demo
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return _stage_command(args)
     if args.command == "invite":
         return invite.run(args)
+    if args.command == "telegram":
+        return telegram_setup.run(args)
     return 0
 
 

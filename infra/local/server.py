@@ -13,6 +13,9 @@
 Like API Gateway in front of it, the server holds many connections at once (a thread each, a deep listen
 backlog), answers HEAD as GET without the body, answers CORS preflights (OPTIONS) as the stage's CORS
 configuration says, and refuses a method the API has no route for with a 405 problem, never an HTML page.
+
+Telegram (infra/local/telegram.py) answers first: POST /telegram/webhook (the bot's webhook function, as the cloud's
+route), the fake Bot API under /local/telegram/bot<token>/, and /local/telegram, where you play the Telegram user.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 from infra import site
 from infra.local import demo, emulation, mailbox, tokens
 from infra.local import site as local_site
+from infra.local import telegram as local_telegram
 from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 
@@ -142,6 +146,10 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if method == "OPTIONS":
                 self._send(*gateway.preflight(headers))
+                return
+            telegram = local_telegram.answer(gateway, method, self.path, headers, body, self.client_address[0])
+            if telegram is not None:  # the bot's webhook, the fake Bot API and /local/telegram
+                self._send(*telegram)
                 return
             if method == "GET":
                 local = local_get(path, urllib.parse.parse_qs(query), headers.get("accept", ""))

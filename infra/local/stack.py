@@ -20,6 +20,7 @@ import urllib.request
 from moto.server import ThreadedMotoServer
 
 from infra.local import demo, emulation
+from infra.local import telegram as local_telegram
 from infra.local.gateway import Gateway
 from infra.local.server import DeskServer, make_server
 
@@ -76,6 +77,7 @@ class LocalStack:
         )
         self._start_moto()
         emulation.install_lambda_dispatcher()
+        local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
         emulation.provision()
         if self.seed:
             demo.seed()
@@ -116,6 +118,7 @@ def banner(stack: LocalStack) -> str:
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
         f"  schedules     {stack.url}/local/schedules   (fire now: POST /local/schedules/<name>)",
+        f"  telegram      {stack.url}/local/telegram   (play the Telegram user; the bot's fake Bot API)",
         f"  emulated AWS  {stack.moto_url}   (aws --endpoint-url {stack.moto_url} dynamodb list-tables)",
         "",
         "Demo users (get a token: curl '" + stack.url + "/local/token?user=<email>'):",

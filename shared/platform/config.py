@@ -19,6 +19,12 @@ WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
 USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
+# Telegram (shared/channels/telegram*.py): the Bot API's base URL (the local stack points it at its fake), the
+# secret holding the bot's token, the bot's @username for the deep links, the function that talks to the bot
+TELEGRAM_API_URL = "CASEWAY_TELEGRAM_API_URL"
+TELEGRAM_TOKEN_SECRET = "CASEWAY_TELEGRAM_TOKEN_SECRET"  # noqa: S105 (a variable name) Secrets Manager id
+TELEGRAM_BOT_USERNAME = "CASEWAY_TELEGRAM_BOT_USERNAME"
+TELEGRAM_FUNCTION = "CASEWAY_TELEGRAM_FUNCTION"
 REPLY_DOMAIN = "CASEWAY_REPLY_DOMAIN"  # the domain of the tickets' reply addresses (SES receives mail for it)
 REPLY_SECRET = "CASEWAY_REPLY_SECRET"  # noqa: S105 (a variable name) signs each ticket's reply address (HMAC-SHA256); the stack keeps it secret
 AWS_REGION = "AWS_REGION"
@@ -35,6 +41,10 @@ DEFAULTS = {
     WORKER_FUNCTION: "caseway-route-tasks",
     INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",
     USER_POOL_ID: "",
+    TELEGRAM_API_URL: "https://api.telegram.org",
+    TELEGRAM_TOKEN_SECRET: "caseway/telegram-bot-token",
+    TELEGRAM_BOT_USERNAME: "caseway_desk_bot",
+    TELEGRAM_FUNCTION: "caseway-telegram",
     REPLY_DOMAIN: "caseway.example",
     REPLY_SECRET: "local-reply-secret",
     AWS_REGION: "us-east-1",

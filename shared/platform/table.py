@@ -201,6 +201,7 @@ ITEM_MODULES: tuple[str, ...] = (
     "shared.tasks.items",
     "shared.routes.items",
     "shared.kb.items",
+    "shared.channels.telegram_items",
     "shared.money.items",
     "shared.figures.items",
     "shared.review.items",

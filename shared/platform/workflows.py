@@ -35,6 +35,14 @@ def start_route(route: str, ticket_id: str, payload: dict[str, Any]) -> str:
         return arn
 
 
+def invoke_async(function_name: str, payload: dict[str, Any]) -> None:
+    """Hand work to another function (asynchronous invoke: Lambda retries it twice, then its dead-letter queue).
+    Raises when the invocation is not accepted: the caller decides whether to retry or give up."""
+    aws.client("lambda").invoke(
+        FunctionName=function_name, InvocationType="Event", Payload=json.dumps(payload, default=str).encode()
+    )
+
+
 def task_success(task_token: str, output: dict[str, Any]) -> None:
     aws.client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output, default=str))
 

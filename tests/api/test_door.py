@@ -164,6 +164,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "invoice_id": "inv-none",
         "name": "form.js",
         "client_id": "client-none",
+        "chat_id": "0",  # a Telegram chat nobody linked
         "calendar_id": "office",
         "plan_id": "default",
         "attachment_id": "att-none",

@@ -299,6 +299,8 @@ def test_functions_run_arm64_latest_python_traced_with_json_logs(synth: Synthesi
         "setup": "functions.setup.handler",
         "pre-token": "functions.cognito_pre_token.handler",
         "counters": "functions.counters.handler",
+        "telegram-webhook": "functions.telegram_webhook.handler",
+        "telegram": "functions.telegram_bot.handler",
     }
     roles = set()
     log_groups = set()
@@ -366,13 +368,30 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
         # the pre-token trigger keeps people's records in the table and calls nothing else
         "pre-token": {"logs", "sqs", "xray", "dynamodb"},
         # the route worker e-mails owners and customers and releases human steps when it closes a ticket
-        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
-        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms"},
+        "route-tasks": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms", "lambda"},
+        "housekeeping": {"logs", "sqs", "xray", "dynamodb", "events", "ses", "states", "sns", "kms", "lambda"},
         # the setup writes the default desk (its articles publish KbArticleSaved); it raises no incidents
         "setup": {"logs", "sqs", "xray", "dynamodb", "events"},
         # the counters consumer reads and counts in the table and raises threshold incidents (IncidentRaised on the
         # bus, the incidents topic); no e-mail, no routes
-        "counters": {"logs", "sqs", "xray", "dynamodb", "events", "sns", "kms"},
+        "counters": {"logs", "sqs", "xray", "dynamodb", "events", "sns", "kms", "lambda"},
+        # Telegram: the webhook reads the bot's token, marks each update and hands it to the bot; the bot writes as
+        # the customer through the ticket core (a route started, the worker told, e-mail, the bus, incidents).
+        # Every function that tells customers something may hand it to the bot (lambda, above).
+        "telegram-webhook": {"logs", "sqs", "xray", "dynamodb", "lambda", "secretsmanager"},
+        "telegram": {
+            "logs",
+            "sqs",
+            "xray",
+            "dynamodb",
+            "events",
+            "ses",
+            "states",
+            "lambda",
+            "secretsmanager",
+            "sns",
+            "kms",
+        },
     }
     # sns and kms: publishing incidents to the encrypted incidents topic (tests/cdk/test_setup_stack.py)
     for name, function in synth.functions(stage).items():
@@ -388,7 +407,7 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
                 if "*" in as_list(statement["Resource"]):
                     assert {a.split(":")[0] for a in actions} == {"xray"}, f"{name}: '*' for {actions}"
         assert services == expected_services[name], name
-    # The API invokes the route worker and no other function.
+    # The API invokes the route worker and the Telegram bot (by its name: it invokes itself), no other function.
     worker = next(k for k, f in synth.functions(stage).items() if k == "route-tasks")
     worker_id = next(
         logical
@@ -402,9 +421,12 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
                     r["Fn::GetAtt"][0]
                     if isinstance(r, dict) and "Fn::GetAtt" in r
                     else r["Fn::Join"][1][0]["Fn::GetAtt"][0]
+                    if isinstance(r["Fn::Join"][1][0], dict)
+                    else nag.flatten_reference(r)
                     for r in as_list(statement["Resource"])
                 }
-                assert targets == {worker_id}
+                bot = f"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:caseway-{stage}-telegram"
+                assert targets == {worker_id, bot}
     # The API may start and complete the routes, and nothing else in Step Functions.
     api_role = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
     machines = set(synth.resources(stage, "AWS::StepFunctions::StateMachine"))
@@ -427,6 +449,9 @@ def test_every_api_route_is_in_the_cloud_and_only_public_ones_skip_the_jwt(synth
         r["Properties"]["RouteKey"]: r["Properties"]
         for r in synth.resources(stage, "AWS::ApiGatewayV2::Route").values()
     }
+    # Besides the API's routes, Telegram's webhook: its own function, no JWT (Telegram sends the secret token)
+    webhook = routes_by_key.pop("POST /telegram/webhook")
+    assert webhook["AuthorizationType"] == "NONE" and "AuthorizerId" not in webhook
     assert set(routes_by_key) == {f"{r.method} {r.path}" for r in ROUTES}
     assert not [key for key in routes_by_key if "/local/" in key or key.split(" ")[1].startswith("/local")]
     public = {f"{method} {path}" for method, path in PUBLIC_ROUTES}

@@ -73,6 +73,13 @@ export const ROUTES: RouteDef[] = [
     page: () => import("./pages/customer/Kb"),
   },
   { path: "/app/kb/:article", title: "kb.title", who: CUSTOMER, page: () => import("./pages/customer/Article") },
+  {
+    path: "/app/telegram",
+    title: "telegram.title",
+    who: CUSTOMER,
+    nav: { label: "nav.telegram", order: 5 },
+    page: () => import("./pages/customer/Telegram"),
+  },
   { path: "/app/form", title: "webform.title", who: "anyone", page: () => import("./pages/customer/WebForm") },
   // The agent workspace (pages/agent) and the manager console (pages/manager).
   ...AGENT_ROUTES,
