@@ -134,6 +134,9 @@ def test_dates_are_in_the_readers_zone_with_the_zone_named(desk):
     assert f"{(at.hour + 1) % 24}:{at.minute:02d}" in shown
     assert f"Další krok nejpozději: {shown}\n" in sent["body"]
     assert f"<td>{shown}</td>" in sent["html"]
+    # in the organisation's language, the HTML part too
+    assert sent["subject"] == f"[{ticket['reference']}] Nová odpověď: {QUESTION['subject']}"
+    assert '<html lang="cs">' in sent["html"] and "Otevřít požadavek</a>" in sent["html"]
 
 
 def test_the_raw_message_has_both_parts_and_threading_headers():
