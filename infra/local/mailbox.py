@@ -27,7 +27,17 @@ PAGE_POLICY = (
 MAIL_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; base-uri 'none'; frame-ancestors 'self'"
 )
-HEADERS_SHOWN = ("Message-ID", "From", "To", "Reply-To", "Subject", "In-Reply-To", "References", "Auto-Submitted")
+HEADERS_SHOWN = (
+    "Message-ID",
+    "Date",
+    "From",
+    "To",
+    "Reply-To",
+    "Subject",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+)
 
 Response = tuple[int, dict[str, str], bytes]
 

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
+from email.utils import format_datetime
 
-from shared.platform import aws, config
+from shared.platform import aws, clock, config
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = mail.to
+    message["Date"] = format_datetime(clock.now())
     message["Subject"] = " ".join(mail.subject.split())  # one line, whatever the ticket's subject holds
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to

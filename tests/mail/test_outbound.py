@@ -155,6 +155,7 @@ def test_the_raw_message_has_both_parts_and_threading_headers():
     assert built.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in built.iter_parts()] == ["text/plain", "text/html"]
     assert built["Subject"] == "[CW-1] A subject"  # one line
+    assert built["Date"].datetime.tzinfo is not None
     kept = str(built["References"]).split()
     assert len(kept) == mail.REFERENCES_KEPT  # the root and the newest
     assert kept[0] == "<0@email.amazonses.com>" and kept[-1] == "<29@email.amazonses.com>"
