@@ -7,7 +7,6 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -131,22 +130,6 @@ class SentMail(Entity, discriminator="sent_mail"):
     ticket_id = UnicodeAttribute()
     reference = UnicodeAttribute()
     sent_at = UnicodeAttribute()
-
-
-class MailThread(Entity, discriminator="mail_thread"):
-    """The Message-IDs (SES's) of a ticket's e-mails to its customer, oldest first (pk=MAILTHREAD#<ticket id>,
-    sk=MAILTHREAD): the next one's In-Reply-To and References, so mail clients show one thread per ticket. Its own
-    partition: the ticket's history Query never reads it."""
-
-    ticket_id = UnicodeAttribute()
-    message_ids = ListAttribute(of=UnicodeAttribute, default=list)
-
-
-def mail_thread_pk(ticket_id: str) -> str:
-    return f"MAILTHREAD#{ticket_id}"
-
-
-MAIL_THREAD_SK = "MAILTHREAD"
 
 
 class IdempotencyRecord(Entity, discriminator="idempotency"):

@@ -4,8 +4,8 @@
 - dates in the reader's language and time zone, the zone named (shared/tickets/readers.py);
 - Reply-To the ticket's signed reply address (shared/tickets/mailthread.py), so a reply lands in the ticket;
 - In-Reply-To and References naming the ticket's earlier e-mails by the Message-IDs SES gave them (kept in the
-  ticket's MailThread item and, per Message-ID, by mailthread.remember_sent for the inbound side): one thread per
-  ticket in the customer's mail client.
+  ticket's SentMail items by mailthread.remember_sent, one PutItem an e-mail, read back for the ticket through an
+  index and by Message-ID for the inbound side): one thread per ticket in the customer's mail client.
 """
 
 from __future__ import annotations
@@ -13,35 +13,21 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
-
 from shared.platform import clock, mail
 from shared.platform.domain import Status
+from shared.platform.table import Entity
 from shared.tickets import mailthread
-from shared.tickets.items import MAIL_THREAD_SK, MailThread, Ticket, mail_thread_pk
+from shared.tickets.items import SentMail, Ticket
 from shared.tickets.readers import Reader
 
 logger = logging.getLogger(__name__)
 
 
 def thread_of(ticket_id: str) -> list[str]:
-    """The Message-IDs of the ticket's e-mails so far, oldest first."""
-    try:
-        return list(MailThread.get(mail_thread_pk(ticket_id), MAIL_THREAD_SK, consistent_read=True).message_ids or [])
-    except DoesNotExist:
-        return []
-
-
-def _remember(ticket: Ticket, message_id: str, at: str) -> None:
-    """The Message-ID SES gave the e-mail: for the next e-mail's References and for replies (mail-in)."""
-    mailthread.remember_sent(message_id, ticket.ticket_id, ticket.reference, at)
-    MailThread(mail_thread_pk(ticket.ticket_id), MAIL_THREAD_SK).update(
-        actions=[
-            MailThread.kind.set(MailThread),
-            MailThread.ticket_id.set(ticket.ticket_id),
-            MailThread.message_ids.set((MailThread.message_ids | []).append([message_id])),
-        ]
-    )
+    """The Message-IDs of the ticket's e-mails so far, oldest first (one Query of the index mailthread.remember_sent
+    keeps them in; an e-mail sent within the index's propagation lag may be missing: the thread still holds)."""
+    found = Entity.organisation_index.query(mailthread.sent_mails_pk(ticket_id))
+    return [f"<{m.message_id}>" for m in found if isinstance(m, SentMail)]
 
 
 def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader, thread: list[str]) -> mail.Mail:
@@ -93,8 +79,8 @@ def send_to_customer(ticket: Ticket, headline: str, text: str, link: str, reader
     message_id = mail.send(compose(ticket, headline, text, link, reader, thread_of(ticket.ticket_id)))
     if message_id is None:
         return None
-    try:
-        _remember(ticket, message_id, clock.now_iso())
+    try:  # one PutItem: SES's Message-ID for replies (mail-in) and, by the index, for the next e-mail's References
+        mailthread.remember_sent(message_id, ticket.ticket_id, ticket.reference, clock.now_iso())
     except Exception:  # the mail went out; a reply still finds the ticket by its reply address
         logger.exception("could not remember Message-ID %s of ticket %s", message_id, ticket.ticket_id)
     return message_id
