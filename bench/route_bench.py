@@ -298,7 +298,7 @@ def _costs(states: list[str], meter: Meter, writes: float, reads: float, emails:
 OLGA = "office@caseway.example"
 
 
-def _catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) -> tuple[str, str]:
+def catalog_path(api: Any, wait_for: Callable[..., Any], vc: Any, path: str) -> tuple[str, str]:
     """Acts out one way through a catalog route, to the route's end; returns (ticket id, route)."""
 
     def task(ticket_id: str, group: str, user: str, task_type: str) -> dict[str, Any]:
@@ -411,7 +411,7 @@ def measure_catalog(api_factory: Callable[[], Any], wait_for: Callable[..., Any]
             aws_emulation.provision()
             with VirtualClock(MONDAY_0900) as vc:
                 demo.seed()
-                ticket_id, route = _catalog_path(api_factory(), wait_for, vc, path)
+                ticket_id, route = catalog_path(api_factory(), wait_for, vc, path)
                 wait_for(lambda t=ticket_id, r=route: _succeeded(t, r), what=f"the {path} route to end")
                 states = aws_emulation.route_states(ticket_id, route)
         results[path] = {"state_transitions": len(states), "states": states}

@@ -11,6 +11,8 @@
   <= 150 KB.
 - review_cost_ratio: DynamoDB read units of one daily review with 100,000 closed and 200 open tickets divided
   by the same with the 200 open ones only (bench/review_bench.py). Target <= 1.2.
+- emails_per_ticket: the e-mails SES sent per ticket, to the customer and to the staff, on each route path acted
+  out end to end (bench/mail_bench.py; also alone: `TZ=UTC .venv/bin/python bench/mail_bench.py`). Reported.
 
 Exit code is 0 even when a target fails: this is a report; failures are printed as FAIL lines.
 """
@@ -343,6 +345,9 @@ def main() -> int:
         }
     )
     catalog = route_bench.measure_catalog(Api, wait_for)  # states entered per way a catalog ticket can go
+    import mail_bench
+
+    mails = mail_bench.measure(Api, wait_for)  # e-mails per ticket on each path, acted out
     import review_bench
 
     review = review_bench.measure(ROOT)
@@ -387,6 +392,7 @@ def main() -> int:
         **review,
         **web,
         "catalog_transitions_per_ticket": {path: found["state_transitions"] for path, found in catalog.items()},
+        "emails_per_ticket": mails,
         "targets": checks,
         "all_ok": all(c["ok"] for c in checks),
     }
@@ -396,6 +402,7 @@ def main() -> int:
     print("state transitions per catalog ticket (reported, no target):")
     for path, found in catalog.items():
         print(f"  {path:42} {found['state_transitions']:3}  {' > '.join(found['states'])}")
+    print(mail_bench.report(mails))
     print(f"synth_s: {cdk['synth_s']['seconds']} s for stage {cdk['synth_s']['stage']} (reported, not a target)")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
     return 0

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, json_response, query, query_limit
 from functions.api.router import MANAGER, ORG_ADMIN, SIGNED_IN, STAFF, ApiRouter
-from shared.directory import clients, organisations, people
+from shared.directory import clients, mail_settings, organisations, people
 from shared.platform.domain import Role
 from shared.tasks import queues as routing
 
@@ -162,6 +162,35 @@ def put_person_routing(sub: str) -> dict[str, Any]:
     body = router.body("PersonRouting")
     routing.set_agent_routing(who, sub, groups=body.groups, line=body.line, skills=body.skills)
     return people.person_view(people.get_person(who, sub))
+
+
+@router.declare(
+    "GET",
+    "/people/{sub}/mail-settings",
+    "Which staff e-mails a person gets: a customer's reply, SLA warnings and breaches, incidents (the person or "
+    "a manager)",
+    "directory",
+    roles=STAFF,
+    resource="person",
+)
+def get_mail_settings(sub: str) -> dict[str, Any]:
+    return mail_settings.get_settings(caller(), sub)
+
+
+@router.declare(
+    "PUT",
+    "/people/{sub}/mail-settings",
+    "Turn kinds of staff e-mail on or off (the person or a manager)",
+    "directory",
+    roles=STAFF,
+    resource="person",
+    body="MailSettingsChange",
+)
+def put_mail_settings(sub: str) -> dict[str, Any]:
+    who = caller()
+    mail_settings.get_settings(who, sub)  # who may change them, and that the person exists, before the body
+    body = router.body("MailSettingsChange")
+    return mail_settings.put_settings(who, sub, dict(body.kinds))
 
 
 @router.declare(

@@ -56,6 +56,18 @@ class PersonRouting(Body):
     skills: list[str] = Field(default_factory=list, max_length=30, description="e.g. databases, billing")
 
 
+StaffMailKind = Literal["customer_reply", "sla_warning", "sla_breach", "incident"]  # shared/directory/mail_settings.py
+
+
+class MailSettingsChange(Body):
+    kinds: dict[StaffMailKind, bool] = Field(
+        max_length=10,
+        description="Kinds of staff e-mail turned on (true) or off (false); kinds not named keep their setting: "
+        "customer_reply (a customer wrote into a ticket you own), sla_warning and sla_breach (a ticket you own), "
+        "incident (managers)",
+    )
+
+
 class MachineClientMapping(Body):
     name: str = Field(min_length=1, max_length=200, description="What the integration is, e.g. Acme monitoring")
     email: EmailStr | None = Field(default=None, description="Where the desk writes about the client's tickets")

@@ -27,7 +27,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
 from infra.cdk import asl
-from infra.local import fake_aws
+from infra.local import fake_aws, mailbox
 from shared.platform import aws, bus, clock, config, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
@@ -287,20 +287,14 @@ def machine_client() -> dict[str, Any]:
 
 
 def sent_emails() -> list[dict[str, Any]]:
-    """What SES sent (moto keeps it in memory): the local mailbox."""
-    backend = ses_backends[ACCOUNT][REGION]
-    out = []
-    for message in backend.sent_messages:
-        out.append(
-            {
-                "id": message.id,
-                "from": message.source,
-                "to": list(message.destinations.get("ToAddresses", [])),
-                "subject": getattr(message, "subject", None),
-                "body": getattr(message, "body", None),
-            }
-        )
-    return out
+    """What SES sent (moto keeps it in memory), oldest first: the local mailbox (infra/local/mailbox.py), each e-mail
+    with its headers (Message-ID as SES gives it), `body` (the text part) and `html`."""
+    return mailbox.listing(list(ses_backends[ACCOUNT][REGION].sent_messages), None)
+
+
+def sent_messages() -> list[Any]:
+    """SES's own records of what it sent (the mailbox's source)."""
+    return list(ses_backends[ACCOUNT][REGION].sent_messages)
 
 
 def fire_schedule(name: str) -> dict[str, Any]:

@@ -6,7 +6,8 @@
 - GET /local/token?user=<email>[&use=access]: an ID (or access) token for a demo user or a person invited
   through the API, with the claims Cognito and the pre-token trigger would give it;
 - POST /local/oauth2/token: a machine client's access token (client credentials), as Cognito's token endpoint;
-- GET /local/mailbox[?to=<address>]: what SES sent;
+- GET /local/mailbox[?to=<address>]: what SES sent, as JSON with full headers and both bodies, or as a readable page
+  for a browser (infra/local/mailbox.py);
 - GET /local/schedules, POST /local/schedules/<name>: the schedules, and firing one now;
 - GET /local/demo: how far the demo tickets are (infra/local/demo/tickets.py); while they are being prepared, the
   API and the other local endpoints answer 503 (the web app's files and GET /local/users do not wait).
@@ -29,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from infra import site
-from infra.local import demo, emulation, tokens
+from infra.local import demo, emulation, mailbox, tokens
 from infra.local import site as local_site
 from infra.local import telegram as local_telegram
 from infra.local.demo.tickets import Progress
@@ -37,7 +38,7 @@ from infra.local.gateway import Gateway, Response, issue_token, problem
 from shared.platform.schedules import SCHEDULES
 
 
-def local_get(path: str, query: dict[str, list[str]]) -> Response | None:
+def local_get(path: str, query: dict[str, list[str]], accept: str = "") -> Response | None:
     """The answer to a local-only GET (the web app's files included), or None when `path` is the API's."""
     if site.is_site_path(path):
         return local_site.answer(path)
@@ -66,10 +67,8 @@ def local_get(path: str, query: dict[str, list[str]]) -> Response | None:
             )
         body = {"token": issue_token(claims), "claims": claims}
         return 200, {"content-type": "application/json"}, json.dumps(body).encode()
-    if path == "/local/mailbox":
-        to = (query.get("to") or [None])[0]
-        mails = [m for m in emulation.sent_emails() if not to or to.lower() in [t.lower() for t in m["to"]]]
-        return 200, {"content-type": "application/json"}, json.dumps({"items": mails}).encode()
+    if path == "/local/mailbox" or path.startswith(("/local/mailbox/", "/local/mailbox.")):
+        return mailbox.answer(path, query, accept, emulation.sent_messages())
     if path == "/local/schedules":
         items = [
             {"name": s.name, "expression": s.expression, "timezone": s.timezone, "description": s.description}
@@ -181,7 +180,7 @@ def make_http_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 self._send(*waiting)
                 return
             if method == "GET":
-                local = local_get(path, urllib.parse.parse_qs(query))
+                local = local_get(path, urllib.parse.parse_qs(query), headers.get("accept", ""))
             elif method == "POST" and path == "/local/oauth2/token":
                 local = local_oauth_token(headers, body)
             else:

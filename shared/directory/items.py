@@ -40,6 +40,17 @@ class User(Entity, discriminator="user"):
     deactivated_at = UnicodeAttribute(null=True)
 
 
+class MailSettings(Entity, discriminator="mail_settings"):
+    """Which of the desk's e-mails to staff a person gets (pk=USER#<sub>, sk=MAILSETTINGS); no item: all of them."""
+
+    sub = UnicodeAttribute()
+    off = JSONAttribute(default=list)  # the kinds turned off (shared/directory/mail_settings.py KINDS)
+    updated_at = UnicodeAttribute(null=True)
+
+
+MAIL_SETTINGS_SK = "MAILSETTINGS"
+
+
 class MachineClient(Entity, discriminator="machine_client"):
     """A Cognito app client with client credentials, acting for one organisation (pk CLIENT#<client id>)."""
 

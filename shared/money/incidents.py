@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from shared.directory import mail_settings
 from shared.money.contracts import require_manager
 from shared.money.items import Incident
 from shared.money.keys import INCIDENTS_ALL, INCIDENTS_OPEN, incident_id_for
@@ -62,8 +63,9 @@ def raise_incident(
 
 
 def tell_managers(incident: Incident) -> str | None:
-    """The incident as an e-mail to the managers subscribed to the incidents topic: what, where, and how to act on
-    it. Returns the message id (None: not sent, logged; the incident stays in `GET /incidents`)."""
+    """The incident as an e-mail to each of the desk's managers (shared/directory/mail_settings.py) and to the
+    addresses subscribed to the incidents topic: what, where, and how to act on it. Returns the topic's message id
+    (None: not published, logged; the incident stays in `GET /incidents`)."""
     base = config.get(config.PUBLIC_BASE_URL).rstrip("/")
     body = alerts.as_text(
         {
@@ -80,10 +82,11 @@ def tell_managers(incident: Incident) -> str | None:
         f"Acknowledge: POST {base}/incidents/{incident.incident_id}/acknowledge\n"
         f"Resolve: POST {base}/incidents/{incident.incident_id}/resolve\n"
     )
+    subject = f"Caseway incident: {incident.title}"
+    for manager in mail_settings.managers():  # each manager by e-mail, unless they turned incidents off
+        mail_settings.tell(manager, "incident", subject, body)
     return alerts.tell_managers(
-        f"Caseway incident: {incident.title}",
-        body,
-        {"incident_type": incident.incident_type, "incident_id": incident.incident_id},
+        subject, body, {"incident_type": incident.incident_type, "incident_id": incident.incident_id}
     )
 
 

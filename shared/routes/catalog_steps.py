@@ -105,5 +105,5 @@ def fault(ticket_id: str, error: str, cause: str | None) -> dict[str, Any]:
     )
     if ticket.status not in (Status.CLOSED.value, Status.RESOLVED.value):
         ticket, _ = load_ticket(ticket_id)
-        say(ticket, reader_of(ticket).say("catalog.by_hand"))
+        say(ticket, reader_of(ticket).say("catalog.by_hand"), mail="update")
     return {"task_id": task.task_id, "group": group}

@@ -31,8 +31,9 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
         return {"branch": ended, "wait": None}
     if outcome != "estimated":
         reader = reader_of(ticket)
-        say(ticket, reader.say("change.declined", reason=note or reader.say("change.no_reason")))
-        close(ticket_id, Phrase("reason.change_declined"))
+        text = reader.say("change.declined", reason=note or reader.say("change.no_reason"))
+        say(ticket, text)
+        close(ticket_id, Phrase("reason.change_declined"), told=text)
         return {"branch": "done", "wait": None}
     approval = approval_of(ticket_id)
     if approval is None:
@@ -88,17 +89,19 @@ def change_evaluated(ticket_id: str, outcome: str, note: str | None, by: str | N
         result["ticket"] = current
         result["before"] = before
         result["reader"] = reader
+        result["text"] = text
 
     with_retries("This ticket", attempt)
     ticket = result.pop("ticket")
     before = result.pop("before")
     reader = result.pop("reader")
+    text = result.pop("text")
     hours = hours_text(approval.estimate_hours)
     milestone(ticket, "EstimateGiven", f"Estimated at {hours} hours", hours=approval.estimate_hours)
     if before != ticket.status:
         bus.publish("StatusChanged", {**ticket_detail(ticket), "before": before})
 
-    notify_customer(ticket, "estimate", reader.say("change.estimate_mail", hours=hours), reader)
+    notify_customer(ticket, "estimate", text, reader)  # the estimate itself: what to decide, where, by when
     return result
 
 
@@ -162,14 +165,12 @@ def change_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, Any
         return {"branch": ended}
     reader = reader_of(ticket)
     if outcome in ("declined", "cancelled"):
-        say(ticket, reader.say("change.failed", reason=note or reader.say("change.no_reason")))
-        close(ticket_id, Phrase("reason.change_failed"))
+        text = reader.say("change.failed", reason=note or reader.say("change.no_reason"))
+        say(ticket, text)
+        close(ticket_id, Phrase("reason.change_failed"), told=text)
         return {"branch": "done"}
-    say(
-        ticket,
-        reader.say("change.done_note" if note else "change.done", note=note),
-        ("ChangeDone", "Change done", {}),
-    )
+    text = reader.say("change.done_note" if note else "change.done", note=note)
+    say(ticket, text, ("ChangeDone", "Change done", {}))
     resolution = Phrase("change.resolution_note", {"note": note}) if note else Phrase("change.resolution")
-    resolve(ticket_id, resolution, "Not applicable: an approved change")
+    resolve(ticket_id, resolution, "Not applicable: an approved change", told=text)
     return {"branch": "follow_up"}

@@ -14,7 +14,7 @@ from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
 from shared.platform.words import Phrase
 from shared.tickets import items as ticket_items
-from shared.tickets.conversation import system_message
+from shared.tickets.conversation import notify_customer, system_message
 from shared.tickets.items import Ticket
 from shared.tickets.lifecycle import close_ticket, resolve_ticket
 from shared.tickets.log import new_event, save_ticket, ticket_detail
@@ -88,9 +88,11 @@ def say(
     *milestones: tuple[str, str, dict[str, Any]],
     now: str | None = None,
     attachments: list[dict[str, Any]] | None = None,
+    mail: str | None = None,
 ) -> None:
     """An automatic public message (with the files it hands over) and public milestones (R9), saved with the ticket
-    in one transaction, all stamped with the one instant `now` (ISO; default: the clock)."""
+    in one transaction, all stamped with the one instant `now` (ISO; default: the clock). With `mail` (a headline)
+    the customer is e-mailed the message too: news they would otherwise hear of in no e-mail."""
     now = now or clock.now_iso()
     message, said = system_message(ticket, text, now, attachments)
     events = [
@@ -100,6 +102,8 @@ def say(
     bus.publish("MessageAdded", {**ticket_detail(ticket), "message_id": message.message_id, "internal": False})
     for event in events:
         milestone(ticket, event.type, event.summary, **event.data)
+    if mail:
+        notify_customer(ticket, mail, text)
 
 
 def milestone(ticket: Ticket, milestone: str, summary: str, **data: Any) -> None:
@@ -107,16 +111,28 @@ def milestone(ticket: Ticket, milestone: str, summary: str, **data: Any) -> None
     bus.publish("RouteMilestone", {**ticket_detail(ticket), "milestone": milestone, "summary": summary, **data})
 
 
-def close(ticket_id: str, reason: Phrase) -> None:
+def close(ticket_id: str, reason: Phrase, told: str | None = None, headline: str = "closed") -> None:
+    """Close the ticket for the route; `told`: what the route just wrote the customer, said in the closing e-mail."""
     try:
-        close_ticket(Caller.system(), ticket_id, reason=reason)
+        close_ticket(Caller.system(), ticket_id, reason=reason, told=told, headline=headline)
     except Conflict:
         logger.info("ticket %s was closed meanwhile", ticket_id)
 
 
-def resolve(ticket_id: str, resolution: Phrase, preventive_measure: str) -> None:
+def resolve(
+    ticket_id: str, resolution: Phrase, preventive_measure: str, told: str | None = None, notify: bool = True
+) -> None:
+    """Resolve the ticket for the route; `told`: what the route just wrote the customer, said in the e-mail;
+    `notify=False` when the route closes it at once (the closing e-mail is the one)."""
     try:
-        resolve_ticket(Caller.system(), ticket_id, resolution=resolution, preventive_measure=preventive_measure)
+        resolve_ticket(
+            Caller.system(),
+            ticket_id,
+            resolution=resolution,
+            preventive_measure=preventive_measure,
+            told=told,
+            notify=notify,
+        )
     except Conflict:
         logger.info("ticket %s changed before it could be resolved", ticket_id)
 

@@ -20,11 +20,9 @@ def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, A
     reader = reader_of(ticket)
     document = ticket.fields.get("document_type") or Phrase("document.default")
     if outcome in ("declined", "unavailable"):
-        say(
-            ticket,
-            reader.say("document.declined", document=document, reason=note or reader.say("document.not_available")),
-        )
-        close(ticket_id, Phrase("reason.document_unavailable", {"document": document}))
+        text = reader.say("document.declined", document=document, reason=note or reader.say("document.not_available"))
+        say(ticket, text)
+        close(ticket_id, Phrase("reason.document_unavailable", {"document": document}), told=text)
         return {"branch": "done"}
     uploads = [i for i in items if isinstance(i, Attachment) and i.uploaded_by != ticket.requester_sub]
     attached = [i.file_name for i in uploads]
@@ -38,11 +36,17 @@ def document_done(ticket_id: str, outcome: str, note: str | None) -> dict[str, A
         parts.append(note)
     parts.append(reader.say("document.confirm"))
     logged = ENGLISH_READER.text(document)
+    text = " ".join(parts)
     say(
         ticket,
-        " ".join(parts),
+        text,
         ("DocumentSent", f"Document sent: {logged}", {"document": logged}),
         attachments=hand_over,
     )
-    resolve(ticket_id, Phrase("document.resolution", {"document": document}), "Not applicable: a document request")
+    resolve(
+        ticket_id,
+        Phrase("document.resolution", {"document": document}),
+        "Not applicable: a document request",
+        told=text,
+    )
     return {"branch": "follow_up"}

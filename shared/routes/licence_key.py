@@ -48,9 +48,9 @@ def _extend_limit(ticket: Ticket, account: LicenceAccount, by: str | None, now: 
     )
 
 
-def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str) -> tuple[str, str]:
+def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, Any]], now: str) -> tuple[str, str, str]:
     """Generate the key, post it in the ticket and count it, with the writes given, in one transaction.
-    Returns (product, message id)."""
+    Returns (product, message id, the message's text)."""
     said_product, seats = _product(ticket)
     product = ENGLISH_READER.text(said_product)
     key = licences.generate_key(product)  # looked up at the call: tests put a broken generator in its place
@@ -92,12 +92,13 @@ def _post_key(ticket: Ticket, account: LicenceAccount, writes: list[tuple[Any, A
             *writes,
         ]
     )
-    return product, message.message_id
+    return product, message.message_id, text
 
 
 def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
     """Generate the key and post it, counting it against the limit in the same transaction (extending the limit
-    first when the account manager said so); then resolve and close. Returns the branch."""
+    first when the account manager said so); then resolve and close, and tell the customer once: the closing
+    e-mail carries the key. Returns the branch."""
     state: dict[str, Any] = {}
 
     def attempt() -> None:
@@ -118,8 +119,8 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
                 state["account"] = account
                 return
             writes.append((_extend_limit(ticket, account, by, now), None))
-        product, message_id = _post_key(ticket, account, writes, now)
-        state.update(branch="issued", ticket=ticket, product=product, message_id=message_id)
+        product, message_id, text = _post_key(ticket, account, writes, now)
+        state.update(branch="issued", ticket=ticket, product=product, message_id=message_id, text=text)
 
     with_retries("This organisation's licences", attempt)
     if state["branch"] == "over_limit":
@@ -132,8 +133,8 @@ def _issue(ticket_id: str, *, extend: bool, by: str | None = None) -> str:
     if state["branch"] == "issued":
         ticket = ticket_items.get_ticket(ticket_id)
         if ticket is not None and ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value):
-            resolve(ticket_id, Phrase("licence.resolution"), "Not applicable: a licence request")
-        close(ticket_id, Phrase("reason.licence_issued"))
+            resolve(ticket_id, Phrase("licence.resolution"), "Not applicable: a licence request", notify=False)
+        close(ticket_id, Phrase("reason.licence_issued"), told=state.get("text"), headline="licence_issued")
         return "done"
     return state["branch"]
 
@@ -160,6 +161,7 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
         ticket.next_step_at = ticket.due_at = clock.iso(due)
         reader = reader_of(ticket)
         text = _over_limit_text(ticket, account, customer_time(due, plan_for(ticket), reader), reader)
+        public = ticket.organisation_id == directory.PUBLIC_ORGANISATION
         say(
             ticket,
             text,
@@ -169,6 +171,8 @@ def _over_limit(ticket_id: str, account: LicenceAccount) -> None:
                 {"issued": int(account.issued), "limit": int(account.limit)},
             ),
             now=clock.iso(now),
+            # over a limit it has, or (no organisation, no keys in its agreement) the request as received
+            mail="licence_limit" if int(account.limit) > 0 and not public else "received",
         )
 
     with_retries("This ticket", attempt)
@@ -187,6 +191,7 @@ def licence_decided(ticket_id: str, outcome: str, note: str | None, by: str | No
         return {"branch": _issue(ticket_id, extend=True, by=by)}
     reader = reader_of(ticket)
     reason = note or reader.say("licence.declined_default_reason")
-    say(ticket, reader.say("licence.declined", reason=reason))
-    close(ticket_id, Phrase("reason.licence_not_extended"))
+    text = reader.say("licence.declined", reason=reason)
+    say(ticket, text)
+    close(ticket_id, Phrase("reason.licence_not_extended"), told=text)
     return {"branch": "done"}

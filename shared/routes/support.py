@@ -15,9 +15,10 @@ from typing import Any
 
 from shared.clocks.ticket import apply_ledger, customer_time, ledger_of, plan_for
 from shared.directory import items as directory
+from shared.directory import mail_settings
 from shared.figures import counts as figures
 from shared.money import incidents
-from shared.platform import bus, clock, mail, metrics, store
+from shared.platform import bus, clock, metrics, store
 from shared.platform.domain import Role, Status
 from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
@@ -28,7 +29,7 @@ from shared.sla.plans import CLASSIFICATIONS
 from shared.tasks.priority import base_priority
 from shared.tasks.work import handle_by_hand
 from shared.tickets import items as ticket_items
-from shared.tickets.conversation import notify_customer, system_message
+from shared.tickets.conversation import PORTAL_TICKET_PATH, notify_customer, site_url, system_message
 from shared.tickets.items import Event, Message, Ticket, load_ticket
 from shared.tickets.lifecycle import close_ticket
 from shared.tickets.log import new_event, save_ticket, ticket_detail
@@ -286,7 +287,7 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
     if raised:
         store.transact([(e, None) for e in raised])
         for event in raised:
-            _tell_staff(ticket, event)
+            tell_staff(ticket, event)
     acted = customer_side(ticket, items, state, now)
     if acted == "reminded":
         ticket, items = load_ticket(ticket_id)
@@ -296,13 +297,17 @@ def on_timer(ticket_id: str) -> dict[str, Any]:
     }
 
 
-def _tell_staff(ticket: Ticket, event: Event) -> None:
+def tell_staff(ticket: Ticket, event: Event) -> None:
     """The owner is told of a warning or breach; a breach is also a manager incident (R24 builds on it)."""
     owner = directory.get_user(ticket.owner) if ticket.owner else None
     subject = f"[{ticket.reference}] {event.summary}"
-    body = f"{event.summary} on {ticket.reference} ({ticket.subject}); it was due {event.data.get('due')}."
-    if owner is not None:
-        mail.send_email(owner.email, subject, body)
+    due = event.data.get("due")
+    when = customer_time(datetime.fromisoformat(due), plan_for(ticket)) if due else "(no due date)"
+    body = (
+        f"{event.summary} on {ticket.reference} ({ticket.subject}), which you own; it was due {when}.\n\n"
+        f"Open the ticket: {site_url(PORTAL_TICKET_PATH + ticket.reference)}\n"
+    )
+    mail_settings.tell(owner, "sla_breach" if event.type == "SlaBreached" else "sla_warning", subject, body)
     if event.type == "SlaBreached":
         metrics.count(metrics.SLA_BREACHES)
         pass

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from shared.platform import bus, clock, config, files, mail, store, workflows
+from shared.directory import items as directory
+from shared.directory import mail_settings
+from shared.platform import bus, clock, config, files, store, workflows
 from shared.platform.domain import Role, Status, status_after_message
 from shared.platform.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
-from shared.tickets import hooks
+from shared.tickets import hooks, mailing
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket, visible_ticket_item
 from shared.tickets.idempotency import Idempotency, commit, replayed_resource
@@ -61,33 +62,15 @@ def ticket_page(ticket: Ticket) -> str:
     return follow_page(ticket) or site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
 
 
-def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> None:
+def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> str | None:
     """R10: the customer's e-mail about the ticket, in their language (`reader`, default: the ticket's):
-    `headline` names a `headline.*` message, `text` is already in the reader's language."""
+    `headline` names a `headline.*` message, `text` is already in the reader's language. Threaded with the ticket's
+    earlier e-mails, Reply-To the ticket's reply address (shared/tickets/mailing.py). Returns the e-mail's
+    Message-ID, or None when none was sent."""
     reader = reader or reader_of(ticket)
     link = ticket_page(ticket)
     hooks.customer_notified(ticket, headline, text, link)
-    if not ticket.requester_email:
-        return
-    next_step = ""
-    if ticket.next_step_at:
-        next_step = reader.say("mail.next_step", at=reader.time(datetime.fromisoformat(ticket.next_step_at)))
-    subject = reader.say(
-        "mail.subject", reference=ticket.reference, headline=reader.say(f"headline.{headline}"), subject=ticket.subject
-    )
-    mail.send_email(
-        ticket.requester_email,
-        subject,
-        reader.say(
-            "mail.body",
-            text=text,
-            reference=ticket.reference,
-            subject=ticket.subject,
-            status=reader.status(ticket.status),
-            next_step=next_step,
-            link=link,
-        ),
-    )
+    return mailing.send_to_customer(ticket, headline, text, link, reader)
 
 
 def _replayed_message(caller: Caller, resource: str) -> tuple[Ticket, Message]:
@@ -154,6 +137,21 @@ def _after_message(ticket: Ticket, caller: Caller, message_id: str, before: str,
     if caller.is_staff and not internal:
         reader = reader_of(ticket)
         notify_customer(ticket, "new_reply", reader.say("reply.text", body=body), reader)
+    if not caller.is_staff and not internal:
+        tell_owner_of_reply(ticket, caller, body)
+
+
+def tell_owner_of_reply(ticket: Ticket, author: Caller, body: str) -> str | None:
+    """The ticket's owner hears of a customer's message (unless they turned these e-mails off)."""
+    if not ticket.owner or ticket.owner == author.sub:
+        return None
+    who = author.email or "The customer"
+    text = (
+        f"{who} wrote into {ticket.reference} ({ticket.subject}), which you own; it is now {ticket.status}.\n\n"
+        f"{body}\n\nOpen the ticket: {site_url(PORTAL_TICKET_PATH + ticket.reference)}\n"
+    )
+    subject = f"[{ticket.reference}] Customer replied: {ticket.subject}"
+    return mail_settings.tell(directory.get_user(ticket.owner), "customer_reply", subject, text)
 
 
 def add_message(

@@ -114,10 +114,14 @@ def resolve_ticket(
     resolution: str | Phrase,
     preventive_measure: str,
     articles: list[dict[str, Any]] | None = None,
+    told: str | None = None,
+    notify: bool = True,
 ) -> Ticket:
     """R16: inform the customer, record how it was solved and what prevents a repeat; R29: with the
     knowledge base articles it cites (checked by shared.kb.resolution_articles). A route's own resolution is a
-    `Phrase`: the ticket keeps it in the customer's language, the log in English."""
+    `Phrase`: the ticket keeps it in the customer's language, the log in English. A route that already wrote the
+    customer what it did hands that text over (`told`): the e-mail says it instead of the bare resolution; a route
+    that closes the ticket at once resolves without an e-mail (`notify=False`): the closing e-mail is the one."""
     caller.require_staff()
     readers: list[Reader] = []
 
@@ -141,15 +145,29 @@ def resolve_ticket(
         finish_tasks="ticket resolved",
     )
     hooks.ticket_resolved(ticket, caller)  # R27: the owner's SLA met ratio
+    if not notify:
+        return ticket
     reader = readers[0] if readers else reader_of(ticket)
-    text = reader.say("resolved.text", resolution=ticket.resolution, articles=customer_article_lines(articles, reader))
+    if told:
+        text = told + customer_article_lines(articles, reader)
+    else:
+        lines = customer_article_lines(articles, reader)
+        text = reader.say("resolved.text", resolution=ticket.resolution, articles=lines)
     notify_customer(ticket, "resolved", text, reader)
     return ticket
 
 
-def close_ticket(caller: Caller, ticket_id: str, *, reason: str | Phrase | None) -> Ticket:
+def close_ticket(
+    caller: Caller,
+    ticket_id: str,
+    *,
+    reason: str | Phrase | None,
+    told: str | None = None,
+    headline: str = "closed",
+) -> Ticket:
     """Close the ticket; the desk's own reason (a `Phrase`, or text) is told to the customer in their language
-    and written to the log in English."""
+    and written to the log in English. A route that closes right after writing the customer its result hands that
+    text over (`told`, with its `headline`): one e-mail says both."""
 
     def mutate(ticket: Ticket, now: str) -> None:
         ticket.closed_at = now
@@ -165,13 +183,17 @@ def close_ticket(caller: Caller, ticket_id: str, *, reason: str | Phrase | None)
         mutate=mutate,
         finish_tasks="ticket closed",
     )
+    if caller.sub == ticket.requester_sub:
+        return ticket  # the requester closed it themselves, on the page that asks them for their rating (R30)
     reader = reader_of(ticket)
     text = reader.say("closed.text")
     if reason and caller.role == Role.SYSTEM:
         text = reader.say("closed.with_reason", reason=reader.text(reason))
     # R30: satisfaction beyond the SLA: ask how it went.
     text += "\n\n" + reader.say("closed.rate")
-    notify_customer(ticket, "closed", text, reader)
+    if told:
+        text = f"{told}\n\n{text}"
+    notify_customer(ticket, headline, text, reader)
     return ticket
 
 

@@ -15,7 +15,7 @@ import re
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.platform import aws, config
+from shared.platform import aws, config, store
 from shared.tickets.items import SentMail
 
 LOCAL_PART = "support"
@@ -28,6 +28,11 @@ def sent_mail_pk(message_id: str) -> str:
 
 
 SENT_MAIL_SK = "MAILID"
+
+
+def sent_mails_pk(ticket_id: str) -> str:
+    """organisation_index partition of a ticket's remembered Message-IDs."""
+    return f"MAILTHREAD#{ticket_id}"
 
 
 def normal_message_id(message_id: str) -> str:
@@ -67,6 +72,8 @@ def remember_sent(message_id: str, ticket_id: str, reference: str, sent_at: str)
         ticket_id=ticket_id,
         reference=reference,
         sent_at=sent_at,
+        gsi2pk=sent_mails_pk(ticket_id),  # the ticket's e-mails, oldest first: the next one's References
+        gsi2sk=f"{sent_at}#{store.new_id()}",  # the same instant twice (a held clock): in the order sent
     ).save()
 
 

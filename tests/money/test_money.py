@@ -340,8 +340,8 @@ def test_an_sla_breach_is_a_manager_incident_once(api):
 
     ticket = ticket_items.get_ticket(open_ticket(api, BOB)["id"])
     breach = Event("x", "y", type="SlaBreached", summary="Reaction promise breached", data={"clock": "reaction"})
-    support._tell_staff(ticket, breach)
-    support._tell_staff(ticket, breach)
+    support.tell_staff(ticket, breach)
+    support.tell_staff(ticket, breach)
     found = [i for i in incidents(api, "sla_breach") if i["ticket_id"] == ticket.ticket_id]
     assert len(found) == 1 and found[0]["title"].startswith("Reaction promise breached on CW-")
 

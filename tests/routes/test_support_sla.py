@@ -178,17 +178,23 @@ def test_friday_evening_ticket_warns_and_breaches_on_monday_inside_working_hours
         (classify["id"], "classify", "taken" if taker else "open")
     ]
 
-    # and the owner, if there is one, is e-mailed about each; nobody on the staff is e-mailed otherwise
+    # and the owner, if there is one, is e-mailed about each; the managers about the breach's incident (R24);
+    # nobody on the staff is e-mailed otherwise
     mails = aws_emulation.sent_emails()[mails_before:]
     staff_mails = [m for m in mails if any(to.endswith("@caseway.example") for to in m["to"])]
     reference = seen["reference"]
+    incident = ([MARIA], f"Caseway incident: Reaction promise breached on {reference} ({QUESTION['subject']})")
     if taker:
         assert [(m["to"], m["subject"]) for m in staff_mails] == [
             ([LENA], f"[{reference}] Reaction internal target passed"),
             ([LENA], f"[{reference}] Reaction promise breached"),
+            incident,
         ]
+        # the owner's e-mail names the due time in the plan's zone and links the ticket
+        assert "it was due Monday 30 November 2026, 12:50 (Europe/Prague)" in staff_mails[1]["body"]
+        assert f"/app/tickets/{reference}" in staff_mails[1]["body"]
     else:
-        assert staff_mails == []
+        assert [(m["to"], m["subject"]) for m in staff_mails] == [incident]
 
 
 @pytest.mark.parametrize("desk_setup", [DeskSetup(start=MONDAY_1540)], ids=["monday-1540"])

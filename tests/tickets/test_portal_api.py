@@ -177,7 +177,7 @@ def test_notifications_refuse_a_bad_since_and_give_staff_their_own_feed(api):
 def test_customer_emails_link_the_tickets_page_in_the_portal(api, monkeypatch):
     monkeypatch.setenv("CASEWAY_SITE_URL", "https://help.example.org/")
     sent: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(mail, "send_email", lambda to, subject, body: sent.append((to, subject, body)))
+    monkeypatch.setattr(mail, "send", lambda m: sent.append((m.to, m.subject, m.text)))
     ticket = open_ticket(api, BOB)
     _write(api, LENA, ticket["id"], "Here is the answer.", [])
     assert any(f"https://help.example.org/app/tickets/{ticket['reference']}" in body for _, _, body in sent), sent

@@ -757,6 +757,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/people/{sub}/mail-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which staff e-mails a person gets: a customer's reply, SLA warnings and breaches, incidents (the person or a manager)
+         * @description For: agent, manager.
+         */
+        get: operations["get_mail_settings"];
+        /**
+         * Turn kinds of staff e-mail on or off (the person or a manager)
+         * @description For: agent, manager.
+         */
+        put: operations["put_mail_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/people/{sub}/routing": {
         parameters: {
             query?: never;
@@ -2002,6 +2026,16 @@ export interface components {
              * @description What the integration is, e.g. Acme monitoring
              */
             name: string;
+        };
+        /** MailSettingsChange */
+        MailSettingsChange: {
+            /**
+             * Kinds
+             * @description Kinds of staff e-mail turned on (true) or off (false); kinds not named keep their setting: customer_reply (a customer wrote into a ticket you own), sla_warning and sla_breach (a ticket you own), incident (managers)
+             */
+            kinds: {
+                [key: string]: boolean;
+            };
         };
         /** MoneyContract */
         MoneyContract: {
@@ -4030,6 +4064,72 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mail_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_mail_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailSettingsChange"];
+            };
+        };
         responses: {
             /** @description Success */
             200: {

@@ -1,0 +1,86 @@
+"""The customer's e-mail about their ticket (R10), as mail clients and people read it:
+
+- `[CW-1042]` in the subject; a text and an HTML part saying the same; a link to the ticket's page in the portal;
+- dates in the reader's language and time zone, the zone named (shared/tickets/readers.py);
+- Reply-To the ticket's signed reply address (shared/tickets/mailthread.py), so a reply lands in the ticket;
+- In-Reply-To and References naming the ticket's earlier e-mails by the Message-IDs SES gave them (kept in the
+  ticket's SentMail items by mailthread.remember_sent, one PutItem an e-mail, read back for the ticket through an
+  index and by Message-ID for the inbound side): one thread per ticket in the customer's mail client.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from shared.platform import clock, mail
+from shared.platform.domain import Status
+from shared.platform.table import Entity
+from shared.tickets import mailthread
+from shared.tickets.items import SentMail, Ticket
+from shared.tickets.readers import Reader
+
+logger = logging.getLogger(__name__)
+
+
+def thread_of(ticket_id: str) -> list[str]:
+    """The Message-IDs of the ticket's e-mails so far, oldest first (one Query of the index mailthread.remember_sent
+    keeps them in; an e-mail sent within the index's propagation lag may be missing: the thread still holds)."""
+    found = Entity.organisation_index.query(mailthread.sent_mails_pk(ticket_id))
+    return [f"<{m.message_id}>" for m in found if isinstance(m, SentMail)]
+
+
+def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader, thread: list[str]) -> mail.Mail:
+    """The e-mail, threaded after `thread` (the ticket's earlier Message-IDs)."""
+    said_headline = reader.say(f"headline.{headline}")
+    subject = reader.say("mail.subject", reference=ticket.reference, headline=said_headline, subject=ticket.subject)
+    status = reader.status(ticket.status)
+    next_at = reader.time(datetime.fromisoformat(ticket.next_step_at)) if ticket.next_step_at else None
+    closed = ticket.status == Status.CLOSED.value
+    reply = reader.say("mail.reply_closed" if closed else "mail.reply_open")
+    body = reader.say(
+        "mail.body",
+        text=text,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        status=status,
+        next_step=reader.say("mail.next_step", at=next_at) if next_at else "",
+        link=link,
+        reply=reply,
+    )
+    facts = [(reader.say("mail.label_ticket"), f"{ticket.reference}: {ticket.subject}")]
+    facts.append((reader.say("mail.label_status"), status))
+    if next_at:
+        facts.append((reader.say("mail.label_next_step"), next_at))
+    html = mail.html_document(
+        language=reader.language,
+        title=f"{said_headline}: {ticket.subject}",
+        text=f"{text}\n\n{reply}",
+        facts=facts,
+        link=link,
+        link_label=reader.say("mail.open_ticket"),
+    )
+    return mail.Mail(
+        to=ticket.requester_email or "",
+        subject=subject,
+        text=body,
+        html=html,
+        reply_to=mailthread.reply_address(ticket.reference),
+        in_reply_to=thread[-1] if thread else None,
+        references=tuple(thread),
+    )
+
+
+def send_to_customer(ticket: Ticket, headline: str, text: str, link: str, reader: Reader) -> str | None:
+    """Send the e-mail to the ticket's requester and remember its Message-ID; the Message-ID, or None when there is
+    no address or it could not be sent (logged: the ticket's log holds what it said)."""
+    if not ticket.requester_email:
+        return None
+    message_id = mail.send(compose(ticket, headline, text, link, reader, thread_of(ticket.ticket_id)))
+    if message_id is None:
+        return None
+    try:  # one PutItem: SES's Message-ID for replies (mail-in) and, by the index, for the next e-mail's References
+        mailthread.remember_sent(message_id, ticket.ticket_id, ticket.reference, clock.now_iso())
+    except Exception:  # the mail went out; a reply still finds the ticket by its reply address
+        logger.exception("could not remember Message-ID %s of ticket %s", message_id, ticket.ticket_id)
+    return message_id
