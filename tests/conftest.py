@@ -227,7 +227,7 @@ class DemoCopies:
         if demo_money_seed:
             demo.seed()
         else:
-            with mock.patch.object(demo_money, "seed", lambda: None):
+            with mock.patch.object(demo_money, "seed", lambda **_: None):
                 demo.seed()
 
     @staticmethod
