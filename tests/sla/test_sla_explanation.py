@@ -75,3 +75,34 @@ def test_nights_weekends_and_holidays_are_named(desk):
     ], json.dumps(sla["intervals"], indent=1)
     assert sum(i["seconds"] for i in sla["intervals"] if i["kind"] == "counted") == 2 * 3600
     assert sla["intervals"][-1]["end"] == "2026-12-28T09:00:00.000Z"
+
+
+# Friday 27 November 2026, 15:00 Prague, on the Prague office calendar
+@pytest.mark.parametrize("desk_setup", [DeskSetup(start=datetime(2026, 11, 27, 14, 0, tzinfo=UTC))])
+def test_a_pause_over_a_weekend_shows_as_the_customers_with_the_closed_days_named(desk):
+    api, vc = desk
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    vc.advance(timedelta(minutes=30))
+    finish_task(api, LENA, route_task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    vc.advance(timedelta(minutes=30))  # Friday 16:00 Prague: Lena asks; the ball is the customer's over the weekend
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which browser do you use?"})
+    vc.advance_to(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # Monday 09:30 Prague: the customer answers
+    api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body={"body": "Firefox 140."})
+    vc.advance_to(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+
+    sla = api("GET", f"/tickets/{ticket['id']}/sla", user=LENA).json
+    waiting = explain.WAITING
+    shown = [(i["start"], i["end"], i["kind"], i["reason"]) for i in sla["intervals"]]
+    assert shown == [
+        ("2026-11-27T14:00:00.000Z", "2026-11-27T15:00:00.000Z", "counted", explain.COUNTED),
+        ("2026-11-27T15:00:00.000Z", "2026-11-27T16:00:00.000Z", "paused", waiting),
+        ("2026-11-27T16:00:00.000Z", "2026-11-27T23:00:00.000Z", "paused", f"{waiting}; outside working hours"),
+        ("2026-11-27T23:00:00.000Z", "2026-11-28T23:00:00.000Z", "paused", f"{waiting}; Saturday"),
+        ("2026-11-28T23:00:00.000Z", "2026-11-29T23:00:00.000Z", "paused", f"{waiting}; Sunday"),
+        ("2026-11-29T23:00:00.000Z", "2026-11-30T08:00:00.000Z", "paused", f"{waiting}; outside working hours"),
+        ("2026-11-30T08:00:00.000Z", "2026-11-30T08:30:00.000Z", "paused", waiting),
+        ("2026-11-30T08:30:00.000Z", "2026-11-30T09:00:00.000Z", "counted", explain.COUNTED),
+    ], json.dumps(sla["intervals"], indent=1)
+    assert not [i for i in sla["intervals"] if i["kind"] in ("outside_hours", "holiday")]
+    resolution = next(p for p in sla["promises"] if p["kind"] == "resolution")
+    assert resolution["counted_seconds"] == 3600 + 1800  # Friday's hour and Monday's half hour: the pause is not ours
