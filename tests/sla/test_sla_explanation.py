@@ -106,3 +106,39 @@ def test_a_pause_over_a_weekend_shows_as_the_customers_with_the_closed_days_name
     assert not [i for i in sla["intervals"] if i["kind"] in ("outside_hours", "holiday")]
     resolution = next(p for p in sla["promises"] if p["kind"] == "resolution")
     assert resolution["counted_seconds"] == 3600 + 1800  # Friday's hour and Monday's half hour: the pause is not ours
+
+
+def test_staff_views_carry_the_promise_and_the_internal_target_the_worker_computed(desk):
+    api, vc = desk  # Monday 23 November 2026, 09:00 Prague
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    vc.advance(timedelta(minutes=10))
+
+    def badge_and_explanation():
+        sla = api("GET", f"/tickets/{ticket['id']}/sla", user=LENA).json
+        return api("GET", f"/tickets/{ticket['id']}", user=LENA).json["sla"], {p["kind"]: p for p in sla["promises"]}
+
+    badge, promises = badge_and_explanation()
+    # While the reaction runs: its promise and its internal target, as the explanation computes them
+    assert (badge["clock"], badge["phase"], badge["breached"]) == ("reaction", "running", False)
+    assert badge["promise_due_at"] == promises["reaction"]["due_at"]
+    assert badge["internal_due_at"] == promises["internal"]["due_at"]
+    assert badge["promise_due_at"] > badge["internal_due_at"] > "2026-11-23T08:00:00.000Z"
+    # The queue's task and the staff list carry the same facts
+    queue = api("GET", "/tasks?group=L1", user=LENA).json["items"]
+    assert [t["ticket_sla"] for t in queue if t["ticket_id"] == ticket["id"]] == [badge]
+    listed = api("GET", "/tickets?status=open&limit=100", user=LENA).json["items"]
+    assert [t["sla"] for t in listed if t["id"] == ticket["id"]] == [badge]
+
+    finish_task(api, LENA, route_task(api, "L1", LENA, ticket["id"], "classify"), "question")
+    vc.advance(timedelta(minutes=20))  # 09:30: Lena asks the customer; the resolution pauses
+    api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which browser do you use?"})
+    vc.advance(timedelta(hours=1))
+
+    badge, promises = badge_and_explanation()
+    assert (badge["clock"], badge["phase"]) == ("resolution", "paused")
+    resolution, internal = promises["resolution"], promises["internal"]
+    assert badge["promise_left_seconds"] == resolution["allowed_seconds"] - resolution["counted_seconds"]
+    assert badge["internal_left_seconds"] == internal["allowed_seconds"] - internal["counted_seconds"]
+    assert resolution["counted_seconds"] == 1800
+    # Customers never see it
+    assert "sla" not in api("GET", f"/tickets/{ticket['id']}", user=BOB).json
