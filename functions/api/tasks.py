@@ -8,7 +8,7 @@ from functions.api.callers import caller
 from functions.api.http import LIST_QUERY, query, query_limit
 from functions.api.router import STAFF, ApiRouter
 from shared.platform.errors import Unprocessable
-from shared.tasks.views import single_task_view, task_views
+from shared.tasks.views import queue_views, single_task_view
 from shared.tasks.work import complete_task, list_queue, take_task
 from shared.tickets.views import ticket_summary
 
@@ -28,7 +28,7 @@ def tasks() -> dict[str, Any]:
     if not group:
         raise Unprocessable("Say which group's queue: ?group=L1", errors=[{"field": "group", "message": "required"}])
     found, next_cursor = list_queue(caller(), group, limit=query_limit(), cursor=query("cursor", max_length=2000))
-    return {"items": task_views(found), "next_cursor": next_cursor}
+    return {"items": queue_views(found), "next_cursor": next_cursor}
 
 
 @router.declare(

@@ -137,11 +137,15 @@ def _named(segment: Segment, calendar: Calendar) -> list[Interval]:
     for start, end in _days(segment.start, segment.end, calendar):
         day = start.astimezone(calendar.zone).date()
         if calendar.is_holiday(day):
-            named.append(Interval(start, end, "holiday", holiday_name(calendar, day)))
+            kind, closed = "holiday", holiday_name(calendar, day)
         elif not calendar.hours[day.weekday()]:
-            named.append(Interval(start, end, "outside_hours", WEEKDAYS[day.weekday()]))
+            kind, closed = "outside_hours", WEEKDAYS[day.weekday()]
         else:
-            named.append(Interval(start, end, "outside_hours", AFTER_HOURS))
+            kind, closed = "outside_hours", AFTER_HOURS
+        if segment.paused:  # the ball was on the customer's side: a person sees the pause, and why the desk was shut
+            named.append(Interval(start, end, "paused", f"{WAITING}; {closed}"))
+        else:
+            named.append(Interval(start, end, kind, closed))
     return named
 
 

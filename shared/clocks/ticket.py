@@ -8,7 +8,7 @@ from typing import Any
 from shared.clocks.plans import plan_of_organisation
 from shared.platform import clock
 from shared.platform.domain import Status
-from shared.sla.ledger import Ledger, ledger
+from shared.sla.ledger import ClockState, Ledger, ledger
 from shared.sla.plans import SupportPlan
 from shared.tickets.items import Event, Ticket
 from shared.tickets.readers import ENGLISH_READER, Reader
@@ -62,8 +62,9 @@ def apply_ledger(ticket: Ticket, state: Ledger) -> None:
     close while the customer has the ball, otherwise the running promise (reaction first, then resolution).
     A closed ticket has neither."""
     if ticket.status == Status.CLOSED.value:
-        ticket.next_step_at = ticket.due_at = None
+        ticket.next_step_at = ticket.due_at = ticket.sla = None
         return
+    ticket.sla = sla_summary(state)
     ticket.next_step_at = clock.iso(state.next_step_at) if state.next_step_at else None
     if ticket.status in (Status.RESOLVED.value, Status.WAITING_FOR_CUSTOMER.value) and state.auto_close_at:
         due = state.auto_close_at
@@ -74,3 +75,28 @@ def apply_ledger(ticket: Ticket, state: Ledger) -> None:
     else:
         due = None
     ticket.due_at = clock.iso(due) if due else None
+
+
+def sla_summary(state: Ledger) -> dict[str, Any]:
+    """What an SLA badge shows without the calendars (the API and the browser have none): the customer's promise
+    that matters now (the reaction while it runs, then the resolution) and its internal target (R18), each with
+    its due instant and the working time left when computed. The browser judges warned and breached against its
+    own clock from these dues; while paused, the dues are projections and the time left is what counts."""
+    name, running = _current_clock(state)
+    return {
+        "clock": name,
+        "phase": running.phase,
+        "promise_due_at": clock.iso(running.due),
+        "internal_due_at": clock.iso(running.internal_due),
+        "promise_left_seconds": int(running.remaining.total_seconds()),
+        "internal_left_seconds": max(int((running.target.internal - running.consumed).total_seconds()), 0),
+        "breached": running.breached,
+        "met_at": clock.iso(running.met_at) if running.met_at else None,
+        "computed_at": clock.iso(state.now),
+    }
+
+
+def _current_clock(state: Ledger) -> tuple[str, ClockState]:
+    if state.reaction.phase == "running" or state.resolution is None:
+        return "reaction", state.reaction
+    return "resolution", state.resolution

@@ -100,12 +100,14 @@ class ClockState:
 
 @dataclass(frozen=True)
 class Segment:
-    """A stretch of one clock's time: counted (ours, open), paused (customer's, open), or outside working hours."""
+    """A stretch of one clock's time: counted (ours, open), paused (customer's, open), or outside working hours
+    (`paused` then says whether the ball was on the customer's side too)."""
 
     start: datetime
     end: datetime
     kind: SegmentKind
     clock: ClockName
+    paused: bool = False
 
     def to_json(self, zone: ZoneInfo) -> dict[str, Any]:
         return {
@@ -570,7 +572,7 @@ def _segments(
         for piece_start, piece_end in pairwise(bounds):
             for part_start, part_end, is_open in _by_hours(calendar, piece_start, piece_end):
                 kind: SegmentKind = ("counted" if running else "paused") if is_open else "outside_hours"
-                segments.append(Segment(part_start, part_end, kind, clock))
+                segments.append(Segment(part_start, part_end, kind, clock, paused=not running))
     return segments
 
 

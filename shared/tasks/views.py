@@ -61,6 +61,19 @@ def task_views(tasks: Iterable[Task]) -> list[dict[str, Any]]:
     return [task_view(t, previous_note=previous_note(t, siblings.get(t.ticket_id, []))) for t in tasks]
 
 
+def queue_views(tasks: Iterable[Task]) -> list[dict[str, Any]]:
+    """A queue's tasks (task_views), each with its ticket's SLA badge facts ("ticket_sla": Ticket.sla, the
+    customer's promise and the internal target as the route worker last set them): one read per ticket."""
+    views = task_views(tasks)
+    tickets = {
+        ticket_id: ticket_items.get_ticket(ticket_id) for ticket_id in {v["ticket_id"] for v in views if v["ticket_id"]}
+    }
+    for view in views:
+        ticket = tickets.get(view["ticket_id"])
+        view["ticket_sla"] = ticket.sla if ticket is not None else None
+    return views
+
+
 def single_task_view(task: Task) -> dict[str, Any]:
     return task_views([task])[0]
 

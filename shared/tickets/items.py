@@ -41,6 +41,9 @@ class Ticket(Entity, discriminator="ticket"):
     channel = UnicodeAttribute()
     due_at = UnicodeAttribute(null=True)
     next_step_at = UnicodeAttribute(null=True)
+    # The SLA badge's facts as the route worker last computed them (shared/clocks/ticket.py sla_summary): the
+    # customer's promise that runs now and the internal target, their dues and phase; staff views only.
+    sla = JSONAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     preventive_measure = UnicodeAttribute(null=True)
     kb_articles = JSONAttribute(null=True)  # R29: articles the resolution cites (shared/kb.py snapshots)

@@ -89,6 +89,7 @@ def staff_item(ticket: Ticket) -> dict[str, Any]:
         "classification": ticket.classification,
         "priority": ticket.priority,
         "due_at": ticket.due_at,
+        "sla": ticket.sla,
     }
 
 

@@ -54,6 +54,8 @@ def ticket_record(ticket: Ticket, items: list[Entity], *, staff: bool) -> dict[s
     }
     if staff:
         view["preventive_measure"] = ticket.preventive_measure
+        view["due_at"] = ticket.due_at
+        view["sla"] = ticket.sla
     return view
 
 

@@ -373,9 +373,9 @@ def test_explanation_lists_counted_paused_and_outside_hours_intervals() -> None:
         Segment(mar(13, 16), mar(13, 16, 10), "counted", "reaction"),
         Segment(mar(13, 16), mar(13, 16, 10), "counted", "resolution"),
         Segment(mar(13, 16, 10), mar(13, 16, 30), "counted", "resolution"),
-        Segment(mar(13, 16, 30), mar(13, 17), "paused", "resolution"),
-        Segment(mar(13, 17), mar(16, 9), "outside_hours", "resolution"),
-        Segment(mar(16, 9), mar(16, 9, 15), "paused", "resolution"),
+        Segment(mar(13, 16, 30), mar(13, 17), "paused", "resolution", paused=True),
+        Segment(mar(13, 17), mar(16, 9), "outside_hours", "resolution", paused=True),  # the weekend, the customer's
+        Segment(mar(16, 9), mar(16, 9, 15), "paused", "resolution", paused=True),
         Segment(mar(16, 9, 15), mar(16, 9, 45), "counted", "resolution"),
     )
     # And the clocks agree with it

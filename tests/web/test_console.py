@@ -147,7 +147,11 @@ def test_incidents_are_handled_and_a_new_service_reaches_the_customer(web, brows
     count = len(open_incidents)
     web.sign_in(MARIA)
     page = web.page
-    nav = page.get_by_role("navigation", name="Main")
+    # The manager's navigation in two labelled groups inside the main one: Workspace and Console
+    main_nav = page.get_by_role("navigation", name="Main")
+    nav = main_nav.get_by_role("navigation", name="Console")
+    assert main_nav.get_by_role("navigation", name="Workspace").get_by_role("link", name="Queue").is_visible()
+    assert nav.get_by_role("link", name="Queue").count() == 0
     nav.get_by_role("link", name=f"Incidents {count} open").click()
     page.get_by_role("heading", name="Incidents", level=1).wait_for()
     first = open_incidents[0]
@@ -165,6 +169,16 @@ def test_incidents_are_handled_and_a_new_service_reaches_the_customer(web, brows
     page.get_by_role("status").filter(has_text=f"Resolved: {first['title']}").wait_for()
     nav.get_by_role("link", name=f"Incidents {count - 1} open").wait_for()
     assert first["id"] not in [i["id"] for i in call(web, "GET", "/incidents?status=open", MARIA)["items"]]
+    # The console speaks Czech: the incidents page, its navigation groups and count
+    page.get_by_label("Language").select_option("cs")
+    page.get_by_role("heading", name="Incidenty", level=1).wait_for()
+    czech_nav = page.get_by_role("navigation", name="Hlavní").get_by_role("navigation", name="Konzole")
+    czech_nav.get_by_role("link", name=re.compile(rf"^Incidenty {count - 1} otevřen(ý|é|ých)$")).wait_for()
+    assert page.get_by_role("navigation", name="Pracoviště").get_by_role("link", name="Fronta").is_visible()
+    assert web.axe() == []
+    web.screenshot("incidents-cs")
+    page.get_by_label("Jazyk").select_option("en")
+    page.get_by_role("heading", name="Incidents", level=1).wait_for()
 
     # The catalog: a new service with one required question, served by L1.
     open_from_nav(web, "Catalog")

@@ -73,7 +73,14 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     page.get_by_role("heading", name="My queues", level=1).wait_for()
     queued = _row(page, re.compile(r"^L1: "), reference)
     queued.get_by_text("Classify the request").wait_for()
-    assert re.search(r"On time · \d+ h \d\d min", queued.inner_text())  # the SLA badge counts down
+    # The SLA badge: the customer's reaction promise and the internal target side by side, each counting down
+    badge = queued.locator(".sla-pair").inner_text()
+    assert re.search(r"Reaction: On time · \d+ h \d\d min", badge), badge
+    assert re.search(r"Internal target: On time · \d+ h \d\d min", badge), badge
+    # The navigation: the workspace's links in their own labelled group
+    workspace_nav = page.get_by_role("navigation", name="Workspace")
+    assert workspace_nav.get_by_role("link").all_inner_texts()[:2] == ["Queue", "Ticket views"]
+    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").is_visible()
     assert web.axe() == []
     web.screenshot("queue")
     page.get_by_role("button", name="Next task").click()
@@ -172,6 +179,13 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     )
     page.get_by_label("How it was solved").fill("Fixed the export's currency rounding in 4.2.1.")
     page.get_by_label("Preventive measure").fill("A regression test for every currency in the export.")
+    # The cited article is picked from the knowledge base's search, not typed
+    page.get_by_label("Find an article to cite").fill("export csv")
+    page.get_by_role("list", name="Articles found").get_by_role("button", name="Cite Exporting a report to CSV").click()
+    cited = page.get_by_role("list", name="Cited articles")
+    cited.get_by_text("Exporting a report to CSV").wait_for()
+    assert cited.get_by_role("button", name="Remove Exporting a report to CSV").is_visible()
+    assert web.axe() == []
     page.get_by_role("button", name="Resolve", exact=True).click()
     page.get_by_role("status").filter(has_text="The ticket is resolved").wait_for()
     assert page.locator("dl.facts").get_by_text("Resolved", exact=True).is_visible()
@@ -185,6 +199,7 @@ def test_l1_classifies_l2_fixes_l1_tells_and_resolves_the_customer_reads_it(web,
     customer.page.get_by_role("heading", name=f"{reference}: Payments export crashes", level=1).wait_for()
     customer.page.get_by_text("The crash is fixed in version 4.2.1.").wait_for()
     customer.page.get_by_text("Fixed the export's currency rounding in 4.2.1.").wait_for()
+    assert customer.page.get_by_role("link", name="Exporting a report to CSV").is_visible()
     assert customer.page.get_by_role("button", name=re.compile(r"^Download release-4\.2\.1\.png")).is_visible()
     assert customer.page.get_by_text("upgrade path checked").count() == 0
     customer.page.evaluate(
@@ -263,7 +278,10 @@ def test_two_agents_on_one_ticket_see_each_other_before_replying_the_pause_is_ex
     page.get_by_role("status").filter(has_text="The reply is sent to the customer.").wait_for()
     facts = page.locator("dl.facts")
     facts.get_by_text("Waiting for the customer", exact=True).wait_for()
-    assert facts.get_by_text("Paused", exact=True).is_visible()
+    badge = facts.locator(".sla-pair")
+    badge.get_by_text(re.compile(r"^Resolution: Paused")).wait_for()
+    assert re.search(r"Resolution: Paused · \d+ h \d\d min of working time left", badge.inner_text())
+    assert re.search(r"Internal target: Paused · \d+ h \d\d min of working time left", badge.inner_text())
     explanation = page.get_by_role("region", name="SLA explanation")
     explanation.get_by_role("button", name="Explain the deadline").click()
     promises = explanation.get_by_role("table", name="Promises")
@@ -330,7 +348,47 @@ def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_thei
     assert web.axe() == []
     web.screenshot("views-open")
 
-    open_from_nav(web, "My month")
+    # The status, service, classification and owner filters: each narrows the list, each is in the address
+    classified = _round_the_clock_ticket(web, "Filtered by every field")
+    ticket = call(web, "GET", f"/tickets/{classified}", MARIA)
+    assert ticket["classification"] == "question" and ticket["owner"]
+    filters.get_by_label("Organisation").select_option("")
+    filters.get_by_label("Reference, subject or requester").fill("")
+    filters.get_by_label("Status").select_option(ticket["status"])
+    filters.get_by_label("Service").select_option(ticket["service"])
+    filters.get_by_label("Classification").select_option("question")
+    filters.get_by_label("Owner").select_option(ticket["owner"])
+    filters.get_by_role("button", name="Show").click()
+    page.wait_for_url(
+        re.compile(
+            rf"\?view=open&status={ticket['status']}&service={ticket['service']}&classification=question"
+            rf"&owner={re.escape(ticket['owner'])}$"
+        )
+    )
+    found = page.get_by_role("link", name=classified, exact=True)
+    found.wait_for()
+    assert page.get_by_role("link", name=reference, exact=True).count() == 0  # unclassified, no owner
+    filters.get_by_label("Classification").select_option("bug")
+    filters.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"classification=bug"))
+    found.wait_for(state="detached")
+    assert web.axe() == []
+
+    # A task given to Maria: the navigation counts her unseen notifications
+    deadline = time.monotonic() + 15
+    while not (
+        waiting := [t for t in call(web, "GET", f"/tickets/{classified}", MARIA)["tasks"] if t["status"] != "done"]
+    ):
+        assert time.monotonic() < deadline, f"{classified} has no open task after classifying"
+        time.sleep(0.3)
+    reassign_body = {"group": "accounts", "assignee": MARIA, "reason": "A question about the account"}
+    call(web, "POST", f"/tasks/{waiting[0]['id']}/take", PETR)
+    call(web, "POST", f"/tasks/{waiting[0]['id']}/reassign", PETR, reassign_body)
+    unseen = call(web, "GET", "/notifications", MARIA)["unseen"]
+    assert unseen > 0
+    open_from_nav(web, "Home")  # the count is read again on each page
+    workspace_nav = page.get_by_role("navigation", name="Workspace")
+    workspace_nav.get_by_role("link", name=re.compile(rf"^My month {unseen} unseen notifications?$")).click()
     month = page.get_by_role("region", name="This month")
     month.get_by_text("Tasks closed").wait_for()
     logged = call(web, "GET", "/figures/me", MARIA)["month"]["minutes_logged"]
@@ -340,6 +398,8 @@ def test_a_manager_registers_a_phone_ticket_filters_the_open_ones_and_reads_thei
     page.get_by_role("region", name="Notifications").get_by_text(re.compile(r"new notifications?$")).wait_for()
     assert web.axe() == []
     web.screenshot("my-month")
+    page.get_by_role("button", name="Mark all as seen").click()
+    workspace_nav.get_by_role("link", name="My month 0 unseen notifications").wait_for()  # the count follows
 
     # The workspace speaks Czech too
     page.get_by_label("Language").select_option("cs")

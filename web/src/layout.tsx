@@ -6,7 +6,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Person } from "./auth/session";
 import { LANGUAGES, chooseLanguage, currentLanguage, languageName, t } from "./i18n";
 import { NavCount } from "./navcount";
-import { navFor } from "./routes";
+import { type RouteDef, navGroups } from "./routes";
 
 interface Props {
   person: Person | null;
@@ -39,16 +39,19 @@ export function Layout({ person, path, onSignOut, children }: Props) {
         </a>
         {person && (
           <nav aria-label={t("nav.label")}>
-            <ul>
-              {navFor(person.role).map((route) => (
-                <li key={route.path}>
-                  <a href={route.path} aria-current={here === route.path ? "page" : undefined}>
-                    {t(route.nav?.label ?? route.title)}
-                    {route.nav?.count && <NavCount count={route.nav.count} label={route.nav.countLabel} path={path} />}
-                  </a>
-                </li>
-              ))}
-            </ul>
+            {navGroups(person.role).map(({ section, routes }) =>
+              section === null ? (
+                <NavLinks key="main" routes={routes} here={here} path={path} />
+              ) : (
+                // each group of the staff's links is its own navigation, named by its visible heading
+                <nav key={section} class="nav-section" aria-labelledby={`nav-${section}`}>
+                  <span class="nav-section-name" id={`nav-${section}`}>
+                    {t(`nav.section_${section}`)}
+                  </span>
+                  <NavLinks routes={routes} here={here} path={path} />
+                </nav>
+              ),
+            )}
           </nav>
         )}
         <div class="tools">
@@ -76,5 +79,20 @@ export function Layout({ person, path, onSignOut, children }: Props) {
         {children}
       </main>
     </>
+  );
+}
+
+function NavLinks({ routes, here, path }: { routes: RouteDef[]; here: string; path: string }) {
+  return (
+    <ul>
+      {routes.map((route) => (
+        <li key={route.path}>
+          <a href={route.path} aria-current={here === route.path ? "page" : undefined}>
+            {t(route.nav?.label ?? route.title)}
+            {route.nav?.count && <NavCount count={route.nav.count} label={route.nav.countLabel} path={path} />}
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }

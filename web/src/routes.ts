@@ -19,10 +19,21 @@ export interface RouteDef {
   title: string; // message key of the page's title (document.title)
   who: "anyone" | readonly Role[]; // "anyone": no sign-in needed (sign-in, the follow-link pages)
   // listed in the navigation for `who`; `count`: a number shown beside the label (e.g. open incidents), read again
-  // on every navigation and when a page calls refreshNavCounts() (navcount.ts)
-  nav?: { label: string; order: number; count?: (signal: AbortSignal) => Promise<number>; countLabel?: string };
+  // on every navigation and when a page calls refreshNavCounts() (navcount.ts); `section`: the group of links it
+  // is listed in (its own labelled navigation inside the main one), none for the links everyone has
+  nav?: {
+    label: string;
+    order: number;
+    count?: (signal: AbortSignal) => Promise<number>;
+    countLabel?: string;
+    section?: NavSection;
+  };
   page: () => Promise<{ default: Page }>;
 }
+
+// The groups of the staff's navigation, in this order; each has a message key "nav.section_<name>".
+export const NAV_SECTIONS = ["workspace", "console"] as const;
+export type NavSection = (typeof NAV_SECTIONS)[number];
 
 const CUSTOMER: readonly Role[] = ["customer"];
 const EVERYONE_SIGNED_IN: readonly Role[] = ["customer", "agent", "manager"];
@@ -116,4 +127,17 @@ export function navFor(role: Role): RouteDef[] {
   return ROUTES.filter((r) => r.nav && r.who !== "anyone" && r.who.includes(role)).sort(
     (a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0),
   );
+}
+
+/** The role's navigation in groups: the links without a section first, then each section that has links. */
+export function navGroups(role: Role): { section: NavSection | null; routes: RouteDef[] }[] {
+  const all = navFor(role);
+  const groups: { section: NavSection | null; routes: RouteDef[] }[] = [
+    { section: null, routes: all.filter((r) => !r.nav?.section) },
+  ];
+  for (const section of NAV_SECTIONS) {
+    const routes = all.filter((r) => r.nav?.section === section);
+    if (routes.length) groups.push({ section, routes });
+  }
+  return groups.filter((g) => g.routes.length);
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
+import { refreshNavCounts } from "../../navcount";
 import { problemText } from "../customer/portal";
 import { deskTicketPath, wordOr } from "./desk";
 
@@ -33,6 +34,11 @@ export function monthFigures(f: Figures): { tasks: number; minutes: number; rati
   };
 }
 
+/** The feed's unseen count (the navigation shows it beside "My month"). */
+export function unseenNotifications(signal: AbortSignal): Promise<number> {
+  return api.get<Feed, "/notifications">("/notifications", { signal }).then((feed) => feed.unseen);
+}
+
 export default function Me() {
   const [figures, setFigures] = useState<Figures | null>(null);
   const [feed, setFeed] = useState<Feed | null>(null);
@@ -55,6 +61,7 @@ export default function Me() {
       .post<unknown, "/notifications/seen">("/notifications/seen", { body: { at: null } })
       .then(() => {
         setStatus(t("feed.marked"));
+        refreshNavCounts();
         return loadFeed();
       })
       .catch((e: unknown) => setError(problemText(e)));

@@ -8,7 +8,7 @@ import { t } from "../../i18n";
 import type { PageProps } from "../../routes";
 import { problemText } from "../customer/portal";
 import { deskTicketPath, useShortcuts, type Page, type Shortcut, type Task } from "./desk";
-import { NextTaskButton, ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
+import { NextTaskButton, ShortcutHelp, SlaPairBadge, takeNextTask, useHelp } from "./parts";
 
 const REFRESH_MS = 30_000; // the queue looks again on its own; Refresh looks at once
 
@@ -139,7 +139,7 @@ function GroupQueue({ group, tasks, me }: { group: string; tasks: Task[] | undef
                 </td>
                 <td>{task.title}</td>
                 <td>
-                  <SlaBadge dueAt={task.due_at} since={task.created_at} given={task.sla_state} />
+                  <SlaPairBadge sla={task.ticket_sla} dueAt={task.due_at} since={task.created_at} />
                 </td>
                 <td title={task.priority_detail?.components.map((c) => `${c.factor}: ${c.why}`).join("; ")}>
                   {Math.round(task.priority_detail?.score ?? task.priority)}

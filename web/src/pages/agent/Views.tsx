@@ -17,7 +17,7 @@ import {
   type Page,
   type StaffTicketSummary,
 } from "./desk";
-import { SlaBadge } from "./parts";
+import { SlaPairBadge } from "./parts";
 
 const VIEWS = ["mine", "waiting", "open"] as const;
 type View = (typeof VIEWS)[number];
@@ -128,7 +128,7 @@ export default function Views({ query, person }: PageProps) {
                   {view === "open" && <td>{ticket.organisation_id}</td>}
                   {view === "open" && <td>{classificationWord(ticket.classification)}</td>}
                   <td>
-                    <SlaBadge dueAt={ticket.due_at} since={ticket.created_at} paused={ticket.ball_side === "customer"} />
+                    <SlaPairBadge sla={ticket.sla} dueAt={ticket.due_at} since={ticket.created_at} paused={ticket.ball_side === "customer"} />
                   </td>
                 </tr>
               ))}

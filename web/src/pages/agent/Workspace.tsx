@@ -28,9 +28,10 @@ import {
   wordOr,
   type Shortcut,
   type Task,
+  type TicketSla,
   type WaitingOn,
 } from "./desk";
-import { ShortcutHelp, SlaBadge, takeNextTask, useHelp } from "./parts";
+import { ShortcutHelp, SlaBadge, SlaPairBadge, takeNextTask, useHelp } from "./parts";
 import { ArticleRequest, CurrentTask, Composer, LogTime, Reassign, Resolve, SlaExplanation } from "./WorkspaceForms";
 
 export interface StaffMessage {
@@ -51,6 +52,7 @@ export interface StaffTicket extends Omit<CustomerTicket, "messages"> {
   classification: string | null;
   priority: number | null;
   due_at?: string | null;
+  sla?: TicketSla | null;
   submitted_at: string | null;
   preventive_measure: string | null;
   messages: StaffMessage[];
@@ -196,7 +198,8 @@ export default function Workspace({ params, query, person }: PageProps) {
         </dd>
         <dt>{t("queue.sla")}</dt>
         <dd>
-          <SlaBadge
+          <SlaPairBadge
+            sla={ticket.sla}
             dueAt={ticket.due_at ?? current?.due_at}
             since={ticket.submitted_at ?? ticket.created_at}
             paused={ticket.ball_side === "customer"}

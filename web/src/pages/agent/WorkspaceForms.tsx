@@ -396,6 +396,14 @@ export function LogTime({
   );
 }
 
+interface ArticleCard {
+  id: string;
+  slug: string;
+  title: string;
+  audience: string;
+  status: string;
+}
+
 export function Resolve({
   busy,
   onResolve,
@@ -405,18 +413,14 @@ export function Resolve({
 }) {
   const [resolution, setResolution] = useState("");
   const [preventive, setPreventive] = useState("");
-  const [articles, setArticles] = useState("");
+  const [cited, setCited] = useState<ArticleCard[]>([]);
   return (
     <section aria-labelledby="resolve-title">
       <h2 id="resolve-title">{t("resolve.title")}</h2>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          const cited = articles
-            .split(/[\s,]+/)
-            .map((a) => a.trim())
-            .filter(Boolean);
-          void onResolve({ resolution, preventive_measure: preventive, articles: cited });
+          void onResolve({ resolution, preventive_measure: preventive, articles: cited.map((a) => a.id) });
         }}
       >
         <div class="field">
@@ -427,18 +431,88 @@ export function Resolve({
           <label for="resolve-preventive">{t("resolve.preventive")}</label>
           <textarea id="resolve-preventive" rows={2} required minLength={3} value={preventive} onInput={(e) => setPreventive((e.target as HTMLTextAreaElement).value)} />
         </div>
-        <div class="field">
-          <label for="resolve-articles">{t("resolve.articles")}</label>
-          <input id="resolve-articles" aria-describedby="resolve-articles-hint" value={articles} onInput={(e) => setArticles((e.target as HTMLInputElement).value)} />
-          <span id="resolve-articles-hint" class="hint">
-            {t("resolve.articles_hint")}
-          </span>
-        </div>
+        <ArticlePicker cited={cited} onChange={setCited} />
         <button type="submit" disabled={busy}>
           {t("resolve.send")}
         </button>
       </form>
     </section>
+  );
+}
+
+/** Cited articles picked from the knowledge base: a search (published articles only, as a resolution may cite),
+ * its results each with a "Cite" button, and the chosen ones each with "Remove". */
+function ArticlePicker({ cited, onChange }: { cited: ArticleCard[]; onChange: (cited: ArticleCard[]) => void }) {
+  const [q, setQ] = useState("");
+  const [found, setFound] = useState<ArticleCard[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const words = q.trim();
+    if (words.length < 2) {
+      setFound(null);
+      return;
+    }
+    const stop = new AbortController();
+    const timer = window.setTimeout(() => {
+      api
+        .get<{ items: ArticleCard[] }, "/kb/articles">("/kb/articles", {
+          query: { q: words, status: "published", limit: 8 },
+          signal: stop.signal,
+        })
+        .then((answer) => {
+          setError(null);
+          setFound(answer.items);
+        })
+        .catch((e: unknown) => {
+          if (!stop.signal.aborted) setError(problemText(e));
+        });
+    }, 250);
+    return () => {
+      window.clearTimeout(timer);
+      stop.abort();
+    };
+  }, [q]);
+  const chosen = new Set(cited.map((a) => a.id));
+  const offered = (found ?? []).filter((a) => !chosen.has(a.id));
+  return (
+    <fieldset class="article-picker">
+      <legend>{t("resolve.articles")}</legend>
+      {cited.length > 0 && (
+        <ul aria-label={t("resolve.cited")}>
+          {cited.map((a) => (
+            <li key={a.id}>
+              {a.title} <span class="hint">({a.slug})</span>{" "}
+              <button type="button" class="secondary" aria-label={t("resolve.uncite", { title: a.title })} onClick={() => onChange(cited.filter((c) => c.id !== a.id))}>
+                {t("resolve.uncite_short")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="field">
+        <label for="resolve-article-search">{t("resolve.article_search")}</label>
+        <input id="resolve-article-search" type="search" aria-describedby="resolve-articles-hint" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+        <span id="resolve-articles-hint" class="hint">
+          {t("resolve.articles_hint")}
+        </span>
+      </div>
+      <p role="status" class="hint">
+        {found === null ? "" : t("resolve.articles_found", { count: offered.length })}
+      </p>
+      {error && <p role="alert">{error}</p>}
+      {offered.length > 0 && (
+        <ul aria-label={t("resolve.found")}>
+          {offered.map((a) => (
+            <li key={a.id}>
+              {a.title} <span class="hint">({a.audience === "staff" ? t("resolve.for_staff") : t("resolve.for_customers")})</span>{" "}
+              <button type="button" class="secondary" aria-label={t("resolve.cite", { title: a.title })} onClick={() => onChange([...cited, a])}>
+                {t("resolve.cite_short")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
   );
 }
 

@@ -39,6 +39,20 @@ export interface Task {
   note_required?: boolean;
   previous_note?: PreviousNote | null;
   sla_state?: string | null;
+  ticket_sla?: TicketSla | null; // in a queue: the ticket's promise and internal target
+}
+
+/** The SLA badge's facts the route worker stores on a ticket (shared/clocks/ticket.py sla_summary). */
+export interface TicketSla {
+  clock: "reaction" | "resolution";
+  phase: string; // running | paused | met | stopped
+  promise_due_at: string;
+  internal_due_at: string;
+  promise_left_seconds: number;
+  internal_left_seconds: number;
+  breached: boolean;
+  met_at: string | null;
+  computed_at: string;
 }
 
 export interface WaitingOn {
@@ -62,6 +76,7 @@ export interface StaffTicketSummary {
   classification?: string | null;
   priority?: number | null;
   due_at?: string | null;
+  sla?: TicketSla | null;
   next_step_at: string | null;
   created_at: string;
   updated_at: string;
@@ -98,6 +113,37 @@ export function slaState(
   const start = opts.since ? Date.parse(opts.since) : NaN;
   if (!Number.isNaN(start) && due > start && (due - now) / (due - start) < WARN_SHARE) return "warned";
   return "running";
+}
+
+/** The customer's promise and the internal target at `now`, from the worker's stored facts: warned once the internal
+ * target passed, breached once the promise did; while paused, neither moves (the time left is working time). */
+export function slaPair(sla: TicketSla, now: number): { promise: SlaState; internal: SlaState } {
+  const promiseDue = Date.parse(sla.promise_due_at);
+  const internalDue = Date.parse(sla.internal_due_at);
+  if (sla.phase === "met" || sla.phase === "stopped") {
+    const metAt = sla.met_at ? Date.parse(sla.met_at) : NaN;
+    return {
+      promise: sla.breached ? "breached" : "met",
+      internal: !Number.isNaN(metAt) && metAt > internalDue ? "breached" : "met",
+    };
+  }
+  if (sla.phase === "paused") {
+    return {
+      promise: sla.breached ? "breached" : "paused",
+      internal: sla.internal_left_seconds <= 0 ? "breached" : "paused",
+    };
+  }
+  const promise: SlaState = sla.breached || now >= promiseDue ? "breached" : now >= internalDue ? "warned" : "running";
+  return { promise, internal: now >= internalDue ? "breached" : "running" };
+}
+
+/** "3 h 10 min" of working time (a paused clock's time left). */
+export function workingTime(seconds: number): string {
+  const minutes = Math.floor(Math.max(seconds, 0) / 60);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = String(minutes % 60).padStart(2, "0");
+  return days > 0 ? t("sla.days_left", { days, hours, minutes: mins }) : t("sla.hours_left", { hours, minutes: mins });
 }
 
 /** "2 h 05 min" (or "-0 h 12 min" after the deadline), the countdown's words. */

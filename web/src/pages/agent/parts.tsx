@@ -6,7 +6,18 @@ import { api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import { problemText } from "../customer/portal";
-import { countdown, deskTicketPath, slaState, useNow, type Shortcut, type SlaState, type Task } from "./desk";
+import {
+  countdown,
+  deskTicketPath,
+  slaPair,
+  slaState,
+  useNow,
+  workingTime,
+  type Shortcut,
+  type SlaState,
+  type Task,
+  type TicketSla,
+} from "./desk";
 
 export function SlaBadge({
   dueAt,
@@ -31,6 +42,49 @@ export function SlaBadge({
         <>
           {" · "}
           <time dateTime={dueAt ?? undefined}>{left}</time>
+        </>
+      )}
+    </span>
+  );
+}
+
+/** The ticket's SLA side by side: the customer's promise that runs now (reaction or resolution) and the internal
+ * target, each with its state and the time left (a live countdown; working time while paused). Without the
+ * worker's facts (an older ticket), the single badge of `dueAt`. */
+export function SlaPairBadge({ sla, dueAt, since, paused }: { sla: TicketSla | null | undefined; dueAt?: string | null; since?: string | null; paused?: boolean }) {
+  const now = useNow();
+  if (!sla) return <SlaBadge dueAt={dueAt} since={since} paused={paused} />;
+  const states = slaPair(sla, now);
+  return (
+    <span class="sla-pair">
+      <SlaPart
+        name={t(`sla.kind_${sla.clock}`)}
+        state={states.promise}
+        due={sla.promise_due_at}
+        leftSeconds={sla.promise_left_seconds}
+        now={now}
+      />{" "}
+      <SlaPart
+        name={t("sla.kind_internal")}
+        state={states.internal}
+        due={sla.internal_due_at}
+        leftSeconds={sla.internal_left_seconds}
+        now={now}
+      />
+    </span>
+  );
+}
+
+function SlaPart({ name, state, due, leftSeconds, now }: { name: string; state: SlaState; due: string; leftSeconds: number; now: number }) {
+  const left =
+    state === "met" ? null : state === "paused" ? t("sla.working_left", { time: workingTime(leftSeconds) }) : countdown(due, now);
+  return (
+    <span class={`sla sla-${state}`} title={state === "paused" ? undefined : t("sla.due", { when: formatDateTime(due) })}>
+      {name}: <span class="sla-state">{t(`sla.${state}`)}</span>
+      {left && (
+        <>
+          {" · "}
+          {state === "paused" ? left : <time dateTime={due}>{left}</time>}
         </>
       )}
     </span>
