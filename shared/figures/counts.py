@@ -122,27 +122,21 @@ def estimate_minutes(task: Task) -> int:
     return ESTIMATED_MINUTES.get(task.task_type, DEFAULT_ESTIMATE_MINUTES)
 
 
-def task_created(task: Task) -> None:
-    """Plan (R28): the task's standard effort is planned for the day it is due."""
-    safely("task planned", _task_created, task)
-
-
-def _task_created(task: Task) -> None:
+def task_created(task: Task) -> list[store.Count]:
+    """Plan (R28): the task's standard effort is planned for the day it is due. Written in the task's own Put
+    (shared/tickets/hooks.py task_created), so counted once."""
     adds = {"planned_tasks": 1, "planned_minutes": estimate_minutes(task)}
-    count([day_update(planned_day(task), adds)], once=f"planned#{task.task_id}")
+    return [day_update(planned_day(task), adds)]
 
 
-def task_finished(task: Task) -> None:
+def task_finished(task: Task) -> list[store.Count]:
     """Fact (R28) and the specialist's tasks closed (R27): a done task counts on the day it was planned for,
-    and for whoever it was assigned to on the day it was done."""
-    safely("task done", _task_finished, task)
-
-
-def _task_finished(task: Task) -> None:
+    and for whoever it was assigned to on the day it was done. Written in the transaction that marks the task
+    done (shared/tickets/hooks.py task_finished), so counted once."""
     updates = [day_update(planned_day(task), {"done_tasks": 1, "done_minutes": estimate_minutes(task)})]
     if task.assignee:
         updates += agent_updates(task.assignee, local_day(task.completed_at), {"tasks_closed": 1})
-    count(updates, once=f"done#{task.task_id}")
+    return updates
 
 
 def ticket_resolved(ticket: Ticket, resolver: Caller) -> None:

@@ -31,6 +31,17 @@ class Hook:
             listener(*args, **kwargs)
 
 
+class Counts(Hook):
+    """A hook point whose listeners return the counter updates (shared.platform.store.Count) that belong to the
+    caller's own write: the caller writes them in that write's transaction. A write that is itself conditional
+    (it happens once, whatever is retried) so counts exactly once, without a mark item per count."""
+
+    def gather(self, *args: Any, **kwargs: Any) -> list[Any]:
+        if not _assembled:
+            raise RuntimeError(f"hook {self.name} fired before the desk was assembled: import shared.desk first")
+        return [update for listener in self._listeners for update in listener(*args, **kwargs)]
+
+
 def mark_assembled() -> None:
     global _assembled
     _assembled = True

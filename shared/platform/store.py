@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from pynamodb.transactions import TransactWrite
 from ulid import ULID
 
@@ -34,14 +35,56 @@ class _Connection:
         return Entity._get_connection().connection
 
 
-def transact(saves: Iterable[tuple[Entity, Any]]) -> None:
-    """Write several items atomically: each (item, condition). Raises TransactWriteError.
+class _Write(TransactWrite):
+    """pynamodb's TransactWrite, plus counter updates (`Count`) in the same transaction; a write of one item alone
+    is sent as a plain conditional PutItem or UpdateItem, which DynamoDB bills half of what a transaction of that
+    item costs and which is just as all-or-nothing. Its failure is raised as the transaction's would be (a
+    TransactWriteError naming ConditionalCheckFailed or TransactionConflict), so callers and retries see no
+    difference."""
+
+    def count(self, count: Count) -> None:
+        self._update_items.append(count.request())
+
+    def _commit(self) -> Any:
+        writes = [("PutItem", i) for i in self._put_items] + [("UpdateItem", i) for i in self._update_items]
+        if len(writes) != 1 or self._condition_check_items or self._delete_items:
+            return super()._commit()
+        operation, request = writes[0]
+        try:
+            response = self._connection.dispatch(operation, dict(request))
+        except (BotoCoreError, ClientError) as error:  # what pynamodb wraps in TransactWriteError too
+            raise _as_transaction_error(error, operation) from error
+        for model in self._models_for_version_attribute_update:
+            model.update_local_version_attribute()
+        return response
+
+
+# A single write's error code -> the cancellation reason a one-item transaction would have given.
+_ALONE_REASONS = {
+    "ConditionalCheckFailedException": "ConditionalCheckFailed",
+    "TransactionConflictException": "TransactionConflict",
+}
+
+
+def _as_transaction_error(error: BotoCoreError | ClientError, operation: str) -> TransactWriteError:
+    found = error.response.get("Error", {}) if isinstance(error, ClientError) else {}
+    reason = _ALONE_REASONS.get(found.get("Code", ""))
+    if reason is None:
+        return TransactWriteError("Failed to write the item", error)
+    reasons = [CancellationReason(code=reason, message=found.get("Message"))]
+    cause = VerboseClientError({"Error": found}, operation, cancellation_reasons=reasons)
+    return TransactWriteError("Failed to write the item", cause)
+
+
+def transact(saves: Iterable[tuple[Entity, Any]], counts: Iterable[Count] = ()) -> None:
+    """Write several items atomically: each (item, condition), and `counts` (counter updates that belong to this
+    write, e.g. a figure counted exactly once because the write itself is conditional). Raises TransactWriteError.
 
     An item of a `changes_only` type that was read from the table is written as an UpdateItem of the attributes
     that changed since (`changes`); any other item is put whole. An item with nothing changed and no condition of
     its own is left out. After the commit each changed item's image is what the table now holds."""
     written: list[tuple[Entity, dict[str, dict[str, Any]]]] = []
-    with TransactWrite(connection=_Connection.get()) as t:
+    with _Write(connection=_Connection.get()) as t:
         for item, condition in saves:
             update = changes(item)
             if update is None:
@@ -55,8 +98,28 @@ def transact(saves: Iterable[tuple[Entity, Any]]) -> None:
                 t.update(item, actions, condition=both, add_version_condition=False)
             if item.changes_only:
                 written.append((item, item.serialize()))
+        for count in merged(counts):
+            t.count(count)
     for item, image in written:
         item.stored = image
+
+
+def transact_retrying_conflicts(saves: list[tuple[Entity, Any]], counts: Iterable[Count] = ()) -> None:
+    """`transact` for a write that must not be re-read and re-applied (a conditional create): only a transaction
+    conflict (another transaction held one of its items, e.g. a busy counter, for a moment) is tried again, after
+    a jittered pause; anything else, a failed condition too, is raised at once."""
+    counts = list(counts)
+    for attempt_no in range(WRITE_RETRIES):
+        try:
+            transact(saves, counts)
+            return
+        except TransactWriteError as error:
+            reasons = conflict_reasons(error)
+            if "TransactionConflict" not in reasons or "ConditionalCheckFailed" in reasons:
+                raise
+            if attempt_no == WRITE_RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0, min(0.4, 0.01 * 2**attempt_no)))  # noqa: S311 - jitter, not security
 
 
 def changes(item: Entity) -> tuple[list[Any], Any] | None:
@@ -142,6 +205,23 @@ class Count:
             )
             values.update({f":below{index[name]}": {"N": str(int(limit))} for name, limit in below.items()})
         return request
+
+
+def merged(counts: Iterable[Count]) -> list[Count]:
+    """Counts on the same counter item as one (a transaction may name an item only once): their adds summed."""
+    by_key: dict[tuple[str, str], Count] = {}
+    for count in counts:
+        found = by_key.get((count.pk, count.sk))
+        if found is None:
+            by_key[(count.pk, count.sk)] = count
+            continue
+        adds = dict(found.adds)
+        for name, value in count.adds.items():
+            adds[name] = adds.get(name, 0) + value
+        labels = {**found.labels, **count.labels}
+        ttl = found.ttl_seconds or count.ttl_seconds
+        by_key[(count.pk, count.sk)] = Count(count.pk, count.sk, adds, labels, ttl)
+    return list(by_key.values())
 
 
 def _numbers(response: dict[str, Any]) -> dict[str, int]:

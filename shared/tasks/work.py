@@ -90,7 +90,9 @@ def create_task(
         ticket, None, "TaskCreated", f"Task for {group}: {title}", public=False, at=now, task_id=task_id, group=group
     )
     try:
-        store.transact([(task, Task.pk.does_not_exist()), (event, None)])
+        # R28: the plan counted in the task's own conditional Put, so a repeated step never counts it twice
+        planned = hooks.task_created.gather(task)
+        store.transact_retrying_conflicts([(task, Task.pk.does_not_exist()), (event, None)], planned)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" not in store.conflict_reasons(error):
             raise
@@ -109,7 +111,6 @@ def create_task(
     bus.publish("TaskCreated", {**ticket_detail(ticket), "task_id": task_id, "group": group, "task_type": task_type})
     if ticket.owner:  # nobody owns it yet: nobody waits on anyone
         queues.refresh_waiting_on(ticket_id)
-    hooks.task_created(task)  # R28: the plan of plan/fact
     return task
 
 
@@ -292,13 +293,13 @@ def complete_task(caller: Caller, task_id: str, *, outcome: str, note: str | Non
             task_id=task_id,
             note=note,
         )
-        store.transact([(task, None), (event, None)])
+        # R27, R28: plan/fact and the assignee's tasks closed, counted with the done task (conditional on it as read)
+        store.transact([(task, None), (event, None)], hooks.task_finished.gather(task))
         state.update(task=task, changed=True)
 
     with_retries("This task", attempt)
     task = state["task"]
     if state["changed"]:
-        hooks.task_finished(task)  # R27, R28: plan/fact and the assignee's tasks closed
         bus.publish("TaskCompleted", {"task_id": task.task_id, "ticket_id": task.ticket_id, "outcome": task.outcome})
     queues.refresh_waiting_on(task.ticket_id)
     return task
@@ -318,8 +319,8 @@ def tell_route(task: Task, outcome: str, note: str | None) -> None:
 
 
 def release_route(task: Task) -> None:
-    """Tell the route a human step is over; the ticket's log already says so."""
-    hooks.task_finished(task)  # R27, R28: plan/fact and the assignee's tasks closed
+    """Tell the route a human step is over; the ticket's log already says so (and the figures counted it in the
+    same transaction, shared/tickets/lifecycle.py)."""
     bus.publish("TaskCompleted", {"task_id": task.task_id, "ticket_id": task.ticket_id, "outcome": task.outcome})
     if task.task_token:
         try:

@@ -5,7 +5,7 @@ The ticket core never imports a feature: contracts, figures and the task queues 
 
 from __future__ import annotations
 
-from shared.platform.hooks import Hook
+from shared.platform.hooks import Counts, Hook
 
 # (ticket, detail): a ticket was submitted, before its route starts, on the request path (R23, R26: the contract's
 # limits are checked); listeners may add their findings to `detail`, the TicketSubmitted event's detail
@@ -19,10 +19,12 @@ ticket_resolved = Hook("ticket_resolved")
 ticket_rated = Hook("ticket_rated")
 # (ticket, finished tasks, target status): a status change finished the ticket's open tasks, or closed it
 tasks_finished = Hook("tasks_finished")
-# (task): a task was created in a ticket (R28: the plan of plan/fact)
-task_created = Hook("task_created")
-# (task): a human step is over (R27, R28)
-task_finished = Hook("task_finished")
+# (task) -> counter updates: a task is being created in a ticket (R28: the plan of plan/fact); written in the task's
+# own conditional Put, so counted exactly once
+task_created = Counts("task_created")
+# (task) -> counter updates: a human step is being finished (R27, R28); written in the same transaction that marks
+# the task done (conditional on the task as read), so counted exactly once
+task_finished = Counts("task_finished")
 # (ticket, headline, text, link): the desk told the customer something about their ticket (R10), in their language
 # (`text`, the headline's message key, the ticket's page): channels besides e-mail (a linked messenger chat) tell
 # them too. Fired where the e-mail goes out; a listener must not send on the API request path itself.

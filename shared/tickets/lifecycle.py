@@ -94,7 +94,8 @@ def change_status(
             )
             for t in tasks
         ]
-        store.transact([(ticket, None), *((t, None) for t in tasks), *((e, None) for e in events)])
+        counts = [c for t in tasks for c in hooks.task_finished.gather(t)]  # R27, R28: with the tasks done, once
+        store.transact([(ticket, None), *((t, None) for t in tasks), *((e, None) for e in events)], counts)
         state.update(ticket=ticket, before=before, tasks=tasks)
 
     with_retries("This ticket", attempt)
