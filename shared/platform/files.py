@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+from urllib.parse import quote
 
 from shared.platform import aws, config
 
@@ -22,17 +24,29 @@ DOWNLOAD_EXPIRY_SECONDS = 300  # a download link works for five minutes: long en
 
 def presigned_download(key: str, file_name: str, content_type: str) -> str:
     """A short-lived GET of one stored file, saved under its own name."""
-    safe = file_name.replace('"', "").replace("\\", "")
     return aws.client("s3").generate_presigned_url(
         "get_object",
         Params={
             "Bucket": config.get(config.ATTACHMENTS_BUCKET),
             "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{safe}"',
+            "ResponseContentDisposition": content_disposition(file_name),
             "ResponseContentType": content_type,
         },
         ExpiresIn=DOWNLOAD_EXPIRY_SECONDS,
     )
+
+
+def content_disposition(file_name: str) -> str:
+    """`attachment` under the file's own name. A name beyond ASCII (`export červen.csv`) goes as RFC 6266's
+    `filename*=UTF-8''...` with an ASCII fallback: a raw one is no valid HTTP header value (the local S3 drops the
+    connection on it)."""
+    safe = file_name.replace('"', "").replace("\\", "")
+    if safe.isascii():
+        return f'attachment; filename="{safe}"'
+    fallback = unicodedata.normalize("NFKD", safe).encode("ascii", "ignore").decode()
+    if fallback.startswith(".") or not fallback:  # nothing of the name left in ASCII (Cyrillic): a generic one
+        fallback = f"download{fallback}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe, safe='')}"
 
 
 def put_object(key: str, data: bytes, content_type: str) -> None:

@@ -1,6 +1,7 @@
 """Helpers of the inbound e-mail tests: the fixtures of tests/fixtures/mail with their placeholders filled in, and
 a ticket with a notification sent (its reply address and remembered Message-ID)."""
 
+# ruff: noqa: RUF001 (Russian text is Cyrillic on purpose)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,9 +9,31 @@ from pathlib import Path
 from typing import Any
 
 from shared.tickets import mailthread
+from tests.conftest import ALICE, BOB
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 NOTIFICATION_ID = "<0100019364a1b2c3-notification-1@email.amazonses.com>"
+
+# The replies of real clients (fixture, sender, the new text the ticket keeps): Gmail, Outlook (Czech,
+# windows-1250), Apple Mail (inline image), Thunderbird (Czech, iso-8859-2, To: support@ and threaded by its
+# References), Yahoo, the Gmail app on Android (Russian, windows-1251), iPhone Mail.
+CLIENTS = [
+    ("gmail_reply.eml", BOB, "I use Firefox 133 on Windows 11. The export fails on the monthly report only."),
+    (
+        "outlook_reply_cs.eml",
+        ALICE,
+        "Dobrý den,\n\nexport do CSV už funguje, děkujeme. Chyba se objevila jen u měsíčního přehledu.",
+    ),
+    ("apple_mail_reply.eml", BOB, "Here is what the error page shows (screenshot below).\n\nBob"),
+    (
+        "thunderbird_reply_cs.eml",
+        BOB,
+        "Ano, problém trvá i po aktualizaci prohlížeče. Přikládám postup:\n- otevřít přehled\n- kliknout na Export",
+    ),
+    ("yahoo_reply.eml", BOB, "It happens in Chrome as well, so it is not the browser."),
+    ("android_reply_ru.eml", BOB, "Спасибо, после очистки кэша экспорт работает.\n\nИван"),
+    ("iphone_reply.eml", BOB, "Yes, please go ahead and close it \u2014 all good now."),
+]
 
 
 @dataclass(frozen=True)

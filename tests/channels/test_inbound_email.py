@@ -20,7 +20,7 @@ from shared.channels.items import INBOUND_SK, InboundMail, inbound_pk
 from shared.platform import aws, config
 from shared.tickets import items as ticket_items
 from shared.tickets import mailthread
-from tests.channels.mailbox import fixture, question, reply, thread_of
+from tests.channels.mailbox import CLIENTS, fixture, question, reply, thread_of
 from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, DeskSetup, wait_for
 
 SUPPORT = "support@caseway.example"
@@ -68,25 +68,7 @@ def stored(key: str) -> bytes:
     return aws.client("s3").get_object(Bucket=config.get(config.ATTACHMENTS_BUCKET), Key=key)["Body"].read()
 
 
-# --- replies as real clients send them ----------------------------------------------------------------------------
-
-CLIENTS = [
-    ("gmail_reply.eml", BOB, "I use Firefox 133 on Windows 11. The export fails on the monthly report only."),
-    (
-        "outlook_reply_cs.eml",
-        ALICE,
-        "Dobrý den,\n\nexport do CSV už funguje, děkujeme. Chyba se objevila jen u měsíčního přehledu.",
-    ),
-    ("apple_mail_reply.eml", BOB, "Here is what the error page shows (screenshot below).\n\nBob"),
-    (
-        "thunderbird_reply_cs.eml",
-        BOB,
-        "Ano, problém trvá i po aktualizaci prohlížeče. Přikládám postup:\n- otevřít přehled\n- kliknout na Export",
-    ),
-    ("yahoo_reply.eml", BOB, "It happens in Chrome as well, so it is not the browser."),
-    ("android_reply_ru.eml", BOB, "Спасибо, после очистки кэша экспорт работает.\n\nИван"),
-    ("iphone_reply.eml", BOB, "Yes, please go ahead and close it \u2014 all good now."),
-]
+# --- replies as real clients send them (tests/channels/mailbox.py CLIENTS) -------------------------------------
 
 
 @pytest.mark.parametrize(("name", "sender", "expected"), CLIENTS, ids=[c[0].removesuffix(".eml") for c in CLIENTS])

@@ -6,6 +6,8 @@ calls the inbound function with SES's event, as the cloud's receipt rule does.""
 from __future__ import annotations
 
 import smtplib
+import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,12 +16,30 @@ import pytest
 from infra.local.smtp import SmtpServer, local_verdicts
 from infra.local.stack import free_port
 from shared.tickets import mailthread
-from tests.channels.mailbox import Thread, fixture, reply
+from tests.channels.mailbox import CLIENTS, Thread, fixture, reply
 from tests.conftest import ALICE, BOB, GUS, LENA, QUESTION
 from tests.local.process import running_stack
 from tests.local.test_scenario_local_stack import Http
 
 SUPPORT = "support@caseway.example"
+
+# Files a reply keeps besides the e-mail itself (message/rfc822, R12): name -> the first bytes stored.
+FILES = {
+    "apple_mail_reply.eml": {"error-page.png": b"\x89PNG"},
+    "attachments_reply.eml": {"report.pdf": b"%PDF-1.4", "export červen.csv": "month;total\nčerven;1200\n".encode()},
+}
+# Every client's reply, the one with files, and an HTML-only one: (fixture, sender, the new text the ticket keeps).
+SMTP_CLIENTS = [
+    *CLIENTS,
+    ("attachments_reply.eml", BOB, "The report and the exported file are attached."),
+    (
+        "html_only.eml",
+        BOB,
+        "Hello,\n\nthe totals in the invoice export are wrong by 21 % \u2013 see the report "
+        "(https://acme.example/report/42).\n\nThank you\nPetra",
+    ),
+]
+QUOTED = ("wrote", "napsal", "написал", "Odesláno", "Caseway Support", "Sent from", "> ")
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +144,80 @@ def test_a_local_message_may_carry_ses_verdicts_to_try_the_quarantine() -> None:
     )
     assert local_verdicts(raw) == {"spam": "FAIL", "dkim": "FAIL"}  # the header block only, never the body
     assert local_verdicts(b"From: a@b.example\r\n\r\nhello\r\n") == {}
+
+
+# --- every client's reply over SMTP, threaded by the notification the desk really sent ---------------------------
+
+
+def notification_of(http: Http, thread: Thread, timeout: float = 30.0) -> dict[str, Any]:
+    """The first e-mail the desk sent about this ticket (GET /local/mailbox): the one carrying its reply address."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, box = http("GET", "/local/mailbox?format=json")
+        assert status == 200, box
+        sent = [m for m in box["items"] if thread.reply_address in (m["reply_to"] or "")]
+        if sent:
+            return sent[0]
+        time.sleep(0.3)
+    raise AssertionError(f"the desk sent no e-mail with Reply-To {thread.reply_address}")
+
+
+def notified_ticket(http: Http) -> Thread:
+    """A new ticket, with SES's Message-ID of the desk's first e-mail about it as the id a reply answers."""
+    opened = open_ticket(http)
+    found = notification_of(http, opened)
+    assert found["message_id"].endswith(".amazonses.com>"), found
+    return Thread(opened.ticket_id, opened.reference, opened.reply_address, found["message_id"])
+
+
+def downloaded(http: Http, ticket_id: str, attachment_id: str) -> bytes:
+    status, link = http("GET", f"/tickets/{ticket_id}/attachments/{attachment_id}", token=http.token(LENA))
+    assert status == 200, link
+    with urllib.request.urlopen(link["url"], timeout=30) as response:
+        return response.read()
+
+
+@pytest.mark.parametrize(
+    ("name", "sender", "expected"), SMTP_CLIENTS, ids=[c[0].removesuffix(".eml") for c in SMTP_CLIENTS]
+)
+def test_each_clients_reply_over_smtp_lands_once_with_only_its_new_text_and_files(
+    stack, name, sender, expected
+) -> None:
+    http, port, _ = stack
+    thread = notified_ticket(http)
+    raw = reply(name, thread, sender)
+
+    send(port, raw, sender=sender, to=thread.reply_address)
+
+    [message] = messages(http, thread.ticket_id)
+    assert message["body"] == expected
+    assert message["channel"] == "email" and message["author"]["email"] == sender
+    for quoted in QUOTED:
+        assert quoted not in message["body"]
+    files = {a["file_name"]: a for a in message["attachments"] if a["content_type"] != "message/rfc822"}
+    assert set(files) == set(FILES.get(name, {}))
+    for file_name, start in FILES.get(name, {}).items():
+        assert downloaded(http, thread.ticket_id, files[file_name]["attachment_id"]).startswith(start)
+    [record] = [a for a in message["attachments"] if a["content_type"] == "message/rfc822"]
+    sent = raw if raw.endswith(b"\r\n") else raw + b"\r\n"  # SMTP's DATA ends with a line end
+    assert downloaded(http, thread.ticket_id, record["attachment_id"]).endswith(sent)  # the e-mail as received
+
+
+def test_a_reply_without_reply_address_or_subject_token_threads_by_the_notifications_message_id(stack) -> None:
+    """Thunderbird to support@: only In-Reply-To/References name the ticket, with the Message-ID SES gave the
+    desk's notification (the one GET /local/mailbox shows). An id the desk never sent threads nowhere."""
+    http, port, _ = stack
+    thread = notified_ticket(http)
+    raw = reply("thunderbird_reply_cs.eml", thread, BOB)
+    assert thread.reply_address.encode() not in raw and thread.reference.encode() not in raw
+    assert f"In-Reply-To: {thread.notification_id}".encode() in raw
+
+    send(port, raw, sender=BOB, to=SUPPORT)
+
+    [message] = messages(http, thread.ticket_id)
+    assert message["body"] == dict((c[0], c[2]) for c in CLIENTS)["thunderbird_reply_cs.eml"]
+
+    other = notified_ticket(http)
+    unknown = Thread(other.ticket_id, other.reference, other.reply_address, "<never-sent-by-the-desk@example>")
+    send(port, reply("thunderbird_reply_cs.eml", unknown, BOB), sender=BOB, to=SUPPORT)
+    assert messages(http, other.ticket_id) == []
