@@ -78,6 +78,7 @@ class Stack:
     def start(self) -> Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"TZ": "UTC"}
         env.setdefault("SMTP_PORT", str(self.smtp_port))
+        env.setdefault("CASEWAY_DEMO_TICKETS", "0")  # the load brings its own tickets; the API waits for no demo
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.cli", "local", "--port", str(self.port)],

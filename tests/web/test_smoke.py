@@ -60,16 +60,16 @@ def test_a_customer_signs_in_and_sees_the_home_page_in_english_and_in_czech(web)
 
 def test_the_browser_sets_the_language_until_the_profile_says_otherwise(browse):
     """Before sign-in the browser's language; after, the one the desk writes to the person in (their organisation's),
-    and their organisation's time zone, else the browser's."""
+    and their organisation's time zone, else the desk's (as in the desk's e-mails), never the browser's."""
     czech_browser = browse(locale="cs-CZ", timezone="America/New_York")
     czech_browser.goto("/app/sign-in")
     czech_browser.page.get_by_role("heading", name="Přihlášení", level=1).wait_for()
     assert czech_browser.axe() == []
     czech_browser.screenshot("sign-in-cs")
-    czech_browser.sign_in(CUSTOMER)  # Acme is written to in English and names no time zone
+    czech_browser.sign_in(CUSTOMER)  # Acme is written to in English and names no time zone: the desk's
     czech_browser.page.get_by_role("heading", name="Welcome, Bob (Acme)", level=1).wait_for()
     now = czech_browser.page.get_by_text(re.compile(r"^It is now ")).inner_text()
-    assert now.endswith("(America/New_York).")
+    assert now.endswith("(Europe/Prague)."), now
 
     english_browser = browse(locale="en-GB", timezone="America/New_York")
     english_browser.sign_in("jana@novak.example")  # Novák: Czech, Europe/Prague

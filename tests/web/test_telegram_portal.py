@@ -8,13 +8,12 @@ import re
 
 import pytest
 
-from tests.web.conftest import browse, chromium, web, web_stack  # noqa: F401 - the browser tests' fixtures
 from tests.web.portal import BOB, open_from_nav
 
 pytestmark = pytest.mark.scenario
 
 
-def test_a_customer_links_telegram_from_the_portal_and_unlinks_it(web):  # noqa: F811 - the fixture
+def test_a_customer_links_telegram_from_the_portal_and_unlinks_it(web):
     web.sign_in(BOB)
     open_from_nav(web, "Telegram")
     web.page.get_by_role("heading", name="Telegram", level=1).wait_for()
