@@ -22,6 +22,7 @@ from shared.review import tasks as review_tasks
 from shared.tasks import hooks as task_hooks
 from shared.tasks import work
 from shared.tickets import hooks as ticket_hooks
+from shared.tickets import mailing
 
 
 def assemble() -> None:
@@ -31,6 +32,7 @@ def assemble() -> None:
     ticket_hooks.ticket_submitted.subscribe(offers.on_submitted)  # R23, R26: limits and scope, told in the ticket
     ticket_hooks.ticket_submitted_event.subscribe(figures.ticket_submitted_event)  # R28: new tickets per day
     ticket_hooks.ticket_submitted_event.subscribe(offers.count_submitted_event)  # R23, R24: usage and thresholds
+    ticket_hooks.ticket_submitted_event.subscribe(mailing.remember_received)  # the "received" e-mail's Message-ID
     ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
     ticket_hooks.ticket_rated.subscribe(figures.ticket_rated)  # R28, R30: satisfaction per week
     ticket_hooks.task_created.subscribe(figures.task_created)  # R28: the plan of plan/fact

@@ -62,15 +62,18 @@ def ticket_page(ticket: Ticket) -> str:
     return follow_page(ticket) or site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
 
 
-def notify_customer(ticket: Ticket, headline: str, text: str, reader: Reader | None = None) -> str | None:
+def notify_customer(
+    ticket: Ticket, headline: str, text: str, reader: Reader | None = None, *, remember: bool = True
+) -> str | None:
     """R10: the customer's e-mail about the ticket, in their language (`reader`, default: the ticket's):
     `headline` names a `headline.*` message, `text` is already in the reader's language. Threaded with the ticket's
     earlier e-mails, Reply-To the ticket's reply address (shared/tickets/mailing.py). Returns the e-mail's
-    Message-ID, or None when none was sent."""
+    Message-ID, or None when none was sent. `remember=False`: the caller has the Message-ID kept (off the request
+    path: the "received" e-mail's is kept by the TicketSubmitted event's consumer)."""
     reader = reader or reader_of(ticket)
     link = ticket_page(ticket)
     hooks.customer_notified(ticket, headline, text, link)
-    return mailing.send_to_customer(ticket, headline, text, link, reader)
+    return mailing.send_to_customer(ticket, headline, text, link, reader, remember=remember)
 
 
 def _replayed_message(caller: Caller, resource: str) -> tuple[Ticket, Message]:

@@ -213,15 +213,19 @@ ANSWERED_AT_ONCE = frozenset({"licence-key"})
 def after_submit(ticket: Ticket, route: str, *, route_started: bool = False) -> None:
     detail = ticket_detail(ticket)
     hooks.ticket_submitted(ticket, detail)  # R23, R26: the contract's limits, checked at creation
-    # Its consumer (functions/counters.py) keeps the counters off the request path: R28 new tickets per day, R23
-    # the contract's usage in the period the check chose (detail["contract"]).
-    bus.publish("TicketSubmitted", detail)
     if not route_started:
         start_route(ticket, route)
-    if route in ANSWERED_AT_ONCE:
-        return  # its first e-mail is its result (or why there is none yet), moments later
-    reader = reader_of(ticket)
-    notify_customer(ticket, "received", reader.say("intake.received", reference=ticket.reference), reader)
+    # A route that answers at once: its first e-mail is its result (or why there is none yet), moments later.
+    if route not in ANSWERED_AT_ONCE:
+        reader = reader_of(ticket)
+        said = reader.say("intake.received", reference=ticket.reference)
+        sent = notify_customer(ticket, "received", said, reader, remember=False)
+        if sent:
+            detail["received_mail"] = {"message_id": sent, "sent_at": clock.now_iso()}
+    # Its consumer (functions/counters.py) keeps the counters off the request path: R28 new tickets per day, R23
+    # the contract's usage in the period the check chose (detail["contract"]); and the "received" e-mail's
+    # Message-ID (shared/tickets/mailing.py remember_received). Published once the route has started.
+    bus.publish("TicketSubmitted", detail)
 
 
 def start_route(ticket: Ticket, route: str) -> None:

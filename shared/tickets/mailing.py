@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from shared.platform import clock, mail
 from shared.platform.domain import Status
@@ -71,16 +72,28 @@ def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader,
     )
 
 
-def send_to_customer(ticket: Ticket, headline: str, text: str, link: str, reader: Reader) -> str | None:
-    """Send the e-mail to the ticket's requester and remember its Message-ID; the Message-ID, or None when there is
-    no address or it could not be sent (logged: the ticket's log holds what it said)."""
+def send_to_customer(
+    ticket: Ticket, headline: str, text: str, link: str, reader: Reader, *, remember: bool = True
+) -> str | None:
+    """Send the e-mail to the ticket's requester and remember its Message-ID (unless `remember` is False: the caller
+    has it kept); the Message-ID, or None when there is no address or it could not be sent (logged: the ticket's log
+    holds what it said)."""
     if not ticket.requester_email:
         return None
     message_id = mail.send(compose(ticket, headline, text, link, reader, thread_of(ticket.ticket_id)))
-    if message_id is None:
-        return None
+    if message_id is None or not remember:
+        return message_id
     try:  # one PutItem: SES's Message-ID for replies (mail-in) and, by the index, for the next e-mail's References
         mailthread.remember_sent(message_id, ticket.ticket_id, ticket.reference, clock.now_iso())
     except Exception:  # the mail went out; a reply still finds the ticket by its reply address
         logger.exception("could not remember Message-ID %s of ticket %s", message_id, ticket.ticket_id)
     return message_id
+
+
+def remember_received(detail: dict[str, Any]) -> None:
+    """The TicketSubmitted event's consumer (functions/counters.py) keeps the Message-ID of the "received" e-mail
+    sent on the request path, so creating a ticket writes no more than the ticket itself. Delivered at least once:
+    the same Put again changes nothing but its index sort key's tie-breaker."""
+    sent = detail.get("received_mail")
+    if sent:
+        mailthread.remember_sent(sent["message_id"], detail["ticket_id"], detail["reference"], sent["sent_at"])
