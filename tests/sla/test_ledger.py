@@ -22,7 +22,7 @@ from shared.sla.calendars import Calendar
 from shared.sla.ledger import Segment, ledger
 from shared.sla.plans import DEFAULT_PLAN, VIP_PLAN, ClassTargets, SupportPlan, Target, add_working_days, plan_named
 from tests.canned_http import CannedJson, serving
-from tests.conftest import BOB, LENA, QUESTION
+from tests.conftest import BOB, LENA, QUESTION, open_l1_task
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 EVENTS = FIXTURES / "sla_events.json"
@@ -688,12 +688,13 @@ def test_consumed_paused_and_outside_hours_add_up_to_the_elapsed_time(
 def test_ledger_reads_a_history_written_by_the_api(api: Any) -> None:
     # Given a ticket opened by a customer and answered publicly by L1 through the API
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    open_l1_task(api, ticket["id"])  # L1 answers a ticket it has in its queue: the route's intake has run
     reply = api("POST", f"/tickets/{ticket['id']}/messages", user=LENA, body={"body": "Which report?"})
     assert reply.status == 201, reply.text
     seen = api("GET", f"/tickets/{ticket['id']}", user=LENA).json
 
     # When the ledger replays its history
-    reply_at = next(e["at"] for e in seen["history"] if e["type"] == "MessageAdded")
+    reply_at = next(e["at"] for e in seen["history"] if e["type"] == "MessageAdded" and e["actor"]["role"] == "agent")
     result = ledger(DEFAULT_PLAN, seen["history"], seen["service"], datetime.now(UTC))
 
     # Then the public reply is the reaction and the ball is on the customer's side
