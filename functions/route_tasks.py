@@ -18,8 +18,9 @@ from shared.kb import mandatory
 from shared.money import scheduling
 from shared.platform import workflows
 from shared.routes import actions as route_actions
-from shared.routes import followups, retime, support
+from shared.routes import followups, retime, start, support
 from shared.tasks.work import create_task
+from shared.tickets.intake import START_ROUTE_ACTION
 
 desk.assemble()
 logger = Logger(service="caseway-routes")
@@ -64,7 +65,7 @@ def _error(error: Any) -> tuple[str, str | None]:
 
 
 ACTIONS = {
-    "intake": lambda e: support.intake(e["ticket_id"]),
+    START_ROUTE_ACTION: lambda e: start.start(e["ticket_id"], e["route"]),  # a submitted ticket, from the API
     "step_task": _step_task,
     "classified": lambda e: support.classified(e["ticket_id"], e.get("classification", ""), e.get("note"), e.get("by")),
     "timer": lambda e: support.on_timer(e["ticket_id"]),

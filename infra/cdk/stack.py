@@ -213,7 +213,7 @@ class CasewayStack(cdk.Stack):
         if machines:
             api.add_to_role_policy(
                 iam.PolicyStatement(
-                    actions=["states:StartExecution", "states:SendTaskSuccess", "states:SendTaskFailure"],
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
                     resources=machines,
                 )
             )
@@ -221,16 +221,18 @@ class CasewayStack(cdk.Stack):
             # The route worker is invoked by the routes, so naming their ARNs would be a circular reference:
             # the stage's own state machines, by their name prefix, instead.
             own_routes = f"{route_arn_prefix(self, self.settings)}*"
+            # It starts a submitted ticket's route after the intake (shared/routes/start.py).
             route_tasks.add_to_role_policy(
-                iam.PolicyStatement(actions=["states:SendTaskSuccess"], resources=[own_routes])
+                iam.PolicyStatement(actions=["states:StartExecution", "states:SendTaskSuccess"], resources=[own_routes])
             )
             assert route_tasks.role is not None
             nag.acknowledge_wildcard(
                 route_tasks.role,
                 own_routes,
-                "The route worker releases human steps of this stage's routes (SendTaskSuccess) when it closes a "
-                "ticket; the routes invoke this function, so their ARNs cannot be named without a circular "
-                "dependency, and the resource is this stage's state machines by their name prefix.",
+                "The route worker starts this stage's routes after a ticket's intake (StartExecution) and releases "
+                "their human steps (SendTaskSuccess) when it closes a ticket; the routes invoke this function, so "
+                "their ARNs cannot be named without a circular dependency, and the resource is this stage's state "
+                "machines by their name prefix.",
             )
         # Presigned POST: the browser uploads with the API function's permission, under tickets/ only.
         uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
@@ -265,9 +267,6 @@ class CasewayStack(cdk.Stack):
         )
         worker = self.functions["route-tasks"].function_arn
         inbound.add_to_role_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[worker]))
-        if self.routes.arns:
-            routes = self.routes.arns
-            inbound.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=routes))
         if not self.settings.inbound_mail:
             return
         self.inbound = InboundMail(
@@ -288,8 +287,9 @@ class CasewayStack(cdk.Stack):
             )
 
     def _grant_telegram_bot(self) -> None:
-        """The bot writes as the customer through the ticket core (shared/channels/telegram.py): a new ticket starts
-        its route, a message hands the worker its follow-up, and both tell the bus and e-mail the customer."""
+        """The bot writes as the customer through the ticket core (shared/channels/telegram.py): a new ticket and a
+        message are handed to the route worker (its route, its follow-up), and both tell the bus and e-mail the
+        customer."""
         bot = self.functions["telegram"]
         self.notifications.bus.grant_put_events_to(bot)
         self._grant_send_email(bot)
@@ -298,8 +298,6 @@ class CasewayStack(cdk.Stack):
                 actions=["lambda:InvokeFunction"], resources=[self.functions["route-tasks"].function_arn]
             )
         )
-        if self.routes.arns:
-            bot.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=self.routes.arns))
 
     def _grant_counters(self) -> None:
         """The counters consumer (functions/counters.py): it reads the contract and the period's counters and time

@@ -380,6 +380,16 @@ def route_states(ticket_id: str, route: str = "support") -> list[str]:
     return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
 
 
+def route_started(ticket_id: str, route: str = "support") -> bool:
+    """Whether the ticket's route has an execution (the route worker starts it after the intake)."""
+    sfn = aws.client("stepfunctions")
+    try:
+        sfn.describe_execution(executionArn=_execution_arn(ticket_id, route))
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return False
+    return True
+
+
 def route_status(ticket_id: str, route: str = "support") -> str:
     """RUNNING, SUCCEEDED, FAILED, ... of a ticket's route."""
     return aws.client("stepfunctions").describe_execution(executionArn=_execution_arn(ticket_id, route))["status"]

@@ -85,7 +85,7 @@ def transact(saves: Iterable[tuple[Entity, Any]], counts: Iterable[Count] = ()) 
     its own is left out. After the commit each changed item's image is what the table now holds."""
     written: list[tuple[Entity, dict[str, dict[str, Any]]]] = []
     with _Write(connection=_Connection.get()) as t:
-        for item, condition in saves:
+        for item, condition in _packed(saves):
             update = changes(item)
             if update is None:
                 t.save(item, condition=condition)
@@ -102,6 +102,21 @@ def transact(saves: Iterable[tuple[Entity, Any]], counts: Iterable[Count] = ()) 
             t.count(count)
     for item, image in written:
         item.stored = image
+
+
+def _packed(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
+    """The saves, with the new items of a type that packs (`pack(items) -> item`, e.g. a ticket's log entries)
+    written together in one partition stored as one item."""
+    kept: list[tuple[Entity, Any]] = []
+    packs: dict[tuple[type, str], list[Entity]] = {}
+    for item, condition in saves:
+        if condition is None and getattr(type(item), "pack", None) is not None and changes(item) is None:
+            packs.setdefault((type(item), item.pk), []).append(item)
+        else:
+            kept.append((item, condition))
+    for (kind, _), items in packs.items():
+        kept.append((kind.pack(items), None))  # type: ignore[attr-defined]
+    return kept
 
 
 def transact_retrying_conflicts(saves: list[tuple[Entity, Any]], counts: Iterable[Count] = ()) -> None:

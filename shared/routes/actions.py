@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.routes.catalog_steps import fault, intake, step_task
+from shared.routes.catalog_steps import fault, step_task
 from shared.routes.change_request import approval_outcome, await_approval, change_done, change_evaluated
 from shared.routes.document_request import document_done
 from shared.routes.licence_key import licence_decided, licence_issue
@@ -21,7 +21,6 @@ def _step(e: dict[str, Any]) -> dict[str, Any]:
 
 
 ACTIONS = {
-    "catalog_intake": lambda e: intake(e["ticket_id"], e["route"]),
     "catalog_task": _step,
     "catalog_fault": lambda e: fault(e["ticket_id"], *_error(e.get("error"))),
     "licence_issue": lambda e: licence_issue(e["ticket_id"]),

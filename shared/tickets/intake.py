@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.directory import items as directory
 from shared.directory import services
-from shared.platform import bus, clock, metrics, store, workflows
+from shared.platform import bus, clock, config, metrics, store, workflows
 from shared.platform.domain import BALL_SIDE, Role, Status, reference_for
 from shared.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller
@@ -190,9 +190,9 @@ def _opening_event(
 
 
 def _start_route_or_undo(ticket: Ticket, route: str, written: list[Any], idem: Idempotency | None) -> None:
-    """A submitted ticket without its route would wait for nobody: when the route cannot start (Step Functions
-    throttled or unreachable after its retries), the ticket's items are deleted again and the error goes to the
-    caller (503), so nothing is half-written and the request can simply be repeated."""
+    """A submitted ticket without its route would wait for nobody: when the route worker cannot be handed it
+    (Lambda throttled or unreachable after the client's retries), the ticket's items are deleted again and the
+    error goes to the caller (503), so nothing is half-written and the request can simply be repeated."""
     try:
         start_route(ticket, route)
     except Exception:
@@ -228,11 +228,17 @@ def after_submit(ticket: Ticket, route: str, *, route_started: bool = False) -> 
     bus.publish("TicketSubmitted", detail)
 
 
+# The route worker's action that tells the customer the first deadline and then starts the route
+# (shared/routes/start.py): only the worker has the SLA calendars, and no route spends a state on its intake.
+START_ROUTE_ACTION = "start_route"
+
+
 def start_route(ticket: Ticket, route: str) -> None:
-    workflows.start_route(
-        route,
-        ticket.ticket_id,
-        {"ticket_id": ticket.ticket_id, "reference": ticket.reference, "service": ticket.service},
+    """Hand the submitted ticket to the route worker (an asynchronous invoke: Lambda retries it, then its
+    dead-letter queue). Raises when the invocation is not accepted, so the caller can undo or answer 503."""
+    workflows.invoke_async(
+        config.get(config.WORKER_FUNCTION),
+        {"action": START_ROUTE_ACTION, "ticket_id": ticket.ticket_id, "route": route},
     )
 
 

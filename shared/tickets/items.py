@@ -75,7 +75,12 @@ class Message(Entity, discriminator="message"):
 
 
 class Event(Entity, discriminator="event"):
-    """R12: one append-only entry per change."""
+    """R12: one append-only entry per change.
+
+    The entries one write makes together (e.g. a status change and the resolution it belongs to) are stored as
+    one item (`pack`): the first entry's, the others in its `more`. Each item written costs a write unit at least
+    (two in a transaction), so a step's entries cost one item, not one each; the ticket's partition is read back
+    as the separate entries (`load_ticket_partition`), each with its own id, instant and type."""
 
     ticket_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
@@ -86,6 +91,26 @@ class Event(Entity, discriminator="event"):
     public = BooleanAttribute()
     summary = UnicodeAttribute()
     data = JSONAttribute(default=dict)
+    more = JSONAttribute(null=True)  # the entries written with this one (pack), each as ENTRY_FIELDS
+
+    ENTRY_FIELDS = ("event_id", "at", "type", "actor_sub", "actor_role", "public", "summary", "data")
+
+    @classmethod
+    def pack(cls, events: list[Event]) -> Event:
+        """The entries of one ticket written in one step, as one item (the first, carrying the others)."""
+        first, *others = sorted(events, key=lambda e: e.event_id)
+        first.more = [{name: getattr(e, name) for name in cls.ENTRY_FIELDS} for e in others] or None
+        return first
+
+    def unpacked(self) -> list[Event]:
+        """This item's entries, each as an Event of its own (as `pack` received them)."""
+        if not self.more:
+            return [self]
+        entries = [
+            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry) for entry in self.more
+        ]
+        self.more = None
+        return [self, *entries]
 
 
 class Task(Entity, discriminator="task"):
@@ -162,8 +187,11 @@ def open_pk(status: str) -> str:
 
 
 def load_ticket_partition(ticket_id: str) -> list[Entity]:
-    """The ticket with its whole history: one Query."""
-    return list(Entity.query(ticket_pk(ticket_id), consistent_read=True))
+    """The ticket with its whole history: one Query (a step's entries stored together read back one by one)."""
+    items: list[Entity] = []
+    for item in Entity.query(ticket_pk(ticket_id), consistent_read=True):
+        items.extend(item.unpacked() if isinstance(item, Event) else [item])
+    return items
 
 
 def get_ticket(ticket_id: str) -> Ticket | None:

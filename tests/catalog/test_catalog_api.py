@@ -67,7 +67,7 @@ def test_a_manager_adds_a_service_on_an_existing_route_and_a_customer_gets_it_ha
         lambda: (s := aws_emulation.route_states(ticket["id"], "document-request")) and "FollowUp" in s and s,
         what="the route to follow up",
     )
-    assert states[:5] == ["Intake", "Prepare", "Prepared", "AfterPrepared", "FollowUp"] and "Fault" not in states
+    assert states[:4] == ["Prepare", "Prepared", "AfterPrepared", "FollowUp"] and "Fault" not in states
 
 
 def test_a_manager_updates_a_service_and_can_hide_it(desk):

@@ -41,10 +41,9 @@ def test_a_failing_route_step_raises_an_incident_published_to_the_managers(desk,
     # Given the support route's intake step fails
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
 
-    # When the route catches it (Fault state) and hands the ticket to a person
-    wait_for(lambda: aws_emulation.route_status(ticket["id"]) != "RUNNING", what="the route to finish")
-    assert aws_emulation.route_states(ticket["id"]) == ["Intake", "Fault", "Done"]
+    # When the route worker catches it and hands the ticket to a person instead of starting the route
     manual = route_task(api, "L1", LENA, ticket["id"], "manual")
+    assert not aws_emulation.route_started(ticket["id"])
 
     # Then the managers have an R24 incident for it, naming the ticket, the error and the manual task
     listed = api("GET", "/incidents", user=MARIA).json["items"]

@@ -189,7 +189,6 @@ def test_a_step_done_while_its_route_was_being_re_armed_lets_the_route_go_on(des
     route_task(api, "L1", LENA, ticket["id"], "answer")
     states = aws_emulation.route_states(ticket["id"])
     assert states[: states.index("Answer")] == [
-        "Intake",
         "Classify",
         "ClassifyTimer",
         "Classify",
