@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.attributes import (
@@ -15,6 +16,35 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared.platform.errors import NotFound
 from shared.platform.table import Entity
+
+
+class BadgeAttribute(JSONAttribute):
+    """The SLA badge's facts (shared/clocks/ticket.py sla_summary) stored with short names and without empty
+    values: the route worker rewrites them at every step, and a ticket item over 1 KB costs two write units a write
+    instead of one. Read back with the full names, the empty ones as None."""
+
+    SHORT = {
+        "clock": "c",
+        "phase": "p",
+        "promise_due_at": "pd",
+        "internal_due_at": "id",
+        "promise_left_seconds": "pl",
+        "internal_left_seconds": "il",
+        "breached": "b",
+        "met_at": "m",
+        "computed_at": "at",
+    }
+    LONG = {short: name for name, short in SHORT.items()}
+
+    def serialize(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        short = {self.SHORT.get(name, name): v for name, v in value.items() if v is not None}
+        return json.dumps(short, separators=(",", ":"))
+
+    def deserialize(self, value: str) -> Any:
+        stored = json.loads(value)
+        return {**dict.fromkeys(self.SHORT), **{self.LONG.get(name, name): v for name, v in stored.items()}}
 
 
 class Ticket(Entity, discriminator="ticket"):
@@ -43,7 +73,7 @@ class Ticket(Entity, discriminator="ticket"):
     next_step_at = UnicodeAttribute(null=True)
     # The SLA badge's facts as the route worker last computed them (shared/clocks/ticket.py sla_summary): the
     # customer's promise that runs now and the internal target, their dues and phase; staff views only.
-    sla = JSONAttribute(null=True)
+    sla = BadgeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     preventive_measure = UnicodeAttribute(null=True)
     kb_articles = JSONAttribute(null=True)  # R29: articles the resolution cites (shared/kb.py snapshots)
