@@ -1,9 +1,9 @@
 """The security headers of every API response, added where the Lambda hands its answer to API Gateway (the
 cloud and the local gateway alike):
 - every response: `X-Content-Type-Options: nosniff`;
-- HTML pages: their Content-Security-Policy (functions.api.pages: no inline scripts, `frame-ancestors 'none'`),
-  `X-Frame-Options: DENY` for browsers without CSP 2, and `Referrer-Policy: no-referrer` (the web form is also
-  the follow page, whose URL carries the ticket's secret key);
+- HTML pages (/docs; the web app's pages are the site's, infra/site.py): their Content-Security-Policy
+  (functions.api.pages: no inline scripts, `frame-ancestors 'none'`), `X-Frame-Options: DENY` for browsers
+  without CSP 2, and `Referrer-Policy: no-referrer`;
 - other responses: a policy that allows nothing (JSON is never rendered as a document);
 - the follow link's API (/public/tickets/...): `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
 """

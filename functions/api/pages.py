@@ -1,4 +1,5 @@
-"""The API's HTML pages (the web form, /docs) and the files they load (GET /assets/{name}).
+"""The API's HTML page (/docs) and the files it loads (GET /assets/{name}). The web form is the web app's page
+(web/, /app/form); the API only redirects its old address (functions.api.public).
 
 No page carries an inline script, style or event handler: each loads its script and style as files, so its
 Content-Security-Policy (functions.api.headers) allows scripts from the API itself only. /docs runs Swagger UI
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-from functions import webform
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
 
@@ -74,10 +73,6 @@ JS, CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
 
 def asset(name: str) -> tuple[str, str] | None:
     """(content type, text) of a file the pages load, or None when there is no such file here."""
-    if name == "form.js":
-        return JS, webform.SCRIPT
-    if name == "form.css":
-        return CSS, webform.STYLE
     if name == "docs.js":
         return JS, DOCS_SCRIPT
     folder = _swagger_folder()

@@ -1,5 +1,6 @@
-"""HTTP routes anyone may call without an account (R1): the web form, the service catalog it offers, opening
-a ticket from it, and following that ticket with the key of its follow link. The customer's actions through
+"""HTTP routes anyone may call without an account (R1): the service catalog the web form offers, opening a ticket
+from it, and following that ticket with the key of its follow link. The web form and the ticket's page are the web
+app's (/app/form, /app/tickets/<id>); the form's old address, /form, redirects there. The customer's actions through
 the follow link (reply, close, rate, approve) share their handlers with the signed-in routes
 (functions.api.tickets, functions.api.catalog).
 """
@@ -11,7 +12,6 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions import webform
 from functions.api import pages
 from functions.api.callers import FOLLOW_KEY_QUERY, follow_key, follow_view
 from functions.api.http import created, idempotency_key, query, source_ip
@@ -29,28 +29,34 @@ router = ApiRouter(bodies="functions.api.public_bodies")
 @router.declare(
     "GET",
     "/form",
-    "The web form for opening a ticket without an account",
+    "The web form's old address: a redirect to the web app's form (/app/form), or, with ?ticket=&key= (an old "
+    "follow link), to the ticket's page",
     "intake",
     public=True,
-    content_type="text/html",
+    content_type="text/plain",
+    status=302,
 )
 def form() -> Response:
+    site = config.get(config.SITE_URL).rstrip("/")
     ticket, key = query("ticket", max_length=100), query("key", max_length=200)
     if ticket and key:  # an old follow link: the ticket's page in the portal, the key moved into the fragment
-        location = config.get(config.SITE_URL).rstrip("/") + f"/app/tickets/{quote(ticket, safe='')}#key={quote(key)}"
-        return Response(
-            302,
-            "text/plain; charset=utf-8",
-            f"The ticket's page moved to {location}",
-            headers={"Location": location, "Cache-Control": "no-store"},
-        )
-    return Response(200, "text/html; charset=utf-8", webform.PAGE)
+        return _moved("The ticket's page", site + f"/app/tickets/{quote(ticket, safe='')}#key={quote(key)}")
+    return _moved("The web form", site + "/app/form")
+
+
+def _moved(what: str, location: str) -> Response:
+    return Response(
+        302,
+        "text/plain; charset=utf-8",
+        f"{what} moved to {location}",
+        headers={"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 @router.declare(
     "GET",
     "/assets/{name}",
-    "A file the HTML pages load: their scripts and styles (form.js, form.css, docs.js, Swagger UI's)",
+    "A file the API's documentation page (/docs) loads: docs.js and Swagger UI's script and style",
     "meta",
     public=True,
     content_type="text/javascript",
@@ -58,7 +64,7 @@ def form() -> Response:
 def page_asset(name: str) -> Response:
     found = pages.asset(name)
     if found is None:
-        raise NotFound(f"No asset {name}; the pages load form.js, form.css, docs.js and Swagger UI's files.")
+        raise NotFound(f"No asset {name}; /docs loads docs.js and Swagger UI's files (the web form is at /app/form).")
     content_type, text = found
     return Response(200, content_type, text, headers={"Cache-Control": "public, max-age=3600"})
 

@@ -355,7 +355,7 @@ class CasewayStack(cdk.Stack):
         identity = self.identity
         outputs = {
             "ApiUrl": (self.api.url, "The HTTP API"),
-            "WebFormUrl": (f"{self.api.url}/form", "The public web form"),
+            "WebFormUrl": (f"{self.site.url}/app/form", "The web form: a ticket without an account (the web app's)"),
             "UserPoolId": (identity.user_pool.user_pool_id, "Cognito user pool (users and groups)"),
             "PortalClientId": (identity.portal_client.user_pool_client_id, "App client for the portal (PKCE)"),
             "HostedSignInUrl": (identity.domain.base_url(), "Cognito hosted sign-in"),

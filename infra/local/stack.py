@@ -196,7 +196,7 @@ def banner(stack: LocalStack) -> str:
     lines = [
         f"Caseway is running on {stack.url}",
         f"  web app       {stack.url}/   (sign in as any demo user, no password)",
-        f"  web form      {stack.url}/form",
+        f"  web form      {stack.url}/app/form   (without an account)",
         f"  API docs      {stack.url}/docs   (OpenAPI: {stack.url}/openapi.json)",
         f"  mailbox       {stack.url}/local/mailbox",
         f"  mail in       smtp://127.0.0.1:{stack.smtp_port}   (SMTP to support@ or a ticket's reply address)",

@@ -19,12 +19,12 @@ sys.meta_path.insert(0, Refuse())
 from infra.local.fake_aws import LambdaContext, apply
 apply()
 from functions.api import app
-for path in ("/health", "/openapi.json", "/docs", "/form"):
+for path, status in (("/health", 200), ("/openapi.json", 200), ("/docs", 200), ("/form", 302)):
     event = {"version": "2.0", "rawPath": path, "rawQueryString": "", "headers": {},
              "requestContext": {"http": {"method": "GET", "path": path, "sourceIp": "127.0.0.1"},
                                 "requestId": "r", "stage": "$default"}, "isBase64Encoded": False}
     result = app.handler(event, LambdaContext())
-    assert result["statusCode"] == 200, (path, result)
+    assert result["statusCode"] == status, (path, result)
 print(json.dumps(sorted(m for m in sys.modules if m.startswith(("shared", "functions")))))
 """
 

@@ -162,7 +162,7 @@ def demo_ids(api: Any) -> dict[str, str]:
         "group": "L1",
         "incident_id": "inc-none",
         "invoice_id": "inv-none",
-        "name": "form.js",
+        "name": "docs.js",
         "client_id": "client-none",
         "chat_id": "0",  # a Telegram chat nobody linked
         "calendar_id": "office",

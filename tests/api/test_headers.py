@@ -1,22 +1,25 @@
 """Security headers: every HTML page sends a Content-Security-Policy without inline scripts and never framed, and
 carries no inline script, style or handler; every response is nosniff; the follow link is never sent as a referrer.
-The pages' scripts and styles are served, and the web form's script finds the elements it drives."""
+The pages' scripts and styles are served. The web form is the web app's page: the API's /form redirects to it, and
+the app's page is held to the same rules by the site's headers (infra/site.py; the CloudFront policy: tests/cdk)."""
 
 from __future__ import annotations
 
 import json
-import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 
-from functions import webform
 from functions.api import app, pages
+from infra.local import site as local_site
+from shared.platform import config
 from tests.conftest import BOB
 
 HTML_ROUTES = [r.path for r in app.ROUTES if r.content_type == "text/html"]
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 
 class Page(HTMLParser):
@@ -65,7 +68,8 @@ def policy(reply: Any) -> dict[str, list[str]]:
 
 
 def test_the_api_has_html_pages_to_check():
-    assert set(HTML_ROUTES) >= {"/form", "/docs"}
+    assert "/docs" in HTML_ROUTES
+    assert "/form" not in HTML_ROUTES  # the web form is the web app's page (/app/form)
 
 
 @pytest.mark.parametrize("path", HTML_ROUTES)
@@ -91,15 +95,46 @@ def test_every_page_forbids_inline_scripts_and_framing_and_carries_none(api_with
         assert header(served, "x-content-type-options") == "nosniff"
 
 
-def test_the_web_forms_script_finds_every_element_it_drives(api_without_aws):
+@pytest.mark.parametrize("query", ["", "?service=document-request", "?ticket=01HZZZZZZZZZZZZZZZZZZZZZZZ"])
+def test_the_web_forms_old_address_redirects_to_the_apps_form(api_without_aws, monkeypatch, query):
+    monkeypatch.setenv(config.SITE_URL, "https://help.example.org/")
+    reply = api_without_aws("GET", "/form" + query)
+    assert reply.status == 302
+    assert header(reply, "location") == "https://help.example.org/app/form"
+    assert "https://help.example.org/app/form" in reply.text  # a client that does not follow reads where to go
+    csp = policy(reply)
+    assert csp["default-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"]
+    assert header(reply, "x-content-type-options") == "nosniff"
+    assert header(reply, "referrer-policy") == "no-referrer"
+    assert header(reply, "cache-control") == "no-store"
+
+
+def test_the_old_forms_script_and_style_are_gone_and_the_docs_script_stays(api_without_aws):
+    for name in ("form.js", "form.css"):
+        gone = api_without_aws("GET", f"/assets/{name}")
+        assert gone.status == 404 and gone.content_type == "application/problem+json", (name, gone.status)
+        assert "/app/form" in gone.json["detail"]
+    served = api_without_aws("GET", "/assets/docs.js")
+    assert served.status == 200 and "javascript" in served.content_type
+    assert "SwaggerUIBundle" in served.text
+
+
+def test_the_apps_page_carries_no_inline_code_and_the_site_forbids_it(tmp_path):
+    # web/index.html is the page of every app address, the web form's (/app/form) included; the build only swaps
+    # its module script for the built file (tests/web/test_smoke.py checks the built one in a browser)
     page = Page()
-    page.feed(api_without_aws("GET", "/form").text)
-    wanted = set(re.findall(r"\$\('([a-z-]+)'\)", webform.SCRIPT))
-    made_by_the_script = set(re.findall(r'id="([a-z-]+)"', webform.SCRIPT))
-    assert wanted and wanted - page.ids - made_by_the_script == set()
-    # It submits with fetch to the public endpoint, and shows what it hid with the stylesheet's help
-    assert "fetch(base() + '/public/tickets'" in webform.SCRIPT
-    assert "#ticket,#rate{display:none}" in webform.STYLE
+    page.feed((WEB / "index.html").read_text(encoding="utf-8"))
+    assert page.inline == [], page.inline
+    assert page.scripts == ["/src/main.tsx"], page.scripts
+    (tmp_path / "index.html").write_text((WEB / "index.html").read_text(encoding="utf-8"))
+    status, headers, body = local_site.answer("/app/form", tmp_path)
+    assert status == 200 and headers["content-type"].startswith("text/html") and b'id="app"' in body
+    csp = {d.split()[0]: d.split()[1:] for d in headers["content-security-policy"].split(";") if d.strip()}
+    assert csp["default-src"] == ["'none'"] and csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
 
 
 def test_docs_without_swagger_files_load_them_from_the_cdn_the_policy_names(api_without_aws, monkeypatch):

@@ -789,7 +789,8 @@ def test_alarms_notify_the_ops_topic_and_the_dashboard_shows_the_desk(synth: Syn
 def test_outputs_tell_the_deployer_where_things_are(synth: Synthesized, stage: str) -> None:
     outputs = synth.json[stage]["Outputs"]
     assert {"ApiUrl", "WebFormUrl", "UserPoolId", "PortalClientId", "MachineClientId", "EventBusName"} <= outputs.keys()
-    assert nag.flatten_reference(outputs["WebFormUrl"]["Value"]).endswith("/form")
+    # the web form is the web app's page; the API's /form only redirects there
+    assert nag.flatten_reference(outputs["WebFormUrl"]["Value"]) == site_url(synth, stage) + "/app/form"
 
 
 # --- the web app's site ----------------------------------------------------------------------------

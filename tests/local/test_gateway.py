@@ -1,6 +1,6 @@
 """The local gateway's HTTP server (infra/local/server.py): a burst of connections, HEAD, CORS preflights as the
 stage's CORS configuration makes API Gateway answer them, and methods without a route. Requests here need no AWS
-(/health, /form, a preflight), so the server runs with the gateway alone."""
+(/health, /docs, /form's redirect, a preflight), so the server runs with the gateway alone."""
 
 from __future__ import annotations
 
@@ -69,12 +69,19 @@ def test_64_connections_at_once_are_all_answered_without_a_reset(server):
 
 
 def test_head_is_get_without_the_body(server):
-    got = call(server, "GET", "/form")
-    head = call(server, "HEAD", "/form")
+    got = call(server, "GET", "/docs")
+    head = call(server, "HEAD", "/docs")
     assert head.status == got.status == 200
     assert head.getheader("content-length") == got.getheader("content-length") != "0"
     assert head.getheader("content-type") == got.getheader("content-type")
     assert head.getheader("content-security-policy") == got.getheader("content-security-policy")
+
+
+def test_the_web_forms_old_address_is_a_redirect_the_server_passes_on(server):
+    moved = call(server, "GET", "/form?service=document-request")
+    assert moved.status == 302
+    assert moved.getheader("location").endswith("/app/form")
+    assert moved.getheader("x-content-type-options") == "nosniff"
 
 
 def test_a_preflight_from_the_portal_is_answered_as_the_stages_cors_says(server):

@@ -31,7 +31,7 @@ def test_every_app_address_answers_the_index_revalidated(dist, path):
     assert headers["cache-control"] == "no-cache"
 
 
-@pytest.mark.parametrize("path", ["/tickets/CW-1002", "/form", "/assets/form.js", "/health", "/apple", "/openapi.json"])
+@pytest.mark.parametrize("path", ["/tickets/CW-1002", "/form", "/assets/docs.js", "/health", "/apple", "/openapi.json"])
 def test_the_api_keeps_its_paths(path):
     assert not site.is_site_path(path)
 

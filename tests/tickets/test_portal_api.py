@@ -190,8 +190,11 @@ def test_customer_emails_link_the_tickets_page_in_the_portal(api, monkeypatch):
     assert [to for to, _, body in sent if link in body] == ["olga@example.org"], sent
 
 
-def test_an_old_follow_link_redirects_to_the_tickets_page_in_the_portal_with_the_key_in_the_fragment(api):
+def test_old_form_links_redirect_into_the_portal_a_follow_link_with_its_key_in_the_fragment(api):
     reply = api("GET", "/form?ticket=01HZZZZZZZZZZZZZZZZZZZZZZZ&key=a/b%2Bc")
     assert reply.status == 302
     assert reply.headers["Location"] == "http://127.0.0.1:8000/app/tickets/01HZZZZZZZZZZZZZZZZZZZZZZZ#key=a/b%2Bc"
-    assert api("GET", "/form").status == 200  # the form itself, without a ticket
+    # the form itself, without a ticket: the web app's form (a service in the query never was preselected)
+    for path in ("/form", "/form?service=document-request"):
+        reply = api("GET", path)
+        assert reply.status == 302 and reply.headers["Location"] == "http://127.0.0.1:8000/app/form", path

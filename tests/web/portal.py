@@ -13,6 +13,8 @@ BOB = "bob@acme.example"  # Acme customer
 ALICE = "alice@acme.example"  # Acme's organisation admin
 VERA = "vera@globex.example"  # Globex's organisation admin
 LENA = "lena.l1@caseway.example"  # L1 agent
+# An Idempotency-Key the app makes (crypto.randomUUID(): a version 4 UUID)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 def call(web: Browse, method: str, path: str, user: str | None = None, body: Any = None) -> Any:

@@ -13,6 +13,7 @@ from tests.web.portal import (
     BOB,
     PNG,
     QUESTION,
+    UUID,
     VERA,
     answer_as_support,
     call,
@@ -157,7 +158,10 @@ def test_the_organisation_admin_sees_a_colleagues_ticket_another_organisation_ge
 
 def test_a_web_form_requester_follows_the_emails_link_and_replies(web, browse):
     email = "olga.novak@example.org"
-    web.goto("/app/form")
+    # The web form's old address: the browser follows its redirect to the app's form
+    landed = web.goto("/form")
+    assert landed.request.redirected_from is not None and landed.request.redirected_from.url.endswith("/form")
+    assert web.page.url == f"{web.base_url}/app/form"
     web.page.get_by_role("heading", name="Ask us without an account", level=1).wait_for()
     web.page.get_by_label("What do you need?").select_option("functionality-question")
     web.page.get_by_label("Your e-mail").fill(email)
@@ -167,10 +171,12 @@ def test_a_web_form_requester_follows_the_emails_link_and_replies(web, browse):
     web.page.get_by_label("Phone or another way to reach you quickly").fill("+420 777 000 111")
     assert web.axe() == []
     web.screenshot("web-form")
-    web.page.get_by_role("button", name="Send the ticket").click()
+    with web.page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/public/tickets")) as sent:
+        web.page.get_by_role("button", name="Send the ticket").click()
     heading = web.page.get_by_role("heading", level=1, name=re.compile(r"^CW-\d+: Cannot log in$"))
     heading.wait_for()
     assert "#key=" in web.page.url
+    assert UUID.fullmatch(sent.value.headers["idempotency-key"])
     reference = heading.inner_text().split(":", 1)[0]
 
     answer_as_support(web, reference, "Please reset the password through the link we sent.")

@@ -85,6 +85,26 @@ export async function call<T, M extends Method, P extends PathsFor<M>>(
   return body as T;
 }
 
+/**
+ * The Idempotency-Key of one thing a person sends (a new ticket): created when they first submit, the same for
+ * every retry after an error, a new one once it went through. A retry after an error that came after the API
+ * committed (a 503, a lost connection) then answers the first ticket again instead of opening a second one.
+ */
+export class RetryKey {
+  private key: string | null = null;
+
+  /** The key of the attempt under way: the same until `done()`. */
+  current(): string {
+    this.key ??= crypto.randomUUID();
+    return this.key;
+  }
+
+  /** The request went through: the next submission is a new request, with a new key. */
+  done(): void {
+    this.key = null;
+  }
+}
+
 export const api = {
   get: <T, P extends PathsFor<"get">>(path: P, options?: RequestOptions<Operation<P, "get">>) =>
     call<T, "get", P>("get", path, options),

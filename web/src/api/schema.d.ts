@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A file the HTML pages load: their scripts and styles (form.js, form.css, docs.js, Swagger UI's) */
+        /** A file the API's documentation page (/docs) loads: docs.js and Swagger UI's script and style */
         get: operations["page_asset"];
         put?: never;
         post?: never;
@@ -249,7 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The web form for opening a ticket without an account */
+        /** The web form's old address: a redirect to the web app's form (/app/form), or, with ?ticket=&key= (an old follow link), to the ticket's page */
         get: operations["form"];
         put?: never;
         post?: never;
@@ -3086,12 +3086,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            302: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/plain": unknown;
                 };
             };
             /** @description Problem */

@@ -2,7 +2,7 @@
 // organisation, the requester (a known person's e-mail, or a new contact with a name), the service with its intake
 // questions, and how they reached us. The customer is told like for any other ticket; the ticket opens here.
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../../api/client";
+import { RetryKey, api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import { fieldLabel } from "../customer/NewTicket";
@@ -29,6 +29,7 @@ export default function NewForCustomer() {
   const [fields, setFields] = useState<Record<string, unknown>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [attempt] = useState(() => new RetryKey()); // a resubmission after an error retries the same request
 
   useEffect(() => {
     api
@@ -57,8 +58,9 @@ export default function NewForCustomer() {
           channel: channel as (typeof CHANNELS)[number],
           on_behalf: { organisation_id: organisation, requester, name: name || null },
         },
-        idempotencyKey: crypto.randomUUID(),
+        idempotencyKey: attempt.current(),
       });
+      attempt.done();
       navigate(deskTicketPath(created.reference));
     } catch (e: unknown) {
       setError(problemText(e));

@@ -2,7 +2,7 @@
 // problem is the ticket's description; the signed-in person is not asked who they are), the optional questions
 // folded away, drafts saved and resumed (R2), files attached with progress within the API's limits.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api } from "../../api/client";
+import { ApiError, RetryKey, api } from "../../api/client";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
 import type { PageProps } from "../../routes";
@@ -131,6 +131,9 @@ export default function NewTicket({ params, query, person }: PageProps) {
   const [status, setStatus] = useState<string | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  // A save or a send repeated after an error retries the same request (one draft, one ticket), not a new one
+  const [draftAttempt] = useState(() => new RetryKey());
+  const [sendAttempt] = useState(() => new RetryKey());
 
   useEffect(() => {
     api
@@ -188,8 +191,9 @@ export default function NewTicket({ params, query, person }: PageProps) {
     }
     const created = await api.post<Ticket, "/tickets">("/tickets", {
       body: { ...rest, service: key, submit: false, channel: null, on_behalf: null },
-      idempotencyKey: crypto.randomUUID(),
+      idempotencyKey: draftAttempt.current(),
     });
+    draftAttempt.done();
     setDraftId(created.id);
     navigate(`/app/services/${encodeURIComponent(key)}/new?draft=${encodeURIComponent(created.id)}`, { replace: true });
     return created.id;
@@ -227,8 +231,9 @@ export default function NewTicket({ params, query, person }: PageProps) {
       } else {
         ticket = await api.post<Ticket, "/tickets">("/tickets", {
           body: { ...body(true), channel: null, on_behalf: null },
-          idempotencyKey: crypto.randomUUID(),
+          idempotencyKey: sendAttempt.current(),
         });
+        sendAttempt.done();
       }
       navigate(`/app/tickets/${encodeURIComponent(ticket.reference)}`);
     });

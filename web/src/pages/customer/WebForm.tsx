@@ -1,7 +1,7 @@
 // The web form: a ticket without an account (R1). After sending, the ticket's page opens through its follow link
 // (the key in the fragment), which the desk also e-mails.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api } from "../../api/client";
+import { ApiError, RetryKey, api } from "../../api/client";
 import { t } from "../../i18n";
 import { currentLanguage } from "../../i18n";
 import { navigate } from "../../router";
@@ -18,6 +18,7 @@ export default function WebForm() {
   const [answers, setAnswers] = useState<Answers>({});
   const [problems, setProblems] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const [attempt] = useState(() => new RetryKey()); // a resubmission after an error retries the same request
   useEffect(() => {
     api
       .get<{ items: Service[] }, "/services">("/services")
@@ -41,9 +42,10 @@ export default function WebForm() {
     api
       .post<{ id: string; follow_url: string }, "/public/tickets">("/public/tickets", {
         body: { service: service.key, email, name: name || undefined, subject, description: text, fields, submit: true, language: currentLanguage() } as never,
-        idempotencyKey: crypto.randomUUID(),
+        idempotencyKey: attempt.current(),
       })
       .then((created) => {
+        attempt.done();
         const key = new URL(created.follow_url, window.location.origin).searchParams.get("key") ?? "";
         navigate(`/app/tickets/${encodeURIComponent(created.id)}#key=${encodeURIComponent(key)}`);
       })
