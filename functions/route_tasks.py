@@ -65,7 +65,9 @@ def _error(error: Any) -> tuple[str, str | None]:
 
 
 ACTIONS = {
-    START_ROUTE_ACTION: lambda e: start.start(e["ticket_id"], e["route"]),  # a submitted ticket, from the API
+    START_ROUTE_ACTION: lambda e: start.start(  # a submitted ticket, from the API
+        e["ticket_id"], e["route"], e.get("reference"), e.get("service")
+    ),
     "step_task": _step_task,
     "classified": lambda e: support.classified(e["ticket_id"], e.get("classification", ""), e.get("note"), e.get("by")),
     "timer": lambda e: support.on_timer(e["ticket_id"]),

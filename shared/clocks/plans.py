@@ -9,6 +9,7 @@ step and the demo write as the first versions (`default_plans_and_calendars`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,25 +25,34 @@ BUILT_IN_CALENDARS: dict[str, Calendar] = {stored.DEFAULT_CALENDAR_ID: PRAGUE_OF
 BUILT_IN_PLANS: dict[str, SupportPlan] = {stored.DEFAULT_PLAN_ID: DEFAULT_PLAN, stored.VIP_PLAN_ID: VIP_PLAN}
 PLAN_TITLES = {stored.DEFAULT_PLAN_ID: "Standard", stored.VIP_PLAN_ID: "VIP"}
 
-_bodies: dict[tuple[str, str], dict[str, Any] | None] = {}
-_built: dict[tuple[str, str | None], SupportPlan] = {}
-_organisations: dict[str | None, tuple[str, str | None]] = {}
+
+class _Read(threading.local):
+    """What this invocation read. A Lambda process serves one invocation at a time; the local stack runs several
+    functions' invocations at once on threads of one process, so each thread keeps its own."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.built: dict[tuple[str, str | None], SupportPlan] = {}
+        self.organisations: dict[str | None, tuple[str, str | None]] = {}
+
+
+_read = _Read()
 
 
 def new_invocation() -> None:
     """Forget what was read: the next step reads the current calendars and plans again."""
-    _bodies.clear()
-    _built.clear()
-    _organisations.clear()
+    _read.bodies.clear()
+    _read.built.clear()
+    _read.organisations.clear()
 
 
 def stored_body(kind: str, terms_id: str) -> dict[str, Any] | None:
     """The current version's body of a calendar or plan, None when none is stored (read once per invocation)."""
     key = (kind, terms_id)
-    if key not in _bodies:
+    if key not in _read.bodies:
         item = stored.get_current(kind, terms_id)  # type: ignore[arg-type]
-        _bodies[key] = item.body if item is not None else None
-    return _bodies[key]
+        _read.bodies[key] = item.body if item is not None else None
+    return _read.bodies[key]
 
 
 Read = Callable[[str, str], "dict[str, Any] | None"]
@@ -97,9 +107,9 @@ def plan_from(plan_id: str, calendar_id: str | None, read: Read) -> SupportPlan:
 def plan_named(plan_id: str, calendar_id: str | None = None) -> SupportPlan:
     """The current version of a plan on the organisation's calendar (`calendar_id`) or its own."""
     key = (plan_id, calendar_id)
-    if key not in _built:
-        _built[key] = plan_from(plan_id, calendar_id, stored_body)
-    return _built[key]
+    if key not in _read.built:
+        _read.built[key] = plan_from(plan_id, calendar_id, stored_body)
+    return _read.built[key]
 
 
 def current_plans() -> list[SupportPlan]:
@@ -110,9 +120,9 @@ def current_plans() -> list[SupportPlan]:
 
 def plan_of_organisation(org_id: str | None) -> SupportPlan:
     """The organisation's support plan on its calendar (shared.directory.plans.terms_of_organisation)."""
-    if org_id not in _organisations:
-        _organisations[org_id] = stored.terms_of_organisation(org_id)
-    return plan_named(*_organisations[org_id])
+    if org_id not in _read.organisations:
+        _read.organisations[org_id] = stored.terms_of_organisation(org_id)
+    return plan_named(*_read.organisations[org_id])
 
 
 def default_plans_and_calendars(at: str | None = None) -> list[Any]:

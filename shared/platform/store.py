@@ -104,9 +104,28 @@ def transact(saves: Iterable[tuple[Entity, Any]], counts: Iterable[Count] = ()) 
         item.stored = image
 
 
+def item_size(image: dict[str, dict[str, Any]]) -> int:
+    """An item's size as DynamoDB bills it (attribute names and values, UTF-8), from its serialized image."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in image.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, data),) = value.items()
+    if kind in ("S", "N"):
+        return len(str(data).encode())  # a number: at most its digits' length, so this never undercounts
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in data)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in data.items())
+    return len(json.dumps(data).encode())  # sets and binary: over-counted, never under
+
+
 def _packed(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
     """The saves, with the new items of a type that packs (`pack(items) -> item`, e.g. a ticket's log entries)
-    written together in one partition stored as one item."""
+    written together in one partition stored as one item, or carried by a new item of that partition that takes
+    them (`carry(items) -> bool`, e.g. the message they log, while it stays one write unit)."""
     kept: list[tuple[Entity, Any]] = []
     packs: dict[tuple[type, str], list[Entity]] = {}
     for item, condition in saves:
@@ -114,7 +133,10 @@ def _packed(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
             packs.setdefault((type(item), item.pk), []).append(item)
         else:
             kept.append((item, condition))
-    for (kind, _), items in packs.items():
+    for (kind, pk), items in packs.items():
+        carriers = [i for i, c in kept if i.pk == pk and c is None and changes(i) is None and hasattr(i, "carry")]
+        if any(carrier.carry(items) for carrier in carriers[:1]):
+            continue  # on a new item of the same partition that takes them (e.g. the message they log)
         kept.append((kind.pack(items), None))  # type: ignore[attr-defined]
     return kept
 

@@ -29,14 +29,17 @@ SUPPORT = "support"
 CATALOG_INTAKES = frozenset({"document-request", "change-request"})
 
 
-def start(ticket_id: str, route: str) -> dict[str, Any]:
-    """The route's intake, then its execution (see the module's text). Returns what was done."""
-    ticket = get_ticket(ticket_id)
-    if ticket is None:
-        logger.warning("ticket %s is gone; its route is not started", ticket_id)
-        return {"started": False, "reason": "no such ticket"}
-    payload: dict[str, Any] = {"ticket_id": ticket_id, "reference": ticket.reference, "service": ticket.service}
+def start(ticket_id: str, route: str, reference: str | None = None, service: str | None = None) -> dict[str, Any]:
+    """The route's intake, then its execution (see the module's text). `reference` and `service` go into the
+    route's input as the API sent them (read from the ticket when missing). Returns what was done."""
     try:
+        if reference is None or service is None:
+            ticket = get_ticket(ticket_id)
+            if ticket is None:
+                logger.warning("ticket %s is gone; its route is not started", ticket_id)
+                return {"started": False, "reason": "no such ticket"}
+            reference, service = ticket.reference, ticket.service
+        payload: dict[str, Any] = {"ticket_id": ticket_id, "reference": reference, "service": service}
         if route == SUPPORT:
             payload["sla"] = {"timer": support.intake(ticket_id)["timer"]}
         elif route in CATALOG_INTAKES:

@@ -238,7 +238,13 @@ def start_route(ticket: Ticket, route: str) -> None:
     dead-letter queue). Raises when the invocation is not accepted, so the caller can undo or answer 503."""
     workflows.invoke_async(
         config.get(config.WORKER_FUNCTION),
-        {"action": START_ROUTE_ACTION, "ticket_id": ticket.ticket_id, "route": route},
+        {
+            "action": START_ROUTE_ACTION,
+            "ticket_id": ticket.ticket_id,
+            "route": route,
+            "reference": ticket.reference,
+            "service": ticket.service,
+        },
     )
 
 

@@ -14,6 +14,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist
 
+from shared.platform import store
 from shared.platform.errors import NotFound
 from shared.platform.table import Entity
 
@@ -102,13 +103,37 @@ class Message(Entity, discriminator="message"):
     automatic = BooleanAttribute(default=False)
     attachments = JSONAttribute(default=list)
     created_at = UnicodeAttribute()
+    # The log entries written with this message (its MessageAdded and what else the same write logged), stored on
+    # the message's item while it stays one write unit (`carry`); read back as entries of their own (`unpacked`).
+    log_entries = JSONAttribute(null=True)
+
+    CARRIES_UP_TO = 1000  # bytes of the item, under DynamoDB's 1 KB write unit with room for its attribute names
+
+    def carry(self, events: list[Event]) -> bool:
+        """Take the entries of one write onto this (new) message's item, if the item stays one write unit."""
+        entries = [{name: getattr(e, name) for name in Event.ENTRY_FIELDS} for e in events]
+        image = {**self.serialize(), "log_entries": {"S": json.dumps(entries)}}
+        if store.item_size(image) > self.CARRIES_UP_TO:
+            return False
+        self.log_entries = entries
+        return True
+
+    def unpacked(self) -> list[Entity]:
+        """The message, and the log entries its item carries, each as an Event of its own."""
+        entries = [
+            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry)
+            for entry in self.log_entries or []
+        ]
+        self.log_entries = None
+        return [self, *entries]
 
 
 class Event(Entity, discriminator="event"):
     """R12: one append-only entry per change.
 
     The entries one write makes together (e.g. a status change and the resolution it belongs to) are stored as
-    one item (`pack`): the first entry's, the others in its `more`. Each item written costs a write unit at least
+    one item (`pack`): the first entry's, the others in its `more`; with a new message, on the message's item
+    while it stays one write unit (`Message.carry`). Each item written costs a write unit at least
     (two in a transaction), so a step's entries cost one item, not one each; the ticket's partition is read back
     as the separate entries (`load_ticket_partition`), each with its own id, instant and type."""
 
@@ -220,7 +245,7 @@ def load_ticket_partition(ticket_id: str) -> list[Entity]:
     """The ticket with its whole history: one Query (a step's entries stored together read back one by one)."""
     items: list[Entity] = []
     for item in Entity.query(ticket_pk(ticket_id), consistent_read=True):
-        items.extend(item.unpacked() if isinstance(item, Event) else [item])
+        items.extend(item.unpacked() if isinstance(item, (Event, Message)) else [item])
     return items
 
 

@@ -372,7 +372,8 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
         },
         # the pre-token trigger keeps people's records in the table and calls nothing else
         "pre-token": {"logs", "sqs", "xray", "dynamodb"},
-        # the route worker e-mails owners and customers and releases human steps when it closes a ticket
+        # the route worker e-mails owners and customers, starts the routes and releases human steps when it closes
+        # a ticket
         "route-tasks": {
             "logs",
             "sqs",
@@ -399,8 +400,8 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
             "lambda",
             "secretsmanager",
         },
-        # the inbound e-mail writes like the API (messages, tickets and their routes, attachments, e-mail to the
-        # sender) and reads the received e-mail and the reply-address key
+        # the inbound e-mail writes like the API (messages, tickets handed to the route worker, attachments, e-mail
+        # to the sender) and reads the received e-mail and the reply-address key; it starts no route itself
         "inbound-email": {
             "logs",
             "sqs",
@@ -408,7 +409,6 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
             "dynamodb",
             "events",
             "ses",
-            "states",
             "s3",
             "lambda",
             "sns",
@@ -421,8 +421,9 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
         # bus, the incidents topic); no e-mail, no routes
         "counters": {"logs", "sqs", "xray", "dynamodb", "events", "sns", "kms", "lambda"},
         # Telegram: the webhook reads the bot's token, marks each update and hands it to the bot; the bot writes as
-        # the customer through the ticket core (a route started, the worker told, e-mail, the bus, incidents).
-        # Every function that tells customers something may hand it to the bot (lambda, above).
+        # the customer through the ticket core (the worker told of a new ticket and of a message, e-mail, the bus,
+        # incidents); the worker starts the routes. Every function that tells customers something may hand it to
+        # the bot (lambda, above).
         "telegram-webhook": {"logs", "sqs", "xray", "dynamodb", "lambda", "secretsmanager"},
         "telegram": {
             "logs",
@@ -431,7 +432,6 @@ def test_function_roles_allow_only_named_resources(synth: Synthesized, stage: st
             "dynamodb",
             "events",
             "ses",
-            "states",
             "lambda",
             "secretsmanager",
             "sns",
