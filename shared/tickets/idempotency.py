@@ -53,9 +53,26 @@ def replayed_record(idem: Idempotency | None) -> IdempotencyRecord | None:
         return None
     if record.request_hash != idem.request_hash:
         raise Unprocessable(
-            "This Idempotency-Key was already used with a different request body; use a new key for a new request."
+            "This Idempotency-Key was already used with a different request body"
+            + _what_it_made(idem, record)
+            + "; use a new key for a new request."
         )
     return record
+
+
+# Scopes of one signed-in person (their sub): the ticket their earlier request opened is theirs to be named. Keys of
+# the anonymous web form, follow links and e-mail are not a person's, so they name nothing.
+_SHARED_SCOPES = ("webform:", "follow:", "email-")
+
+
+def _what_it_made(idem: Idempotency, record: IdempotencyRecord) -> str:
+    """", which opened ticket CW-1042": what the earlier request with this key made, for the person who made it
+    (e.g. a form edited and sent again after the first answer was lost)."""
+    kind, _, resource_id = record.resource.partition(":")
+    if kind != "ticket" or idem.scope.startswith(_SHARED_SCOPES):
+        return ""
+    ticket = ticket_items.get_ticket(resource_id)
+    return f", which opened ticket {ticket.reference}" if ticket is not None else ""
 
 
 def replayed_resource(idem: Idempotency | None) -> str | None:

@@ -371,12 +371,15 @@ def test_idempotency_key_reused_with_another_body_is_422(api):
     key = {"Idempotency-Key": "open-csv-ticket-1"}
     assert api("POST", "/tickets", user=BOB, body=QUESTION, headers=key).status == 201
 
-    # When the key is sent again with a different body
+    first = api("GET", "/tickets", user=BOB).json["items"][0]
+
+    # When the key is sent again with a different body (e.g. the form edited after the first answer was lost)
     reply = api("POST", "/tickets", user=BOB, body={**QUESTION, "subject": "Another problem"}, headers=key)
 
-    # Then it is refused and no second ticket exists
+    # Then it is refused, naming the ticket the first request opened, and no second ticket exists
     problem = assert_problem(reply, 422)
     assert "Idempotency-Key" in problem["detail"]
+    assert f"which opened ticket {first['reference']}" in problem["detail"]
     assert list_count(api, BOB) == 1
 
 
