@@ -66,7 +66,7 @@ _SHARED_SCOPES = ("webform:", "follow:", "email-")
 
 
 def _what_it_made(idem: Idempotency, record: IdempotencyRecord) -> str:
-    """", which opened ticket CW-1042": what the earlier request with this key made, for the person who made it
+    """ ", which opened ticket CW-1042": what the earlier request with this key made, for the person who made it
     (e.g. a form edited and sent again after the first answer was lost)."""
     kind, _, resource_id = record.resource.partition(":")
     if kind != "ticket" or idem.scope.startswith(_SHARED_SCOPES):
