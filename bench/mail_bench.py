@@ -52,7 +52,7 @@ def _support_path(api: Any, public: Callable[..., Any], wait_for: Callable[..., 
     bug = path.endswith("bug_via_L2")
     finish(task("L1", LENA, "classify"), LENA, "bug" if bug else "question", "reproduced on the demo tenant")
     if bug:
-        finish(task("L2", DANA, "fix"), DANA, "fixed")
+        finish(task("L2", DANA, "fix"), DANA, "fixed", "Fixed in 4.2.1")
         task("L1", LENA, "tell")
     else:
         task("L1", LENA, "answer")
