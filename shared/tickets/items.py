@@ -124,8 +124,7 @@ class Message(Entity, discriminator="message"):
             Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry)
             for entry in self.log_entries or []
         ]
-        self.log_entries = None
-        return [self, *entries]
+        return [self, *entries]  # the item keeps them: saved again, it still carries them
 
 
 class Event(Entity, discriminator="event"):
@@ -164,8 +163,7 @@ class Event(Entity, discriminator="event"):
         entries = [
             Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry) for entry in self.more
         ]
-        self.more = None
-        return [self, *entries]
+        return [self, *entries]  # the item keeps them: saved again, it still carries them
 
 
 class Task(Entity, discriminator="task"):
