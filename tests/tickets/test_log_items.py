@@ -79,9 +79,7 @@ def test_entries_ride_on_the_new_message_they_log_while_it_stays_one_write_unit(
     assert [e["event_id"] for e in carried["log_entries"]] == [said.event_id]
     # and both read back: the message, and the entry as an Event of its own
     items = load_ticket_partition(ticket_id)
-    assert [m.body for m in items if isinstance(m, Message) and m.message_id == message.message_id] == [
-        "We are on it."
-    ]
+    assert [m.body for m in items if isinstance(m, Message) and m.message_id == message.message_id] == ["We are on it."]
     assert said.event_id in [e.event_id for e in items if isinstance(e, Event)]
 
 
