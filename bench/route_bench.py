@@ -77,22 +77,12 @@ class Meter:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if getattr(self._quiet, "on", False):
                 return fn(*args, **kwargs)
-            # The emulator runs an asynchronous invocation (e.g. the API handing a submitted ticket to the route
-            # worker) inside its caller, on the same thread: the inner function's time is its own, not its caller's.
-            outer = getattr(self._quiet, "nested", None)
-            self._quiet.nested = [0.0, 0.0]
             started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                inner_cpu, inner_wall = self._quiet.nested
-                cpu_used, wall_used = time.thread_time() - cpu, time.perf_counter() - started
-                self.invocations[name].append(cpu_used - inner_cpu)
-                self.wall[name].append(wall_used - inner_wall)
-                self._quiet.nested = outer
-                if outer is not None:
-                    outer[0] += cpu_used
-                    outer[1] += wall_used
+                self.invocations[name].append(time.thread_time() - cpu)
+                self.wall[name].append(time.perf_counter() - started)
 
         return wrapper
 
