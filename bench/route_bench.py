@@ -133,7 +133,7 @@ def _run_path(api: Any, wait_for: Callable[..., Any], vc: Any, classification: s
 # it is projected into (tickets: up to 3 of the 4 indexes, tasks: the queue index): 3 extra units per unit written.
 INDEX_WRITE_FACTOR = 4
 # Counters kept as work happens (figures, contract usage): reported apart, since they may leave the request path.
-COUNTER_PREFIXES = ("pk=FIGMARK#", "pk=FIGURES#", "pk=CONTRACT#")
+COUNTER_PREFIXES = ("pk=FIGMARK#", "pk=FIGURES#", "pk=CONTRACT#", "pk=SUBMITTED#")
 
 
 def _units(requests: list[Any]) -> tuple[float, float]:

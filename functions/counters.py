@@ -14,22 +14,37 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import desk
+from shared.platform import store
 from shared.tickets import hooks as ticket_hooks
 
 desk.assemble()
 logger = Logger(service="caseway-counters")
 
-# The events this function is sent, and the hook each one fires (the desk subscribes the features).
-CONSUMED = {"TicketSubmitted": ticket_hooks.ticket_submitted_event}
+# The events this function is sent.
+CONSUMED = ("TicketSubmitted",)
+# A counted submission's mark outlives any redelivery of its event (EventBridge retries for up to 24 hours).
+MARK_TTL_SECONDS = 400 * 24 * 3600
+
+
+def count_submission(detail: dict[str, Any]) -> bool:
+    """The submission's counts (the features' `ticket_submitted_counts`) in one transaction with one mark for the
+    ticket, then what follows a first count (`ticket_submitted_counted`); on every delivery, what is idempotent by
+    itself (`ticket_submitted_event`). False when the ticket had been counted already."""
+    counts = ticket_hooks.ticket_submitted_counts.gather(detail)
+    mark = (f"SUBMITTED#{detail['ticket_id']}", "MARK", "submitted_mark", MARK_TTL_SECONDS)
+    first = store.add_together(counts, once=mark) if counts else False
+    if first:
+        ticket_hooks.ticket_submitted_counted(detail)
+    ticket_hooks.ticket_submitted_event(detail)
+    return first
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     detail_type = event.get("detail-type")
-    hook = CONSUMED.get(str(detail_type))
-    if hook is None:
+    if detail_type not in CONSUMED:
         raise ValueError(f"counters: no consumer for {detail_type!r}; the rule sends only {', '.join(CONSUMED)}")
     detail = event.get("detail") or {}
-    hook(detail)
-    logger.info("counted", extra={"detail_type": detail_type, "ticket_id": detail.get("ticket_id")})
-    return {"counted": detail_type, "ticket_id": detail.get("ticket_id")}
+    counted = count_submission(detail)
+    logger.info("counted", extra={"detail_type": detail_type, "ticket_id": detail.get("ticket_id"), "first": counted})
+    return {"counted": detail_type, "ticket_id": detail.get("ticket_id"), "first": counted}

@@ -30,8 +30,9 @@ def assemble() -> None:
     directory_hooks.organisation_saved.subscribe(figures.register_organisation)  # R28: time per customer
     directory_hooks.person_saved.subscribe(figures.register_person)  # R28: the specialists' day map
     ticket_hooks.ticket_submitted.subscribe(offers.on_submitted)  # R23, R26: limits and scope, told in the ticket
-    ticket_hooks.ticket_submitted_event.subscribe(figures.ticket_submitted_event)  # R28: new tickets per day
-    ticket_hooks.ticket_submitted_event.subscribe(offers.count_submitted_event)  # R23, R24: usage and thresholds
+    ticket_hooks.ticket_submitted_counts.subscribe(figures.submitted_counts)  # R28: new tickets per day
+    ticket_hooks.ticket_submitted_counts.subscribe(offers.submitted_counts)  # R23: the contract's usage
+    ticket_hooks.ticket_submitted_counted.subscribe(offers.check_submitted_thresholds)  # R24: threshold incidents
     ticket_hooks.ticket_submitted_event.subscribe(mailing.remember_received)  # the "received" e-mail's Message-ID
     ticket_hooks.ticket_resolved.subscribe(figures.ticket_resolved)  # R27: the owner's SLA met ratio
     ticket_hooks.ticket_rated.subscribe(figures.ticket_rated)  # R28, R30: satisfaction per week

@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 
 CHOICES = ("extend", "next_period")
-MARK_TTL = 400 * 24 * 3600  # a counted ticket's mark outlives any redelivery of its event
 
 
 def on_submitted(ticket: Ticket, detail: dict[str, Any]) -> None:
@@ -97,24 +96,30 @@ def check_submitted(ticket: Ticket) -> dict[str, Any] | None:
     return {"period": period.key, "counted_in": counted_in, "reasons": reasons, "today": today.isoformat()}
 
 
-def count_submitted_event(detail: dict[str, Any]) -> bool:
-    """R23, R24 off the request path (the TicketSubmitted event's consumer): count the ticket in the period the
-    check chose, once per ticket however often the event is delivered, then raise the period's threshold
-    incidents. False when the ticket had been counted already (or has no contract)."""
+def submitted_counts(detail: dict[str, Any]) -> list[store.Count]:
+    """R23 off the request path: the ticket counted in the period the request path's check chose; the
+    TicketSubmitted event's consumer writes it once per ticket (with the other counts, under one mark). None when
+    the organisation has no contract."""
     finding = detail.get("contract")
     if not finding:
-        return False
-    org, ticket_id = detail["organisation_id"], detail["ticket_id"]
-    usage_count = store.Count(
-        contract_pk(org), f"USAGE#{finding['counted_in']}#{detail['service']}", {"value": 1}, {"kind": "usage"}
-    )
-    if not store.add_together([usage_count], once=(f"CONTRACTMARK#{ticket_id}", "MARK", "contract_mark", MARK_TTL)):
-        return False
-    contract = get_contract(org)
+        return []
+    return [
+        store.Count(
+            contract_pk(detail["organisation_id"]),
+            f"USAGE#{finding['counted_in']}#{detail['service']}",
+            {"value": 1},
+            {"kind": "usage"},
+        )
+    ]
+
+
+def check_submitted_thresholds(detail: dict[str, Any]) -> None:
+    """R24, once the submission is counted: the period's threshold incidents."""
+    finding = detail.get("contract")
+    contract = get_contract(detail["organisation_id"]) if finding else None
     if contract is not None:
         period = period_by_key(contract.period, finding["period"])
         check_thresholds(contract, period, usage(contract, period))
-    return True
 
 
 def customer_time(moment: datetime, contract: Contract | None, reader: Reader = ENGLISH_READER) -> str:

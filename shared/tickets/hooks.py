@@ -10,8 +10,14 @@ from shared.platform.hooks import Counts, Hook
 # (ticket, detail): a ticket was submitted, before its route starts, on the request path (R23, R26: the contract's
 # limits are checked); listeners may add their findings to `detail`, the TicketSubmitted event's detail
 ticket_submitted = Hook("ticket_submitted")
-# (detail): the TicketSubmitted event reached its consumer (functions/counters.py), off the request path: the
-# counters (R28 new tickets per day, R23 the contract's usage). Delivered at least once: listeners count once.
+# (detail) -> counter updates: the TicketSubmitted event reached its consumer (functions/counters.py), off the
+# request path: R28 new tickets per day, R23 the contract's usage. The consumer writes them all in one transaction
+# with one mark for the ticket, so each is counted once however often the event is delivered.
+ticket_submitted_counts = Counts("ticket_submitted_counts")
+# (detail): the TicketSubmitted event's counts were just written (once per ticket): R24 the contract's thresholds
+ticket_submitted_counted = Hook("ticket_submitted_counted")
+# (detail): the TicketSubmitted event reached its consumer (every delivery): what is idempotent by itself, e.g. the
+# "received" e-mail's Message-ID kept for threading replies
 ticket_submitted_event = Hook("ticket_submitted_event")
 # (ticket, resolver caller): a ticket was resolved (R27)
 ticket_resolved = Hook("ticket_resolved")

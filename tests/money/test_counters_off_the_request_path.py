@@ -58,8 +58,17 @@ def test_a_submission_is_counted_by_the_consumer_once_however_often_its_event_ar
             "contract": {"period": period, "counted_in": period, "reasons": [], "today": counts.today().isoformat()},
         },
     }
-    assert counters.handler(event, fake_aws.LambdaContext("caseway-counters"))["ticket_id"] == ticket["id"]
+    again = counters.handler(event, fake_aws.LambdaContext("caseway-counters"))
+    assert (again["ticket_id"], again["first"]) == (ticket["id"], False)
     assert (used_tickets(api), submitted_today()) == (before_usage + 1, before_day + 1)
+    # and both counts were written under one mark for the ticket (one item, not one per counter)
+    assert marks_of(ticket["id"]) == [f"SUBMITTED#{ticket['id']}"]
+
+
+def marks_of(ticket_id: str) -> list[str]:
+    """The mark items of a ticket's counted submission, whatever their prefix (the table is small in a test)."""
+    found = aws.client("dynamodb").scan(TableName=config.get(config.TABLE_NAME))["Items"]
+    return sorted(i["pk"]["S"] for i in found if i["sk"]["S"] == "MARK" and i["pk"]["S"].endswith(ticket_id))
 
 
 def test_the_consumer_refuses_an_event_it_was_not_meant_to_get():
