@@ -75,10 +75,9 @@ def day_update(day: date, adds: dict[str, int]) -> store.Count:
 
 
 def agent_updates(sub: str, day: date, adds: dict[str, int]) -> list[store.Count]:
-    return [
-        _update(agent_pk(sub), f"DAY#{day.isoformat()}", "agent_figures", day.isoformat(), adds),
-        _update(agent_pk(sub), f"MONTH#{day:%Y-%m}", "agent_figures", f"{day:%Y-%m}", adds),
-    ]
+    """A specialist's counters of the day. Their month is the sum of its days, read by one Query when asked for
+    (shared/figures/report.py personal_figures): a month counter beside it would cost a write on every count."""
+    return [_update(agent_pk(sub), f"DAY#{day.isoformat()}", "agent_figures", day.isoformat(), adds)]
 
 
 def count(updates: list[store.Count], *, once: str | None = None) -> bool:

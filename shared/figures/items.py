@@ -6,7 +6,7 @@ No new global secondary indexes; every figure is a GetItem or a Query over a sma
 | pattern                                        | how                                                          |
 |------------------------------------------------|--------------------------------------------------------------|
 | counters of the days of a month                | Query pk=FIGURES#<YYYY-MM>, sk between DAY#<from> and DAY#<to> |
-| a specialist's counters of a day / a month     | GetItem pk=FIGURES#AGENT#<sub>, sk=DAY#<date> / MONTH#<YYYY-MM> |
+| a specialist's counters of a day / a month     | Query pk=FIGURES#AGENT#<sub>, sk between DAY#<first> and DAY#<day> |
 | organisations and staff the figures go over    | Query pk=FIGURES#DIRECTORY (sk ORG#<id> / STAFF#<sub>)        |
 | a week's ratings of 1-2 and their comments      | Query pk=FIGURES#<YYYY-MM>, sk between LOWRATING#<from> and ~ |
 | "this was already counted" (exactly once)      | conditional Put pk=FIGMARK#<what>, sk=MARK, with a TTL        |
@@ -46,7 +46,7 @@ class FigureDay(Entity, discriminator="figure_day"):
 
 
 class AgentFigures(Entity, discriminator="agent_figures"):
-    """One specialist's counters of a day or a month. pk=FIGURES#AGENT#<sub>, sk=DAY#<date> | MONTH#<YYYY-MM>."""
+    """One specialist's counters of a day (pk=FIGURES#AGENT#<sub>, sk=DAY#<date>); a month is the sum of its days."""
 
     period = UnicodeAttribute(null=True)
     tasks_closed = NumberAttribute(null=True)

@@ -75,6 +75,18 @@ def _n(item: Any, name: str) -> int:
     return int(getattr(item, name, None) or 0) if item is not None else 0
 
 
+class _MonthSoFar:
+    """A specialist's month up to a day: each counter the sum of the month's day items (read by one Query)."""
+
+    def __init__(self, days: list[AgentFigures]) -> None:
+        self._days = days
+
+    def __getattr__(self, name: str) -> int:
+        if name not in ("tasks_closed", "resolved", "sla_met", "sla_missed"):
+            raise AttributeError(name)
+        return sum(_n(item, name) for item in self._days)
+
+
 def _entries_by(sub: str, first: date, last: date) -> list[TimeEntry]:
     """A specialist's time entries of the days first..last: one Query (TIMEBY#<sub>, the date leads the key)."""
     condition = Entity.gsi1sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
@@ -383,9 +395,15 @@ def personal_figures(caller: Caller, sub: str | None = None, day: date | None = 
     month = f"{day:%Y-%m}"
     monday, _ = week_of(day)
     month_start = day.replace(day=1)
-    keys = [(agent_pk(sub), f"DAY#{day.isoformat()}"), (agent_pk(sub), f"MONTH#{month}")]
-    counters = {item.sk: item for item in AgentFigures.batch_get(keys)}
-    day_counters, month_counters = counters.get(f"DAY#{day.isoformat()}"), counters.get(f"MONTH#{month}")
+    days = [
+        item
+        for item in AgentFigures.query(
+            agent_pk(sub), AgentFigures.sk.between(f"DAY#{month_start.isoformat()}", f"DAY#{day.isoformat()}")
+        )
+        if isinstance(item, AgentFigures)
+    ]
+    day_counters = next((item for item in days if item.sk == f"DAY#{day.isoformat()}"), None)
+    month_counters = _MonthSoFar(days)
     entries = _entries_by(sub, min(monday, month_start), day)
     owned = [t for t in _all(Entity.owner_index, f"OWNER#{sub}") if isinstance(t, Ticket)]
     resolved = _n(month_counters, "resolved")
