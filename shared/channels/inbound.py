@@ -127,6 +127,12 @@ def thread_of(parsed: ParsedMail, recipients: list[str], sender: directory.User 
             found = _ticket_by_reference(reference)
             if found is not None:
                 return found
+    for message_id in [*parsed.in_reply_to, *parsed.references]:
+        reference = mailthread.reference_of_thread_id(message_id)  # the thread root every notification names
+        if reference:
+            found = _ticket_by_reference(reference)
+            if found is not None:
+                return found
     ticket_id = mailthread.ticket_of_message_ids([*parsed.references, *parsed.in_reply_to])
     if ticket_id:
         found = ticket_items.get_ticket(ticket_id)

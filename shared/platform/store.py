@@ -85,7 +85,7 @@ def transact(saves: Iterable[tuple[Entity, Any]], counts: Iterable[Count] = ()) 
     its own is left out. After the commit each changed item's image is what the table now holds."""
     written: list[tuple[Entity, dict[str, dict[str, Any]]]] = []
     with _Write(connection=_Connection.get()) as t:
-        for item, condition in _packed(saves):
+        for item, condition in _packed(_with_companions(saves)):
             update = changes(item)
             if update is None:
                 t.save(item, condition=condition)
@@ -122,6 +122,16 @@ def _value_size(value: dict[str, Any]) -> int:
     return len(json.dumps(data).encode())  # sets and binary: over-counted, never under
 
 
+def _with_companions(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
+    """The saves, each followed by the items it is written with (`written_with() -> items`, e.g. a ticket's TEXT
+    item when its text changed)."""
+    found: list[tuple[Entity, Any]] = []
+    for item, condition in saves:
+        found.append((item, condition))
+        found += [(other, None) for other in getattr(item, "written_with", list)()]
+    return found
+
+
 def _packed(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
     """The saves, with the new items of a type that packs (`pack(items) -> item`, e.g. a ticket's log entries)
     written together in one partition stored as one item, or carried by a new item of that partition that takes
@@ -134,7 +144,8 @@ def _packed(saves: Iterable[tuple[Entity, Any]]) -> list[tuple[Entity, Any]]:
         else:
             kept.append((item, condition))
     for (kind, pk), items in packs.items():
-        carriers = [i for i, c in kept if i.pk == pk and c is None and changes(i) is None and hasattr(i, "carry")]
+        # a new item (put whole, whatever its condition: the entries are written only if it is)
+        carriers = [i for i, _ in kept if i.pk == pk and changes(i) is None and hasattr(i, "carry")]
         if any(carrier.carry(items) for carrier in carriers[:1]):
             continue  # on a new item of the same partition that takes them (e.g. the message they log)
         kept.append((kind.pack(items), None))  # type: ignore[attr-defined]

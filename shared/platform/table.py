@@ -8,6 +8,7 @@ Access patterns (each served by GetItem or Query; no Scan anywhere):
 | pattern                                         | how                                                   |
 |-------------------------------------------------|-------------------------------------------------------|
 | ticket with its whole history                   | Query pk=TICKET#<id> (ticket, messages, events, tasks)|
+| ticket with its text (description, answers)     | Query pk=TICKET#<id>, sk BETWEEN TEXT AND TICKET      |
 | ticket by reference (CW-1042)                   | GetItem pk=REF#CW-1042 -> ticket id                   |
 | task by id (the id embeds its ticket id)        | GetItem pk=TICKET#<id>, sk=TASK#<task id>             |
 | a customer's tickets, newest first              | Query requester_index gsi1pk=USER#<sub>, descending   |
@@ -163,12 +164,17 @@ class Entity(Model):
         instance = super()._instantiate(attribute_values)  # every read (get, query, batch get) comes here
         if instance.changes_only:
             instance.stored = dict(attribute_values)
+        instance.after_read()
         return instance
 
     def deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
         super().deserialize(attribute_values)  # refresh() and update() read back this way
         if self.changes_only:
             self.stored = dict(attribute_values)
+        self.after_read()
+
+    def after_read(self) -> None:
+        """Set what the item does not store (e.g. what its key already says)."""
 
     def stored_image(self) -> dict[str, dict[str, Any]] | None:
         """The item as it was last read from or written to the table (None: never, so a save puts it whole)."""

@@ -163,7 +163,7 @@ def create_ticket(
         raise
 
     if submit:
-        _start_route_or_undo(ticket, service.route, [ticket, link, event], idem)
+        _start_route_or_undo(ticket, service.route, [ticket, link, event, *filter(None, [ticket.text])], idem)
     bus.publish("TicketCreated", {**ticket_detail(ticket), "channel": channel})
     metrics.count(metrics.TICKETS_CREATED)
     if submit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -20,9 +21,10 @@ from shared.platform.table import Entity
 
 
 class BadgeAttribute(JSONAttribute):
-    """The SLA badge's facts (shared/clocks/ticket.py sla_summary) stored with short names and without empty
-    values: the route worker rewrites them at every step, and a ticket item over 1 KB costs two write units a write
-    instead of one. Read back with the full names, the empty ones as None."""
+    """The SLA badge's facts (shared/clocks/ticket.py sla_summary) stored with short names, short words, instants
+    as epoch milliseconds and without empty values: the route worker rewrites them at every step, and a ticket
+    item over 1 KB costs two write units a write instead of one. Read back with the full names and ISO instants,
+    the empty ones as None (a badge stored in the older, longer shape reads the same)."""
 
     SHORT = {
         "clock": "c",
@@ -37,15 +39,77 @@ class BadgeAttribute(JSONAttribute):
     }
     LONG = {short: name for name, short in SHORT.items()}
 
+    STAMPS = frozenset({"promise_due_at", "internal_due_at", "met_at", "computed_at"})  # as epoch milliseconds
+    # the clock's name and phase by their first letter (a word not listed is kept whole)
+    WORDS = {"reaction": "r", "resolution": "s", "running": "R", "paused": "P", "met": "M", "stopped": "S"}
+    WORD_OF = {short: word for word, short in WORDS.items()}
+    NAMED = frozenset({"clock", "phase"})
+
     def serialize(self, value: Any) -> str | None:
         if value is None:
             return None
-        short = {self.SHORT.get(name, name): v for name, v in value.items() if v is not None}
+        short = {
+            self.SHORT.get(name, name): _epoch_ms(v)
+            if name in self.STAMPS
+            else self.WORDS.get(v, v)
+            if name in self.NAMED
+            else v
+            for name, v in value.items()
+            if v is not None
+        }
         return json.dumps(short, separators=(",", ":"))
 
     def deserialize(self, value: str) -> Any:
         stored = json.loads(value)
-        return {**dict.fromkeys(self.SHORT), **{self.LONG.get(name, name): v for name, v in stored.items()}}
+        long = {self.LONG.get(name, name): v for name, v in stored.items()}
+        for name in self.NAMED & long.keys():
+            long[name] = self.WORD_OF.get(long[name], long[name])
+        for name in self.STAMPS & long.keys():
+            if isinstance(long[name], int):  # a badge stored before the stamps were numbers keeps its ISO text
+                long[name] = datetime.fromtimestamp(long[name] / 1000, UTC).isoformat(timespec="milliseconds")
+                long[name] = long[name].replace("+00:00", "Z")
+        return {**dict.fromkeys(self.SHORT), **long}
+
+
+def _epoch_ms(stamp: str) -> int | str:
+    """An ISO instant (shared.platform.clock.iso, milliseconds) as epoch milliseconds: 13 digits instead of 26
+    characters. Anything else is kept as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return stamp
+    if moment.tzinfo is None:
+        return stamp
+    return round(moment.timestamp() * 1000)
+
+
+class CarriesEntries:
+    """A new item of a ticket's partition that takes the log entries written with it (`log_entries`, each as
+    Event.ENTRY_FIELDS) while it stays one write unit: the entries then cost no item of their own. Read back as
+    entries of their own (`unpacked`)."""
+
+    pk: Any
+    ticket_id: Any
+    log_entries: Any
+
+    CARRIES_UP_TO = 1000  # bytes of the item, under DynamoDB's 1 KB write unit with room for its attribute names
+
+    def carry(self, events: list[Event]) -> bool:
+        """Take the entries of one write onto this (new) item, if the item stays one write unit."""
+        entries = [{name: getattr(e, name) for name in Event.ENTRY_FIELDS} for e in events]
+        image = {**self.serialize(), "log_entries": {"S": json.dumps(entries)}}  # type: ignore[attr-defined]
+        if store.item_size(image) > self.CARRIES_UP_TO:
+            return False
+        self.log_entries = entries
+        return True
+
+    def unpacked(self) -> list[Entity]:
+        """The item, and the log entries it carries, each as an Event of its own."""
+        entries = [
+            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry)
+            for entry in self.log_entries or []
+        ]
+        return [self, *entries]  # type: ignore[list-item]  # the item keeps them: saved again, it still carries them
 
 
 class Ticket(Entity, discriminator="ticket"):
@@ -61,7 +125,9 @@ class Ticket(Entity, discriminator="ticket"):
     requester_email = UnicodeAttribute(null=True)
     service = UnicodeAttribute()
     subject = UnicodeAttribute()
-    description = UnicodeAttribute()
+    # What the requester wrote is kept apart, on the ticket's TEXT item (`TicketText`, written with the ticket when
+    # it changes): the ticket item, rewritten at every step, stays one write unit however long the text is.
+    description = UnicodeAttribute(null=True)
     fields = JSONAttribute(default=dict)
     status = UnicodeAttribute()
     ball_side = UnicodeAttribute(null=True)
@@ -90,8 +156,69 @@ class Ticket(Entity, discriminator="ticket"):
     closed_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
+    APART = ("description", "fields")  # stored on the TEXT item, not on the ticket's own
+    NOT_STORED = (*APART, "ticket_id")  # the id is the key's (pk=TICKET#<id>)
 
-class Message(Entity, discriminator="message"):
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        image = super().serialize(null_check=null_check)
+        for name in self.NOT_STORED:
+            image.pop(name, None)
+        return image
+
+    def after_read(self) -> None:
+        self.ticket_id = self.pk.removeprefix("TICKET#")
+
+    def attach_text(self, text: TicketText | None) -> None:
+        """The requester's text as read with the ticket (None: no TEXT item; a ticket stored before the text was
+        kept apart has it on its own item, which its next write moves apart)."""
+        self._text = text
+        if text is not None:
+            self.description, self.fields = text.description, text.fields or {}
+
+    @property
+    def text(self) -> TicketText | None:
+        """The TEXT item as read or last written (None: not read, or not apart yet)."""
+        return getattr(self, "_text", None)
+
+    def written_with(self) -> list[Entity]:
+        """What a save of the ticket writes in the same transaction: its TEXT item, when the ticket is new, its
+        text changed, or it still carries the text on its own item."""
+        stored = self.stored_image()
+        text: TicketText | None = getattr(self, "_text", None)
+        if text is None:
+            if stored is not None and not any(name in stored for name in self.APART):
+                if self.description is not None or self.fields:
+                    raise RuntimeError(f"ticket {self.ticket_id} was read without its text, which cannot be saved")
+                return []  # read by a list (its text not read) and its text left alone
+            text = self._text = TicketText(self.pk, TEXT_SK, ticket_id=self.ticket_id)
+        elif (text.description, text.fields) == (self.description, self.fields or {}):
+            return []
+        text.description, text.fields = self.description, self.fields or {}
+        return [text]
+
+    def save(self, condition: Any = None, *, add_version_condition: bool = True) -> dict[str, Any]:
+        """A ticket is always saved with its TEXT item (store.transact): never pynamodb's bare PutItem."""
+        store.transact([(self, condition)])
+        return {}
+
+
+class TicketText(CarriesEntries, Entity, discriminator="ticket_text"):
+    """pk=TICKET#<id>, sk=TEXT: what the requester wrote (the description and the intake answers), written with the
+    ticket when it is created or its draft edited, and read with it (`get_ticket`, `load_ticket_partition`). The
+    new ticket's TEXT item carries the log entries of its creation while it stays one write unit."""
+
+    changes_only = True  # a draft edit updates the text, the entries it carries stay
+
+    ticket_id = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    fields = JSONAttribute(default=dict)
+    log_entries = JSONAttribute(null=True)
+
+
+TEXT_SK = "TEXT"
+
+
+class Message(CarriesEntries, Entity, discriminator="message"):
     ticket_id = UnicodeAttribute()
     message_id = UnicodeAttribute()
     author_sub = UnicodeAttribute()
@@ -106,25 +233,6 @@ class Message(Entity, discriminator="message"):
     # The log entries written with this message (its MessageAdded and what else the same write logged), stored on
     # the message's item while it stays one write unit (`carry`); read back as entries of their own (`unpacked`).
     log_entries = JSONAttribute(null=True)
-
-    CARRIES_UP_TO = 1000  # bytes of the item, under DynamoDB's 1 KB write unit with room for its attribute names
-
-    def carry(self, events: list[Event]) -> bool:
-        """Take the entries of one write onto this (new) message's item, if the item stays one write unit."""
-        entries = [{name: getattr(e, name) for name in Event.ENTRY_FIELDS} for e in events]
-        image = {**self.serialize(), "log_entries": {"S": json.dumps(entries)}}
-        if store.item_size(image) > self.CARRIES_UP_TO:
-            return False
-        self.log_entries = entries
-        return True
-
-    def unpacked(self) -> list[Entity]:
-        """The message, and the log entries its item carries, each as an Event of its own."""
-        entries = [
-            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry)
-            for entry in self.log_entries or []
-        ]
-        return [self, *entries]  # the item keeps them: saved again, it still carries them
 
 
 class Event(Entity, discriminator="event"):
@@ -241,17 +349,32 @@ def open_pk(status: str) -> str:
 
 def load_ticket_partition(ticket_id: str) -> list[Entity]:
     """The ticket with its whole history: one Query (a step's entries stored together read back one by one)."""
-    items: list[Entity] = []
-    for item in Entity.query(ticket_pk(ticket_id), consistent_read=True):
-        items.extend(item.unpacked() if isinstance(item, (Event, Message)) else [item])
-    return items
+    return _with_text(list(Entity.query(ticket_pk(ticket_id), consistent_read=True)))
 
 
 def get_ticket(ticket_id: str) -> Ticket | None:
-    try:
-        return Ticket.get(ticket_pk(ticket_id), TICKET_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    """The ticket with its text: one Query of its two items (TEXT sorts just before TICKET)."""
+    found = _with_text(
+        list(Entity.query(ticket_pk(ticket_id), Entity.sk.between(TEXT_SK, TICKET_SK), consistent_read=True))
+    )
+    return next((i for i in found if isinstance(i, Ticket)), None)
+
+
+def _with_text(found: list[Entity]) -> list[Entity]:
+    """A ticket partition's items as the desk reads them: the TEXT item folded into the ticket, the entries
+    that items carry as entries of their own."""
+    items: list[Entity] = []
+    text: TicketText | None = None
+    for item in found:
+        if isinstance(item, TicketText):
+            text = item
+            items.extend(item.unpacked()[1:])
+        else:
+            items.extend(item.unpacked() if isinstance(item, (Event, Message)) else [item])
+    for item in items:
+        if isinstance(item, Ticket):
+            item.attach_text(text)
+    return items
 
 
 def resolve_ticket_id(ticket_id_or_reference: str) -> str | None:

@@ -3,9 +3,9 @@
 - `[CW-1042]` in the subject; a text and an HTML part saying the same; a link to the ticket's page in the portal;
 - dates in the reader's language and time zone, the zone named (shared/tickets/readers.py);
 - Reply-To the ticket's signed reply address (shared/tickets/mailthread.py), so a reply lands in the ticket;
-- In-Reply-To and References naming the ticket's earlier e-mails by the Message-IDs SES gave them (kept in the
-  ticket's SentMail items by mailthread.remember_sent, one PutItem an e-mail, read back for the ticket through an
-  index and by Message-ID for the inbound side): one thread per ticket in the customer's mail client.
+- In-Reply-To and References naming the ticket's thread root (mailthread.thread_id, signed like the reply
+  address): one thread per ticket in the customer's mail client, and nothing to read back before sending. The
+  Message-ID SES gives each e-mail is kept (mailthread.remember_sent, one PutItem) for a reply that names only it.
 """
 
 from __future__ import annotations
@@ -16,23 +16,15 @@ from typing import Any
 
 from shared.platform import clock, mail
 from shared.platform.domain import Status
-from shared.platform.table import Entity
 from shared.tickets import mailthread
-from shared.tickets.items import SentMail, Ticket
+from shared.tickets.items import Ticket
 from shared.tickets.readers import Reader
 
 logger = logging.getLogger(__name__)
 
 
-def thread_of(ticket_id: str) -> list[str]:
-    """The Message-IDs of the ticket's e-mails so far, oldest first (one Query of the index mailthread.remember_sent
-    keeps them in; an e-mail sent within the index's propagation lag may be missing: the thread still holds)."""
-    found = Entity.organisation_index.query(mailthread.sent_mails_pk(ticket_id))
-    return [f"<{m.message_id}>" for m in found if isinstance(m, SentMail)]
-
-
-def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader, thread: list[str]) -> mail.Mail:
-    """The e-mail, threaded after `thread` (the ticket's earlier Message-IDs)."""
+def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader) -> mail.Mail:
+    """The e-mail, in the ticket's thread (its root named by In-Reply-To and References)."""
     said_headline = reader.say(f"headline.{headline}")
     subject = reader.say("mail.subject", reference=ticket.reference, headline=said_headline, subject=ticket.subject)
     status = reader.status(ticket.status)
@@ -67,8 +59,8 @@ def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader,
         text=body,
         html=html,
         reply_to=mailthread.reply_address(ticket.reference),
-        in_reply_to=thread[-1] if thread else None,
-        references=tuple(thread),
+        in_reply_to=mailthread.thread_id(ticket.reference),
+        references=(mailthread.thread_id(ticket.reference),),
     )
 
 
@@ -80,10 +72,10 @@ def send_to_customer(
     holds what it said)."""
     if not ticket.requester_email:
         return None
-    message_id = mail.send(compose(ticket, headline, text, link, reader, thread_of(ticket.ticket_id)))
+    message_id = mail.send(compose(ticket, headline, text, link, reader))
     if message_id is None or not remember:
         return message_id
-    try:  # one PutItem: SES's Message-ID for replies (mail-in) and, by the index, for the next e-mail's References
+    try:  # one PutItem: SES's Message-ID, for a reply that names only it (mail-in)
         mailthread.remember_sent(message_id, ticket.ticket_id, ticket.reference, clock.now_iso())
     except Exception:  # the mail went out; a reply still finds the ticket by its reply address
         logger.exception("could not remember Message-ID %s of ticket %s", message_id, ticket.ticket_id)
@@ -93,7 +85,7 @@ def send_to_customer(
 def remember_received(detail: dict[str, Any]) -> None:
     """The TicketSubmitted event's consumer (functions/counters.py) keeps the Message-ID of the "received" e-mail
     sent on the request path, so creating a ticket writes no more than the ticket itself. Delivered at least once:
-    the same Put again changes nothing but its index sort key's tie-breaker."""
+    the same Put again changes nothing."""
     sent = detail.get("received_mail")
     if sent:
         mailthread.remember_sent(sent["message_id"], detail["ticket_id"], detail["reference"], sent["sent_at"])

@@ -2,9 +2,13 @@
 ticket").
 
 Every notification carries the ticket's reply address as Reply-To: `support+<reference>.<signature>@<domain>`,
-the signature an HMAC of the reference, so nobody writes into another's ticket by guessing an address. The
-Message-IDs SES gives our notifications are remembered too, so a reply that keeps only In-Reply-To/References
-still finds its ticket.
+the signature an HMAC of the reference, so nobody writes into another's ticket by guessing an address.
+
+Every notification of a ticket names the same thread root in In-Reply-To and References,
+`<ticket+<reference>.<signature>@<domain>>`: one thread per ticket in the customer's mail client without reading
+back what was sent before, and a reply that keeps only its References finds the ticket by that signed id. The
+Message-IDs SES gives our notifications are remembered too (one item each, `remember_sent`), so a reply that
+keeps only In-Reply-To still finds its ticket.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.platform import aws, config, store
+from shared.platform import aws, config
 from shared.tickets.items import SentMail
 
 LOCAL_PART = "support"
@@ -30,9 +34,7 @@ def sent_mail_pk(message_id: str) -> str:
 SENT_MAIL_SK = "MAILID"
 
 
-def sent_mails_pk(ticket_id: str) -> str:
-    """organisation_index partition of a ticket's remembered Message-IDs."""
-    return f"MAILTHREAD#{ticket_id}"
+THREAD_LOCAL_PART = "ticket"
 
 
 def normal_message_id(message_id: str) -> str:
@@ -63,6 +65,20 @@ def reference_of_reply_address(address: str) -> str | None:
     return reference
 
 
+def thread_id(reference: str) -> str:
+    """The Message-ID every notification of the ticket names as its thread's root (In-Reply-To, References)."""
+    return f"<{THREAD_LOCAL_PART}+{reference}.{signature(reference)}@{config.get(config.REPLY_DOMAIN)}>"
+
+
+def reference_of_thread_id(message_id: str) -> str | None:
+    """The ticket reference a thread root (`thread_id`) names, or None when it is not one or its signature does not
+    match."""
+    found = _ADDRESS.match(message_id.strip().strip("<>").strip())
+    if not found or found["local"] != THREAD_LOCAL_PART:
+        return None
+    return reference_of_reply_address(message_id)
+
+
 def remember_sent(message_id: str, ticket_id: str, reference: str, sent_at: str) -> None:
     """Keep the Message-ID a notification went out with (SES's, not ours: SES replaces the one a sender sets)."""
     SentMail(
@@ -72,9 +88,7 @@ def remember_sent(message_id: str, ticket_id: str, reference: str, sent_at: str)
         ticket_id=ticket_id,
         reference=reference,
         sent_at=sent_at,
-        gsi2pk=sent_mails_pk(ticket_id),  # the ticket's e-mails, oldest first: the next one's References
-        gsi2sk=f"{sent_at}#{store.new_id()}",  # the same instant twice (a held clock): in the order sent
-    ).save()
+    ).save()  # no index entry: the next e-mail names the thread's root, not the ones sent before
 
 
 def ticket_of_message_ids(message_ids: list[str]) -> str | None:

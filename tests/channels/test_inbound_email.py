@@ -61,7 +61,7 @@ def tickets_of(sender: str) -> list[dict[str, Any]]:
         FilterExpression="kind = :k AND requester_email = :e",
         ExpressionAttributeValues={":k": {"S": "ticket"}, ":e": {"S": sender}},
     )["Items"]
-    return [{"id": i["ticket_id"]["S"], "reference": i["reference"]["S"]} for i in found]
+    return [{"id": i["pk"]["S"].removeprefix("TICKET#"), "reference": i["reference"]["S"]} for i in found]
 
 
 def stored(key: str) -> bytes:
@@ -106,6 +106,33 @@ def test_thunderbird_threads_by_references_alone(desk) -> None:
     thread = thread_of(open_ticket(api))
     outcome = receive(reply("thunderbird_reply_cs.eml", thread, BOB), recipients=[SUPPORT])
     assert outcome["outcome"] == "message" and outcome["ticket_id"] == thread.ticket_id
+
+
+def test_a_reply_naming_only_the_thread_root_finds_the_ticket(desk) -> None:
+    """To: support@, no ticket in the subject, and no Message-ID of ours remembered: the thread root every
+    notification names in References finds the ticket. The same root with a forged signature finds none, and the
+    e-mail opens a new ticket."""
+    api, _ = desk
+    ticket = open_ticket(api)
+    root = mailthread.thread_id(ticket["reference"])
+    forged = root.replace(f".{mailthread.signature(ticket['reference'])}@", ".0123456789abcdef@")
+
+    def answer(references: str) -> bytes:
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = BOB, SUPPORT, "Re: the export"
+        mail["In-Reply-To"] = "<never-remembered@eu-central-1.amazonses.com>"
+        mail["References"] = f"{references} <never-remembered@eu-central-1.amazonses.com>"
+        mail.set_content("It works again, thank you.")
+        return mail.as_bytes()
+
+    outcome = receive(answer(root))
+    assert outcome["outcome"] == "message" and outcome["ticket_id"] == ticket["id"]
+    [message] = customer_messages(api, ticket["id"])
+    assert message["body"] == "It works again, thank you."
+
+    outcome = receive(answer(forged))
+    assert outcome["ticket_id"] != ticket["id"]
+    assert len(customer_messages(api, ticket["id"])) == 1
 
 
 def test_attachments_within_the_limits_are_stored_and_the_sender_learns_of_the_rest(desk) -> None:

@@ -77,7 +77,7 @@ def _create_send(api: Api, ctx: dict[str, Any]) -> Reply:
 def _create_done(api: Api, ctx: dict[str, Any], reply: Reply | None) -> None:
     tickets = _stored_items(kind="ticket", subject=ctx["subject"])
     assert len(tickets) == 1, f"{len(tickets)} tickets stored"
-    ticket_id = tickets[0]["ticket_id"]["S"]
+    ticket_id = tickets[0]["pk"]["S"].removeprefix("TICKET#")
     assert reply is None or reply.json["id"] == ticket_id
     _waittask_of(api, ticket_id, "classify")  # the route started: its first task is in L1's queue
 

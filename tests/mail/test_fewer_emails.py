@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from infra.local import emulation as aws_emulation
 from shared.routes import licences
+from shared.tickets import mailthread
 from tests.conftest import BOB, MARIA, finish_task, route_task, wait_for
 
 LICENCE = {
@@ -62,7 +63,7 @@ def test_over_the_limit_the_customer_hears_why_then_the_outcome(desk):
         "Your account manager declined to extend the licence limit: contract.\n\n"
         "Your ticket is closed: the licence limit was not extended."
     )
-    assert last["in_reply_to"] == first["message_id"]
+    assert last["in_reply_to"] == first["in_reply_to"] == mailthread.thread_id(ticket["reference"])
 
 
 def test_when_the_route_fails_the_customer_is_told_a_person_takes_over(desk, monkeypatch):

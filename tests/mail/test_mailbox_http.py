@@ -73,9 +73,9 @@ def test_the_mailbox_lists_each_email_with_its_full_headers_and_both_bodies(stac
         assert headers["Message-ID"] == sent["message_id"] and sent["message_id"].endswith(".amazonses.com>")
         assert mailthread.reference_of_reply_address(headers["Reply-To"]) == ticket["reference"]
         assert sent["body"] and sent["html"].startswith("<!DOCTYPE html>")
-    assert "In-Reply-To" not in first["headers"]
-    assert second["headers"]["In-Reply-To"] == first["message_id"]
-    assert second["headers"]["References"] == first["message_id"]
+    root = mailthread.thread_id(ticket["reference"])  # the ticket's thread root, named by each of its e-mails
+    assert first["headers"]["In-Reply-To"] == second["headers"]["In-Reply-To"] == root
+    assert first["headers"]["References"] == second["headers"]["References"] == root
     assert "Try <b>again</b>." in second["body"] and "Try &lt;b&gt;again&lt;/b&gt;." in second["html"]
 
 

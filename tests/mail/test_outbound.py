@@ -1,5 +1,6 @@
 """Issue 15, outbound e-mail: every notification to the customer is threaded (In-Reply-To and References naming the
-ticket's earlier e-mails by the Message-IDs SES gave them), carries the ticket's signed reply address as Reply-To,
+ticket's signed thread root; the Message-ID SES gave each e-mail is remembered for replies), carries the ticket's
+signed reply address as Reply-To,
 `[CW-n]` in the subject, a text and an HTML part, a link to the ticket's page in the portal, and dates in the
 reader's time zone with the zone named."""
 
@@ -55,15 +56,19 @@ def test_a_second_notification_threads_on_the_message_id_ses_gave_the_first(aske
     # and it is the one remembered for the ticket: a reply naming it finds the ticket
     assert mailthread.ticket_of_message_ids([first["message_id"]]) == ticket["id"]
     assert mailthread.ticket_of_message_ids([second["message_id"]]) == ticket["id"]
-    # The first opens the thread; the second answers it and lists it in References
-    assert first["in_reply_to"] is None and first["references"] == []
-    assert second["in_reply_to"] == first["message_id"]
-    assert second["references"] == [first["message_id"]]
-    # A third lists both, oldest first, and answers the newest
+    # Each names the ticket's thread root (signed like the reply address) in In-Reply-To and References: one
+    # thread in the mail client, and no read of the e-mails sent before
+    root = mailthread.thread_id(ticket["reference"])
+    assert mailthread.reference_of_thread_id(root) == ticket["reference"]
     reply_as_lena(api, ticket["id"], "One more thing.")
     third = mails_about(BOB, ticket["reference"], 3)[2]
-    assert third["in_reply_to"] == second["message_id"]
-    assert third["references"] == [first["message_id"], second["message_id"]]
+    for sent in (first, second, third):
+        assert sent["in_reply_to"] == root and sent["references"] == [root]
+        assert sent["headers"]["In-Reply-To"] == root and sent["headers"]["References"] == root
+    assert len({first["message_id"], second["message_id"], third["message_id"]}) == 3
+    # another ticket's e-mails name another root; a root with a forged signature names none
+    assert mailthread.thread_id("CW-9999") != root
+    assert mailthread.reference_of_thread_id(root.replace(root.split(".")[1][:4], "0000")) is None
     # None of them leaves the desk as a normal person's mail: auto-responders stay quiet
     assert {m["headers"]["Auto-Submitted"] for m in (first, second, third)} == {"auto-generated"}
 
