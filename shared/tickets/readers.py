@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.directory import items as directory
+from shared.directory import people
 from shared.platform import words
 from shared.platform.domain import DESK_TIMEZONE
 from shared.platform.words import ENGLISH, Phrase
@@ -39,18 +40,16 @@ ENGLISH_READER = Reader()
 
 
 def reader_of(ticket: Ticket) -> Reader:
-    """How the desk writes to the ticket's customer (one read of the organisation)."""
-    organisation = directory.get_organisation(ticket.organisation_id)
-    language = ticket.language or (organisation.language if organisation is not None else None)
-    return Reader(
-        language=words.normalise(language) or ENGLISH,
-        zone=organisation.timezone if organisation is not None else None,
-    )
+    """How the desk writes to the ticket's customer: their organisation's language and zone (kept per process for a
+    minute, people.organisation_reader), the web form's language for a sender without one."""
+    language, zone = people.organisation_reader(ticket.organisation_id)
+    return Reader(language=words.normalise(ticket.language or language) or ENGLISH, zone=zone)
 
 
 def reader_zone(ticket: Ticket) -> str:
     """The time zone the ticket's customer reads its dates in, on the pages as in the e-mails: their organisation's,
-    else the desk's (the default plan's calendar is in the desk's zone)."""
+    else the desk's (the default plan's calendar is in the desk's zone). Kept per process for a minute
+    (people.organisation_reader), so a ticket's page reads the ticket and its history alone."""
     return reader_of(ticket).zone or DESK_TIMEZONE
 
 

@@ -95,3 +95,33 @@ def test_the_list_pages_with_a_cursor_like_every_list(api):
     )  # novak: the Czech demo
     assert pages >= 3
     assert_problem(api("GET", "/organisations?limit=0", user=LENA), 422)
+
+
+def test_a_ticket_page_reads_the_organisation_s_zone_once_a_minute_and_a_change_at_once(api, monkeypatch):
+    """The page shows a ticket's dates in its organisation's zone: read once per process and minute, not at every
+    page view (the page is then one Query); a manager's change shows at once."""
+    from shared.directory import items as directory
+    from shared.directory import people
+    from tests.conftest import QUESTION
+
+    ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json
+    reads: list[str] = []
+    real = directory.get_organisation
+    monkeypatch.setattr(directory, "get_organisation", lambda org_id: reads.append(org_id) or real(org_id))
+    people.forget_deactivated_cache()  # a fresh process
+
+    first = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    second = api("GET", f"/tickets/{ticket['id']}", user=BOB).json
+    assert first["timezone"] == second["timezone"]
+    assert reads.count("acme") == 1  # the second page view read no organisation
+
+    acme = api("GET", "/organisations/acme", user=MARIA).json
+    settings = {k: acme[k] for k in ("name", "email_domains", "importance", "language") if acme.get(k) is not None}
+    changed = api("PUT", "/organisations/acme", user=MARIA, body={**settings, "timezone": "Asia/Tokyo"})
+    assert changed.status == 200, changed.text
+    assert api("GET", f"/tickets/{ticket['id']}", user=BOB).json["timezone"] == "Asia/Tokyo"
+
+    # Another process learns it within the minute
+    monkeypatch.setattr(people, "READER_CACHE_SECONDS", 0.0)
+    people._readers["acme"] = (0.0, ("en", "Europe/Prague"))  # what another process read before the change
+    assert api("GET", f"/tickets/{ticket['id']}", user=BOB).json["timezone"] == "Asia/Tokyo"
