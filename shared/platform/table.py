@@ -8,7 +8,7 @@ Access patterns (each served by GetItem or Query; no Scan anywhere):
 | pattern                                         | how                                                   |
 |-------------------------------------------------|-------------------------------------------------------|
 | ticket with its whole history                   | Query pk=TICKET#<id> (ticket, messages, events, tasks)|
-| ticket with its text (description, answers)     | Query pk=TICKET#<id>, sk BETWEEN TEXT AND TICKET      |
+| ticket with its text and resolution             | Query pk=TICKET#<id>, begins_with(sk, TICKET)         |
 | ticket by reference (CW-1042)                   | GetItem pk=REF#CW-1042 -> ticket id                   |
 | task by id (the id embeds its ticket id)        | GetItem pk=TICKET#<id>, sk=TASK#<task id>             |
 | a customer's tickets, newest first              | Query requester_index gsi1pk=USER#<sub>, descending   |

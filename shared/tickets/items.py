@@ -83,6 +83,13 @@ def _epoch_ms(stamp: str) -> int | str:
     return round(moment.timestamp() * 1000)
 
 
+class CompactJSONAttribute(JSONAttribute):
+    """JSON without the spaces after separators: for what is stored inside an item to keep it one write unit."""
+
+    def serialize(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
 class CarriesEntries:
     """A new item of a ticket's partition that takes the log entries written with it (`log_entries`, each as
     Event.ENTRY_FIELDS) while it stays one write unit: the entries then cost no item of their own. Read back as
@@ -96,8 +103,9 @@ class CarriesEntries:
 
     def carry(self, events: list[Event]) -> bool:
         """Take the entries of one write onto this (new) item, if the item stays one write unit."""
-        entries = [{name: getattr(e, name) for name in Event.ENTRY_FIELDS} for e in events]
-        image = {**self.serialize(), "log_entries": {"S": json.dumps(entries)}}  # type: ignore[attr-defined]
+        entries = [Event.entry_of(e) for e in events]
+        stored = CompactJSONAttribute().serialize(entries)
+        image = {**self.serialize(), "log_entries": {"S": stored}}  # type: ignore[attr-defined]
         if store.item_size(image) > self.CARRIES_UP_TO:
             return False
         self.log_entries = entries
@@ -105,10 +113,7 @@ class CarriesEntries:
 
     def unpacked(self) -> list[Entity]:
         """The item, and the log entries it carries, each as an Event of its own."""
-        entries = [
-            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry)
-            for entry in self.log_entries or []
-        ]
+        entries = [Event.from_entry(self.pk, self.ticket_id, entry) for entry in self.log_entries or []]
         return [self, *entries]  # type: ignore[list-item]  # the item keeps them: saved again, it still carries them
 
 
@@ -125,8 +130,10 @@ class Ticket(Entity, discriminator="ticket"):
     requester_email = UnicodeAttribute(null=True)
     service = UnicodeAttribute()
     subject = UnicodeAttribute()
-    # What the requester wrote is kept apart, on the ticket's TEXT item (`TicketText`, written with the ticket when
-    # it changes): the ticket item, rewritten at every step, stays one write unit however long the text is.
+    # What people write is kept apart from the ticket item, which the route and the desk rewrite at every step, so
+    # that item stays one write unit however long the texts are: the requester's on the ticket's TEXT item
+    # (`TicketText`), each resolution's on a RESOLUTION item of its own (`TicketResolution`). Both are written with
+    # the ticket when they change (`written_with`) and read with it (`get_ticket`, `load_ticket_partition`).
     description = UnicodeAttribute(null=True)
     fields = JSONAttribute(default=dict)
     status = UnicodeAttribute()
@@ -156,8 +163,9 @@ class Ticket(Entity, discriminator="ticket"):
     closed_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
-    APART = ("description", "fields")  # stored on the TEXT item, not on the ticket's own
-    NOT_STORED = (*APART, "ticket_id")  # the id is the key's (pk=TICKET#<id>)
+    TEXT = ("description", "fields")  # on the TEXT item
+    RESOLVED = ("resolution", "preventive_measure", "kb_articles")  # on the latest RESOLUTION item
+    NOT_STORED = (*TEXT, *RESOLVED, "ticket_id")  # the id is the key's (pk=TICKET#<id>)
 
     def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         image = super().serialize(null_check=null_check)
@@ -168,12 +176,16 @@ class Ticket(Entity, discriminator="ticket"):
     def after_read(self) -> None:
         self.ticket_id = self.pk.removeprefix("TICKET#")
 
-    def attach_text(self, text: TicketText | None) -> None:
-        """The requester's text as read with the ticket (None: no TEXT item; a ticket stored before the text was
-        kept apart has it on its own item, which its next write moves apart)."""
-        self._text = text
+    def attach(self, text: TicketText | None, resolution: TicketResolution | None) -> None:
+        """What is kept apart, as read with the ticket: its TEXT item and its latest RESOLUTION item (None: there
+        is none; a ticket stored before they were kept apart has them on its own item, which its next write moves
+        apart)."""
+        self._text, self._resolution, self._apart_read = text, resolution, True
         if text is not None:
             self.description, self.fields = text.description, text.fields or {}
+        if resolution is not None:
+            self.resolution, self.preventive_measure = resolution.resolution, resolution.preventive_measure
+            self.kb_articles = resolution.kb_articles
 
     @property
     def text(self) -> TicketText | None:
@@ -181,41 +193,72 @@ class Ticket(Entity, discriminator="ticket"):
         return getattr(self, "_text", None)
 
     def written_with(self) -> list[Entity]:
-        """What a save of the ticket writes in the same transaction: its TEXT item, when the ticket is new, its
-        text changed, or it still carries the text on its own item."""
+        """What a save of the ticket writes in the same transaction: its TEXT item when the ticket is new or its
+        text changed, a new RESOLUTION item when its resolution changed, and both when the ticket still carries
+        them on its own item (stored before they were kept apart)."""
         stored = self.stored_image()
-        text: TicketText | None = getattr(self, "_text", None)
-        if text is None:
-            if stored is not None and not any(name in stored for name in self.APART):
-                if self.description is not None or self.fields:
-                    raise RuntimeError(f"ticket {self.ticket_id} was read without its text, which cannot be saved")
-                return []  # read by a list (its text not read) and its text left alone
-            text = self._text = TicketText(self.pk, TEXT_SK, ticket_id=self.ticket_id)
-        elif (text.description, text.fields) == (self.description, self.fields or {}):
+        known = stored is None or getattr(self, "_apart_read", False)
+        if not known and not any(name in stored for name in (*self.TEXT, *self.RESOLVED)):  # type: ignore[operator]
+            # read by a list (BatchGetItem): the ticket item alone, which may be saved with its texts left alone
+            if self.description is not None or self.fields or any(getattr(self, n) is not None for n in self.RESOLVED):
+                raise RuntimeError(f"ticket {self.ticket_id} was read without its text, which cannot be saved")
             return []
-        text.description, text.fields = self.description, self.fields or {}
-        return [text]
+        written: list[Entity] = []
+        text: TicketText | None = getattr(self, "_text", None)
+        if text is None or (text.description, text.fields or {}) != (self.description, self.fields or {}):
+            text = text or TicketText(self.pk, TEXT_SK, ticket_id=self.ticket_id)
+            text.description, text.fields = self.description, self.fields or {}
+            self._text = text
+            written.append(text)
+        latest: TicketResolution | None = getattr(self, "_resolution", None)
+        resolved = tuple(getattr(self, name) for name in self.RESOLVED)
+        if resolved != tuple(getattr(latest, name, None) for name in self.RESOLVED):
+            # a new item each time (never rewritten): the log entries an earlier one carries stay
+            self._resolution = TicketResolution(
+                self.pk,
+                f"{RESOLUTION_SK_PREFIX}{store.new_id()}",
+                ticket_id=self.ticket_id,
+                resolved_at=self.resolved_at,
+                **dict(zip(self.RESOLVED, resolved, strict=True)),
+            )
+            written.append(self._resolution)
+        return written
 
     def save(self, condition: Any = None, *, add_version_condition: bool = True) -> dict[str, Any]:
-        """A ticket is always saved with its TEXT item (store.transact): never pynamodb's bare PutItem."""
+        """A ticket is always saved with what is kept apart (store.transact): never pynamodb's bare PutItem."""
         store.transact([(self, condition)])
         return {}
 
 
 class TicketText(CarriesEntries, Entity, discriminator="ticket_text"):
-    """pk=TICKET#<id>, sk=TEXT: what the requester wrote (the description and the intake answers), written with the
-    ticket when it is created or its draft edited, and read with it (`get_ticket`, `load_ticket_partition`). The
-    new ticket's TEXT item carries the log entries of its creation while it stays one write unit."""
+    """pk=TICKET#<id>, sk=TICKET#TEXT: what the requester wrote (the description and the intake answers), written
+    with the ticket when it is created or its draft edited, and read with it (`get_ticket`, `load_ticket_partition`).
+    The new ticket's TEXT item carries the log entries of its creation while it stays one write unit."""
 
     changes_only = True  # a draft edit updates the text, the entries it carries stay
 
     ticket_id = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     fields = JSONAttribute(default=dict)
-    log_entries = JSONAttribute(null=True)
+    log_entries = CompactJSONAttribute(null=True)
 
 
-TEXT_SK = "TEXT"
+class TicketResolution(CarriesEntries, Entity, discriminator="ticket_resolution"):
+    """pk=TICKET#<id>, sk=TICKET#RESOLUTION#<ULID>: how one resolution solved the ticket (R16) and the articles it
+    cites (R29), a new item at each resolution (a reopened ticket resolved again has two); the latest is the
+    ticket's. Carries the resolution's log entries while it stays one write unit."""
+
+    ticket_id = UnicodeAttribute()
+    resolution = UnicodeAttribute(null=True)
+    preventive_measure = UnicodeAttribute(null=True)
+    kb_articles = JSONAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    log_entries = CompactJSONAttribute(null=True)
+
+
+# The items read with the ticket sort right after it: one Query (begins_with TICKET) reads them together.
+TEXT_SK = "TICKET#TEXT"
+RESOLUTION_SK_PREFIX = "TICKET#RESOLUTION#"
 
 
 class Message(CarriesEntries, Entity, discriminator="message"):
@@ -232,7 +275,7 @@ class Message(CarriesEntries, Entity, discriminator="message"):
     created_at = UnicodeAttribute()
     # The log entries written with this message (its MessageAdded and what else the same write logged), stored on
     # the message's item while it stays one write unit (`carry`); read back as entries of their own (`unpacked`).
-    log_entries = JSONAttribute(null=True)
+    log_entries = CompactJSONAttribute(null=True)
 
 
 class Event(Entity, discriminator="event"):
@@ -253,24 +296,50 @@ class Event(Entity, discriminator="event"):
     public = BooleanAttribute()
     summary = UnicodeAttribute()
     data = JSONAttribute(default=dict)
-    more = JSONAttribute(null=True)  # the entries written with this one (pack), each as ENTRY_FIELDS
+    more = CompactJSONAttribute(null=True)  # the entries written with this one (pack), each as ENTRY_FIELDS
 
     ENTRY_FIELDS = ("event_id", "at", "type", "actor_sub", "actor_role", "public", "summary", "data")
+    # An entry stored inside another item (`more`, a carrier's `log_entries`) names its fields by one letter and
+    # leaves out empty data: a carrier then takes a step's three entries and stays one write unit. Entries stored
+    # with the full names are read the same.
+    ENTRY_SHORT = {
+        "event_id": "i",
+        "at": "t",
+        "type": "y",
+        "actor_sub": "s",
+        "actor_role": "r",
+        "public": "p",
+        "summary": "m",
+        "data": "d",
+    }
+    ENTRY_LONG = {short: name for name, short in ENTRY_SHORT.items()}
+
+    @classmethod
+    def entry_of(cls, event: Event) -> dict[str, Any]:
+        """The event as an entry stored inside another item."""
+        return {
+            cls.ENTRY_SHORT[name]: getattr(event, name) for name in cls.ENTRY_FIELDS if name != "data" or event.data
+        }
+
+    @classmethod
+    def from_entry(cls, pk: str, ticket_id: str, entry: dict[str, Any]) -> Event:
+        """An entry stored inside another item, as the Event it is."""
+        fields = {cls.ENTRY_LONG.get(name, name): value for name, value in entry.items()}
+        fields.setdefault("data", {})
+        return cls(pk, f"EVENT#{fields['event_id']}", ticket_id=ticket_id, **fields)
 
     @classmethod
     def pack(cls, events: list[Event]) -> Event:
         """The entries of one ticket written in one step, as one item (the first, carrying the others)."""
         first, *others = sorted(events, key=lambda e: e.event_id)
-        first.more = [{name: getattr(e, name) for name in cls.ENTRY_FIELDS} for e in others] or None
+        first.more = [cls.entry_of(e) for e in others] or None
         return first
 
     def unpacked(self) -> list[Event]:
         """This item's entries, each as an Event of its own (as `pack` received them)."""
         if not self.more:
             return [self]
-        entries = [
-            Event(self.pk, f"EVENT#{entry['event_id']}", ticket_id=self.ticket_id, **entry) for entry in self.more
-        ]
+        entries = [Event.from_entry(self.pk, self.ticket_id, entry) for entry in self.more]
         return [self, *entries]  # the item keeps them: saved again, it still carries them
 
 
@@ -349,31 +418,35 @@ def open_pk(status: str) -> str:
 
 def load_ticket_partition(ticket_id: str) -> list[Entity]:
     """The ticket with its whole history: one Query (a step's entries stored together read back one by one)."""
-    return _with_text(list(Entity.query(ticket_pk(ticket_id), consistent_read=True)))
+    return _folded(list(Entity.query(ticket_pk(ticket_id), consistent_read=True)))
 
 
 def get_ticket(ticket_id: str) -> Ticket | None:
-    """The ticket with its text: one Query of its two items (TEXT sorts just before TICKET)."""
-    found = _with_text(
-        list(Entity.query(ticket_pk(ticket_id), Entity.sk.between(TEXT_SK, TICKET_SK), consistent_read=True))
-    )
-    return next((i for i in found if isinstance(i, Ticket)), None)
+    """The ticket with what is kept apart (its text, its resolutions): one Query of the items whose sort key begins
+    with TICKET."""
+    found = list(Entity.query(ticket_pk(ticket_id), Entity.sk.startswith(TICKET_SK), consistent_read=True))
+    return next((i for i in _folded(found) if isinstance(i, Ticket)), None)
 
 
-def _with_text(found: list[Entity]) -> list[Entity]:
-    """A ticket partition's items as the desk reads them: the TEXT item folded into the ticket, the entries
-    that items carry as entries of their own."""
+def _folded(found: list[Entity]) -> list[Entity]:
+    """A ticket partition's items as the desk reads them: the TEXT item and the latest RESOLUTION item folded into
+    the ticket, the entries that items carry as entries of their own."""
     items: list[Entity] = []
     text: TicketText | None = None
+    resolutions: list[TicketResolution] = []
     for item in found:
         if isinstance(item, TicketText):
             text = item
+        elif isinstance(item, TicketResolution):
+            resolutions.append(item)
+        if isinstance(item, (TicketText, TicketResolution)):
             items.extend(item.unpacked()[1:])
         else:
             items.extend(item.unpacked() if isinstance(item, (Event, Message)) else [item])
+    latest = max(resolutions, key=lambda r: r.sk, default=None)
     for item in items:
         if isinstance(item, Ticket):
-            item.attach_text(text)
+            item.attach(text, latest)
     return items
 
 

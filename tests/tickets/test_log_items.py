@@ -58,7 +58,9 @@ def test_the_entries_of_one_write_are_one_item_and_read_back_one_by_one(ticket_i
     stored = _stored(ticket_id)
     assert len(stored) == items_before + 1
     packed = [s for s in stored if s["sk"] == f"EVENT#{written[0].event_id}"]
-    assert len(packed) == 1 and [m["event_id"] for m in packed[0]["more"]] == [e.event_id for e in written[1:]]
+    assert len(packed) == 1 and [m[Event.ENTRY_SHORT["event_id"]] for m in packed[0]["more"]] == [
+        e.event_id for e in written[1:]
+    ]
     # and the partition reads back each entry with its own id, type, instant and data
     assert _entries(ticket_id) == sorted(
         [*before, *((e.event_id, e.type, AT, {"n": n}) for n, e in enumerate(written))]
@@ -76,7 +78,7 @@ def test_entries_ride_on_the_new_message_they_log_while_it_stays_one_write_unit(
     stored = _stored(ticket_id)
     assert len(stored) == items_before + 1
     carried = next(s for s in stored if s["sk"] == message.sk)
-    assert [e["event_id"] for e in carried["log_entries"]] == [said.event_id]
+    assert [e[Event.ENTRY_SHORT["event_id"]] for e in carried["log_entries"]] == [said.event_id]
     # and both read back: the message, and the entry as an Event of its own
     items = load_ticket_partition(ticket_id)
     assert [m.body for m in items if isinstance(m, Message) and m.message_id == message.message_id] == ["We are on it."]
@@ -95,3 +97,29 @@ def test_a_message_too_large_to_carry_its_entries_leaves_them_in_an_item_of_thei
     assert len(stored) == items_before + 2
     assert next(s for s in stored if s["sk"] == message.sk)["log_entries"] is None
     assert said.event_id in [e[0] for e in _entries(ticket_id)]
+
+
+def test_entries_stored_with_their_full_field_names_read_the_same(ticket_id: str) -> None:
+    """Entries carried or packed before they were stored with one-letter names (and empty data left out)."""
+    pk = ticket_items.ticket_pk(ticket_id)
+    long = {
+        "event_id": "01M8MQH3N90N2BQ9P1M7HM2T7A",
+        "at": AT,
+        "type": "StatusChanged",
+        "actor_sub": "system",
+        "actor_role": "system",
+        "public": True,
+        "summary": "Status: new -> in_progress",
+        "data": {"to": "in_progress"},
+    }
+    short = Event.entry_of(Event.from_entry(pk, ticket_id, long))
+    assert short == {Event.ENTRY_SHORT[name]: value for name, value in long.items()}
+    for stored in (long, short, {k: v for k, v in short.items() if k != "d"}):
+        event = Event.from_entry(pk, ticket_id, stored)
+        assert (event.sk, event.event_id, event.type, event.public) == (
+            f"EVENT#{long['event_id']}",
+            long["event_id"],
+            "StatusChanged",
+            True,
+        )
+        assert event.data == (long["data"] if "d" in stored or "data" in stored else {})
