@@ -4,6 +4,7 @@ follow link; the knowledge base; the Czech UI; axe on every page; a screenshot o
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -52,6 +53,55 @@ def _open_question(web, subject: str, *, with_file: bool) -> str:
     heading = web.page.get_by_role("heading", level=1, name=re.compile(rf"^CW-\d+: {re.escape(subject)}$"))
     heading.wait_for()
     return heading.inner_text().split(":", 1)[0]
+
+
+def test_a_reply_whose_answer_is_lost_is_sent_again_and_stored_once(web):
+    """The reply reaches the API, which stores it, but its answer is lost on the way back (a 503): the text stays
+    in the box, and sending it again is the same request (the same Idempotency-Key), so one message is stored."""
+    web.sign_in(BOB)
+    reference = _open_question(web, "Export stops at 80 %", with_file=False)
+    text = "It stops at 80 % with the yearly report too."
+    messages = re.compile(r"/tickets/[^/?]+/messages$")
+    keys: list[str] = []
+    first: dict = {}
+
+    def lose_the_first_answer(route) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) > 1:
+            route.fallback()
+            return
+        answer = route.fetch()
+        first.update(status=answer.status)
+        problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Try again."}
+        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(problem))
+
+    web.page.route(messages, lose_the_first_answer)
+    box = web.page.get_by_label("Your message")
+    box.fill(text)
+    web.page.get_by_role("button", name="Send the reply").click()
+    web.page.get_by_role("alert").filter(has_text="Try again.").wait_for()
+    assert box.input_value() == text  # nothing the customer wrote is lost
+    with web.page.expect_response(lambda r: r.request.method == "POST" and messages.search(r.url)) as again:
+        web.page.get_by_role("button", name="Send the reply").click()
+    web.page.get_by_role("status").filter(has_text="Your reply is sent.").wait_for()
+    web.page.unroute(messages)
+    web.console = [m for m in web.console if "status of 503" not in m]  # the browser logs the lost answer
+    assert first["status"] == 201 and len(keys) == 2 and UUID.fullmatch(keys[0]) and keys[1] == keys[0], keys
+    assert again.value.headers.get("idempotent-replayed") == "true"
+    assert box.input_value() == ""
+    stored = [m for m in call(web, "GET", f"/tickets/{reference}", BOB)["messages"] if m["body"] == text]
+    assert len(stored) == 1
+    assert web.page.get_by_role("region", name="Conversation").get_by_text(text).count() == 1
+
+    # The next reply is a new message, with a new key
+    box.fill("One more detail: it is the same in Firefox.")
+    with web.page.expect_request(lambda r: r.method == "POST" and messages.search(r.url)) as sent:
+        web.page.get_by_role("button", name="Send the reply").click()
+    web.page.get_by_role("status").filter(has_text="Your reply is sent.").wait_for()
+    assert UUID.fullmatch(sent.value.headers["idempotency-key"]) and sent.value.headers["idempotency-key"] != keys[0]
 
 
 def test_a_customer_opens_a_question_with_a_file_replies_and_sees_the_answer(web):

@@ -86,15 +86,22 @@ export async function call<T, M extends Method, P extends PathsFor<M>>(
 }
 
 /**
- * The Idempotency-Key of one thing a person sends (a new ticket): created when they first submit, the same for
- * every retry after an error, a new one once it went through. A retry after an error that came after the API
- * committed (a 503, a lost connection) then answers the first ticket again instead of opening a second one.
+ * The Idempotency-Key of one thing a person sends (a new ticket, a reply): created when they first submit, the
+ * same for every retry after an error, a new one once it went through. A retry after an error that came after the
+ * API committed (a 503, a lost connection) then answers the first ticket or message again instead of storing a
+ * second one.
  */
 export class RetryKey {
   private key: string | null = null;
+  private content: string | undefined = undefined;
 
-  /** The key of the attempt under way: the same until `done()`. */
-  current(): string {
+  /** The key of the attempt under way: the same until `done()`, or until what is sent (`content`) changes: an
+   * edited reply is a new request, not a retry. */
+  current(content?: string): string {
+    if (content !== this.content) {
+      this.key = null;
+      this.content = content;
+    }
     this.key ??= crypto.randomUUID();
     return this.key;
   }
@@ -102,6 +109,7 @@ export class RetryKey {
   /** The request went through: the next submission is a new request, with a new key. */
   done(): void {
     this.key = null;
+    this.content = undefined;
   }
 }
 

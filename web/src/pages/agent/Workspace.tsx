@@ -6,7 +6,7 @@
 // i internal note, c complete, n next task, ? help. ?task=<id> picks the task (the queue and "Next task" link so).
 import { Fragment } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiError, api } from "../../api/client";
+import { ApiError, RetryKey, api } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
 import type { PageProps } from "../../routes";
@@ -76,6 +76,7 @@ export default function Workspace({ params, query, person }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sendAttempt] = useState(() => new RetryKey()); // a send again after an error retries the same message
   const [others, setOthers] = useState<Presence[]>([]);
   const [replying, setReplying] = useState(false);
   const { helpOpen, setHelpOpen, help } = useHelp();
@@ -309,15 +310,15 @@ export default function Workspace({ params, query, person }: PageProps) {
           busy={busy}
           onTyping={setReplying}
           onSend={(body, internal, files) =>
-            act(
-              () =>
-                api.post<unknown, "/tickets/{ticket_id}/messages">("/tickets/{ticket_id}/messages", {
-                  path: { ticket_id: ticket.id },
-                  body: { body, internal, attachments: files },
-                  idempotencyKey: crypto.randomUUID(),
-                }),
-              internal ? t("ws.note_added") : t("ws.reply_sent"),
-            )
+            act(async () => {
+              const key = sendAttempt.current(JSON.stringify([ticket.id, body, internal, files]));
+              await api.post<unknown, "/tickets/{ticket_id}/messages">("/tickets/{ticket_id}/messages", {
+                path: { ticket_id: ticket.id },
+                body: { body, internal, attachments: files },
+                idempotencyKey: key,
+              });
+              sendAttempt.done();
+            }, internal ? t("ws.note_added") : t("ws.reply_sent"))
           }
         />
       )}

@@ -3,7 +3,7 @@
 // with files, closing and rating. Opened signed in, or through a web-form ticket's follow link (the key in the
 // fragment: #key=...); a ticket the reader may not see says "not found", exactly like a missing one.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "../../api/client";
+import { ApiError, RetryKey } from "../../api/client";
 import { formatDateTime } from "../../format/datetime";
 import { t } from "../../i18n";
 import { navigate } from "../../router";
@@ -32,6 +32,7 @@ export default function Ticket({ params, person }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [replyAttempt] = useState(() => new RetryKey()); // a send again after an error retries the same reply
 
   const reload = () =>
     calls
@@ -51,7 +52,8 @@ export default function Ticket({ params, person }: PageProps) {
     void reload();
   }, [params.reference, key, person?.sub]);
 
-  async function act(action: () => Promise<unknown>, done: string) {
+  /** Runs what the person asked for; false when it failed (the error is shown, and what they wrote stays). */
+  async function act(action: () => Promise<unknown>, done: string): Promise<boolean> {
     setBusy(true);
     setError(null);
     setStatus(null);
@@ -60,8 +62,10 @@ export default function Ticket({ params, person }: PageProps) {
       if (answer && typeof answer === "object" && "messages" in answer) setTicket(answer as TicketView);
       else await reload();
       setStatus(done);
+      return true;
     } catch (e: unknown) {
       setError(problemText(e));
+      return false;
     } finally {
       setBusy(false);
     }
@@ -205,7 +209,13 @@ export default function Ticket({ params, person }: PageProps) {
           ticketId={ticket.id}
           followKey={key}
           busy={busy}
-          onSend={(body, files) => act(() => calls.reply(body, files), t("reply.sent"))}
+          onSend={(body, files) =>
+            act(async () => {
+              const answer = await calls.reply(body, files, replyAttempt.current(JSON.stringify([body, files])));
+              replyAttempt.done();
+              return answer;
+            }, t("reply.sent"))
+          }
         />
       )}
       {open && (
@@ -239,7 +249,7 @@ function Approval({
 }: {
   ticket: TicketView;
   busy: boolean;
-  onDecide: (decision: "approve" | "decline", comment: string) => Promise<void>;
+  onDecide: (decision: "approve" | "decline", comment: string) => Promise<boolean>;
 }) {
   const [comment, setComment] = useState("");
   const approval = ticket.approval!;
@@ -279,7 +289,7 @@ function Reply({
   ticketId: string;
   followKey: string | null; // a web-form requester attaches through the follow link
   busy: boolean;
-  onSend: (body: string, files: string[]) => Promise<void>;
+  onSend: (body: string, files: string[]) => Promise<boolean>;
 }) {
   const [body, setBody] = useState("");
   const [files, setFiles] = useState<{ id: string; name: string }[]>([]);
@@ -315,7 +325,8 @@ function Reply({
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void onSend(body, files.map((f) => f.id)).then(() => {
+          void onSend(body, files.map((f) => f.id)).then((sent) => {
+            if (!sent) return; // what they wrote stays, to send again
             setBody("");
             setFiles([]);
           });
@@ -353,7 +364,7 @@ function Reply({
   );
 }
 
-function Rate({ busy, onRate }: { busy: boolean; onRate: (rating: number, comment: string) => Promise<void> }) {
+function Rate({ busy, onRate }: { busy: boolean; onRate: (rating: number, comment: string) => Promise<boolean> }) {
   const [rating, setRating] = useState(0);
   const [comment, setComment] = useState("");
   return (

@@ -125,21 +125,22 @@ export class TicketCalls {
     return this.key ? { key: this.key } : {};
   }
 
-  private send<T>(method: "get" | "post", tail: string, body?: unknown, idempotent = false): Promise<T> {
+  private send<T>(method: "get" | "post", tail: string, body?: unknown, idempotencyKey?: string): Promise<T> {
     // The path is one of the API's; its template is typed by the client when it is a literal.
     return call<T, typeof method, never>(method, this.path(tail) as never, {
       path: { ticket_id: this.id },
       query: this.query(),
       body,
-      idempotencyKey: idempotent ? crypto.randomUUID() : undefined,
+      idempotencyKey,
     } as never);
   }
 
   load(): Promise<Ticket> {
     return this.send<Ticket>("get", "");
   }
-  reply(body: string, attachments: string[]): Promise<unknown> {
-    return this.send("post", "/messages", { body, attachments }, true);
+  /** `idempotencyKey`: the same for a send again after an error (RetryKey), so a reply is stored once. */
+  reply(body: string, attachments: string[], idempotencyKey: string): Promise<unknown> {
+    return this.send("post", "/messages", { body, attachments }, idempotencyKey);
   }
   close(reason?: string): Promise<Ticket> {
     return this.send<Ticket>("post", "/close", reason ? { reason } : {});
