@@ -3,8 +3,10 @@ the local mailbox, and signing in on the sign-in page the app sent the browser t
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tests.web.conftest import Browse
@@ -15,6 +17,27 @@ VERA = "vera@globex.example"  # Globex's organisation admin
 LENA = "lena.l1@caseway.example"  # L1 agent
 # An Idempotency-Key the app makes (crypto.randomUUID(): a version 4 UUID)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def losing_the_first_answer(keys: list[str], first: dict[str, Any]) -> Callable[[Any], None]:
+    """A route handler for page.route: the first POST reaches the API, but its answer is lost on the way back (a
+    503); the later ones pass. Keeps each POST's Idempotency-Key in `keys`, the first's real status and body in
+    `first`."""
+
+    def handle(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) > 1:
+            route.fallback()
+            return
+        answer = route.fetch()
+        first.update(status=answer.status, body=answer.json())
+        problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Try again."}
+        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(problem))
+
+    return handle
 
 
 def call(web: Browse, method: str, path: str, user: str | None = None, body: Any = None) -> Any:

@@ -4,7 +4,6 @@ follow link; the knowledge base; the Czech UI; axe on every page; a screenshot o
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -18,6 +17,7 @@ from tests.web.portal import (
     VERA,
     answer_as_support,
     call,
+    losing_the_first_answer,
     mail_link,
     open_from_nav,
     sign_in_here,
@@ -65,20 +65,7 @@ def test_a_reply_whose_answer_is_lost_is_sent_again_and_stored_once(web):
     keys: list[str] = []
     first: dict = {}
 
-    def lose_the_first_answer(route) -> None:
-        if route.request.method != "POST":
-            route.fallback()
-            return
-        keys.append(route.request.headers.get("idempotency-key", ""))
-        if len(keys) > 1:
-            route.fallback()
-            return
-        answer = route.fetch()
-        first.update(status=answer.status)
-        problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Try again."}
-        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(problem))
-
-    web.page.route(messages, lose_the_first_answer)
+    web.page.route(messages, losing_the_first_answer(keys, first))
     box = web.page.get_by_label("Your message")
     box.fill(text)
     web.page.get_by_role("button", name="Send the reply").click()

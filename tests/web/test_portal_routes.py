@@ -4,7 +4,6 @@ that came after the API committed opens one ticket (the app sends the same Idemp
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import Browse
-from tests.web.portal import BOB, PNG, UUID, call, open_from_nav
+from tests.web.portal import BOB, PNG, UUID, call, losing_the_first_answer, open_from_nav
 
 pytestmark = pytest.mark.scenario
 
@@ -135,20 +134,7 @@ def test_the_customer_asks_for_a_change_through_its_form_sends_again_after_an_er
     keys: list[str] = []
     first: dict[str, Any] = {}
 
-    def lose_the_first_answer(route: Any) -> None:
-        if route.request.method != "POST":
-            route.fallback()
-            return
-        keys.append(route.request.headers.get("idempotency-key", ""))
-        if len(keys) > 1:
-            route.fallback()
-            return
-        answer = route.fetch()
-        first.update(status=answer.status, body=answer.json())
-        problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Try again."}
-        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(problem))
-
-    web.page.route(SENT, lose_the_first_answer)
+    web.page.route(SENT, losing_the_first_answer(keys, first))
     web.page.get_by_role("button", name="Send the ticket").click()
     web.page.get_by_role("alert").filter(has_text="Try again.").wait_for()
     # The customer sends again: the same request (the same key), answered with the ticket the first one opened
