@@ -102,7 +102,10 @@ class CarriesEntries:
     CARRIES_UP_TO = 1000  # bytes of the item, under DynamoDB's 1 KB write unit with room for its attribute names
 
     def carry(self, events: list[Event]) -> bool:
-        """Take the entries of one write onto this (new) item, if the item stays one write unit."""
+        """Take the entries of one write onto this (new) item, if the item stays one write unit. An item that
+        carries entries already (read, and put again whole) takes no more: they would replace its own."""
+        if self.log_entries:
+            return False
         entries = [Event.entry_of(e) for e in events]
         stored = CompactJSONAttribute().serialize(entries)
         image = {**self.serialize(), "log_entries": {"S": stored}}  # type: ignore[attr-defined]

@@ -85,6 +85,20 @@ def test_entries_ride_on_the_new_message_they_log_while_it_stays_one_write_unit(
     assert said.event_id in [e.event_id for e in items if isinstance(e, Event)]
 
 
+def test_a_message_put_again_keeps_the_entries_it_carries(ticket_id: str) -> None:
+    ticket, _ = load_ticket(ticket_id)
+    message, said = system_message(ticket, "We are on it.", AT)
+    store.transact([(message, None), (said, None)])
+    # Given the message read back (carrying its entry) and put again whole with another write's entry
+    [read] = [m for m in load_ticket_partition(ticket_id) if isinstance(m, Message) and m.sk == message.sk]
+    later = new_event(ticket, Caller.system(), "MessageEdited", "Edited", public=True, at=AT)
+    store.transact([(read, None), (later, None)])
+    # Then both entries are read back: the first still on the message, the later one in an item of its own
+    assert {said.event_id, later.event_id} <= {e[0] for e in _entries(ticket_id)}
+    carried = next(s for s in _stored(ticket_id) if s["sk"] == message.sk)
+    assert [e[Event.ENTRY_SHORT["event_id"]] for e in carried["log_entries"]] == [said.event_id]
+
+
 def test_a_message_too_large_to_carry_its_entries_leaves_them_in_an_item_of_their_own(ticket_id: str) -> None:
     ticket, _ = load_ticket(ticket_id)
     items_before = len(_stored(ticket_id))
