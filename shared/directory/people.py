@@ -207,12 +207,8 @@ def reader_settings(user: User) -> dict[str, Any]:
     """How the desk writes to the person (the web app shows itself the same way): their organisation's language and
     time zone, a customer's zone the desk's where the organisation names none (as the e-mails); None for staff and
     a language the organisation does not name (the app then follows the browser)."""
-    organisation = directory.get_organisation(user.organisation_id) if user.organisation_id else None
-    zone = organisation.timezone if organisation is not None else None
-    return {
-        "language": organisation.language if organisation is not None else None,
-        "timezone": zone or (DESK_TIMEZONE if user.organisation_id else None),
-    }
+    language, zone = organisation_reader(user.organisation_id) if user.organisation_id else (None, None)
+    return {"language": language, "timezone": zone or (DESK_TIMEZONE if user.organisation_id else None)}
 
 
 def cognito_groups(role: Role, org_admin: bool) -> list[str]:

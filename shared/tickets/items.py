@@ -48,16 +48,15 @@ class BadgeAttribute(JSONAttribute):
     def serialize(self, value: Any) -> str | None:
         if value is None:
             return None
-        short = {
-            self.SHORT.get(name, name): _epoch_ms(v)
-            if name in self.STAMPS
-            else self.WORDS.get(v, v)
-            if name in self.NAMED
-            else v
-            for name, v in value.items()
-            if v is not None
-        }
+        short = {self.SHORT.get(name, name): self._stored(name, v) for name, v in value.items() if v is not None}
         return json.dumps(short, separators=(",", ":"))
+
+    def _stored(self, name: str, value: Any) -> Any:
+        if name in self.STAMPS:
+            return _epoch_ms(value)
+        if name in self.NAMED:
+            return self.WORDS.get(value, value)
+        return value
 
     def deserialize(self, value: str) -> Any:
         stored = json.loads(value)
