@@ -255,10 +255,12 @@ class Site(Construct):
             )
             for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"):
                 nag.acknowledge(handler, f"IAM5[Action::{action}]", why + grants)
-            nag.acknowledge(
+            # The assets bucket's name as the synthesizer writes it: a stack whose region (or account) the CDK CLI made
+            # concrete names it literally (and the partition with it), an environment-agnostic one by reference.
+            nag.acknowledge_wildcard(
                 handler,
-                f"IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-{cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER}-"
-                "assets-<AWS::AccountId>-<AWS::Region>/*]",
+                f"arn:{stack.partition}:s3:::cdk-{cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER}-"
+                f"assets-{stack.account}-{stack.region}/*",
                 why + "reads the staged web app from the CDK bootstrap's assets bucket, whose keys are content hashes.",
             )
             nag.acknowledge_wildcard(
