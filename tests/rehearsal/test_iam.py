@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -429,61 +430,87 @@ def _jsonable(value: Any) -> Any:
 
 
 @contextmanager
-def recording(function: str) -> Iterator[list[Call]]:
-    """Every AWS call this thread makes (the function's own; the invocations and consumers it sets off run on threads
-    of their own), as botocore's parameter-building step sees it, the hook point a rehearsed process records at. A
-    presigned URL passes it as the operation it signs; a presigned POST is recorded as the PutObject it allows (it
+def recording(template: dict[str, Any]) -> Iterator[list[Call]]:
+    """Every AWS call made meanwhile, by the function that made it: the API's on this thread (the `api` fixture calls
+    its handler here), every other function's on the thread the local stack runs its invocation on (a route step, a
+    bus consumer). Recorded at botocore's parameter-building step, the hook point a rehearsed process records at; a
+    presigned URL passes it as the operation it signs, a presigned POST is recorded as the PutObject it allows (it
     passes the hook as a CreateBucket without the key)."""
+    from infra.local import emulation  # the local stack's handlers, wrapped to name their calls' function
+
     calls: list[Call] = []
-    thread = threading.get_ident()
+    api_thread = threading.get_ident()
+    api_function = function_id(template, "api")
+    running = threading.local()
     original = BaseClient._emit_api_params
     s3_class = type(aws.client("s3"))
     original_post = s3_class.generate_presigned_post
 
+    def caller() -> str | None:
+        function = getattr(running, "function", None)
+        return function or (api_function if threading.get_ident() == api_thread else None)
+
     def emit(self: BaseClient, api_params: Any, operation_model: Any, context: Any) -> Any:
         params = original(self, api_params=api_params, operation_model=operation_model, context=context)
         presigned_post = context.get("is_presign_request") and operation_model.name == "CreateBucket"
-        if threading.get_ident() == thread and not presigned_post:
+        function = caller()
+        if function and not presigned_post:
             service = self.meta.service_model.service_name
             calls.append(Call(function, service, operation_model.name, _jsonable(params), self.meta.region_name))
         return params
 
     def presign_post(self: BaseClient, Bucket: str, Key: str, **more: Any) -> Any:
-        if threading.get_ident() == thread:
-            params = _jsonable({"Bucket": Bucket, "Key": Key, **more})
-            calls.append(Call(function, "s3", "PutObject", params, self.meta.region_name))
+        function = caller()
+        if function:
+            calls.append(Call(function, "s3", "PutObject", _jsonable({"Bucket": Bucket, "Key": Key}), REGION))
         return original_post(self, Bucket, Key, **more)
 
+    def as_function(name: str, handler: Any) -> Any:
+        function = function_id(template, name.removeprefix(emulation.FUNCTION_PREFIX))
+
+        def run(event: Any, context: Any) -> Any:
+            before = getattr(running, "function", None)
+            running.function = function
+            try:
+                return handler(event, context)
+            finally:
+                running.function = before
+
+        return run
+
+    handlers = {name: as_function(name, handler) for name, handler in emulation.HANDLERS.items()}
     with (
         mock.patch.object(BaseClient, "_emit_api_params", emit),
         mock.patch.object(s3_class, "generate_presigned_post", presign_post),
+        mock.patch.dict(emulation.HANDLERS, handlers),
     ):
         yield calls
 
 
+_LOCAL_NAME = re.compile(r"((?:function|stateMachine|execution):|\"FunctionName\": \")caseway-(?!dev-)")
+
+
+def as_deployed(calls: list[Call]) -> list[Call]:
+    """The calls with the dev stage's names for functions and routes, which its policies also write as text
+    (`function:caseway-dev-telegram`, `stateMachine:caseway-dev-*`) where the local stack says caseway-<x>."""
+    renamed = []
+    for call in calls:
+        params = json.loads(_LOCAL_NAME.sub(r"\1caseway-dev-", json.dumps(call.params)))
+        renamed.append(Call(call.function, call.service, call.operation, params, call.region))
+    return renamed
+
+
 def local_stack(template: dict[str, Any], function: str) -> Stack:
-    """The template with the emulation's own names for what the function's environment names (the local stack
-    names things caseway-<x>, the dev stage caseway-dev-<x>): the physical names its calls carry."""
+    """The template with the emulation's own names for the table, buckets, bus, topic and secrets the function's
+    environment names: the physical names its calls carry."""
     resources = template["Resources"]
-    by_function_name = {
-        r["Properties"]["FunctionName"]: lid
-        for lid, r in resources.items()
-        if r["Type"] == "AWS::Lambda::Function" and isinstance(r["Properties"].get("FunctionName"), str)
-    }
     names: dict[str, str] = {}
     for variable, value in resources[function]["Properties"]["Environment"]["Variables"].items():
         local = config.get(variable) if variable in config.DEFAULTS else None
-        if not local:
-            continue
-        if isinstance(value, dict) and value.get("Ref") in resources:
-            names[value["Ref"]] = local.rsplit(":", 1)[-1] if local.startswith("arn:") else local
-        elif isinstance(value, str) and value in by_function_name:
-            names[by_function_name[value]] = local
-    deployed_prefix = "caseway-dev-"
-    local_prefix = config.get(config.ROUTE_ARN_PREFIX).rsplit(":", 1)[-1]
-    for lid, r in resources.items():
-        if r["Type"] == "AWS::StepFunctions::StateMachine":
-            names[lid] = local_prefix + r["Properties"]["StateMachineName"].removeprefix(deployed_prefix)
+        if local and isinstance(value, dict) and value.get("Ref") in resources:
+            kind = resources[value["Ref"]]["Type"]
+            if kind not in ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"):
+                names[value["Ref"]] = local.rsplit(":", 1)[-1] if local.startswith("arn:") else local
     return Stack(template, physical_names(template, names))
 
 
@@ -506,19 +533,37 @@ def test_the_api_s_own_calls_opening_a_ticket_with_a_file_are_allowed_by_its_rol
     template: dict[str, Any], api: Api
 ) -> None:
     function = function_id(template, "api")
-    with recording(function) as calls:
+    with recording(template) as calls:
         _attachment_round(api)
-    made = {(c.service, c.operation) for c in calls}
+    made = {(c.service, c.operation) for c in calls if c.function == function}
     assert {("dynamodb", "TransactWriteItems"), ("s3", "PutObject"), ("events", "PutEvents")} <= made, made
-    iam.assert_allowed(calls, local_stack(template, function))
+    iam.assert_allowed([c for c in as_deployed(calls) if c.function == function], local_stack(template, function))
 
 
 @pytest.mark.xfail(strict=True, reason="the API's role lacks s3:GetObject on the attachments (issue 23)")
 def test_the_api_s_own_calls_for_a_download_are_allowed_by_its_role(template: dict[str, Any], api: Api) -> None:
     function = function_id(template, "api")
     ticket_and_file = _attachment_round(api)
-    with recording(function) as calls:
+    with recording(template) as calls:
         ticket_id, attachment = ticket_and_file.split("/")
         assert api("GET", f"/tickets/{ticket_id}/attachments/{attachment}", user=BOB).status == 200
-    assert ("s3", "GetObject") in {(c.service, c.operation) for c in calls}
-    iam.assert_allowed(calls, local_stack(template, function))
+    assert ("s3", "GetObject") in {(c.service, c.operation) for c in calls if c.function == function}
+    iam.assert_allowed([c for c in as_deployed(calls) if c.function == function], local_stack(template, function))
+
+
+def test_every_function_a_ticket_sets_off_makes_only_calls_its_own_role_allows(
+    template: dict[str, Any], api: Api
+) -> None:
+    """A customer's question through its route: the API, the route worker the route invokes and the counters
+    consumer of TicketSubmitted, each checked against its own role."""
+    with recording(template) as calls:
+        open_ticket(api, BOB)
+    by_function: dict[str, set[str]] = {}
+    for call in calls:
+        by_function.setdefault(call.function, set()).add(f"{call.service}.{call.operation}")
+    expected = {function_id(template, name) for name in ("api", "route-tasks", "counters")}
+    assert expected <= set(by_function), by_function
+    assert "stepfunctions.StartExecution" in by_function[function_id(template, "route-tasks")]
+    calls = as_deployed(calls)
+    for function in by_function:
+        iam.assert_allowed([c for c in calls if c.function == function], local_stack(template, function))
