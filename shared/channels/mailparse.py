@@ -67,6 +67,8 @@ class InboundMail:
     headers: dict[str, str]  # lower-cased names of the headers the safety checks read
     text: str  # the whole text of the e-mail
     files: list[MailFile] = field(default_factory=list)
+    # every header in order, as (name, value): SES's own on top (the sender trust reads them: shared/channels/trust.py)
+    header_list: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def new_text(self) -> str:
@@ -90,7 +92,16 @@ def parse(raw: bytes) -> InboundMail:
         headers={k.lower(): _header(message, k) for k in set(message.keys())},
         text=body_text(message),
         files=list(_files(message)),
+        header_list=[(name, _raw_value(value)) for name, value in message.raw_items()],
     )
+
+
+def _raw_value(value: object) -> str:
+    """A header's value as written (unfolded); never fails on one beyond repair."""
+    try:
+        return " ".join(str(value).split())
+    except (ValueError, LookupError, TypeError, IndexError):
+        return ""
 
 
 def _header(message: Message, name: str) -> str:
