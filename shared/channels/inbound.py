@@ -27,10 +27,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 
 from shared.channels import safety, trust
-from shared.channels.items import INBOUND_SK, QUARANTINE_PK, InboundMail, QuarantinedMail, inbound_pk
+from shared.channels.items import (
+    INBOUND_SK,
+    MAIL_COPY_SK,
+    QUARANTINE_PK,
+    InboundMail,
+    MailCopy,
+    QuarantinedMail,
+    inbound_pk,
+    mail_copy_pk,
+)
 from shared.channels.mailparse import InboundMail as ParsedMail
 from shared.channels.mailparse import MailFile, parse
 from shared.directory import items as directory
@@ -52,6 +61,7 @@ SUBJECT_TOKEN = re.compile(r"\[(CW-\d+)\]", re.IGNORECASE)
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|odp|př|pr|sv|vs|ответ|отв|на)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 MAX_TEXT = 20_000  # characters of an e-mail's text kept in a message or a ticket's description
 RECORD_TYPE = "message/rfc822"
+MAIL_COPY_KEEP_SECONDS = 90 * 24 * 3600  # how long a Message-ID is remembered per sender and ticket
 UNVERIFIED_SENDER = "email:"  # the author sub of a message whose sender the e-mail did not prove
 
 
@@ -114,10 +124,44 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
     logger.info("inbound e-mail %s: sender %s", delivery.ses_message_id, proof.reason)
     recipients = [*delivery.recipients, *parsed.recipients]
     ticket, by_address = thread_of(parsed, recipients, sender if proven else None)
+    if ticket is not None and ticket.status in (Status.CLOSED.value, Status.DRAFT.value):
+        closed, ticket = (ticket if ticket.status == Status.CLOSED.value else None), None
+    else:
+        closed = None
+    copy = _copy_key(parsed, ticket)
+    earlier = _earlier_copy(copy, delivery)
+    if earlier is not None:
+        logger.info(
+            "inbound e-mail %s: its Message-ID from this sender was received before (%s)",
+            delivery.ses_message_id,
+            earlier.ses_message_id,
+        )
+        return Outcome(
+            "duplicate",
+            reason="the same Message-ID from the same sender was received before",
+            ticket_id=earlier.ticket_id,
+            reference=earlier.reference,
+        )
+    outcome = _into_desk(
+        delivery, parsed, recipients, ticket, closed, _author(parsed, sender if proven else None), by_address
+    )
+    _settle_copy(copy, delivery, outcome)
+    return outcome
+
+
+def _into_desk(
+    delivery: Delivery,
+    parsed: ParsedMail,
+    recipients: list[str],
+    ticket: Ticket | None,
+    closed: Ticket | None,
+    author: Caller,
+    by_address: bool,
+) -> Outcome:
+    """The e-mail as a message in the open ticket it answers, or a new ticket (following up the closed one)."""
     try:
-        if ticket is not None and ticket.status not in (Status.CLOSED.value, Status.DRAFT.value):
-            return _reply(delivery, parsed, ticket, _author(parsed, sender if proven else None), by_address)
-        closed = ticket if ticket is not None and ticket.status == Status.CLOSED.value else None
+        if ticket is not None:
+            return _reply(delivery, parsed, ticket, author, by_address)
         try:
             return _new_ticket(delivery, parsed, service=service_for(recipients, closed), follows=closed)
         except Unprocessable as error:  # the mapped service asks what an e-mail cannot answer: the default one
@@ -403,6 +447,57 @@ def _finish(ses_message_id: str, outcome: Outcome) -> None:
     record.ticket_id, record.reference = outcome.ticket_id, outcome.reference
     record.done_at = clock.now_iso()
     record.save()
+
+
+def _copy_key(parsed: ParsedMail, ticket: Ticket | None) -> str | None:
+    """The e-mail as one copy of a message: its sender's address, its Message-ID and the ticket it goes into ("new"
+    for a new ticket). None: no Message-ID to tell copies apart."""
+    if not parsed.message_id or not parsed.sender:
+        return None
+    ident = f"{parsed.sender}\n{mailthread.normal_message_id(parsed.message_id)}"
+    return f"{ticket.ticket_id if ticket is not None else 'new'}#{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+
+
+def _earlier_copy(copy: str | None, delivery: Delivery) -> MailCopy | None:
+    """The earlier delivery of the same message (another SES message id: the e-mail sent to support@ and to a reply
+    address at once, or sent again by the mail client), or None when this is the first (or SES's own retry)."""
+    if copy is None:
+        return None
+    record = MailCopy(
+        mail_copy_pk(copy),
+        MAIL_COPY_SK,
+        ses_message_id=delivery.ses_message_id,
+        expires_at=int(clock.now().timestamp()) + MAIL_COPY_KEEP_SECONDS,
+    )
+    try:
+        record.save(condition=MailCopy.pk.does_not_exist())
+    except PutError:
+        earlier = MailCopy.get(mail_copy_pk(copy), MAIL_COPY_SK, consistent_read=True)
+        return None if earlier.ses_message_id == delivery.ses_message_id else earlier
+    return None
+
+
+def _settle_copy(copy: str | None, delivery: Delivery, outcome: Outcome) -> None:
+    """The copy's record names where the message went; a copy that went nowhere (refused) frees its Message-ID, so
+    the same e-mail sent again is not dropped."""
+    if copy is None:
+        return
+    try:
+        if outcome.outcome in ("message", "ticket"):
+            MailCopy(
+                mail_copy_pk(copy),
+                MAIL_COPY_SK,
+                ses_message_id=delivery.ses_message_id,
+                ticket_id=outcome.ticket_id,
+                reference=outcome.reference,
+                expires_at=int(clock.now().timestamp()) + MAIL_COPY_KEEP_SECONDS,
+            ).save(condition=MailCopy.ses_message_id == delivery.ses_message_id)
+        else:
+            MailCopy(mail_copy_pk(copy), MAIL_COPY_SK).delete(
+                condition=MailCopy.ses_message_id == delivery.ses_message_id
+            )
+    except (PutError, DeleteError):
+        logger.warning("inbound e-mail %s: its copy record changed meanwhile", delivery.ses_message_id)
 
 
 def quarantine_sk(received_at: str, ses_message_id: str) -> str:

@@ -540,3 +540,44 @@ def test_a_released_mail_is_let_in_but_its_sender_stays_unproven(desk) -> None:
     released = api("POST", "/mail/quarantine/ses-held-1/release", user=MARIA)
     assert released.status == 200, released.text
     assert released.json["ticket_id"] != target["id"] and customer_messages(api, target["id"]) == []
+
+
+# --- one e-mail, one message -------------------------------------------------------------------------------------
+
+
+def test_the_same_reply_delivered_again_with_another_ses_id_is_logged_and_dropped(desk, caplog) -> None:
+    """Finding: the mail client sent it again (or to support@ and the reply address at once): SES gives each copy its
+    own id, the Message-ID header is the same."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    raw = reply("gmail_reply.eml", thread, BOB)
+
+    first = receive(raw, recipients=[thread.reply_address], message_id="ses-copy-1")
+    again = receive(raw, recipients=[thread.reply_address], message_id="ses-copy-2")
+    to_support = receive(raw, recipients=[SUPPORT], message_id="ses-copy-3")  # its To: still names the reply address
+
+    assert first["outcome"] == "message"
+    for copy in (again, to_support):
+        assert copy["outcome"] == "duplicate" and copy["ticket_id"] == thread.ticket_id
+        assert copy["reason"] == "the same Message-ID from the same sender was received before"
+    assert len(customer_messages(api, thread.ticket_id)) == 1
+    assert InboundMail.get(inbound_pk("ses-copy-2"), INBOUND_SK).outcome == "duplicate"
+
+
+def test_a_new_ticket_sent_again_with_another_ses_id_is_one_ticket(desk) -> None:
+    sender = "again@elsewhere.example"
+    first = receive(question(sender, message_id="again-1@x"), source=sender, message_id="ses-again-1")
+    second = receive(question(sender, message_id="again-1@x"), source=sender, message_id="ses-again-2")
+    assert first["outcome"] == "ticket" and second["outcome"] == "duplicate"
+    assert second["ticket_id"] == first["ticket_id"] and len(tickets_of(sender)) == 1
+
+
+def test_the_same_message_id_from_another_sender_is_another_message(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    receive(reply("gmail_reply.eml", thread, BOB), recipients=[thread.reply_address], message_id="ses-other-1")
+    outcome = receive(
+        reply("gmail_reply.eml", thread, ALICE), source=ALICE, recipients=[thread.reply_address], message_id="ses-2"
+    )
+    assert outcome["outcome"] == "message"
+    assert [m["author"]["email"] for m in customer_messages(api, thread.ticket_id)] == [BOB, ALICE]
