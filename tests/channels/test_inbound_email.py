@@ -581,3 +581,22 @@ def test_the_same_message_id_from_another_sender_is_another_message(desk) -> Non
     )
     assert outcome["outcome"] == "message"
     assert [m["author"]["email"] for m in customer_messages(api, thread.ticket_id)] == [BOB, ALICE]
+
+
+# --- deactivated means deactivated ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("user_pool")
+def test_a_deactivated_persons_mail_opens_nothing_and_their_reply_address_writes_nothing(desk) -> None:
+    """Finding: a deactivated customer's e-mails still opened tickets, and their reply addresses still wrote."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    assert api("POST", "/people/cust-bob/deactivate", user=MARIA).status == 200
+    before = len(tickets_of(BOB))
+
+    new = receive(question(BOB, message_id="deactivated-1@acme"))
+    answer = receive(reply("gmail_reply.eml", thread, BOB), recipients=[thread.reply_address])
+
+    for outcome in (new, answer):
+        assert outcome == {"outcome": "refused", "reason": "the sender's account is deactivated"}
+    assert len(tickets_of(BOB)) == before and customer_messages(api, thread.ticket_id) == []
