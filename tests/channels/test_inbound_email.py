@@ -20,7 +20,7 @@ from shared.channels.items import INBOUND_SK, InboundMail, inbound_pk
 from shared.platform import aws, config
 from shared.tickets import items as ticket_items
 from shared.tickets import mailthread
-from tests.channels.mailbox import CLIENTS, fixture, question, reply, thread_of
+from tests.channels.mailbox import ATTRIBUTED, CLIENTS, fixture, question, reply, thread_of
 from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, DeskSetup, wait_for
 
 SUPPORT = "support@caseway.example"
@@ -600,3 +600,13 @@ def test_a_deactivated_persons_mail_opens_nothing_and_their_reply_address_writes
     for outcome in (new, answer):
         assert outcome == {"outcome": "refused", "reason": "the sender's account is deactivated"}
     assert len(tickets_of(BOB)) == before and customer_messages(api, thread.ticket_id) == []
+
+
+@pytest.mark.parametrize(("name", "expected"), ATTRIBUTED, ids=[a[0].removesuffix(".eml") for a in ATTRIBUTED])
+def test_a_reply_in_our_languages_keeps_no_attribution_line(desk, name, expected) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    outcome = receive(reply(name, thread, BOB), recipients=[thread.reply_address])
+    assert outcome["outcome"] == "message"
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["body"] == expected

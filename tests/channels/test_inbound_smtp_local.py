@@ -16,7 +16,7 @@ import pytest
 from infra.local.smtp import SmtpServer, local_verdicts
 from infra.local.stack import free_port
 from shared.tickets import mailthread
-from tests.channels.mailbox import CLIENTS, Thread, fixture, question, reply
+from tests.channels.mailbox import ATTRIBUTED, CLIENTS, Thread, fixture, question, reply
 from tests.conftest import ALICE, BOB, GUS, LENA, QUESTION
 from tests.local.process import running_stack
 from tests.local.test_scenario_local_stack import Http
@@ -274,3 +274,12 @@ def test_over_smtp_the_same_reply_sent_twice_is_one_message(stack) -> None:
     assert [m["body"] for m in messages(http, thread.ticket_id)] == [
         dict((c[0], c[2]) for c in CLIENTS)["yahoo_reply.eml"]
     ]
+
+
+@pytest.mark.parametrize("name", ["android_reply_ru_wrapped.eml", "thunderbird_reply_en_below.eml"])
+def test_over_smtp_attribution_lines_go_with_the_quote(stack, name) -> None:
+    http, port, _ = stack
+    thread = open_ticket(http)
+    send(port, reply(name, thread, BOB), sender=BOB, to=thread.reply_address)
+    [message] = messages(http, thread.ticket_id)
+    assert message["body"] == dict(ATTRIBUTED)[name]
