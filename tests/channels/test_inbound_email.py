@@ -115,7 +115,7 @@ def test_a_reply_naming_only_the_thread_root_finds_the_ticket(desk) -> None:
     api, _ = desk
     ticket = open_ticket(api)
     root = mailthread.thread_id(ticket["reference"])
-    forged = root.replace(f".{mailthread.signature(ticket['reference'])}@", ".0123456789abcdef@")
+    forged = root.replace(f".{mailthread.signature(ticket['reference'], mailthread.THREAD)}@", ".1.0123456789abcdef@")
 
     def answer(references: str) -> bytes:
         mail = EmailMessage()
