@@ -142,9 +142,8 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
             ticket_id=earlier.ticket_id,
             reference=earlier.reference,
         )
-    outcome = _into_desk(
-        delivery, parsed, recipients, ticket, closed, _author(parsed, sender if proven else None), by_address
-    )
+    author = _author(parsed, sender if proven else None)
+    outcome = _into_desk(delivery, parsed, recipients, ticket, closed, author, by_address, proven=proven)
     _settle_copy(copy, delivery, outcome)
     return outcome
 
@@ -157,11 +156,16 @@ def _into_desk(
     closed: Ticket | None,
     author: Caller,
     by_address: bool,
+    *,
+    proven: bool,
 ) -> Outcome:
-    """The e-mail as a message in the open ticket it answers, or a new ticket (following up the closed one)."""
+    """The e-mail as a message in the open ticket it answers, or a new ticket (following up the closed one).
+    `proven`: whether the sender proved their From address; a new ticket of an unproven sender is to be held
+    unconfirmed (`_new_ticket(..., proven=proven)` once it takes the flag)."""
     try:
         if ticket is not None:
             return _reply(delivery, parsed, ticket, author, by_address)
+        logger.info("inbound e-mail %s opens a new ticket; sender proven: %s", delivery.ses_message_id, proven)
         try:
             return _new_ticket(delivery, parsed, service=service_for(recipients, closed), follows=closed)
         except Unprocessable as error:  # the mapped service asks what an e-mail cannot answer: the default one
