@@ -6,7 +6,8 @@ names the handler and the events; the timings go to the plan's `result` file (th
 
 Timed: init, from the parent's spawn (wall clock, `spawned`) to the handler resolved, and the import alone
 (perf_counter); then each event's invocation, and within it the time spent waiting for AWS's answers (botocore's
-HTTP send, wrapped when botocore.endpoint is first imported, so the wrapping costs the figures nothing).
+HTTP send, wrapped when botocore.endpoint is first imported, so the wrapping costs the figures nothing) and the
+modules it imported (what init left for later).
 A plan without a handler times `import boto3` alone, the baseline, in the same kind of process.
 """
 
@@ -91,14 +92,22 @@ def main() -> None:
         context = LambdaContext(plan["function_name"])
         invocations = []
         for event in plan["events"]:
+            modules = set(sys.modules)
             before, started = AWS_WAIT[0], time.perf_counter()
             try:
                 outcome = outcome_of(handler(event, context))
             except Exception as error:  # the figure stands; the outcome says it failed
                 outcome = f"raised {type(error).__name__}: {str(error)[:160]}"
                 traceback.print_exc()
+            seconds, imported = time.perf_counter() - started, sorted(set(sys.modules) - modules)
             invocations.append(
-                {"seconds": time.perf_counter() - started, "aws_wait_s": AWS_WAIT[0] - before, "outcome": outcome}
+                {
+                    "seconds": seconds,
+                    "aws_wait_s": AWS_WAIT[0] - before,
+                    "outcome": outcome,
+                    "imported": len(imported),  # modules the invocation loaded: what init left for later
+                    "imported_packages": sorted({".".join(name.split(".")[:2]) for name in imported}),
+                }
             )
         found["invocations"] = invocations
     with open(plan["result"], "w", encoding="utf-8") as file:
