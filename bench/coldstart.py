@@ -53,6 +53,8 @@ from infra.local import fake_aws  # noqa: E402
 fake_aws.apply(POWERTOOLS_LOG_LEVEL="WARNING")  # this process's own handlers (the bench's setup) log warnings only
 
 ROUNDS = int(os.environ.get("COLDSTART_ROUNDS", "3"))
+# Short names of the functions to measure (comma-separated; all when unset), for a quick look at one of them.
+ONLY = tuple(name for name in os.environ.get("COLDSTART_ONLY", "").split(",") if name)
 API_FIRST_REQUEST_TARGET = 1.5  # x import boto3: every API context's first request (issue: cold start measured whole)
 CHILD = BENCH / "lambda_process.py"
 PYCACHE = ROOT / ".cache" / "coldstart-pycache"
@@ -379,7 +381,7 @@ def measure() -> dict[str, Any]:
         run_process({"path": [str(runtime)]}, baseline_env, PYCACHE)  # untimed: the disk's cache, anything left
         for round_no in range(ROUNDS):
             baseline.append(run_process({"path": [str(runtime)]}, baseline_env, PYCACHE))
-            for spec in FUNCTIONS:
+            for spec in (s for s in FUNCTIONS if not ONLY or s.short_name in ONLY):
                 env = environment(spec, log_level, "Caseway")
                 for kind, events_per_round in plans[spec.short_name]:
                     plan = {
@@ -435,7 +437,7 @@ def summarise(
         return round(seconds / boto3_s, 2)
 
     by_function: dict[str, Any] = {}
-    for spec in functions:
+    for spec in (s for s in functions if not ONLY or s.short_name in ONLY):
         kinds_found: dict[str, Any] = {}
         inits = []
         for (name, kind), runs in measured.items():

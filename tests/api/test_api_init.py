@@ -26,6 +26,8 @@ def test_the_import_includes_every_router_and_leaves_only_the_documentation_for_
     modules = set(seen["modules"])
     assert set(app.ROUTER_MODULES) <= modules, set(app.ROUTER_MODULES) - modules
     assert {"shared.desk", "pynamodb.models", "shared.tickets.items"} <= modules  # the desk is assembled
+    bodies = {router.bodies for router in app.ROUTERS if router.bodies}
+    assert "functions.api.tickets_bodies" in bodies and bodies <= modules  # every write's models
     assert "functions.api.openapi" not in modules  # the OpenAPI document (pydantic JSON schema): when asked for
     assert {"/health", "/tickets", "/tasks", "/kb/articles", "/mail/quarantine"} <= set(seen["paths"])
 
