@@ -466,8 +466,8 @@ def summarise(
         }
     # The target is on the function's own part: the emulator's answers on this loaded machine take far longer than
     # DynamoDB's few milliseconds (`warm` shows how much), so they are reported beside it, not counted against it.
-    api_firsts = {k: v["first_own"] for k, v in by_function["api"]["kinds"].items()}
-    worst = max(api_firsts.values())
+    api_firsts = {k: v["first_own"] for k, v in by_function.get("api", {}).get("kinds", {}).items()}
+    worst = max(api_firsts.values(), default=float("nan"))  # nan: the API was not measured (COLDSTART_ONLY)
     return {
         "method": (
             f"each function and kind in a fresh `python -I -S` process with only its local asset and the runtime's "
@@ -482,7 +482,7 @@ def summarise(
         "runtime": str(runtime.relative_to(ROOT)),
         "functions": by_function,
         "api_first_request_worst": worst,
-        "api_first_request_worst_context": max(api_firsts, key=api_firsts.get),
+        "api_first_request_worst_context": max(api_firsts, key=api_firsts.get, default=""),
         "api_first_request_target": API_FIRST_REQUEST_TARGET,
         "api_first_request_ok": worst <= API_FIRST_REQUEST_TARGET,
         "api_without_bytecode": {
