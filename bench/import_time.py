@@ -69,21 +69,16 @@ def measure(root: Path, module: str = API_MODULE, baseline: str = "boto3", round
     }
 
 
-# What a cold start imports before it answers a request of one context: the API module, then the routers that the
-# path's first segment needs (functions.api.app.CONTEXTS). With the API split into one function per context, that
-# function's own import would be the same modules, so these are also the split's import times.
-CONTEXT_STATEMENT = "import functions.api.app as a; a.load_routers(a.routers_for('/{segment}'))"
+# The API includes every router and assembles the desk at import (Lambda's init phase), so a first request of any
+# context imports nothing more; bench/coldstart.py times init and each context's first request from the function's own
+# asset. Kept here: the import with every router in this virtualenv, against `import boto3`.
 EAGER_STATEMENT = "import functions.api.app as a; a.load_routers()"
 
 
-def measure_contexts(
-    root: Path, segments: tuple[str, ...] = ("tickets", "tasks", "kb", "figures"), rounds: int = 3
-) -> dict[str, Any]:
-    """Import of the API plus one context's routers (a cold start's first request of that context), and plus
-    every router (the API as it was before routers were loaded lazily), against `import boto3`; best of N."""
+def measure_contexts(root: Path, rounds: int = 3) -> dict[str, Any]:
+    """The API's import with every router (what init loads) against `import boto3`; best of N."""
     env = _child_env()
-    statements = {f"/{s}": CONTEXT_STATEMENT.format(segment=s) for s in segments}
-    statements["every router (eager)"] = EAGER_STATEMENT
+    statements = {"every router (at import)": EAGER_STATEMENT}
     best = dict.fromkeys(statements, float("inf"))
     baseline = float("inf")
     for statement in statements.values():

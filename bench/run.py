@@ -1,8 +1,12 @@
 """Benchmark (`make bench`, not part of the tests): writes bench/results.json and prints a table.
 
+- coldstart: every Lambda function in processes of its own from its own asset (bench/coldstart.py): init, the first
+  invocation of each kind (the API: one request per context) and a warm one, as ratios to `import boto3` in the same
+  run. Target: every API context's first request (its own part, without the emulated AWS's answers) <= 1.5.
 - import_ratio: import time of the API Lambda's module (functions.api.app) in a fresh interpreter divided
-  by `import boto3` alone, each best of 5, run alternately. Target <= 1.3. Beside it (no target): the import
-  plus the routers one context's first request loads, and plus every router (the API before lazy loading).
+  by `import boto3` alone, each best of 5, run alternately. Reported, no target since the module loads the desk and
+  every router at import (Lambda's init phase, docs/performance.md "Cold start"); the 1.3 it had was for an import
+  that left them to the first request.
 - dynamodb: per API operation, the DynamoDB requests by kind and the consumed capacity, counted with
   botocore event hooks on every DynamoDB client, against emulated AWS (moto) seeded with the demo
   data, calling the API Lambda's real handler with HTTP API (payload v2) events. Targets: create
@@ -48,7 +52,6 @@ import dynamo_counter  # noqa: E402
 import import_time  # noqa: E402
 from scenario import BOB, LENA, QUESTION, wait_for  # noqa: E402
 
-IMPORT_RATIO_TARGET = 1.3
 CREATE_MAX_WRITES = 3
 
 
@@ -213,11 +216,6 @@ def targets(imports: dict[str, Any], ddb: dict[str, Any]) -> list[dict[str, Any]
     get_ops = get["requests_by_operation"]
     return [
         {
-            "name": "import_ratio <= 1.3",
-            "value": imports["ratio"],
-            "ok": imports["ratio"] <= IMPORT_RATIO_TARGET,
-        },
-        {
             "name": "create ticket <= 3 write requests",
             "value": create["writes"],
             "ok": create["writes"] <= CREATE_MAX_WRITES,
@@ -259,11 +257,10 @@ def report(imports: dict[str, Any], ddb: dict[str, Any], checks: list[dict[str, 
     out = [
         "import_ratio (fresh interpreter, import only, best of "
         f"{imports['rounds']}, alternating): {imports['module']} {imports['module_ms']:.1f} ms / "
-        f"boto3 {imports['baseline_ms']:.1f} ms = {imports['ratio']:.2f}  "
-        f"target <= {IMPORT_RATIO_TARGET}  {mark[ok['import_ratio <= 1.3']]}",
+        f"boto3 {imports['baseline_ms']:.1f} ms = {imports['ratio']:.2f}  (reported: init loads the desk)",
         f"  {imports['module']} import, self time by package (-X importtime, one run): "
         + ", ".join(f"{p['package']} {p['self_ms']:g} ms" for p in imports.get("breakdown_self_ms_by_package", [])),
-        "  import + the routers of a first request's context (reported, no target; = one function per context): "
+        "  import + every router (reported, no target): "
         + ", ".join(
             f"{name} {found['ms']:.0f} ms ({found['ratio']:.2f})"
             for name, found in imports.get("first_request_imports", {}).get("by_context", {}).items()
@@ -317,8 +314,19 @@ def main() -> int:
     imports = import_time.measure(ROOT)
     imports["breakdown_self_ms_by_package"] = import_time.breakdown(ROOT)
     imports["first_request_imports"] = import_time.measure_contexts(ROOT)
+    import coldstart
+
+    cold = coldstart.measure()  # before the in-process benches: its moto server and processes are its own
     ddb = measure_dynamodb()
     checks = targets(imports, ddb)
+    checks.insert(
+        0,
+        {
+            "name": f"API context's first request <= {coldstart.API_FIRST_REQUEST_TARGET} x import boto3 (own part)",
+            "value": f"{cold['api_first_request_worst']} ({cold['api_first_request_worst_context']})",
+            "ok": cold["api_first_request_ok"],
+        },
+    )
     import cdk_bench
     import route_bench
 
@@ -381,11 +389,8 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "tz": os.environ.get("TZ"),
         },
-        "import_ratio": {
-            **imports,
-            "target": f"<= {IMPORT_RATIO_TARGET}",
-            "ok": imports["ratio"] <= IMPORT_RATIO_TARGET,
-        },
+        "import_ratio": {**imports, "target": "reported: the module loads the desk and every router (Lambda's init)"},
+        "coldstart": cold,
         "dynamodb": ddb,
         **cdk,
         **route,
@@ -397,6 +402,7 @@ def main() -> int:
         "all_ok": all(c["ok"] for c in checks),
     }
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(coldstart.report(cold))
     print(report(imports, ddb, checks))
     print(review_bench.report(review))
     print("state transitions per catalog ticket (reported, no target):")

@@ -3,14 +3,14 @@ shared logic. The CDK app deploys `handler`; the local gateway calls it the same
 
 Handlers only translate HTTP to calls of the logic layer and back; every rule lives in shared/. Each context
 declares its routes on its own router (functions/api/<context>.py); this module answers /health and the API's
-own documentation, turns domain errors into problem responses, and loads a context's router when a path of
-that context is first called (CONTEXTS). Its import (the function's init) starts at the entry point
-(functions/entry.py), which assembles the desk every request needs (docs/performance.md, "Cold start").
+own documentation and turns domain errors into problem responses. Everything a request needs is loaded at import,
+which is Lambda's init phase: it starts at the entry point (functions/entry.py), which assembles the desk, then
+includes every context's router and creates the AWS clients requests use; only the OpenAPI document (/openapi.json,
+/docs) is built when it is asked for (docs/performance.md, "Cold start").
 """
 
 from __future__ import annotations
 
-import threading
 from importlib import import_module
 from typing import Any
 
@@ -20,7 +20,9 @@ from functions import entry
 from functions.api import headers
 from functions.api.http import problem, query
 from functions.api.router import ApiRouter, Route
+from shared.platform import aws
 from shared.platform.errors import DomainError
+from shared.platform.table import Entity
 
 logger = entry.start("caseway-api")  # the desk assembled in init: every request needs it
 app = APIGatewayHttpResolver()
@@ -45,72 +47,25 @@ ROUTER_MODULES: tuple[str, ...] = (
     "functions.api.workspace",
     "functions.api.mail",
 )
-# A path's first segment -> the routers that declare paths under it (tests/api/test_lazy_routes.py checks the
-# table against every declared route). A first segment not listed loads every router, so a router missing here
-# is slower to start, never unreachable.
-CONTEXTS: dict[str, tuple[str, ...]] = {
-    "billing": ("functions.api.money",),
-    "catalog": ("functions.api.catalog",),
-    "channels": ("functions.api.channels",),
-    "contracts": ("functions.api.money",),
-    "figures": ("functions.api.figures",),
-    "assets": ("functions.api.public",),
-    "form": ("functions.api.public",),
-    "incidents": ("functions.api.money",),
-    "invoices": ("functions.api.money",),
-    "kb": ("functions.api.kb",),
-    "mail": ("functions.api.mail",),
-    "notifications": ("functions.api.notifications",),
-    "organisations": ("functions.api.catalog", "functions.api.directory"),
-    "people": ("functions.api.directory",),
-    "public": ("functions.api.public", "functions.api.tickets", "functions.api.catalog"),
-    "replies": ("functions.api.workspace",),
-    "reviews": ("functions.api.review",),
-    "routing": ("functions.api.queues",),
-    "sla": ("functions.api.plans",),
-    "services": ("functions.api.public", "functions.api.catalog"),
-    "tasks": ("functions.api.tasks", "functions.api.catalog", "functions.api.queues"),
-    "tickets": ("functions.api.tickets", "functions.api.catalog", "functions.api.money", "functions.api.workspace"),
-}
-META_SEGMENTS = frozenset({"health", "openapi.json", "docs"})
-
 _included: dict[str, ApiRouter] = {}
-_loading = threading.Lock()  # the local gateway serves requests on threads; Lambda runs one at a time
 
 
-def load_routers(modules: tuple[str, ...] = ROUTER_MODULES) -> list[ApiRouter]:
-    """Include the routers of `modules` (each once, in ROUTER_MODULES order); returns them."""
-    with _loading:
-        missing = [name for name in ROUTER_MODULES if name in modules and name not in _included]
-        for name in missing:
+def load_routers() -> list[ApiRouter]:
+    """Every context's router and its request bodies (the pydantic models every write validates), included once in
+    ROUTER_MODULES order (the module does it at import: Lambda's init)."""
+    for name in ROUTER_MODULES:
+        if name not in _included:
             router = import_module(name).router
+            if router.bodies:
+                import_module(router.bodies)
             app.include_router(router)
             _included[name] = router
-    return [_included[name] for name in ROUTER_MODULES if name in modules]
-
-
-def routers_for(path: str) -> tuple[str, ...]:
-    """The router modules a request path needs."""
-    segment = path.lstrip("/").split("/", 1)[0]
-    if segment in META_SEGMENTS:
-        return ()
-    return CONTEXTS.get(segment, ROUTER_MODULES)
+    return [_included[name] for name in ROUTER_MODULES]
 
 
 def all_routes() -> tuple[Route, ...]:
     """Every route of the API, declared once on its router: the OpenAPI document and the CDK app read them."""
     return tuple(route for router in (meta, *load_routers()) for route in router.declared)
-
-
-def __getattr__(name: str) -> Any:
-    # ROUTES, PUBLIC_ROUTES and ROUTERS load every router: the CDK app, the local gateway and the tests read them.
-    if name == "ROUTES":
-        return all_routes()
-    if name == "PUBLIC_ROUTES":  # reachable without a token; every other route sits behind the JWT authorizer
-        return tuple((r.method, r.path) for r in all_routes() if r.public)
-    if name == "ROUTERS":
-        return (meta, *load_routers())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @meta.declare("GET", "/health", "Liveness check", "meta", public=True)
@@ -182,8 +137,32 @@ def not_found(_: Exception) -> Response:
     return problem(404, "Not found", f"No such endpoint: {event.http_method} {event.path}.")
 
 
+# The clients of shared/platform/aws.py that nearly every write uses: its counters (dynamodb) and its event on the
+# bus (events). The first one also loads what every client of the session shares (the endpoints and partitions).
+WRITE_CLIENTS = ("dynamodb", "events")
+
+
+def connect() -> None:
+    """Create the AWS clients requests use, now: the table's (one for every item type, shared/platform/table.py),
+    which every request but /health reads the caller's person record with, and WRITE_CLIENTS. Building a client
+    (its service's description, the endpoint rules: JSON files botocore parses) was most of what a first request
+    still cost once the imports were done. No AWS call is made. A test or the local stack that points the desk at
+    other endpoints later gets new clients (table.configure, aws.reset)."""
+    Entity._get_connection().connection.client  # noqa: B018 - the property builds the client
+    for service in WRITE_CLIENTS:
+        aws.client(service)
+
+
+# Lambda's init phase, with the function's full CPU burst: the desk (assembled by entry.start above: every item type,
+# the features its hooks call), every context's router with its request bodies, and the clients requests use, so
+# that no request of any context pays for them (docs/performance.md, "Cold start").
+connect()
+ROUTERS: tuple[ApiRouter, ...] = (meta, *load_routers())
+ROUTES: tuple[Route, ...] = all_routes()
+# Reachable without a token; every other route sits behind the JWT authorizer.
+PUBLIC_ROUTES: tuple[tuple[str, str], ...] = tuple((r.method, r.path) for r in ROUTES if r.public)
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    path = str(event.get("rawPath") or "/")
-    load_routers(routers_for(path))
-    return headers.secure(app.resolve(event, context), path)
+    return headers.secure(app.resolve(event, context), str(event.get("rawPath") or "/"))

@@ -1,7 +1,8 @@
 """The base of every request body (pydantic): unknown fields are refused, strings are stripped.
 
-The *_bodies modules beside each router build on it. None of them is on the API's cold-start import path:
-building pydantic models is most of a cold start's import time, and only requests with a body need them.
+The *_bodies modules beside each router build on it. The API imports them all at init (functions/api/app.py
+load_routers), with Lambda's full CPU burst: every write validates a body, so a first write would otherwise pay
+for pydantic and the models.
 """
 
 from __future__ import annotations

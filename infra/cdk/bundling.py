@@ -53,17 +53,74 @@ class Profile:
     drop: tuple[str, ...] = ()  # paths (files or folders) removed from the asset
 
 
+# What no function runs, in every asset: type stubs and pip's install records (the wheels' METADATA and licences stay);
+# babel's message-catalogue tools (gettext extraction and compilation; the desk formats dates and plurals only).
+UNUSED_EVERYWHERE = (
+    "**/*.pyi",
+    "*.dist-info/RECORD",
+    "*.dist-info/INSTALLER",
+    "*.dist-info/REQUESTED",
+    "babel/messages",
+)
+
+# powertools utilities that neither the desk's code nor the parts of powertools it uses import (the resolver, its
+# data classes, Logger, Metrics, Tracer): checked by running the API in its asset with them refused
+# (tests/api/test_assets.py) and by the cold-start bench, which runs every function from its local asset.
+UNUSED_POWERTOOLS = tuple(
+    f"aws_lambda_powertools/utilities/{name}"
+    for name in (
+        "auth_alpha",
+        "batch",
+        "circuit_breaker",
+        "data_masking",
+        "feature_flags",
+        "idempotency",
+        "kafka",
+        "parameters",
+        "parser",
+        "streaming",
+        "validation",
+    )
+)
+
+# What the API's functions (the API, the pre-token trigger, Telegram's webhook) never import: powertools' request
+# validation and Swagger UI (the API validates with its own models and serves its own /docs), the event classes of
+# other event sources, the Datadog providers, pydantic's experimental modules. Checked like UNUSED_POWERTOOLS.
+UNUSED_BY_THE_API = (
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui",
+    *(
+        f"aws_lambda_powertools/event_handler/openapi/{name}.py"
+        for name in ("params", "dependant", "encoders", "compat", "models", "schema_generator")
+    ),
+    "aws_lambda_powertools/event_handler/middlewares/openapi_validation.py",
+    "aws_lambda_powertools/event_handler/middlewares/schema_validation.py",
+    *(
+        f"aws_lambda_powertools/utilities/data_classes/{name}.py"
+        for name in (
+            "cognito_user_pool_event",
+            "api_gateway_authorizer_event",
+            "appsync_authorizer_event",
+            "s3_object_event",
+            "iot_registry_event",
+            "active_mq_event",
+            "rabbit_mq_event",
+        )
+    ),
+    "aws_lambda_powertools/metrics/provider/datadog",
+    "aws_lambda_powertools/logging/formatters/datadog.py",
+    "pydantic/experimental",
+    "pydantic/v1",  # pydantic 1 compatibility: neither this code nor powertools imports it
+    "pydantic/mypy.py",  # the mypy plugin, a type-checking tool
+    "shared/sla",  # the calendars and what computes with them: the API never imports them (.importlinter)
+    "shared/clocks",
+)
+
 PROFILES: dict[str, Profile] = {
     "api": Profile(
         leave_out=frozenset({"holidays"}),
-        drop=(
-            "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
-            "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
-            "pydantic/v1",  # pydantic 1 compatibility: neither this code nor powertools imports it
-            "pydantic/mypy.py",  # the mypy plugin, a type-checking tool
-        ),
+        drop=(*UNUSED_EVERYWHERE, *UNUSED_POWERTOOLS, *UNUSED_BY_THE_API),
     ),
-    "workers": Profile(drop=("holidays/locale",)),
+    "workers": Profile(drop=(*UNUSED_EVERYWHERE, *UNUSED_POWERTOOLS, "holidays/locale")),
 }
 
 
@@ -93,9 +150,20 @@ def source_files() -> list[Path]:
     return files
 
 
-def dependencies_key() -> str:
+@dataclass(frozen=True)
+class Target:
+    """Where an asset's wheels must load: pip's platform tag and the Python version."""
+
+    platform: str = PLATFORM
+    python_version: str = PYTHON_VERSION
+
+
+LAMBDA = Target()  # the deployed functions'
+
+
+def dependencies_key(target: Target = LAMBDA) -> str:
     digest = hashlib.sha256()
-    for part in (BUNDLER_VERSION, PLATFORM, PYTHON_VERSION, *runtime_dependencies()):
+    for part in (BUNDLER_VERSION, target.platform, target.python_version, *runtime_dependencies()):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:24]
 
@@ -128,9 +196,10 @@ def _remove_runtime_provided(target: Path) -> None:
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
-def install_dependencies() -> Path:
-    """The runtime dependencies installed for the Lambda's platform, from the cache when present."""
-    cached = CACHE_DIR / dependencies_key()
+def install_dependencies(target: Target = LAMBDA) -> Path:
+    """The runtime dependencies installed for the target (the Lambda's platform unless told), from the cache when
+    present."""
+    cached = CACHE_DIR / dependencies_key(target)
     if cached.is_dir():
         return cached
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -148,17 +217,20 @@ def install_dependencies() -> Path:
         "--target",
         str(staging),
         "--platform",
-        PLATFORM,
+        target.platform,
         "--implementation",
         "cp",
         "--python-version",
-        PYTHON_VERSION,
+        target.python_version,
         "--only-binary=:all:",
         *runtime_dependencies(),
     ]
     subprocess.run(command, check=True)  # noqa: S603 - fixed command, our own interpreter
     _remove_runtime_provided(staging)
-    staging.rename(cached)
+    try:
+        staging.rename(cached)
+    except OSError:  # another process installed the same set meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
     return cached
 
 
@@ -175,24 +247,35 @@ def _top_level_names(deps: Path, distribution: str) -> set[str]:
     return names
 
 
-def bundle(output_dir: Path, profile: str) -> None:
+def bundle(output_dir: Path, profile: str, target: Target = LAMBDA) -> None:
     spec = PROFILES[profile]
-    deps = install_dependencies()
+    deps = install_dependencies(target)
     skipped = set().union(*(_top_level_names(deps, d) for d in spec.leave_out)) if spec.leave_out else set()
     shutil.copytree(
         deps, output_dir, dirs_exist_ok=True, ignore=lambda folder, names: skipped if Path(folder) == deps else set()
     )
-    for relative in spec.drop:
-        target = output_dir / relative
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    _keep_desk_languages(output_dir / "babel" / "locale-data")
     for path in source_files():
         destination = output_dir / path.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+    for pattern in spec.drop:
+        for found in sorted(output_dir.glob(pattern), reverse=True):
+            if found.is_dir():
+                shutil.rmtree(found)
+            elif found.exists():
+                found.unlink()
+    _keep_desk_languages(output_dir / "babel" / "locale-data")
+    for metadata in output_dir.glob("*.dist-info/METADATA"):
+        _headers_only(metadata)
+
+
+def _headers_only(metadata: Path) -> None:
+    """A wheel's METADATA without its long description (pydantic's carries its whole changelog, 140 KB): the
+    headers (name, version, requirements) are what importlib.metadata reads."""
+    text = metadata.read_text(encoding="utf-8", errors="replace")
+    headers, blank, _ = text.partition("\n\n")
+    if blank:
+        metadata.write_text(headers + "\n", encoding="utf-8")
 
 
 def desk_languages() -> set[str]:
@@ -200,15 +283,32 @@ def desk_languages() -> set[str]:
     return {path.stem for path in (ROOT / "shared" / "platform" / "words").glob("*.json")}
 
 
-def _keep_desk_languages(locale_data: Path) -> None:
+def locales_needed(languages: set[str]) -> set[str]:
+    """babel's locale data files the languages load: the desk asks babel only for the languages it has a message
+    file for, by that file's name (shared/platform/words: `normalise`, then `Locale.parse`), and babel merges each
+    locale with its parents (`babel.localedata.load`: its parent exceptions, else the name without its last part,
+    down to `root`)."""
+    from babel.core import get_global  # the bundler's own babel, pinned to the asset's version (pyproject.toml)
+
+    exceptions = get_global("parent_exceptions")
+    needed = {"root"}
+    for language in languages:
+        name = language.replace("-", "_")
+        while name != "root":
+            needed.add(name)
+            name = exceptions.get(name) or ("_".join(name.split("_")[:-1]) or "root")
+    return needed
+
+
+def _keep_desk_languages(locale_data: Path, languages: set[str] | None = None) -> None:
     """babel ships the data of every locale (about 32 MB); the desk formats dates and plurals only in the languages
-    it has messages in, so the asset keeps those (each with its regional variants) and `root`, which they inherit
-    from. Dropping in a new message file brings its language's data with the next deploy."""
+    it has messages in, so the asset keeps those and what they inherit (`locales_needed`). Dropping in a new message
+    file brings its language's data with the next deploy."""
     if not locale_data.is_dir():
         return
-    languages = desk_languages()
+    keep = locales_needed(desk_languages() if languages is None else languages)
     for data in locale_data.glob("*.dat"):
-        if data.stem != "root" and data.stem.split("_", 1)[0] not in languages:
+        if data.stem not in keep:
             data.unlink()
 
 
