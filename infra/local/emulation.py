@@ -54,12 +54,41 @@ HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
 # Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
 ASYNC_ATTEMPTS = 3
 
+# In rehearsal mode (`caseway local --rehearsal`, tests/rehearsal) every invocation goes to the function's own process
+# (infra/rehearsal/runner.py), named as the template names it: REHEARSAL_PREFIX replaces FUNCTION_PREFIX.
+REHEARSAL: Any = None
+REHEARSAL_PREFIX = ""
+
+
+def rehearse(runner: Any, prefix: str) -> None:
+    """From now on the desk's functions run as the rehearsal's processes (`runner.invoke(name, event)`)."""
+    global REHEARSAL, REHEARSAL_PREFIX
+    REHEARSAL, REHEARSAL_PREFIX = runner, prefix
+
+
+def call(name: str, event: Any) -> Any:
+    """Invoke one of the desk's functions by its local name (caseway-<short name>) and wait for its result: its own
+    process in rehearsal mode (a failure raises the runner's InvocationFailed), else its handler in this process."""
+    if REHEARSAL is not None:
+        return REHEARSAL.invoke(rehearsed_name(name), event)
+    return HANDLERS[name](event, fake_aws.LambdaContext(name))
+
+
+def rehearsed_name(name: str) -> str:
+    """The template's name of a function named locally or by the template (an ARN's qualifier dropped)."""
+    bare = name.split(":function:")[-1].split(":")[0]
+    if bare.startswith(REHEARSAL_PREFIX):
+        return bare
+    return REHEARSAL_PREFIX + bare.removeprefix(FUNCTION_PREFIX)
+
 
 def install_lambda_dispatcher() -> None:
     """Route moto's Lambda invocations to the project's handlers, in this process."""
 
     def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
         name = function_name.split(":function:")[-1].split(":")[0]
+        if REHEARSAL is not None:
+            return _rehearsed_invoke(name, body, response_headers)
         handler = HANDLERS.get(name)
         if handler is None:
             response_headers["x-amz-function-error"] = "Unhandled"
@@ -84,6 +113,20 @@ def install_lambda_dispatcher() -> None:
     make_dynamodb_requests_atomic()
     validate_each_definition_once()
     import_user_pool_key_once()
+
+
+def _rehearsed_invoke(name: str, body: Any, response_headers: Any) -> bytes:
+    """Lambda's Invoke answered by the function's rehearsed process: its result, or its error with the header a
+    Catch and a caller read."""
+    event = json.loads(body) if body else {}
+    try:
+        result = REHEARSAL.invoke(rehearsed_name(name), event)
+    except Exception as error:
+        logger.warning("%s failed: %s", name, error)
+        response_headers["x-amz-function-error"] = "Unhandled"
+        payload = error.as_payload() if hasattr(error, "as_payload") else {"errorType": type(error).__name__}
+        return json.dumps(payload).encode()
+    return json.dumps(result).encode()
 
 
 def _own_thread(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Any:
@@ -146,7 +189,7 @@ def _consume(function: str, event: dict[str, Any], event_id: str) -> None:
     name = f"{FUNCTION_PREFIX}{function}"
     for attempt in range(1, ASYNC_ATTEMPTS + 1):
         try:
-            HANDLERS[name](shaped, fake_aws.LambdaContext(name))
+            call(name, shaped)
             return
         except Exception:
             logger.exception("%s failed on %s (attempt %d of %d)", name, event["DetailType"], attempt, ASYNC_ATTEMPTS)
@@ -320,9 +363,10 @@ def sent_messages() -> list[Any]:
 def fire_schedule(name: str) -> dict[str, Any]:
     """Fire a schedule as EventBridge Scheduler would: invoke its function with its payload."""
     schedule = by_name(name)
-    response = aws.client("lambda").invoke(
-        FunctionName=function_arn(schedule.function), Payload=json.dumps(schedule.payload).encode()
-    )
+    target, payload = function_arn(schedule.function), schedule.payload
+    if REHEARSAL is not None:  # the template's schedule: its target and payload as EventBridge Scheduler has them
+        target, payload = REHEARSAL.schedule(name)
+    response = aws.client("lambda").invoke(FunctionName=target, Payload=json.dumps(payload).encode())
     result = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
         raise RuntimeError(f"schedule {name} failed: {result}")

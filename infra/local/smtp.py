@@ -18,7 +18,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from infra.local import emulation, fake_aws
+from infra.local import emulation
 from shared.platform import aws, config
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def deliver(
     )
     event = ses_event(message_id, source=source, recipients=recipients, verdicts=verdicts)
     name = f"{emulation.FUNCTION_PREFIX}inbound-email"
-    return emulation.HANDLERS[name](event, fake_aws.LambdaContext(name))
+    return emulation.call(name, event)
 
 
 def local_verdicts(raw: bytes) -> dict[str, str]:
