@@ -93,9 +93,20 @@ def source_files() -> list[Path]:
     return files
 
 
-def dependencies_key() -> str:
+@dataclass(frozen=True)
+class Target:
+    """Where an asset's wheels must load: pip's platform tag and the Python version."""
+
+    platform: str = PLATFORM
+    python_version: str = PYTHON_VERSION
+
+
+LAMBDA = Target()  # the deployed functions'
+
+
+def dependencies_key(target: Target = LAMBDA) -> str:
     digest = hashlib.sha256()
-    for part in (BUNDLER_VERSION, PLATFORM, PYTHON_VERSION, *runtime_dependencies()):
+    for part in (BUNDLER_VERSION, target.platform, target.python_version, *runtime_dependencies()):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:24]
 
@@ -128,9 +139,10 @@ def _remove_runtime_provided(target: Path) -> None:
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
-def install_dependencies() -> Path:
-    """The runtime dependencies installed for the Lambda's platform, from the cache when present."""
-    cached = CACHE_DIR / dependencies_key()
+def install_dependencies(target: Target = LAMBDA) -> Path:
+    """The runtime dependencies installed for the target (the Lambda's platform unless told), from the cache when
+    present."""
+    cached = CACHE_DIR / dependencies_key(target)
     if cached.is_dir():
         return cached
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -148,17 +160,20 @@ def install_dependencies() -> Path:
         "--target",
         str(staging),
         "--platform",
-        PLATFORM,
+        target.platform,
         "--implementation",
         "cp",
         "--python-version",
-        PYTHON_VERSION,
+        target.python_version,
         "--only-binary=:all:",
         *runtime_dependencies(),
     ]
     subprocess.run(command, check=True)  # noqa: S603 - fixed command, our own interpreter
     _remove_runtime_provided(staging)
-    staging.rename(cached)
+    try:
+        staging.rename(cached)
+    except OSError:  # another process installed the same set meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
     return cached
 
 
@@ -175,9 +190,9 @@ def _top_level_names(deps: Path, distribution: str) -> set[str]:
     return names
 
 
-def bundle(output_dir: Path, profile: str) -> None:
+def bundle(output_dir: Path, profile: str, target: Target = LAMBDA) -> None:
     spec = PROFILES[profile]
-    deps = install_dependencies()
+    deps = install_dependencies(target)
     skipped = set().union(*(_top_level_names(deps, d) for d in spec.leave_out)) if spec.leave_out else set()
     shutil.copytree(
         deps, output_dir, dirs_exist_ok=True, ignore=lambda folder, names: skipped if Path(folder) == deps else set()
