@@ -30,6 +30,7 @@ from infra.cdk import bundling, nag
 from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
 from infra.cdk.stack import CasewayStack
+from infra.rehearsal import template as rehearsal_template
 from infra.stages import (
     CORS_EXPOSED_HEADERS,
     CORS_HEADERS,
@@ -63,6 +64,9 @@ class Synthesized:
             stage: assembly.get_stack_by_name(stack.stack_name).template for stage, stack in self.stacks.items()
         }
         self.templates = {stage: Template.from_json(template) for stage, template in self.json.items()}
+        dev = self.stacks["dev"].settings
+        if not (dev.account or dev.region or OVERRIDES.get("dev")):  # the rehearsal's template: keep it, once
+            rehearsal_template.remember("dev", self.json["dev"])
 
     def resources(self, stage: str, resource_type: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.json[stage]["Resources"].items() if v["Type"] == resource_type}
