@@ -151,7 +151,7 @@ class LocalStack:
 
         from infra.rehearsal import emulated, stage  # noqa: PLC0415 - rehearsal mode only
         from infra.rehearsal.runner import Runner  # noqa: PLC0415 - rehearsal mode only
-        from shared.platform import aws, config  # noqa: PLC0415 - rehearsal mode only
+        from shared.platform import aws, config, table  # noqa: PLC0415 - rehearsal mode only
 
         prepared_file = os.environ.get(REHEARSAL_PREPARED_ENV)
         prepared = stage.Prepared.load(Path(prepared_file)) if prepared_file else stage.prepare("dev")
@@ -169,12 +169,16 @@ class LocalStack:
             profiles=prepared.profiles,
             overrides={config.TELEGRAM_API_URL: f"{self.url}{local_telegram.PREFIX}"},
         )
+        (record_dir / "physical.json").write_text(  # what the IAM check resolves the template against
+            json.dumps({"refs": physical.refs, "attributes": physical.attributes}, default=str)
+        )
         api = next(f for f in self.runner.functions.values() if f.handler == "functions.api.app.handler")
         os.environ.update(api.environment)
         os.environ[config.TELEGRAM_API_URL] = f"{self.url}{local_telegram.PREFIX}"
         worker = os.environ[config.WORKER_FUNCTION]
         emulation.rehearse(self.runner, worker.removesuffix("route-tasks"))
         aws.reset()
+        table.configure(os.environ[config.TABLE_NAME], config.region())  # this process's models: the template's table
         aws.client("secretsmanager").put_secret_value(
             SecretId=os.environ[config.TELEGRAM_TOKEN_SECRET], SecretString=local_telegram.FAKE.token
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.local.test_real_clock_routes import LICENCE
 from tests.rehearsal.conftest import Rehearsal
 
 BOB, LENA, DANA, MARIA = "bob@acme.example", "lena.l1@caseway.example", "dev.l2@caseway.example", (
@@ -97,13 +98,7 @@ def test_a_bug_through_l2_and_the_counters(rehearsal: Rehearsal, desk: Desk) -> 
 
 
 def test_a_licence_key_within_the_limit(rehearsal: Rehearsal, desk: Desk) -> None:
-    body = {
-        "service": "licence-key",
-        "subject": "A key for the new laptop",
-        "description": "Please issue one key.",
-        "fields": {"product": "Caseway Desktop", "seats": 1},
-    }
-    ticket = desk.ok(BOB, "POST", "/tickets", body)
+    ticket = desk.ok(BOB, "POST", "/tickets", LICENCE)
     poll(lambda: desk.ok(BOB, "GET", f"/tickets/{ticket['id']}")["status"] == "closed", "the key")
     rehearsal.assert_no_failure()
 
