@@ -126,7 +126,8 @@ def test_an_invited_person_signs_in_through_the_pre_token_trigger(rehearsal: Reh
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_each_schedule_in_the_housekeeping_process(rehearsal: Rehearsal, schedule: str) -> None:
+    # Fired as EventBridge Scheduler fires it: the template's target and payload, at the template's log level
+    before = len(rehearsal.failures())
     status, answer = rehearsal.http("POST", f"/local/schedules/{schedule}")
     assert status == 200, answer
-    failures = [f for f in rehearsal.failures() if f["function"].startswith("FunctionsHousekeeping")]
-    assert not failures, failures
+    assert rehearsal.failures()[before:] == []
