@@ -147,17 +147,22 @@ class LocalStack:
         their own (infra/rehearsal/runner.py) receiving every invocation, this process's settings the template's
         (what the local stack does itself, seeding and tokens, uses the same resources), and the desk set up by the
         template's setup custom resource, as a first deploy does."""
-        from pathlib import Path  # noqa: PLC0415 - rehearsal mode only
+        from pathlib import Path  # rehearsal mode only
 
-        from infra.rehearsal import emulated, stage  # noqa: PLC0415 - rehearsal mode only
-        from infra.rehearsal.runner import Runner  # noqa: PLC0415 - rehearsal mode only
-        from shared.platform import aws, config, table  # noqa: PLC0415 - rehearsal mode only
+        from infra.rehearsal import emulated, stage  # rehearsal mode only
+        from infra.rehearsal.runner import Runner  # rehearsal mode only
+        from shared.platform import aws, config, table  # rehearsal mode only
 
         prepared_file = os.environ.get(REHEARSAL_PREPARED_ENV)
         prepared = stage.Prepared.load(Path(prepared_file)) if prepared_file else stage.prepare("dev")
         template = prepared.template()
         aws.reset()
-        physical = emulated.provision(template, api_url=self.url, site_domain=f"127.0.0.1:{self.port}")
+        physical = emulated.provision(
+            template,
+            api_url=self.url,
+            site_domain=f"127.0.0.1:{self.port}",
+            user_pool=emulation.provision_user_pool,
+        )
         record_dir = Path(os.environ.get(REHEARSAL_DIR_ENV) or tempfile.mkdtemp(prefix="caseway-rehearsal-"))
         self.runner = Runner(
             template,
@@ -192,7 +197,7 @@ class LocalStack:
     def _setup_as_deployed(self, template: dict[str, Any]) -> None:
         """The setup custom resource's Create, as CloudFormation sends it on a fresh stage: the answer is PUT to the
         response URL (an emulated S3 object here) and must say SUCCESS."""
-        from shared.platform import aws  # noqa: PLC0415 - rehearsal mode only
+        from shared.platform import aws  # rehearsal mode only
 
         logical_id, resource = next(
             (k, r) for k, r in template["Resources"].items() if r["Type"] == "Custom::CasewayDeskSetup"

@@ -94,7 +94,7 @@ def hook_botocore() -> None:
     botocore.session.Session.__init__ = init
     original_post = botocore.signers.generate_presigned_post
 
-    def generate_presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N803
+    def generate_presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> Any:
         record(
             "call",
             service="s3",
@@ -199,11 +199,11 @@ def invoke(handler: Any, event: Any) -> dict[str, Any]:
 
 def main() -> None:
     global RECORDS
-    PLAN.update(json.loads(open(sys.argv[1], encoding="utf-8").read()))  # noqa: SIM115, PTH123 - stdlib only, tiny
+    PLAN.update(json.loads(open(sys.argv[1], encoding="utf-8").read()))  # noqa: SIM115 - stdlib only, tiny
     sys.path[:0] = PLAN["path"]
     channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # the handler's prints and logs go to the function's log, never into the channel
-    RECORDS = open(PLAN["records"], "a", buffering=1, encoding="utf-8")  # noqa: SIM115, PTH123
+    RECORDS = open(PLAN["records"], "a", buffering=1, encoding="utf-8")  # noqa: SIM115
     started = time.perf_counter()
     try:
         hook_botocore()
@@ -222,4 +222,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from infra.rehearsal.intrinsics import Physical
@@ -30,10 +31,12 @@ def provision(
     *,
     api_url: str,
     site_domain: str,
+    user_pool: Callable[[], str],
     secret_values: dict[str, str] | None = None,
     physical: Physical | None = None,
 ) -> Physical:
-    """Create the template's resources; `secret_values` gives a secret's value by its Name (else a random one)."""
+    """Create the template's resources; `user_pool()` creates the user pool and gives its id (the local stack's, with
+    its groups and clients); `secret_values` gives a secret's value by its Name (else a random one)."""
     physical = physical or Physical()
     resources = template["Resources"]
     stack, region, account = physical.stack_name, physical.region, physical.account
@@ -89,9 +92,7 @@ def provision(
         elif kind == "AWS::CloudFront::Distribution":
             physical.add(logical_id, "rehearsal", DomainName=site_domain)
         elif kind == "AWS::Cognito::UserPool":
-            from infra.local import emulation  # noqa: PLC0415 - the local stack's pool (groups, clients): moto
-
-            pool = emulation.provision_user_pool()
+            pool = user_pool()
             physical.add(
                 logical_id,
                 pool,

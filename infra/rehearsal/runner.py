@@ -129,7 +129,7 @@ class Process:
     def __init__(self, function: Function, plan_file: Path, env: dict[str, str], log: Path) -> None:
         self.function = function
         self._answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._log = log.open("a", encoding="utf-8")  # noqa: SIM115 - closed with the process
+        self._log = log.open("a", encoding="utf-8")
         started = time.perf_counter()
         self.popen = subprocess.Popen(  # noqa: S603 - our own bootstrap and interpreter
             [_interpreter(), "-I", "-S", "-X", f"pycache_prefix={PYCACHE}", str(BOOTSTRAP), str(plan_file)],

@@ -46,7 +46,7 @@ class Prepared:
 
 def prepare(stage: str = "dev") -> Prepared:
     """Template, assets, runtime and profiles for a rehearsal of `stage` (built or taken from the cache)."""
-    from infra.rehearsal import assets  # noqa: PLC0415 - bundling loads aws_cdk: only when preparing
+    from infra.rehearsal import assets  # bundling loads aws_cdk: only when preparing
 
     profiles = {handler: spec["profile"] for handler, spec in template.function_specs(stage).items()}
     template_file = CACHE / f"prepared-{stage}-{os.getpid()}.json"

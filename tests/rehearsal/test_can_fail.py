@@ -47,9 +47,7 @@ def runner(prepared: Path, tmp_path: Path, template: dict[str, Any], **kwargs: A
 
 
 def logical_id(template: dict[str, Any], handler: str) -> str:
-    return next(
-        k for k, r in template["Resources"].items() if (r.get("Properties") or {}).get("Handler") == handler
-    )
+    return next(k for k, r in template["Resources"].items() if (r.get("Properties") or {}).get("Handler") == handler)
 
 
 def test_a_dropped_environment_variable_fails_the_function_that_reads_it(prepared: Path, tmp_path: Path) -> None:

@@ -17,8 +17,11 @@ import pytest
 from tests.local.test_real_clock_routes import LICENCE
 from tests.rehearsal.conftest import Rehearsal
 
-BOB, LENA, DANA, MARIA = "bob@acme.example", "lena.l1@caseway.example", "dev.l2@caseway.example", (
-    "maria.manager@caseway.example"
+BOB, LENA, DANA, MARIA = (
+    "bob@acme.example",
+    "lena.l1@caseway.example",
+    "dev.l2@caseway.example",
+    ("maria.manager@caseway.example"),
 )
 SCHEDULES = ("close-silent-resolved", "daily-review", "weekly-review", "billing-check")
 
