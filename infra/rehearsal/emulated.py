@@ -87,6 +87,9 @@ def provision(
         elif kind == "AWS::Logs::LogGroup":
             name = _name(stack, logical_id, properties.get("LogGroupName"))
             physical.add(logical_id, name, Arn=arn_of.format("logs", f"log-group:{name}:*"))
+        elif kind == "AWS::KMS::Key":  # named only: the emulated topics and queues encrypt nothing
+            key_id = f"rehearsal-{logical_id.lower()}"
+            physical.add(logical_id, key_id, Arn=arn_of.format("kms", f"key/{key_id}"), KeyId=key_id)
         elif kind == "AWS::ApiGatewayV2::Api":
             physical.add(logical_id, "rehearsal", ApiEndpoint=api_url, ApiId="rehearsal")
         elif kind == "AWS::CloudFront::Distribution":

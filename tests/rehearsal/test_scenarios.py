@@ -6,14 +6,19 @@ a log line that raises at the template's level) fails the scenario with the func
 
 from __future__ import annotations
 
+import json
 import smtplib
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra.rehearsal import iam
+from infra.rehearsal.intrinsics import Physical
+from infra.rehearsal.stage import Prepared
 from tests.local.test_real_clock_routes import LICENCE
 from tests.rehearsal.conftest import Rehearsal
 
@@ -134,3 +139,11 @@ def test_each_schedule_in_the_housekeeping_process(rehearsal: Rehearsal, schedul
     status, answer = rehearsal.http("POST", f"/local/schedules/{schedule}")
     assert status == 200, answer
     assert rehearsal.failures()[before:] == []
+
+
+def test_every_call_the_scenarios_made_is_allowed_by_its_functions_role(rehearsal: Rehearsal, prepared: Path) -> None:
+    # Last in the module: every AWS call recorded above, evaluated against the caller's role in the template
+    physical_file = json.loads((rehearsal.record_dir / "physical.json").read_text())
+    physical = Physical(refs=physical_file["refs"], attributes=physical_file["attributes"])
+    stack = iam.Stack(Prepared.load(prepared).template(), physical)
+    iam.assert_allowed(rehearsal.calls(), stack)
