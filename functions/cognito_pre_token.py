@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
 from shared.directory import people
 
-desk.assemble()
-logger = Logger(service="caseway-pre-token")
+logger = entry.start("caseway-pre-token")
 
 
 def claims_response(event: dict[str, Any]) -> dict[str, Any]:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
 from shared.platform import store
 from shared.tickets import hooks as ticket_hooks
 
-desk.assemble()
-logger = Logger(service="caseway-counters")
+logger = entry.start("caseway-counters")
 
 # The events this function is sent.
 CONSUMED = ("TicketSubmitted",)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from functions import entry
 from shared.clocks import plans as clock_plans
 from shared.kb import mandatory
 from shared.money import billing
+from shared.platform import logs
 from shared.review import reviews as review
 from shared.tickets import lifecycle
 
-logger = Logger(service="caseway-housekeeping")
+logger = entry.start("caseway-housekeeping")
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if action == "seed_knowledge_base":
         # R29: the mandatory articles of a fresh deployment; re-run after a support plan changes.
         done = mandatory.seed_mandatory()
-        logger.info("knowledge base seeded", extra=done)
+        logger.info("knowledge base seeded", extra=logs.fields(done))
         return done
     if action == "daily_review":
         # N of "no activity for more than N working hours", set in the schedule's payload (shared/schedules.py)
@@ -34,11 +34,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if isinstance(idle, bool) or not isinstance(idle, int | float) or idle < 0:
             raise ValueError(f"idle_working_hours must be a number of hours >= 0, not {idle!r}")
         result = review.daily_review(idle_hours=float(idle))
-        logger.info("daily review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
+        logger.info(
+            "daily review", extra=logs.fields({k: result[k] for k in ("date", "created", "existing", "superseded")})
+        )
         return result
     if action == "weekly_review":
         result = review.weekly_review()
-        logger.info("weekly review", extra={k: result[k] for k in ("date", "created", "existing", "superseded")})
+        logger.info(
+            "weekly review", extra=logs.fields({k: result[k] for k in ("date", "created", "existing", "superseded")})
+        )
         return result
     if action == "billing_check":
         return billing.billing_check()

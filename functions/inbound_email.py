@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
 from shared.channels import inbound
 from shared.platform import config, files
 
-desk.assemble()
-logger = Logger(service="caseway-inbound-email")
+logger = entry.start("caseway-inbound-email")
 
 
 def verdicts_of(receipt: dict[str, Any]) -> dict[str, str]:

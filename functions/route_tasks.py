@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
 from shared.clocks import explain
 from shared.clocks import plans as clock_plans
 from shared.figures import resolution as figures_resolution
@@ -22,8 +20,7 @@ from shared.routes import followups, retime, start, support
 from shared.tasks.work import create_task
 from shared.tickets.intake import START_ROUTE_ACTION
 
-desk.assemble()
-logger = Logger(service="caseway-routes")
+logger = entry.start("caseway-routes")
 
 
 def _step_task(event: dict[str, Any]) -> dict[str, Any]:

@@ -15,13 +15,11 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
+from shared.platform import logs
 from shared.setup.step import run_setup
 
-desk.assemble()
-logger = Logger(service="caseway-setup")
+logger = entry.start("caseway-setup")
 
 PHYSICAL_ID = "caseway-desk-setup"  # one per stack, never replaced: an update must not look like a delete
 
@@ -30,7 +28,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "RequestType" in event and "ResponseURL" in event:
         return custom_resource(event, context)
     result = run_setup()
-    logger.info("setup run", extra={"created": result["created"], "updated": result["updated"]})
+    logger.info("setup run", extra=logs.fields({"created": result["created"], "updated": result["updated"]}))
     return result
 
 

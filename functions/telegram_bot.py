@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from shared import desk
+from functions import entry
 from shared.channels import telegram
 
-desk.assemble()
-logger = Logger(service="caseway-telegram")
+logger = entry.start("caseway-telegram")
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

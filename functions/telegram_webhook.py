@@ -13,12 +13,11 @@ import base64
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from functions import entry
 from shared.channels import telegram_api, telegram_items
 from shared.platform import config, workflows
 
-logger = Logger(service="caseway-telegram-webhook")
+logger = entry.start("caseway-telegram-webhook", assemble=False)  # it loads no ticket code
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 MAX_BODY_BYTES = 1024 * 1024  # an update is a few kB; anything larger is not Telegram's

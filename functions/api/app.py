@@ -4,8 +4,8 @@ shared logic. The CDK app deploys `handler`; the local gateway calls it the same
 Handlers only translate HTTP to calls of the logic layer and back; every rule lives in shared/. Each context
 declares its routes on its own router (functions/api/<context>.py); this module answers /health and the API's
 own documentation, turns domain errors into problem responses, and loads a context's router when a path of
-that context is first called (CONTEXTS): a cold start imports the resolver and nothing of the logic layer, and
-a request pays only for the contexts its path needs (docs/performance.md, "Cold start").
+that context is first called (CONTEXTS). Its import (the function's init) starts at the entry point
+(functions/entry.py), which assembles the desk every request needs (docs/performance.md, "Cold start").
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import threading
 from importlib import import_module
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from functions import entry
 from functions.api import headers
 from functions.api.http import problem, query
 from functions.api.router import ApiRouter, Route
 from shared.platform.errors import DomainError
 
-logger = Logger(service="caseway-api")
+logger = entry.start("caseway-api")  # the desk assembled in init: every request needs it
 app = APIGatewayHttpResolver()
 meta = ApiRouter()
 
@@ -82,10 +82,6 @@ def load_routers(modules: tuple[str, ...] = ROUTER_MODULES) -> list[ApiRouter]:
     """Include the routers of `modules` (each once, in ROUTER_MODULES order); returns them."""
     with _loading:
         missing = [name for name in ROUTER_MODULES if name in modules and name not in _included]
-        if missing and not _included:
-            from shared import desk  # the composition root: every item type and hook, with the first context
-
-            desk.assemble()
         for name in missing:
             router = import_module(name).router
             app.include_router(router)

@@ -40,8 +40,9 @@ TABLE_ITEM_ACTIONS = [
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
 # counters: contract thresholds; inbound-email: a ticket opened by e-mail is checked against its contract too
 INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegram", "inbound-email")
-# The functions that write reply addresses into e-mails or read them back (shared/tickets/mailthread.py).
-REPLY_SIGNERS = ("api", "route-tasks", "housekeeping", "inbound-email")
+# The functions that write reply addresses into e-mails or read them back (shared/tickets/mailthread.py); the Telegram
+# bot too: a ticket opened from a chat is told by e-mail as well ("received"), which carries the reply address.
+REPLY_SIGNERS = ("api", "route-tasks", "housekeeping", "inbound-email", "telegram")
 
 
 class CasewayStack(cdk.Stack):
@@ -234,15 +235,17 @@ class CasewayStack(cdk.Stack):
                 "their ARNs cannot be named without a circular dependency, and the resource is this stage's state "
                 "machines by their name prefix.",
             )
-        # Presigned POST: the browser uploads with the API function's permission, under tickets/ only.
+        # Presigned POST and GET: the browser uploads and downloads with the API function's permission (S3 checks a
+        # presigned URL against the role that signed it, when it is used), under tickets/ only.
         uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
-        api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[uploads]))
+        api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[uploads]))
         nag.acknowledge_wildcard(
             api.role,
             uploads,
             "Presigned POST uploads create keys tickets/<ticket id>/<attachment id>/<file name> chosen per "
-            "request (shared/tickets.py), so the tickets/ prefix of the attachments bucket is the narrowest "
-            "resource that covers them; the only action is s3:PutObject.",
+            "request (shared/tickets.py), and presigned GETs hand the same files out to whoever may see them, so "
+            "the tickets/ prefix of the attachments bucket is the narrowest resource that covers them; the actions "
+            "are s3:PutObject and s3:GetObject.",
         )
 
     def _inbound_mail(self) -> None:

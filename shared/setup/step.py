@@ -21,7 +21,7 @@ from pynamodb.exceptions import PutError
 from shared.kb import mandatory
 from shared.kb.agreements import mandatory_articles
 from shared.kb.articles import all_cards, fingerprint, update_article
-from shared.platform import clock, marks
+from shared.platform import clock, logs, marks
 from shared.platform.errors import Conflict
 from shared.platform.identity import Caller
 from shared.setup.defaults import SETUP_VERSION, Default, default_items
@@ -45,7 +45,7 @@ def run_setup() -> dict[str, Any]:
     changed = bool(outcome["created"] or outcome["updated"])
     if changed or state is None or int(state.version) != SETUP_VERSION or written != state.written:
         _save_state(written, outcome)
-    logger.info("desk setup", extra={name: len(keys) for name, keys in outcome.items()})
+    logger.info("desk setup", extra=logs.fields({name: len(keys) for name, keys in outcome.items()}))
     return {"version": SETUP_VERSION, "previous_version": int(state.version) if state else None, **outcome}
 
 

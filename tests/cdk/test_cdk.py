@@ -287,6 +287,24 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
         )
 
 
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage: str) -> None:
+    """S3 checks a presigned URL against the role that signed it, when it is used: the API signs every download (a
+    customer's or an agent's file) and every upload, so its role needs s3:GetObject as well as s3:PutObject there."""
+    attachments_id = next(
+        k for k, b in synth.resources(stage, "AWS::S3::Bucket").items() if "CorsConfiguration" in b["Properties"]
+    )
+    role_id = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    granted = {
+        action
+        for p in policies_of_role(synth, stage, role_id)
+        for st in statements(p)
+        if st["Effect"] == "Allow" and attachments_id in json.dumps(st["Resource"]) and "/tickets/*" in json.dumps(st)
+        for action in as_list(st["Action"])
+    }
+    assert {"s3:GetObject", "s3:PutObject"} <= granted
+
+
 # --- functions --------------------------------------------------------------------------------------
 
 
@@ -974,9 +992,16 @@ def test_the_reply_address_key_is_a_generated_secret_read_by_the_functions_that_
             st
             for p in policies_of_role(synth, stage, role_id)
             for st in statements(p)
-            if "secretsmanager:GetSecretValue" in as_list(st["Action"]) and st["Resource"] == {"Ref": secret_id}
+            if "secretsmanager:GetSecretValue" in as_list(st["Action"])
+            and {"Ref": secret_id} in as_list(st["Resource"])
         ]
-        signs = name in ("api", "route-tasks", "housekeeping", "inbound-email")
+        signs = name in (
+            "api",
+            "route-tasks",
+            "housekeeping",
+            "inbound-email",
+            "telegram",
+        )  # telegram: its "received" e-mail
         assert bool(reads) == signs, name
 
 

@@ -412,3 +412,23 @@ def test_the_idle_threshold_comes_from_the_schedule_payload(desk):
     assert created == ["review-daily-2026-11-18-L1"]
     with pytest.raises(ValueError, match="idle_working_hours"):
         housekeeping.handler({"action": "daily_review", "idle_working_hours": "four"}, None)
+
+
+def test_the_reviews_log_at_info_as_the_cloud_does(desk, caplog):
+    """The local stack and the cloud log at INFO: a review's log line must be written, not raise after its tasks
+    (its figures include "created", a name the standard LogRecord keeps)."""
+    from functions import housekeeping
+
+    _, vc = desk
+    put_ticket(status="in_progress", owner="agent-lena", created_at=prague(18, 9), sequence=1)
+    vc.advance_to(prague(18, 12))
+    level = housekeeping.logger.log_level
+    housekeeping.logger.setLevel("INFO")
+    try:
+        daily = housekeeping.handler({"action": "daily_review", "idle_working_hours": 2}, None)
+        weekly = housekeeping.handler({"action": "weekly_review"}, None)
+    finally:
+        housekeeping.logger.setLevel(level)
+    written = {record.getMessage(): record for record in caplog.records if record.name == "caseway-housekeeping"}
+    assert written["daily review"].created_ == daily["created"] == ["review-daily-2026-11-18-L1"]
+    assert written["weekly review"].created_ == weekly["created"]
