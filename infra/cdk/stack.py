@@ -304,13 +304,20 @@ class CasewayStack(cdk.Stack):
 
     def _grant_counters(self) -> None:
         """The counters consumer (functions/counters.py): it reads the contract and the period's counters and time
-        entries, adds to counters with a once-mark (UpdateItem + PutItem in one transaction), saves threshold
-        incidents (PutItem) and publishes IncidentRaised."""
+        entries (the index gives their keys, BatchGetItem the entries: shared/platform/table.py), adds to counters with
+        a once-mark (UpdateItem + PutItem in one transaction), saves threshold incidents (PutItem) and publishes
+        IncidentRaised."""
         counters = self.functions["counters"]
         table = self.data.table
         counters.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:Query",
+                ],
                 resources=[table.table_arn],
             )
         )

@@ -6,4 +6,7 @@ asset, with exactly the environment and the role the template gives it, against 
 - `stage`: what a rehearsal needs prepared (template, assets, runtime, which asset each handler runs from).
 - `emulated`: the template's resources created in the emulated AWS, and the `Physical` that resolves it.
 - `runner` (with `bootstrap`, the process's side): the functions as processes; `calls`: the record of an AWS call.
+- `iam`: each call turned into the IAM requests AWS authorizes, evaluated against the function's role in the template
+  (`iam_simulate.mjs`, npm `@cloud-copilot/iam-simulate`); a denial names the function, action, resource and what
+  was missing.
 """
