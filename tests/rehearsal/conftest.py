@@ -14,6 +14,7 @@ import pytest
 
 from infra.local.stack import REHEARSAL_DIR_ENV, REHEARSAL_PREPARED_ENV, free_port
 from infra.rehearsal import calls, runner, stage
+from infra.rehearsal.intrinsics import Physical
 from tests.local.process import running_stack
 from tests.local.test_scenario_local_stack import Http
 
@@ -30,6 +31,29 @@ class Rehearsal:
     record_dir: Path
     lines: list[str]
     smtp_port: int
+
+    @property
+    def moto_url(self) -> str:
+        """The emulated AWS the stack and every function's process talk to (from the stack's banner)."""
+        line = next(line for line in self.lines if line.strip().startswith("emulated AWS"))
+        return line.split()[2]
+
+    def physical(self) -> Physical:
+        """The emulated resources the template was resolved against."""
+        found = json.loads((self.record_dir / "physical.json").read_text())
+        return Physical(refs=found["refs"], attributes=found["attributes"])
+
+    def client(self, service: str) -> Any:
+        """A client of the emulated AWS, for test data only (what the desk does goes through its functions)."""
+        import boto3  # only the tests that put test data in place
+
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def failures(self) -> list[dict[str, Any]]:
         return runner.read_failures(self.record_dir)

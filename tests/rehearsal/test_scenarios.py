@@ -7,6 +7,7 @@ a log line that raises at the template's level) fails the scenario with the func
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import time
 import uuid
@@ -18,16 +19,14 @@ import pytest
 
 from infra.rehearsal import iam
 from infra.rehearsal.intrinsics import Physical
+from infra.rehearsal.runner import InvocationFailed, Runner
 from infra.rehearsal.stage import Prepared
 from tests.local.test_real_clock_routes import LICENCE
 from tests.rehearsal.conftest import Rehearsal
 
-BOB, LENA, DANA, MARIA = (
-    "bob@acme.example",
-    "lena.l1@caseway.example",
-    "dev.l2@caseway.example",
-    ("maria.manager@caseway.example"),
-)
+BOB, LENA, DANA = "bob@acme.example", "lena.l1@caseway.example", "dev.l2@caseway.example"
+MARIA, OFFICE = "maria.manager@caseway.example", "office@caseway.example"
+HOUSEKEEPING = "functions.housekeeping.handler"
 SCHEDULES = ("close-silent-resolved", "daily-review", "weekly-review", "billing-check")
 
 
@@ -63,6 +62,47 @@ class Desk:
     def finish(self, user: str, task: dict, outcome: str) -> None:
         self.ok(user, "POST", f"/tasks/{task['id']}/take")
         self.ok(user, "POST", f"/tasks/{task['id']}/complete", {"outcome": outcome})
+
+    def submit(
+        self, user: str, subject: str, service: str = "functionality-question", fields: dict | None = None
+    ) -> dict:
+        fields = fields or {"problem": subject, "contact": "+420 123 456 789"}
+        body = {"service": service, "subject": subject, "description": f"{subject}.", "fields": fields}
+        return self.ok(user, "POST", "/tickets", body)
+
+    def resolved_question(self, subject: str) -> dict:
+        """A question Bob asked, classified and answered by L1: the ticket resolved, its route waiting for him."""
+        ticket = self.submit(BOB, subject)
+        self.finish(LENA, self.task("L1", LENA, ticket["id"], "classify"), "question")
+        self.task("L1", LENA, ticket["id"], "answer")
+        self.ok(LENA, "POST", f"/tickets/{ticket['id']}/messages", {"body": "Use the new export button."})
+        resolution = {"resolution": "Explained the new export", "preventive_measure": "FAQ article on exports"}
+        self.ok(LENA, "POST", f"/tickets/{ticket['id']}/resolve", resolution)
+        return ticket
+
+    def mails(self, reference: str) -> list[dict]:
+        """The e-mails the desk sent Bob about the ticket (the local mailbox: what the emulated SES sent)."""
+        items = self.ok(BOB, "GET", f"/local/mailbox?to={BOB}")["items"]
+        return [m for m in items if m["subject"].startswith(f"[{reference}] ")]
+
+    def mail_subjects(self, reference: str, count: int) -> list[str] | None:
+        found = [m["subject"].split(":", 1)[0] for m in self.mails(reference)]
+        return found if len(found) >= count else None
+
+    def telegram(self, chat: int, action: str, body: dict) -> None:
+        """The Telegram user writes or presses a button: the fake Bot API delivers the update to the webhook."""
+        status, answer = self.http("POST", f"/local/telegram/chats/{chat}/{action}", body)
+        assert status == 200 and answer["webhook_status"] == 200, answer
+
+    def bot_said(self, chat: int) -> list[dict]:
+        status, view = self.http("GET", "/local/telegram/chats")
+        assert status == 200, view
+        found = next((c for c in view["chats"] if c["chat_id"] == chat), {"messages": []})
+        return [m for m in found["messages"] if m["from"] == "bot"]
+
+    def press(self, chat: int, message: dict, label: str) -> None:
+        data = next(b["callback_data"] for row in message["buttons"] for b in row if b["text"].startswith(label))
+        self.telegram(chat, "buttons", {"message_id": message["message_id"], "data": data})
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +172,189 @@ def test_an_invited_person_signs_in_through_the_pre_token_trigger(rehearsal: Reh
     rehearsal.assert_no_failure()
 
 
+def test_a_question_answered_at_l1(rehearsal: Rehearsal, desk: Desk) -> None:
+    ticket = desk.resolved_question("How do I export to CSV?")
+    # The customer got the resolution by e-mail (sent by the route's step in its own process)
+    subjects = poll(lambda: desk.mail_subjects(ticket["reference"], 2), "the 'Resolved' e-mail")
+    assert any(" Resolved" in s for s in subjects), subjects
+    rehearsal.assert_no_failure()
+
+
+def test_an_improvement_approved_by_a_manager(rehearsal: Rehearsal, desk: Desk) -> None:
+    ticket = desk.submit(BOB, "Dark mode, please")
+    desk.finish(LENA, desk.task("L1", LENA, ticket["id"], "classify"), "improvement")
+    desk.finish(MARIA, desk.task("managers", MARIA, ticket["id"], "approve"), "approved")
+    desk.task("L1", LENA, ticket["id"], "tell")  # the route went on: L1 tells the customer the decision
+    rehearsal.assert_no_failure()
+
+
+def test_a_licence_key_over_the_limit(rehearsal: Rehearsal, desk: Desk) -> None:
+    # Acme holds 2 of its 3 keys and one more was issued above: this one is over the limit
+    licences = desk.ok(MARIA, "GET", "/organisations/acme/licences")
+    while licences["issued"] < licences["limit"]:
+        issued = desk.ok(BOB, "POST", "/tickets", LICENCE)
+        poll(lambda t=issued: desk.ok(BOB, "GET", f"/tickets/{t['id']}")["status"] == "closed", "a key")
+        licences = desk.ok(MARIA, "GET", "/organisations/acme/licences")
+    ticket = desk.ok(BOB, "POST", "/tickets", LICENCE)
+    desk.finish(MARIA, desk.task("accounts", MARIA, ticket["id"], "licence_limit"), "extend")
+    poll(lambda: desk.ok(BOB, "GET", f"/tickets/{ticket['id']}")["status"] == "closed", "the key after the extension")
+    subjects = poll(lambda: desk.mail_subjects(ticket["reference"], 2), "the limit's and the key's e-mails")
+    assert [s.split("] ", 1)[1] for s in subjects] == ["Licence limit reached", "Your licence key"]
+    rehearsal.assert_no_failure()
+
+
+def test_a_document_request(rehearsal: Rehearsal, desk: Desk) -> None:
+    fields = {"document_type": "invoice"}
+    ticket = desk.submit(BOB, "Copy of the October invoice", service="document-request", fields=fields)
+    desk.finish(OFFICE, desk.task("office", OFFICE, ticket["id"], "prepare_document"), "sent")
+    poll(lambda: desk.ok(BOB, "GET", f"/tickets/{ticket['id']}")["status"] == "resolved", "the document sent")
+    rehearsal.assert_no_failure()
+
+
+def test_a_change_request_with_its_estimate_approved(rehearsal: Rehearsal, desk: Desk) -> None:
+    fields = {"change_description": "Add an XLSX export next to CSV"}
+    ticket = desk.submit(BOB, "Export to XLSX", service="change-request", fields=fields)
+    task = desk.task("L2", DANA, ticket["id"], "evaluate")
+    desk.ok(DANA, "POST", f"/tasks/{task['id']}/take")
+    desk.ok(DANA, "POST", f"/tasks/{task['id']}/estimate", {"hours": 12, "note": "export + tests"})
+    poll(lambda: desk.ok(BOB, "GET", f"/tickets/{ticket['id']}")["status"] == "waiting_for_customer", "the estimate")
+    desk.ok(BOB, "POST", f"/tickets/{ticket['id']}/approval", {"decision": "approve"})
+    desk.task("L2", DANA, ticket["id"], "change_work")
+    rehearsal.assert_no_failure()
+
+
+def test_a_reply_to_a_notification_lands_in_its_ticket(rehearsal: Rehearsal, desk: Desk) -> None:
+    ticket = desk.submit(BOB, "The scanner does not start")
+    received = poll(lambda: desk.mails(ticket["reference"]), "the 'received' e-mail")[0]
+    assert received["reply_to"], received
+    message = (
+        f"From: {BOB}\r\nTo: {received['reply_to']}\r\nSubject: Re: {received['subject']}\r\n"
+        f"In-Reply-To: {received['message_id']}\r\n\r\nIt is plugged in now and works.\r\n"
+    )
+    with smtplib.SMTP("127.0.0.1", rehearsal.smtp_port, timeout=30) as smtp:
+        smtp.sendmail(BOB, [received["reply_to"]], message.encode())
+
+    def replied() -> bool:
+        view = desk.ok(LENA, "GET", f"/tickets/{ticket['id']}")
+        return any("plugged in now" in m["body"] for m in view["messages"])
+
+    poll(replied, "the reply in the ticket")
+    assert any(c.function.startswith("FunctionsInboundEmail") and c.service == "dynamodb" for c in rehearsal.calls())
+    rehearsal.assert_no_failure()
+
+
+def test_telegram_links_a_chat_and_opens_a_ticket(rehearsal: Rehearsal, desk: Desk) -> None:
+    chat = 9000 + int(uuid.uuid4().int % 999)
+    link = desk.ok(BOB, "POST", "/channels/telegram/link")
+    code = link["url"].rsplit("start=", 1)[1]
+    desk.telegram(chat, "messages", {"text": f"/start {code}", "name": "Bob"})
+    assert desk.bot_said(chat)[-1]["text"].startswith(f"This chat is linked to {BOB}")
+    desk.telegram(chat, "messages", {"text": "The scanner does not start"})
+    asked = desk.bot_said(chat)[-1]
+    if asked["text"].startswith("Which ticket"):
+        desk.press(chat, asked, "New ticket")
+        asked = desk.bot_said(chat)[-1]
+    desk.press(chat, asked, "Question about functionality")
+    assert re.search(r"Ticket (CW-\d+) is open", desk.bot_said(chat)[-1]["text"]), desk.bot_said(chat)[-1]
+    functions = {c.function for c in rehearsal.calls()}
+    assert any(f.startswith("FunctionsTelegram") for f in functions), functions
+    rehearsal.assert_no_failure()
+
+
+def test_an_incident_is_published_to_the_topic(rehearsal: Rehearsal, desk: Desk) -> None:
+    # More than the contract's 10 specialist hours on one ticket (R24): an incident for the managers
+    ticket = desk.submit(BOB, "A long investigation")
+    for _ in range(2):
+        desk.ok(DANA, "POST", f"/tickets/{ticket['id']}/time", {"minutes": 330, "billable": False})
+    incidents = desk.ok(MARIA, "GET", "/incidents")["items"]
+    assert any(i["ticket_id"] == ticket["id"] and i["type"] == "ticket_hours" for i in incidents), incidents
+    published = [c for c in rehearsal.calls() if c.service == "sns" and c.operation == "Publish"]
+    assert any(ticket["reference"] in c.params.get("Subject", "") for c in published), published
+    rehearsal.assert_no_failure()
+
+
+def linked_copy(source: Path, target: Path, *, but: str) -> Path:
+    """A copy of an asset's folder made of links to its entries, all but `but` (nothing of the asset is changed)."""
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name != but:
+            (target / entry.name).symlink_to(entry)
+    return target
+
+
+def past_its_auto_close(rehearsal: Rehearsal, prepared: Path, ticket_id: str) -> None:
+    """Test data: the resolved ticket's place in the open-tickets index moved into the past, as if the customer had
+    stayed silent past the auto-close time (the backstop reads that index)."""
+    template = Prepared.load(prepared).template()
+    table = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table")
+    rehearsal.client("dynamodb").update_item(
+        TableName=rehearsal.physical().resolve({"Ref": table}),
+        Key={"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}},
+        UpdateExpression="SET open_sk = :due",
+        ConditionExpression="open_pk = :resolved",
+        ExpressionAttributeValues={
+            ":due": {"S": f"2020-01-06T09:00:00.000Z#{ticket_id}"},
+            ":resolved": {"S": "STATUS#resolved"},
+        },
+    )
+
+
 @pytest.mark.parametrize("schedule", SCHEDULES)
-def test_each_schedule_in_the_housekeeping_process(rehearsal: Rehearsal, schedule: str) -> None:
+def test_each_schedule_in_the_housekeeping_process(
+    rehearsal: Rehearsal, desk: Desk, prepared: Path, schedule: str
+) -> None:
     # Fired as EventBridge Scheduler fires it: the template's target and payload, at the template's log level
+    due = None
+    if schedule == "close-silent-resolved":  # the R21 backstop with a ticket to close: it fires the desk's hooks
+        due = desk.resolved_question("Where is the invoice list?")
+        past_its_auto_close(rehearsal, prepared, due["id"])
     before = len(rehearsal.failures())
     status, answer = rehearsal.http("POST", f"/local/schedules/{schedule}")
     assert status == 200, answer
     assert rehearsal.failures()[before:] == []
+    if due is not None:
+        assert desk.ok(BOB, "GET", f"/tickets/{due['id']}")["status"] == "closed"
+
+
+def test_a_handler_without_the_entry_point_setup_fails_in_its_own_process(
+    rehearsal: Rehearsal, desk: Desk, prepared: Path, tmp_path: Path
+) -> None:
+    # Can it fail: the housekeeping handler in a copy of its asset that makes its logger itself instead of through
+    # functions.entry.start (so nothing assembles the desk), on the same emulated AWS with a ticket to close
+    stage = Prepared.load(prepared)
+    template = stage.template()
+    housekeeping = next(
+        k for k, r in template["Resources"].items() if (r.get("Properties") or {}).get("Handler") == HOUSEKEEPING
+    )
+    workers = stage.asset_paths()["workers"]
+    source = (workers / "functions" / "housekeeping.py").read_text()
+    started = 'logger = entry.start("caseway-housekeeping")'
+    assert started in source
+    copied = linked_copy(workers, tmp_path / "asset", but="functions")
+    linked_copy(workers / "functions", copied / "functions", but="housekeeping.py")
+    plain = 'from aws_lambda_powertools import Logger\n\nlogger = Logger(service="caseway-housekeeping")'
+    (copied / "functions" / "housekeeping.py").write_text(source.replace(started, plain))
+    ticket = desk.resolved_question("Where is the price list?")
+    past_its_auto_close(rehearsal, prepared, ticket["id"])
+    rehearsed = Runner(
+        template,
+        rehearsal.physical(),
+        rehearsal.moto_url,
+        tmp_path / "records",
+        assets=stage.asset_paths(),
+        runtime=Path(stage.runtime),
+        profiles=stage.profiles,
+        asset_override={housekeeping: copied},
+    )
+    _, payload = rehearsed.schedule("close-silent-resolved")
+    try:
+        with pytest.raises(InvocationFailed) as failed:
+            rehearsed.invoke(housekeeping, payload)
+    finally:
+        rehearsed.close()
+    assert failed.value.function == housekeeping
+    assert failed.value.error_type == "RuntimeError"
+    assert "fired before the desk was assembled" in failed.value.error_message
 
 
 def test_every_call_the_scenarios_made_is_allowed_by_its_functions_role(rehearsal: Rehearsal, prepared: Path) -> None:
