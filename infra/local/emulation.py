@@ -28,6 +28,7 @@ from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
 from infra.cdk import asl
 from infra.local import fake_aws, mailbox
+from infra.local.moto_transactions import back_up_only_what_a_transaction_writes
 from shared.platform import aws, bus, clock, config, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
@@ -111,6 +112,7 @@ def install_lambda_dispatcher() -> None:
     LambdaSimpleBackend.invoke = invoke
     deliver_bus_events()
     make_dynamodb_requests_atomic()
+    back_up_only_what_a_transaction_writes()
     validate_each_definition_once()
     import_user_pool_key_once()
 

@@ -149,7 +149,7 @@ class LocalStack:
         template's setup custom resource, as a first deploy does."""
         from pathlib import Path  # rehearsal mode only
 
-        from infra.rehearsal import emulated, stage  # rehearsal mode only
+        from infra.rehearsal import resources, stage  # rehearsal mode only
         from infra.rehearsal.runner import Runner  # rehearsal mode only
         from shared.platform import aws, config, table  # rehearsal mode only
 
@@ -157,11 +157,17 @@ class LocalStack:
         prepared = stage.Prepared.load(Path(prepared_file)) if prepared_file else stage.prepare("dev")
         template = prepared.template()
         aws.reset()
-        physical = emulated.provision(
-            template,
-            api_url=self.url,
-            site_domain=f"127.0.0.1:{self.port}",
-            user_pool=emulation.provision_user_pool,
+        # Every resource from the template, the one list (resources.py); the user pool as the local stack makes it
+        # (its machine client and groups are what the local sign-in and the banner use), under the template's name.
+        physical = resources.provision(template, user_pool=False, public_url=self.url)
+        pool_id = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::Cognito::UserPool")
+        pool = emulation.provision_user_pool()
+        physical.add(
+            pool_id,
+            pool,
+            Arn=f"arn:aws:cognito-idp:{physical.region}:{physical.account}:userpool/{pool}",
+            ProviderURL=f"https://cognito-idp.{physical.region}.amazonaws.com/{pool}",
+            UserPoolId=pool,
         )
         record_dir = Path(os.environ.get(REHEARSAL_DIR_ENV) or tempfile.mkdtemp(prefix="caseway-rehearsal-"))
         self.runner = Runner(
