@@ -107,8 +107,8 @@ class LocalStack:
         )
         self._start_moto()
         emulation.install_lambda_dispatcher()
+        emulation.provision()  # the dev template's resources, and this process's settings pointing at them
         local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
-        emulation.provision()
         gateway = Gateway()
         preparing = None
         if self.tickets:

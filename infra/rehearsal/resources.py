@@ -460,6 +460,7 @@ class TemplateSchedule:
     target: str  # the target's ARN (a Lambda function)
     payload: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    description: str = ""
 
     @property
     def function(self) -> str:
@@ -501,6 +502,7 @@ def schedules(template: dict[str, Any], physical: Physical) -> list[TemplateSche
                 target=props["Target"]["Arn"],
                 payload=json.loads(props["Target"].get("Input") or "{}"),
                 enabled=props.get("State", "ENABLED") == "ENABLED",
+                description=props.get("Description", ""),
             )
         )
     return found
