@@ -294,6 +294,7 @@ class _State:
         self.physical = Physical(account=ACCOUNT, region=REGION, stack_name=resources.STACK_NAME)
         self.rules: list[resources.BusRule] = []
         self.schedules: list[resources.TemplateSchedule] = []
+        self.user_pool = False  # created (provision_user_pool), not only named
 
 
 _STATE = _State()
@@ -317,6 +318,7 @@ def provision(*, user_pool: bool = True, template: dict[str, Any] | None = None)
     aws.reset()
     DELIVERIES.clear()
     _STATE.template = template if template is not None else dev_template()
+    _STATE.user_pool = False
     _STATE.physical = resources.provision(
         _STATE.template, user_pool=False, public_url=config.get(config.PUBLIC_BASE_URL)
     )
@@ -358,6 +360,8 @@ def resource_settings() -> dict[str, str]:
                 continue
             if not isinstance(raw, dict) and raw not in names:
                 continue
+            if name == config.USER_POOL_ID and not _STATE.user_pool:
+                continue  # named, not created
             try:
                 value = str(_STATE.physical.resolve(raw))
             except Unresolved:
@@ -383,6 +387,7 @@ def provision_user_pool() -> str:
     trigger); CASEWAY_USER_POOL_ID points the desk at it."""
     assert _STATE.template is not None, "provision() first"
     resources.provision_types(_STATE.template, _STATE.physical, resources.COGNITO_TYPES)
+    _STATE.user_pool = True
     apply_settings()
     return config.get(config.USER_POOL_ID)
 
