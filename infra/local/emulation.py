@@ -1,9 +1,12 @@
 """AWS emulated by moto, shared by the local stack (server mode) and the tests (in-process).
 
-- Resources are created from the same definitions the CDK app uses: the table from the pynamodb
-  models, the routes from statemachines/*.asl.json (infra/cdk/asl.py).
+- Resources are created from the synthesized dev template (infra/rehearsal/template.py), by the rehearsal's loader
+  (infra/rehearsal/resources.py): the same list the cloud deploys, with the names CloudFormation would give them.
+  The process then reads them through the settings the template gives the functions (`apply_settings`).
 - Lambda tasks of the routes run the project's own handlers in-process: moto's Lambda invoke (without
-  Docker) is replaced by a dispatcher to those handlers.
+  Docker) is replaced by a dispatcher to those handlers, by the template's function names.
+- Events on the bus reach a function only through a template rule whose pattern matches them, by EventBridge's
+  matching (moto's implementation of event patterns); schedules fire with the template's payload and time zone.
 - Wait states can be made to return at once (a virtual clock for tests).
 """
 
@@ -15,28 +18,31 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
-from moto.events.models import EventsBackend
+from moto.events.models import EventPattern, EventsBackend
 from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.component.state.wait import state_wait
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
-from infra.cdk import asl
 from infra.local import fake_aws, mailbox
 from infra.local.moto_transactions import back_up_only_what_a_transaction_writes
-from shared.platform import aws, bus, clock, config, identity, table, workflows
-from shared.platform.schedules import SCHEDULES, by_name, next_firing
+from infra.rehearsal import resources
+from infra.rehearsal import template as rehearsal_template
+from infra.rehearsal.intrinsics import Physical, Unresolved
+from shared.platform import aws, bus, clock, config, table, workflows
+from shared.platform.schedules import next_firing
 
 logger = logging.getLogger(__name__)
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-FUNCTION_PREFIX = "caseway-"
+ACCOUNT = resources.ACCOUNT
+REGION = resources.REGION
+FUNCTION_PREFIX = f"{resources.STACK_NAME}-"  # the dev template's function names: caseway-dev-<short name>
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -152,11 +158,12 @@ def _own_thread(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, 
 
 
 def deliver_bus_events() -> None:
-    """What the EventBridge rules of infra/cdk/consumers.py do in the cloud (moto's rules cannot target Lambda):
-    each event put on the bus whose detail-type a consumer takes (bus.CONSUMERS) is handed to that consumer's
-    handler as EventBridge would shape it, on a thread of its own as a separate Lambda would run it, with Lambda's
-    retries of an asynchronous invocation. The put waits for the consumer, so whoever published it (a test, the
-    local desk) sees the counters as soon as its call returns; a consumer that still fails is logged."""
+    """What EventBridge does with the template's rules (moto's rules cannot target Lambda): each event put on a bus
+    goes to the targets of every enabled rule of that bus whose pattern matches it, by EventBridge's matching (moto's
+    `EventPattern`), shaped as EventBridge shapes it, on a thread of its own as a separate Lambda would run it, with
+    Lambda's retries of an asynchronous invocation. The put waits for the consumers, so whoever published it (a test,
+    the local desk) sees the counters as soon as its call returns; a consumer that still fails is logged. Each event
+    and the rules it matched are kept in DELIVERIES (see `undelivered`)."""
     original = EventsBackend.put_events
     if getattr(original, "caseway_consumers", False):
         return
@@ -164,19 +171,28 @@ def deliver_bus_events() -> None:
     def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries = original(self, events)
         for event, entry in zip(events, entries, strict=False):
-            if entry.get("EventId") and event.get("Source") == bus.EVENT_SOURCE:
-                for function, detail_types in bus.CONSUMERS.items():
-                    if event.get("DetailType") in detail_types:
-                        consumer = threading.Thread(target=_consume, args=(function, event, entry["EventId"]))
-                        consumer.start()
-                        consumer.join()
+            if entry.get("EventId"):
+                _deliver(event, entry["EventId"])
         return entries
 
     put_events.caseway_consumers = True  # type: ignore[attr-defined]
     EventsBackend.put_events = put_events
 
 
-def _consume(function: str, event: dict[str, Any], event_id: str) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    """An event put on a bus, and the template rules (logical ids) whose pattern matched it."""
+
+    bus: str
+    detail_type: str
+    source: str
+    rules: tuple[str, ...]
+
+
+DELIVERIES: list[Delivery] = []
+
+
+def _deliver(event: dict[str, Any], event_id: str) -> None:
     shaped = {
         "version": "0",
         "id": event_id,
@@ -185,16 +201,58 @@ def _consume(function: str, event: dict[str, Any], event_id: str) -> None:
         "account": ACCOUNT,
         "time": clock.now_iso(),
         "region": REGION,
-        "resources": [],
+        "resources": event.get("Resources", []),
         "detail": json.loads(event["Detail"]),
     }
-    name = f"{FUNCTION_PREFIX}{function}"
+    bus_name = (event.get("EventBusName") or "default").rsplit("/", 1)[-1]
+    matched = [
+        rule
+        for rule in _STATE.rules
+        if rule.enabled and rule.bus == bus_name and EventPattern.load(json.dumps(rule.pattern)).matches_event(shaped)
+    ]
+    DELIVERIES.append(Delivery(bus_name, shaped["detail-type"], shaped["source"], tuple(r.logical_id for r in matched)))
+    for rule in matched:
+        for target in rule.targets:
+            consumer = threading.Thread(target=_consume, args=(_function_name(target), shaped))
+            consumer.start()
+            consumer.join()
+
+
+def undelivered() -> list[str]:
+    """What the template's rules failed to deliver, as the code declares its consumers (bus.CONSUMERS: a function and
+    the detail-types it takes): one line per published event that reached none of the rules targeting a consumer
+    that takes it, naming those rules and their patterns. Empty when every event reached every consumer."""
+    problems = []
+    for delivery in DELIVERIES:
+        for short_name, detail_types in bus.CONSUMERS.items():
+            if delivery.detail_type not in detail_types:
+                continue
+            function = f"{FUNCTION_PREFIX}{short_name}"
+            targeting = [r for r in _STATE.rules if any(_function_name(t) == function for t in r.targets)]
+            if not any(r.logical_id in delivery.rules for r in targeting):
+                named = "; ".join(f"rule {r.logical_id} (pattern {json.dumps(r.pattern)})" for r in targeting)
+                problems.append(
+                    f"{delivery.detail_type} from {delivery.source} on {delivery.bus} did not reach {function}: "
+                    + (named + " did not match it" if targeting else "no rule of the template targets it")
+                )
+    return problems
+
+
+def _function_name(target_arn: str) -> str:
+    return target_arn.split(":function:")[-1].split(":")[0]
+
+
+def _consume(name: str, shaped: dict[str, Any]) -> None:
+    handler = HANDLERS.get(name)
+    if handler is None:
+        logger.error("a rule targets %s, which has no handler here", name)
+        return
     for attempt in range(1, ASYNC_ATTEMPTS + 1):
         try:
             call(name, shaped)
             return
         except Exception:
-            logger.exception("%s failed on %s (attempt %d of %d)", name, event["DetailType"], attempt, ASYNC_ATTEMPTS)
+            logger.exception("%s failed on %s (attempt %d of %d)", name, shaped["detail-type"], attempt, ASYNC_ATTEMPTS)
 
 
 _DYNAMODB_LOCK = threading.RLock()
@@ -273,73 +331,113 @@ def install_virtual_waits(recorded: list[float] | None = None) -> None:
             cls._wait_interval = _wait_interval
 
 
-def substitutions() -> dict[str, str]:
-    return {placeholder: function_arn(fn) for placeholder, fn in asl.ROUTE_FUNCTIONS.items()}
+class _State:
+    """The template the emulation was provisioned from and what its resources are called there."""
+
+    def __init__(self) -> None:
+        self.template: dict[str, Any] | None = None
+        self.physical = Physical(account=ACCOUNT, region=REGION, stack_name=resources.STACK_NAME)
+        self.rules: list[resources.BusRule] = []
+        self.schedules: list[resources.TemplateSchedule] = []
+        self.user_pool = False  # created (provision_user_pool), not only named
 
 
-def provision(*, user_pool: bool = True) -> None:
-    """Create every resource the handlers use, from the project's own definitions (`user_pool=False`: all but
-    the Cognito user pool, which tests that invite nobody can do without)."""
+_STATE = _State()
+_DEV_TEMPLATE: dict[str, Any] = {}
+# Settings that say where the outside world is: the local server plays API Gateway and CloudFront, and says so itself.
+OUTSIDE_SETTINGS = frozenset({config.PUBLIC_BASE_URL, config.SITE_URL})
+
+
+def dev_template() -> dict[str, Any]:
+    """The synthesized dev template (read once per process: its sources do not change while it runs)."""
+    if not _DEV_TEMPLATE:
+        _DEV_TEMPLATE.update(rehearsal_template.synthesized())
+    return _DEV_TEMPLATE
+
+
+def provision(*, user_pool: bool = True, template: dict[str, Any] | None = None) -> Physical:
+    """Create every resource of the template (default: the dev stage's) in the emulated AWS and point this process
+    at them through the settings the template gives its functions (`user_pool=False`: all but the Cognito user
+    pool, which tests that invite nobody can do without). SES identities are not in the template (the operator
+    verifies the sender): the sender's domain and address are verified here, as `caseway setup` asks."""
     aws.reset()
-    table.configure()
-    ddb = aws.client("dynamodb")
-    definition = table.table_definition()
-    ddb.create_table(**definition)
-    ddb.update_time_to_live(
-        TableName=definition["TableName"],
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": table.TTL_ATTRIBUTE},
+    DELIVERIES.clear()
+    _STATE.template = template if template is not None else dev_template()
+    _STATE.user_pool = False
+    _STATE.physical = resources.provision(
+        _STATE.template, user_pool=False, public_url=config.get(config.PUBLIC_BASE_URL)
     )
-    aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
-    aws.client("sns").create_topic(Name=config.get(config.INCIDENTS_TOPIC_ARN).rsplit(":", 1)[-1])  # R24 mail
-    aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
-    aws.client("s3").create_bucket(Bucket=config.get(config.INBOUND_BUCKET))  # SES's receipt rule stores mail here
+    _STATE.rules = resources.rules(_STATE.template, _STATE.physical)
+    _STATE.schedules = resources.schedules(_STATE.template, _STATE.physical)
+    _check_handlers()
+    apply_settings()
+    table.configure(table_name=config.get(config.TABLE_NAME))
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
     aws.client("ses").verify_email_identity(EmailAddress=sender)
     if user_pool:
         provision_user_pool()
-    else:
+    return _STATE.physical
+
+
+def _check_handlers() -> None:
+    """Every function a rule, a schedule or a route invokes has a handler here: loudly, not at the first event."""
+    invoked = {_function_name(t) for rule in _STATE.rules for t in rule.targets}
+    invoked |= {s.function for s in _STATE.schedules}
+    missing = sorted(name for name in invoked if name not in HANDLERS)
+    if missing:
+        raise RuntimeError(f"the template invokes {', '.join(missing)}, which the emulation has no handler for")
+
+
+def resource_settings() -> dict[str, str]:
+    """The settings the template gives its functions that name its resources (a reference, or a function's name),
+    resolved to what was created: CASEWAY_TABLE_NAME, the bus, buckets, topic, secrets, route ARN prefix, user pool,
+    the worker and Telegram functions. Tunables (rates, the sender, the reply domain, ...) and the outside world's
+    addresses stay the process's own (the tests and the local stack set those); a resource not created yet (the user
+    pool) is left out."""
+    assert _STATE.template is not None, "provision() first"
+    functions = rehearsal_template.functions(_STATE.template)
+    names = {f.function_name for f in functions}
+    settings: dict[str, str] = {}
+    for function in functions:
+        for name, raw in function.environment.items():
+            if not name.startswith("CASEWAY_") or name in OUTSIDE_SETTINGS:
+                continue
+            if not isinstance(raw, dict) and raw not in names:
+                continue
+            if name == config.USER_POOL_ID and not _STATE.user_pool:
+                continue  # named, not created
+            try:
+                value = str(_STATE.physical.resolve(raw))
+            except Unresolved:
+                continue
+            if settings.setdefault(name, value) != value:
+                raise RuntimeError(f"the template gives {name} two values: {settings[name]!r} and {value!r}")
+    return settings
+
+
+def apply_settings() -> None:
+    os.environ.update(resource_settings())
+    if config.USER_POOL_ID not in resource_settings():
         os.environ.pop(config.USER_POOL_ID, None)
-    sfn = aws.client("stepfunctions")
-    for name in asl.route_names():
-        sfn.create_state_machine(
-            name=f"caseway-{name}",
-            definition=asl.definition(name, substitutions()),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/caseway-route-{name}",
-            type="STANDARD",
-        )
 
 
-MACHINE_CLIENT_NAME = "caseway-machine"
+def physical() -> Physical:
+    """What the template's resources are called in this emulation."""
+    return _STATE.physical
 
 
 def provision_user_pool() -> str:
-    """The user pool as the stack makes it (groups, custom:org_id, the API's resource server and a
-    client-credentials app client); CASEWAY_USER_POOL_ID points the desk at it."""
-    cognito = aws.client("cognito-idp")
-    pool = cognito.create_user_pool(
-        PoolName="caseway",
-        UsernameAttributes=["email"],
-        Schema=[{"Name": identity.ORG_ATTRIBUTE, "AttributeDataType": "String", "Mutable": True}],
-    )["UserPool"]["Id"]
-    for name, description in identity.COGNITO_GROUPS.items():
-        cognito.create_group(UserPoolId=pool, GroupName=name, Description=description)
-    cognito.create_resource_server(
-        UserPoolId=pool,
-        Identifier=identity.RESOURCE_SERVER,
-        Name="caseway",
-        Scopes=[{"ScopeName": n, "ScopeDescription": d} for n, d in identity.MACHINE_SCOPES.items()],
-    )
-    cognito.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName=MACHINE_CLIENT_NAME,
-        GenerateSecret=True,
-        AllowedOAuthFlows=["client_credentials"],
-        AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthScopes=[f"{identity.RESOURCE_SERVER}/{n}" for n in identity.MACHINE_SCOPES],
-    )
-    os.environ[config.USER_POOL_ID] = pool
-    return pool
+    """The template's user pool (groups, custom:org_id, the API's resource server, the app clients, the pre-token
+    trigger); CASEWAY_USER_POOL_ID points the desk at it."""
+    assert _STATE.template is not None, "provision() first"
+    resources.provision_types(_STATE.template, _STATE.physical, resources.COGNITO_TYPES)
+    _STATE.user_pool = True
+    apply_settings()
+    return config.get(config.USER_POOL_ID)
+
+
+MACHINE_CLIENT_NAME = f"{resources.STACK_NAME}-machine"
 
 
 def machine_client() -> dict[str, Any]:
@@ -362,13 +460,19 @@ def sent_messages() -> list[Any]:
     return list(ses_backends[ACCOUNT][REGION].sent_messages)
 
 
+def schedules() -> list[resources.TemplateSchedule]:
+    """The template's schedules, as provisioned: name, expression, time zone, target and payload."""
+    return list(_STATE.schedules)
+
+
 def fire_schedule(name: str) -> dict[str, Any]:
-    """Fire a schedule as EventBridge Scheduler would: invoke its function with its payload."""
-    schedule = by_name(name)
-    target, payload = function_arn(schedule.function), schedule.payload
-    if REHEARSAL is not None:  # the template's schedule: its target and payload as EventBridge Scheduler has them
-        target, payload = REHEARSAL.schedule(name)
-    response = aws.client("lambda").invoke(FunctionName=target, Payload=json.dumps(payload).encode())
+    """Fire a schedule as EventBridge Scheduler would: invoke its target with the template's payload."""
+    found = [s for s in _STATE.schedules if s.name == name]
+    if not found:
+        known = ", ".join(s.name for s in _STATE.schedules)
+        raise KeyError(f"no schedule {name!r} in the template; known: {known}")
+    schedule = found[0]
+    response = aws.client("lambda").invoke(FunctionName=schedule.target, Payload=json.dumps(schedule.payload).encode())
     result = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
         raise RuntimeError(f"schedule {name} failed: {result}")
@@ -376,7 +480,7 @@ def fire_schedule(name: str) -> dict[str, Any]:
 
 
 class Scheduler:
-    """The local stack's stand-in for EventBridge Scheduler: fires every schedule of shared/schedules.py on time,
+    """The local stack's stand-in for EventBridge Scheduler: fires every enabled schedule of the template on time,
     rate() and cron() (in the schedule's time zone), by `shared.clock` time.
 
     `tick(now)` is the whole scheduling step: it fires the schedules whose next firing is due at `now` and
@@ -387,7 +491,8 @@ class Scheduler:
     """
 
     def __init__(self, schedules: Any = None, *, start: Any = None) -> None:
-        self.schedules = tuple(SCHEDULES if schedules is None else schedules)
+        chosen = [s for s in _STATE.schedules if s.enabled] if schedules is None else schedules
+        self.schedules = tuple(chosen)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="caseway-scheduler", daemon=True)
         self.fired: list[tuple[str, str]] = []

@@ -35,7 +35,6 @@ from infra.local import site as local_site
 from infra.local import telegram as local_telegram
 from infra.local.demo.tickets import Progress
 from infra.local.gateway import Gateway, Response, issue_token, problem
-from shared.platform.schedules import SCHEDULES
 
 
 def local_get(path: str, query: dict[str, list[str]], accept: str = "") -> Response | None:
@@ -72,7 +71,7 @@ def local_get(path: str, query: dict[str, list[str]], accept: str = "") -> Respo
     if path == "/local/schedules":
         items = [
             {"name": s.name, "expression": s.expression, "timezone": s.timezone, "description": s.description}
-            for s in SCHEDULES
+            for s in emulation.schedules()
         ]
         return 200, {"content-type": "application/json"}, json.dumps({"items": items}).encode()
     return None

@@ -120,8 +120,8 @@ class LocalStack:
         if self.rehearsal:
             self._rehearse()
         else:
+            emulation.provision()  # the dev template's resources, and this process's settings pointing at them
             local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
-            emulation.provision()
         gateway = Gateway()
         preparing = None
         if self.tickets:
@@ -149,26 +149,14 @@ class LocalStack:
         template's setup custom resource, as a first deploy does."""
         from pathlib import Path  # rehearsal mode only
 
-        from infra.rehearsal import resources, stage  # rehearsal mode only
+        from infra.rehearsal import stage  # rehearsal mode only
         from infra.rehearsal.runner import Runner  # rehearsal mode only
         from shared.platform import aws, config, table  # rehearsal mode only
 
         prepared_file = os.environ.get(REHEARSAL_PREPARED_ENV)
         prepared = stage.Prepared.load(Path(prepared_file)) if prepared_file else stage.prepare("dev")
         template = prepared.template()
-        aws.reset()
-        # Every resource from the template, the one list (resources.py); the user pool as the local stack makes it
-        # (its machine client and groups are what the local sign-in and the banner use), under the template's name.
-        physical = resources.provision(template, user_pool=False, public_url=self.url)
-        pool_id = next(k for k, r in template["Resources"].items() if r["Type"] == "AWS::Cognito::UserPool")
-        pool = emulation.provision_user_pool()
-        physical.add(
-            pool_id,
-            pool,
-            Arn=f"arn:aws:cognito-idp:{physical.region}:{physical.account}:userpool/{pool}",
-            ProviderURL=f"https://cognito-idp.{physical.region}.amazonaws.com/{pool}",
-            UserPoolId=pool,
-        )
+        physical = emulation.provision(template=template)  # every resource from the template: the one list
         record_dir = Path(os.environ.get(REHEARSAL_DIR_ENV) or tempfile.mkdtemp(prefix="caseway-rehearsal-"))
         self.runner = Runner(
             template,
@@ -193,9 +181,6 @@ class LocalStack:
         aws.client("secretsmanager").put_secret_value(
             SecretId=os.environ[config.TELEGRAM_TOKEN_SECRET], SecretString=local_telegram.FAKE.token
         )
-        sender = config.get(config.SENDER_EMAIL)
-        aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])
-        aws.client("ses").verify_email_identity(EmailAddress=sender)
         local_telegram.register_webhook(self.url)
         self.runner.warm()
         self._setup_as_deployed(template)

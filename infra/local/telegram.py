@@ -253,7 +253,7 @@ def answer(gateway: Any, method: str, raw_path: str, headers: dict[str, str], bo
     if path == WEBHOOK_PATH and method == "POST":
         event = gateway.event(method, raw_path, headers, body, ip, None)
         if emulation.REHEARSAL is not None:
-            result = emulation.call("caseway-telegram-webhook", event)
+            result = emulation.call(f"{emulation.FUNCTION_PREFIX}telegram-webhook", event)
         else:
             result = telegram_webhook.handler(event, fake_aws.LambdaContext("caseway-telegram-webhook"))
         return int(result["statusCode"]), dict(result["headers"]), str(result["body"]).encode()

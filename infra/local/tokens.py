@@ -76,7 +76,7 @@ def _pre_token(event: dict[str, Any]) -> dict[str, Any]:
     if emulation.REHEARSAL is None:
         return cognito_pre_token.claims_response(event)
     try:
-        answered = emulation.call("caseway-pre-token", event)
+        answered = emulation.call(f"{emulation.FUNCTION_PREFIX}pre-token", event)
     except RuntimeError as error:  # the runner's InvocationFailed
         raise TokenRefused(f"The pre-token trigger failed: {error}") from None
     return answered["response"]["claimsAndScopeOverrideDetails"]

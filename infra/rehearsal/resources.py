@@ -119,6 +119,11 @@ def _register(physical: Physical, logical_id: str, resource: dict[str, Any], pub
     elif kind == "AWS::KMS::Key":
         key_id = str(_stable_uuid(logical_id))
         physical.add(logical_id, key_id, Arn=f"arn:aws:kms:{region}:{account}:key/{key_id}", KeyId=key_id)
+    elif kind == "AWS::Cognito::UserPool":
+        # Cognito chooses a pool's id when it is created (`_create_user_pool` replaces this one); until then the
+        # pool's ARN in a policy is what this id gives.
+        pool = f"{region}_{hashlib.sha256(logical_id.encode()).hexdigest()[:9]}"
+        physical.add(logical_id, pool, Arn=f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}", UserPoolId=pool)
     elif kind == "AWS::ApiGatewayV2::Api":
         # The local server plays API Gateway: its address is the API's endpoint.
         physical.add(logical_id, logical_id.lower()[:10], ApiEndpoint=public_url, ApiId=logical_id.lower()[:10])
@@ -460,6 +465,7 @@ class TemplateSchedule:
     target: str  # the target's ARN (a Lambda function)
     payload: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    description: str = ""
 
     @property
     def function(self) -> str:
@@ -501,6 +507,7 @@ def schedules(template: dict[str, Any], physical: Physical) -> list[TemplateSche
                 target=props["Target"]["Arn"],
                 payload=json.loads(props["Target"].get("Input") or "{}"),
                 enabled=props.get("State", "ENABLED") == "ENABLED",
+                description=props.get("Description", ""),
             )
         )
     return found

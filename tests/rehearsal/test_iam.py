@@ -18,11 +18,12 @@ from unittest import mock
 import pytest
 from botocore.client import BaseClient
 
+from infra.local import emulation as aws_emulation
 from infra.rehearsal import iam
 from infra.rehearsal.calls import Call
 from infra.rehearsal.iam import NotAllowed, Stack, Unmapped
 from infra.rehearsal.intrinsics import Physical
-from shared.platform import aws, config
+from shared.platform import aws
 from tests.conftest import BOB, Api
 from tests.tickets.test_authorization import open_ticket
 
@@ -502,17 +503,10 @@ def as_deployed(calls: list[Call]) -> list[Call]:
 
 
 def local_stack(template: dict[str, Any], function: str) -> Stack:
-    """The template with the emulation's own names for the table, buckets, bus, topic and secrets the function's
-    environment names: the physical names its calls carry."""
-    resources = template["Resources"]
-    names: dict[str, str] = {}
-    for variable, value in resources[function]["Properties"]["Environment"]["Variables"].items():
-        local = config.get(variable) if variable in config.DEFAULTS else None
-        if local and isinstance(value, dict) and value.get("Ref") in resources:
-            kind = resources[value["Ref"]]["Type"]
-            if kind not in ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"):
-                names[value["Ref"]] = local.rsplit(":", 1)[-1] if local.startswith("arn:") else local
-    return Stack(template, physical_names(template, names))
+    """The template with the emulation's own resources: the emulation is provisioned from this template by the
+    rehearsal's loader, so its `Physical` gives the names the function's calls carry."""
+    assert template["Resources"][function]["Type"] == "AWS::Lambda::Function"
+    return Stack(template, aws_emulation.physical())
 
 
 def _attachment_round(api: Api) -> str:

@@ -4,7 +4,7 @@ import json
 import threading
 
 from infra.local import emulation as aws_emulation
-from shared.platform import aws, bus, workflows
+from shared.platform import aws, bus, config, workflows
 from tests.conftest import BOB, LENA, QUESTION, open_l1_task, wait_for
 
 
@@ -79,11 +79,13 @@ def test_every_ticket_change_is_published_on_the_bus(api):
     events = aws.client("events")
     events.put_rule(
         Name="all-ticket-events",
-        EventBusName="caseway-ticket-events",
+        EventBusName=config.get(config.EVENT_BUS_NAME),
         EventPattern=json.dumps({"source": [bus.EVENT_SOURCE]}),
     )
     events.put_targets(
-        Rule="all-ticket-events", EventBusName="caseway-ticket-events", Targets=[{"Id": "q", "Arn": queue_arn}]
+        Rule="all-ticket-events",
+        EventBusName=config.get(config.EVENT_BUS_NAME),
+        Targets=[{"Id": "q", "Arn": queue_arn}],
     )
     # When a ticket is opened and answered
     ticket = api("POST", "/tickets", user=BOB, body=QUESTION).json

@@ -31,7 +31,7 @@ def deploy_stage(
     pool = aws.client("cognito-idp").create_user_pool(PoolName=f"caseway-{stage}", LambdaConfig=lambda_config)
     outputs = {
         "TableName": config.get(config.TABLE_NAME),
-        "SetupFunctionName": "caseway-setup",  # the emulation's handler of functions/setup.py
+        "SetupFunctionName": "caseway-dev-setup",  # the emulation's handler of functions/setup.py
         "IncidentsTopicArn": incidents,
         "OpsTopicArn": ops,
         "UserPoolId": pool["UserPool"]["Id"],
@@ -91,7 +91,7 @@ def test_doctor_says_what_to_fix_then_setup_fixes_it(stage, capsys):
         "and publish the MX record 10 inbound-smtp.us-east-1.amazonaws.com"
     )
     assert found["alarm-email"] == "OK ops@desk.example subscribed to caseway-dev-ops"
-    assert found["incident-email"] == "OK maria@desk.example subscribed to caseway-incidents"
+    assert found["incident-email"] == "OK maria@desk.example subscribed to caseway-dev-incidents"
     assert found["cognito-trigger"] == "OK pre-token-generation trigger: caseway-dev-pre-token"
 
     # When the deployer runs the command it gave
