@@ -175,7 +175,7 @@ class Gateway:
         with self._one_request:
             if emulation.REHEARSAL is not None:  # the API function's own process (infra/rehearsal/runner.py)
                 try:
-                    result = emulation.call("caseway-api", event)
+                    result = emulation.call(f"{emulation.FUNCTION_PREFIX}api", event)
                 except RuntimeError:  # the invocation failed: API Gateway answers 500, the record names why
                     return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
             else:
