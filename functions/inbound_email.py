@@ -39,6 +39,7 @@ def delivery_of(record: dict[str, Any]) -> inbound.Delivery:
         verdicts=verdicts_of(receipt),
         bucket=bucket,
         key=key,
+        source=str(mail.get("source") or ""),
     )
 
 

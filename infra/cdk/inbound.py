@@ -56,8 +56,9 @@ class ReplySecret(Construct):
             self.secret,
             "SMG4",
             "The reply-address key is not rotated automatically: every reply address already sent in a notification "
-            "is signed with it, and a rotation would make each of those replies open a new ticket instead of landing "
-            "in its own. Rotate it by hand when it may have leaked (the old addresses stop threading on purpose).",
+            "names the key that signed it. Rotate by hand: make the secret a key ring "
+            '({"current": "2", "1": "<old key>", "2": "<new key>"}), so both keys are valid while replies to the old '
+            "notifications come in, then remove the old key (its addresses stop threading on purpose).",
         )
 
 

@@ -3,8 +3,12 @@ rule does in the cloud (infra/cdk/inbound.py): store the raw message in the (emu
 <prefix><message id>, then invoke the inbound-email function with SES's event. Send to it with smtplib, swaks or a
 mail client: `smtp://127.0.0.1:2525` (SMTP_PORT= moves it).
 
-SES's verdicts are all PASS here; to try the quarantine, a message may carry `X-Local-SES-Verdicts: spam=FAIL`
-(read only by this local server, never by the cloud's path).
+SES's verdicts are all PASS here, and like SES it writes its `Authentication-Results: amazonses.com; ...` header
+and an `X-SES-RECEIPT` header above the message: with SPF, DKIM and DMARC passing for the From header's domain, so
+every sender is proven (shared/channels/trust.py). To try the quarantine or a forged sender, a message may carry
+`X-Local-SES-Verdicts: spam=FAIL` or `dmarc=GRAY, dkim-domain=evil.example` (what SES would judge of a message
+sent by someone else: `dkim-domain` names the domain whose DKIM signature passed). That header is read only by
+this local server, never by the cloud's path.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesParser
 from email.utils import parseaddr
 from typing import Any
 
@@ -59,6 +65,22 @@ def ses_event(
     }
 
 
+def ses_headers(raw: bytes, *, source: str, verdicts: dict[str, str]) -> bytes:
+    """The headers SES writes above a received message: its Authentication-Results (SPF of the envelope sender,
+    DKIM of `verdicts["dkim-domain"]` or else the From domain, DMARC of the From domain) and X-SES-RECEIPT."""
+    message = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    from_domain = parseaddr(str(message.get("From") or ""))[1].rpartition("@")[2].lower() or "unknown.invalid"
+    statuses = {"spf": "PASS", "dkim": "PASS", "dmarc": "PASS", **verdicts}
+    dkim_domain = verdicts.get("dkim-domain", from_domain).lower()
+    spf, dkim, dmarc = (statuses[n].lower() for n in ("spf", "dkim", "dmarc"))
+    results = (
+        f"amazonses.com; spf={spf} (spfCheck: local) client-ip=127.0.0.1; envelope-from={source or '<>'}; "
+        f"helo=localhost; dkim={dkim} header.i=@{dkim_domain}; "
+        f"dmarc={'none' if dmarc == 'gray' else dmarc} header.from={from_domain};"
+    )
+    return f"Authentication-Results: {results}\r\nX-SES-RECEIPT: local\r\n".encode()
+
+
 def deliver(
     raw: bytes,
     *,
@@ -67,15 +89,18 @@ def deliver(
     verdicts: dict[str, str] | None = None,
     message_id: str | None = None,
 ) -> dict[str, Any]:
-    """Receive one e-mail as SES would: the raw message into the inbound bucket, then the inbound function with
-    SES's event. `message_id`: SES's id (the same id again is SES delivering twice). The function's answer."""
+    """Receive one e-mail as SES would: SES's headers above it, the raw message into the inbound bucket, then the
+    inbound function with SES's event. `message_id`: SES's id (the same id again is SES delivering twice). The
+    function's answer."""
     message_id = message_id or uuid.uuid4().hex
-    if not raw.lower().startswith(b"return-path:"):
-        raw = f"Return-Path: <{source}>\r\n".encode() + raw  # as SES's receiving MTA adds it
+    verdicts = {k.lower(): v for k, v in (verdicts or {}).items()}
+    return_path = b"" if raw.lower().startswith(b"return-path:") else f"Return-Path: <{source}>\r\n".encode()
+    raw = return_path + ses_headers(raw, source=source, verdicts=verdicts) + raw  # as SES's receiving MTA adds them
     aws.client("s3").put_object(
         Bucket=config.get(config.INBOUND_BUCKET), Key=config.get(config.INBOUND_PREFIX) + message_id, Body=raw
     )
-    event = ses_event(message_id, source=source, recipients=recipients, verdicts=verdicts)
+    receipt = {k: v.upper() for k, v in verdicts.items() if k in ("spam", "virus", "spf", "dkim", "dmarc")}
+    event = ses_event(message_id, source=source, recipients=recipients, verdicts=receipt)
     name = f"{emulation.FUNCTION_PREFIX}inbound-email"
     return emulation.call(name, event)
 
@@ -86,7 +111,8 @@ def local_verdicts(raw: bytes) -> dict[str, str]:
     for line in head.splitlines():
         if line.lower().startswith(VERDICT_HEADER):
             pairs = line[len(VERDICT_HEADER) :].decode("ascii", "replace").split(",")
-            return {k.strip().lower(): v.strip().upper() for k, v in (p.split("=", 1) for p in pairs if "=" in p)}
+            found = {k.strip().lower(): v.strip() for k, v in (p.split("=", 1) for p in pairs if "=" in p)}
+            return {k: v if k == "dkim-domain" else v.upper() for k, v in found.items()}
     return {}
 
 

@@ -1,11 +1,18 @@
 """An inbound e-mail into the desk (R1, R10): into the ticket it answers, or a new ticket.
 
+Who wrote it: a From header is a claim, proven only when SES's SPF, DKIM and DMARC verdicts pass and DMARC's domain
+is the From domain, aligned with a passing DKIM or SPF domain (shared/channels/trust.py). Staff and deactivated
+people do not write by e-mail (refused).
+
 Threading, in this order: (1) the ticket's signed reply address among the recipients (every notification carries it
-as Reply-To); (2) In-Reply-To/References naming a notification's Message-ID as SES gave it; (3) a `[CW-1042]`
-token in the subject, only when the sender is the ticket's requester or a contact of its organisation. Otherwise
-a new ticket on the service the receiving address maps to (config.INBOUND_SERVICES), its requester the customer
-with the sender's address, or a new contact of the organisation owning the sender's domain, else a public contact
-(as the web form makes one). A reply to a closed ticket opens a new ticket linked to the old one.
+as Reply-To), a capability to add a message, never to read; (2) only for a proven sender who is the ticket's
+requester or an organisation admin of its organisation: the signed thread root or a notification's Message-ID (as
+SES gave it) in In-Reply-To/References, or a `[CW-1042]` token in the subject. A message is written under its
+sender's own identity: the proven person, else the address it claims as an unverified e-mail sender
+(`UNVERIFIED_SENDER`), never the requester's. Otherwise a new ticket on the service the receiving address maps to
+(config.INBOUND_SERVICES), its requester the customer with the sender's address, or a new contact of the
+organisation owning the sender's domain, else a public contact (as the web form makes one). A reply to a closed
+ticket opens a new ticket linked to the old one.
 
 Only the new text of a reply is written; the e-mail as received (.eml) and its files are the message's
 attachments. Each e-mail is processed once per SES message id (SES may invoke twice): an `InboundMail` record, and
@@ -20,10 +27,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 
-from shared.channels import safety
-from shared.channels.items import INBOUND_SK, QUARANTINE_PK, InboundMail, QuarantinedMail, inbound_pk
+from shared.channels import safety, trust
+from shared.channels.items import (
+    INBOUND_SK,
+    MAIL_COPY_SK,
+    QUARANTINE_PK,
+    InboundMail,
+    MailCopy,
+    QuarantinedMail,
+    inbound_pk,
+    mail_copy_pk,
+)
 from shared.channels.mailparse import InboundMail as ParsedMail
 from shared.channels.mailparse import MailFile, parse
 from shared.directory import items as directory
@@ -31,7 +47,7 @@ from shared.directory import people
 from shared.platform import clock, config, mail
 from shared.platform.domain import Role, Status
 from shared.platform.errors import DomainError, Unprocessable
-from shared.platform.identity import Caller
+from shared.platform.identity import ORG_ADMIN_GROUP, Caller
 from shared.tickets import conversation, intake, mailthread
 from shared.tickets import items as ticket_items
 from shared.tickets.idempotency import Idempotency
@@ -45,6 +61,8 @@ SUBJECT_TOKEN = re.compile(r"\[(CW-\d+)\]", re.IGNORECASE)
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|odp|př|pr|sv|vs|ответ|отв|на)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 MAX_TEXT = 20_000  # characters of an e-mail's text kept in a message or a ticket's description
 RECORD_TYPE = "message/rfc822"
+MAIL_COPY_KEEP_SECONDS = 90 * 24 * 3600  # how long a Message-ID is remembered per sender and ticket
+UNVERIFIED_SENDER = "email:"  # the author sub of a message whose sender the e-mail did not prove
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class Delivery:
     verdicts: dict[str, str] = field(default_factory=dict)
     bucket: str = ""
     key: str = ""
+    source: str = ""  # the envelope sender (SES's mail.source): the address SPF checked
 
 
 @dataclass
@@ -81,7 +100,7 @@ def receive(delivery: Delivery, *, released: bool = False) -> Outcome:
         return Outcome("duplicate", reason=record.outcome, ticket_id=record.ticket_id, reference=record.reference)
     outcome = _decide(delivery, parsed, released=released, received_at=record.received_at)
     _finish(delivery.ses_message_id, outcome)
-    logger.info("inbound e-mail %s from %s: %s", delivery.ses_message_id, parsed.sender, outcome.as_dict())
+    logger.info("inbound e-mail %s: %s", delivery.ses_message_id, outcome.as_dict())  # ids, never the address
     return outcome
 
 
@@ -98,12 +117,55 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
     sender = directory.get_user_by_email(parsed.sender)
     if sender is not None and sender.role != Role.CUSTOMER.value:
         return Outcome("refused", reason="staff write in the desk, not by e-mail to it")
+    if sender is not None and sender.active is False:
+        return Outcome("refused", reason="the sender's account is deactivated")
+    proof = _proof(delivery, parsed, released=released)
+    proven = proof.proven  # False: whatever this e-mail opens is held unconfirmed until its sender confirms
+    logger.info("inbound e-mail %s: sender %s", delivery.ses_message_id, proof.reason)
     recipients = [*delivery.recipients, *parsed.recipients]
-    ticket = thread_of(parsed, recipients, sender)
+    ticket, by_address = thread_of(parsed, recipients, sender if proven else None)
+    if ticket is not None and ticket.status in (Status.CLOSED.value, Status.DRAFT.value):
+        closed, ticket = (ticket if ticket.status == Status.CLOSED.value else None), None
+    else:
+        closed = None
+    copy = _copy_key(parsed, ticket)
+    earlier = _earlier_copy(copy, delivery)
+    if earlier is not None:
+        logger.info(
+            "inbound e-mail %s: its Message-ID from this sender was received before (%s)",
+            delivery.ses_message_id,
+            earlier.ses_message_id,
+        )
+        return Outcome(
+            "duplicate",
+            reason="the same Message-ID from the same sender was received before",
+            ticket_id=earlier.ticket_id,
+            reference=earlier.reference,
+        )
+    author = _author(parsed, sender if proven else None)
+    outcome = _into_desk(delivery, parsed, recipients, ticket, closed, author, by_address, proven=proven)
+    _settle_copy(copy, delivery, outcome)
+    return outcome
+
+
+def _into_desk(
+    delivery: Delivery,
+    parsed: ParsedMail,
+    recipients: list[str],
+    ticket: Ticket | None,
+    closed: Ticket | None,
+    author: Caller,
+    by_address: bool,
+    *,
+    proven: bool,
+) -> Outcome:
+    """The e-mail as a message in the open ticket it answers, or a new ticket (following up the closed one).
+    `proven`: whether the sender proved their From address; a new ticket of an unproven sender is to be held
+    unconfirmed (`_new_ticket(..., proven=proven)` once it takes the flag)."""
     try:
-        if ticket is not None and ticket.status not in (Status.CLOSED.value, Status.DRAFT.value):
-            return _reply(delivery, parsed, ticket)
-        closed = ticket if ticket is not None and ticket.status == Status.CLOSED.value else None
+        if ticket is not None:
+            return _reply(delivery, parsed, ticket, author, by_address)
+        logger.info("inbound e-mail %s opens a new ticket; sender proven: %s", delivery.ses_message_id, proven)
         try:
             return _new_ticket(delivery, parsed, service=service_for(recipients, closed), follows=closed)
         except Unprocessable as error:  # the mapped service asks what an e-mail cannot answer: the default one
@@ -117,41 +179,85 @@ def _decide(delivery: Delivery, parsed: ParsedMail, *, released: bool, received_
 # --- which ticket -------------------------------------------------------------------------------------------------
 
 
-def thread_of(parsed: ParsedMail, recipients: list[str], sender: directory.User | None) -> Ticket | None:
-    """The ticket this e-mail answers, or None for a new one. A signed reply address, like the web form's follow
-    link, is a capability: it was sent only to the ticket's requester, so whoever writes to it writes as them (a
-    colleague the requester forwarded it to, too). Message-IDs are SES's own, unguessable; a subject token is not."""
+def _proof(delivery: Delivery, parsed: ParsedMail, *, released: bool) -> trust.Proof:
+    """Whether the e-mail proves its From address (shared/channels/trust.py). An e-mail a manager released from
+    the quarantine is let in, but its sender stays unproven: a failed verdict is what held it back."""
+    if released:
+        return trust.Proof(False, "released from the quarantine")
+    evidence = trust.evidence_of(delivery.verdicts, parsed.header_list, delivery.source)
+    return trust.prove(evidence, parsed.sender)
+
+
+def thread_of(
+    parsed: ParsedMail, recipients: list[str], proven_sender: directory.User | None
+) -> tuple[Ticket | None, bool]:
+    """The ticket this e-mail answers (None: a new one), and whether its signed reply address named it.
+
+    The reply address is a capability: it proves the e-mail answers the desk's mail about that ticket, whoever
+    sends it (a colleague the requester forwarded it to, too), and lets it add a message, never read. Everything
+    else the requester's mail client repeats to anyone (the signed thread root and SES's Message-IDs in References,
+    the subject's token) threads only the mail of a proven sender who may write into that ticket
+    (`proven_sender`: None when the e-mail proves no known customer)."""
     for address in recipients:
         reference = mailthread.reference_of_reply_address(address)
         if reference:
             found = _ticket_by_reference(reference)
             if found is not None:
-                return found
+                return found, True
+    if proven_sender is None:
+        return None, False
+    for candidate in _named_tickets(parsed):
+        if _may_thread(proven_sender, candidate):
+            return candidate, False
+    return None, False
+
+
+def _named_tickets(parsed: ParsedMail) -> list[Ticket]:
+    """The tickets the e-mail's threading headers and subject name: the thread root, a notification's Message-ID,
+    the `[CW-1042]` token."""
+    found: list[Ticket | None] = []
     for message_id in [*parsed.in_reply_to, *parsed.references]:
         reference = mailthread.reference_of_thread_id(message_id)  # the thread root every notification names
         if reference:
-            found = _ticket_by_reference(reference)
-            if found is not None:
-                return found
+            found.append(_ticket_by_reference(reference))
     ticket_id = mailthread.ticket_of_message_ids([*parsed.references, *parsed.in_reply_to])
     if ticket_id:
-        found = ticket_items.get_ticket(ticket_id)
-        if found is not None:
-            return found
+        found.append(ticket_items.get_ticket(ticket_id))
     token = SUBJECT_TOKEN.search(parsed.subject)
-    if token and sender is not None:
-        found = _ticket_by_reference(token[1].upper())
-        if found is not None and _may_use_subject_token(sender, found):
-            return found
-    return None
+    if token:
+        found.append(_ticket_by_reference(token[1].upper()))
+    return [t for t in found if t is not None]
 
 
-def _may_use_subject_token(sender: directory.User, ticket: Ticket) -> bool:
-    """A subject token is guessable: it threads only the requester's mail or a contact of the same organisation."""
-    if sender.sub == ticket.requester_sub:
-        return True
-    same_org = sender.organisation_id == ticket.organisation_id
-    return same_org and ticket.organisation_id != directory.PUBLIC_ORGANISATION
+def _may_thread(sender: directory.User, ticket: Ticket) -> bool:
+    return trust.may_thread(
+        sender_sub=sender.sub,
+        sender_org=sender.organisation_id,
+        sender_is_org_admin=bool(sender.org_admin),
+        requester_sub=ticket.requester_sub,
+        ticket_org=ticket.organisation_id,
+        public_org=directory.PUBLIC_ORGANISATION,
+    )
+
+
+def _author(parsed: ParsedMail, proven_sender: directory.User | None) -> Caller:
+    """Who a reply is written as: the proven sender's own identity, never the requester's; an unproven sender by
+    the address the e-mail claims, as an unverified e-mail sender (`UNVERIFIED_SENDER` + address), no account."""
+    if proven_sender is not None:
+        groups = {Role.CUSTOMER.value, *((ORG_ADMIN_GROUP,) if proven_sender.org_admin else ())}
+        return Caller(
+            sub=proven_sender.sub,
+            email=proven_sender.email,
+            role=Role.CUSTOMER,
+            org_id=proven_sender.organisation_id,
+            groups=frozenset(groups),
+        )
+    return Caller(
+        sub=f"{UNVERIFIED_SENDER}{parsed.sender}",
+        email=parsed.sender,
+        role=Role.CUSTOMER,
+        groups=frozenset({Role.CUSTOMER.value}),
+    )
 
 
 def _ticket_by_reference(reference: str) -> Ticket | None:
@@ -162,16 +268,9 @@ def _ticket_by_reference(reference: str) -> Ticket | None:
 # --- writing it -------------------------------------------------------------------------------------------------
 
 
-def _reply(delivery: Delivery, parsed: ParsedMail, ticket: Ticket) -> Outcome:
-    """The new text as the customer's message in the ticket, with the e-mail's files and the e-mail itself. It is
-    written as the ticket's requester (the reply address or thread is the requester's), by the sender's address."""
-    author = Caller(
-        sub=ticket.requester_sub,
-        email=parsed.sender,
-        role=Role.CUSTOMER,
-        org_id=ticket.organisation_id,
-        groups=frozenset({Role.CUSTOMER.value}),
-    )
+def _reply(delivery: Delivery, parsed: ParsedMail, ticket: Ticket, author: Caller, by_address: bool) -> Outcome:
+    """The new text as a customer's message in the ticket, with the e-mail's files and the e-mail itself, written
+    as `author` (`_author`). `by_address`: the signed reply address let it in (a capability to add, not to see)."""
     refs, refused = _store_files(delivery, parsed, ticket, author)
     body = _clip(parsed.new_text) or "(files only)"
     conversation.add_message(
@@ -182,6 +281,7 @@ def _reply(delivery: Delivery, parsed: ParsedMail, ticket: Ticket) -> Outcome:
         channel=CHANNEL,
         attachment_ids=[r["attachment_id"] for r in refs],
         idem=_idempotency("message", delivery),
+        by_capability=by_address,
     )
     _tell_refused(parsed, ticket, refused)
     return Outcome("message", ticket_id=ticket.ticket_id, reference=ticket.reference, refused_files=refused)
@@ -351,6 +451,57 @@ def _finish(ses_message_id: str, outcome: Outcome) -> None:
     record.ticket_id, record.reference = outcome.ticket_id, outcome.reference
     record.done_at = clock.now_iso()
     record.save()
+
+
+def _copy_key(parsed: ParsedMail, ticket: Ticket | None) -> str | None:
+    """The e-mail as one copy of a message: its sender's address, its Message-ID and the ticket it goes into ("new"
+    for a new ticket). None: no Message-ID to tell copies apart."""
+    if not parsed.message_id or not parsed.sender:
+        return None
+    ident = f"{parsed.sender}\n{mailthread.normal_message_id(parsed.message_id)}"
+    return f"{ticket.ticket_id if ticket is not None else 'new'}#{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+
+
+def _earlier_copy(copy: str | None, delivery: Delivery) -> MailCopy | None:
+    """The earlier delivery of the same message (another SES message id: the e-mail sent to support@ and to a reply
+    address at once, or sent again by the mail client), or None when this is the first (or SES's own retry)."""
+    if copy is None:
+        return None
+    record = MailCopy(
+        mail_copy_pk(copy),
+        MAIL_COPY_SK,
+        ses_message_id=delivery.ses_message_id,
+        expires_at=int(clock.now().timestamp()) + MAIL_COPY_KEEP_SECONDS,
+    )
+    try:
+        record.save(condition=MailCopy.pk.does_not_exist())
+    except PutError:
+        earlier = MailCopy.get(mail_copy_pk(copy), MAIL_COPY_SK, consistent_read=True)
+        return None if earlier.ses_message_id == delivery.ses_message_id else earlier
+    return None
+
+
+def _settle_copy(copy: str | None, delivery: Delivery, outcome: Outcome) -> None:
+    """The copy's record names where the message went; a copy that went nowhere (refused) frees its Message-ID, so
+    the same e-mail sent again is not dropped."""
+    if copy is None:
+        return
+    try:
+        if outcome.outcome in ("message", "ticket"):
+            MailCopy(
+                mail_copy_pk(copy),
+                MAIL_COPY_SK,
+                ses_message_id=delivery.ses_message_id,
+                ticket_id=outcome.ticket_id,
+                reference=outcome.reference,
+                expires_at=int(clock.now().timestamp()) + MAIL_COPY_KEEP_SECONDS,
+            ).save(condition=MailCopy.ses_message_id == delivery.ses_message_id)
+        else:
+            MailCopy(mail_copy_pk(copy), MAIL_COPY_SK).delete(
+                condition=MailCopy.ses_message_id == delivery.ses_message_id
+            )
+    except (PutError, DeleteError):
+        logger.warning("inbound e-mail %s: its copy record changed meanwhile", delivery.ses_message_id)
 
 
 def quarantine_sk(received_at: str, ses_message_id: str) -> str:

@@ -4,6 +4,8 @@
 |----------------------------------------|----------------------------------------------------------------|
 | an inbound e-mail, once per SES id     | pk=INMAIL#<SES message id>, sk=INMAIL (what became of it)      |
 | a quarantined e-mail                   | pk=QUARANTINE, sk=<received at>#<SES message id>               |
+| a message's Message-ID from a sender   | pk=MAILCOPY#<ticket id or new>#<hash of sender, Message-ID>,   |
+|   (its first copy; expires after 90 d) |   sk=MAILCOPY                                                  |
 
 The raw message stays in the inbound bucket under the key SES wrote it to; a quarantined one is read from there
 when a manager releases it.
@@ -23,6 +25,11 @@ def inbound_pk(ses_message_id: str) -> str:
 
 
 INBOUND_SK = "INMAIL"
+MAIL_COPY_SK = "MAILCOPY"
+
+
+def mail_copy_pk(copy: str) -> str:
+    return f"MAILCOPY#{copy}"
 
 
 class InboundMail(Entity, discriminator="inbound_mail"):
@@ -51,3 +58,12 @@ class QuarantinedMail(Entity, discriminator="quarantined_mail"):
     recipients = JSONAttribute(default=list)
     verdicts = JSONAttribute(default=dict)  # {"spam": "FAIL", ...}: the ones that failed
     received_at = UnicodeAttribute()
+
+
+class MailCopy(Entity, discriminator="mail_copy"):
+    """The first delivery of one message (a sender's Message-ID) into one ticket, or into a new one: a second copy
+    with another SES message id is the same e-mail again, logged and dropped (shared/channels/inbound.py)."""
+
+    ses_message_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)

@@ -67,6 +67,8 @@ class InboundMail:
     headers: dict[str, str]  # lower-cased names of the headers the safety checks read
     text: str  # the whole text of the e-mail
     files: list[MailFile] = field(default_factory=list)
+    # every header in order, as (name, value): SES's own on top (the sender trust reads them: shared/channels/trust.py)
+    header_list: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def new_text(self) -> str:
@@ -90,7 +92,16 @@ def parse(raw: bytes) -> InboundMail:
         headers={k.lower(): _header(message, k) for k in set(message.keys())},
         text=body_text(message),
         files=list(_files(message)),
+        header_list=[(name, _raw_value(value)) for name, value in message.raw_items()],
     )
+
+
+def _raw_value(value: object) -> str:
+    """A header's value as written (unfolded); never fails on one beyond repair."""
+    try:
+        return " ".join(str(value).split())
+    except (ValueError, LookupError, TypeError, IndexError):
+        return ""
 
 
 def _header(message: Message, name: str) -> str:
@@ -210,10 +221,52 @@ def new_text_of(text: str) -> str:
     except Exception:  # the parser's regexes on an unusual text: keep it all rather than lose the message
         logger.exception("reply detection failed; keeping the whole text")
         return text.strip()
-    lines = kept.split("\n")
-    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith(">")):
-        lines.pop()  # a quote left at the end (no "On ... wrote:" line above it)
+    lines = _without_leading_quote(kept.split("\n"))
+    while lines:
+        if not lines[-1].strip() or lines[-1].lstrip().startswith(">"):
+            lines.pop()  # a quote left at the end (no "On ... wrote:" line above it)
+        elif _is_attribution(lines[-1]):
+            lines.pop()  # the attribution line of a quote already cut
+        elif len(lines) > 1 and _is_attribution(f"{lines[-2]} {lines[-1]}"):
+            del lines[-2:]  # the same, wrapped over two lines (Gmail and Android wrap at 78 characters)
+        else:
+            break
     return _normal("\n".join(lines)) or text.strip()
+
+
+# "On <date>, <who> wrote:" in the languages the desk writes in: a line ending with one of these verbs and a colon,
+# or (Gmail's Russian, Apple Mail's Czech) with the quoted address and a colon, naming a time or an address.
+_ATTRIBUTION_VERBS = (
+    r"wrote|writes|napsal\(a\)|napsala|napsal|píše|napisał\(a\)|napisała|napisał|pisze|"
+    r"написал\(а\)|написала|написал|писал\(а\)|писала|писал|пишет"
+)
+_ATTRIBUTION = re.compile(
+    rf"^(?:>\s?)*(?=.*(?:\d{{1,2}}[:.]\d{{2}}|@)).*(?:(?:{_ATTRIBUTION_VERBS})|>)\s*:$", re.IGNORECASE
+)
+
+
+# The first half of one wrapped before the address (`... 14:20 пользователь "X" <`): the parser cut the second.
+_ATTRIBUTION_START = re.compile(r"^(?:>\s?)*(?=.*\d{1,2}[:.]\d{2}).*<$")
+
+
+def _is_attribution(line: str) -> bool:
+    line = line.strip()
+    return len(line) < 400 and bool(_ATTRIBUTION.match(line) or _ATTRIBUTION_START.match(line))
+
+
+def _without_leading_quote(lines: list[str]) -> list[str]:
+    """A reply written below the quote (Thunderbird's "start my reply below the quote"): the attribution line and
+    the quoted lines above the new text are dropped."""
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start < len(lines) and _is_attribution(lines[start]):
+        start += 1
+    if start >= len(lines) or not lines[start].lstrip().startswith(">"):
+        return lines
+    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith(">")):
+        start += 1
+    return lines[start:] if start < len(lines) else lines
 
 
 def _files(message: Message) -> list[MailFile]:

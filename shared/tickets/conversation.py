@@ -76,14 +76,33 @@ def notify_customer(
     return mailing.send_to_customer(ticket, headline, text, link, reader, remember=remember)
 
 
-def _replayed_message(caller: Caller, resource: str) -> tuple[Ticket, Message]:
+def _replayed_message(caller: Caller, resource: str, *, by_capability: bool = False) -> tuple[Ticket, Message]:
     """The message an earlier request with the same Idempotency-Key created."""
     _, tid, mid = resource.split(":", 2)
-    ticket, items = visible_ticket(caller, tid)
+    ticket, items = _ticket_to_write(caller, tid, with_items=True, by_capability=by_capability)
     message = next((i for i in items if isinstance(i, Message) and i.message_id == mid), None)
     if message is None:
         raise NotFound("The message created with this Idempotency-Key no longer exists.")
     return ticket, message
+
+
+def _ticket_to_write(
+    caller: Caller, ticket_id: str, *, with_items: bool, by_capability: bool
+) -> tuple[Ticket, list[Entity]]:
+    """The ticket a message goes into, and its items when `with_items`. `by_capability`: the writer proved a
+    capability to add a message to this ticket (an e-mail to its signed reply address), not that they may see it."""
+    if not by_capability:
+        if with_items:
+            return visible_ticket(caller, ticket_id)
+        return visible_ticket_item(caller, ticket_id), []
+    if with_items:
+        items = ticket_items.load_ticket_partition(ticket_id)
+        ticket = next((i for i in items if isinstance(i, Ticket)), None)
+    else:
+        items, ticket = [], ticket_items.get_ticket(ticket_id)
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}.")
+    return ticket, items
 
 
 def _check_open_for_messages(ticket: Ticket) -> None:
@@ -166,13 +185,16 @@ def add_message(
     channel: str,
     attachment_ids: list[str],
     idem: Idempotency | None = None,
+    by_capability: bool = False,
 ) -> tuple[Ticket, Message, bool]:
-    """R11: anyone involved can write into the ticket at any time without breaking its route."""
-    if internal and not caller.is_staff:
+    """R11: anyone involved can write into the ticket at any time without breaking its route. `by_capability`: the
+    caller holds the ticket's signed reply address, which lets them add a customer's message under their own name
+    (never read: what this returns must not reach them)."""
+    if internal and (not caller.is_staff or by_capability):
         raise Forbidden("Internal notes are for staff; customers write public messages.")
     previous = replayed_resource(idem)
     if previous:
-        ticket, message = _replayed_message(caller, previous)
+        ticket, message = _replayed_message(caller, previous, by_capability=by_capability)
         return ticket, message, True
 
     message_id = store.new_id()
@@ -181,10 +203,9 @@ def add_message(
     def attempt() -> None:
         # A message's write needs the ticket's history only to find the uploads it names: without attachments
         # one GetItem, so an append costs the same on a ticket of 5 or 500 messages.
-        if attachment_ids:
-            ticket, items = visible_ticket(caller, ticket_id)
-        else:
-            ticket, items = visible_ticket_item(caller, ticket_id), []
+        ticket, items = _ticket_to_write(
+            caller, ticket_id, with_items=bool(attachment_ids), by_capability=by_capability
+        )
         _check_open_for_messages(ticket)
         attachments = _claim_attachments(items, attachment_ids)
         now = clock.now_iso()
@@ -213,6 +234,7 @@ def add_message(
                 channel=channel,
                 attachment_ids=attachment_ids,
                 idem=idem,
+                by_capability=by_capability,
             )
         raise
     ticket, message, before = state["ticket"], state["message"], state["before"]

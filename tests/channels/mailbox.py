@@ -35,6 +35,25 @@ CLIENTS = [
     ("iphone_reply.eml", BOB, "Yes, please go ahead and close it \u2014 all good now."),
 ]
 
+# Replies in Czech, Russian and Polish (and Thunderbird's reply below the quote) from Gmail, the Gmail app on Android,
+# Outlook, Thunderbird and Apple Mail, whose attribution lines ("... napsal:", "... написал:", "... napisał(a):",
+# wrapped or not) go with the quote (tests/fixtures/mail/make_fixtures.py ATTRIBUTED): (fixture, the new text).
+ATTRIBUTED = [
+    ("gmail_reply_cs.eml", "Používám Chrome 131, export padá jen u měsíčního přehledu."),
+    ("gmail_reply_pl.eml", "Używam Firefoksa 133, eksport nie działa tylko dla raportu miesięcznego."),
+    ("gmail_reply_ru.eml", "Пользуюсь Яндекс Браузером, ошибка только в месячном отчёте."),
+    ("android_reply_ru_wrapped.eml", "Спасибо, после обновления всё работает."),
+    ("android_reply_ru_bare.eml", "Да, можно закрывать."),
+    ("android_reply_pl.eml", "Dziękuję, działa."),
+    ("outlook_reply_ru.eml", "Спасибо, очистка кэша помогла."),
+    ("outlook_reply_pl.eml", "Dziękuję, po wyczyszczeniu pamięci podręcznej działa."),
+    ("thunderbird_reply_ru.eml", "Ошибка осталась и после обновления."),
+    ("thunderbird_reply_en_below.eml", "Yes, it still fails after the update."),
+    ("thunderbird_reply_pl.eml", "Tak, problem nadal występuje."),
+    ("apple_mail_reply_cs.eml", "Ano, můžete ho zavřít."),
+    ("apple_mail_reply_ru.eml", "Да, закрывайте."),
+]
+
 
 @dataclass(frozen=True)
 class Thread:

@@ -20,7 +20,7 @@ from shared.channels.items import INBOUND_SK, InboundMail, inbound_pk
 from shared.platform import aws, config
 from shared.tickets import items as ticket_items
 from shared.tickets import mailthread
-from tests.channels.mailbox import CLIENTS, fixture, question, reply, thread_of
+from tests.channels.mailbox import ATTRIBUTED, CLIENTS, fixture, question, reply, thread_of
 from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, DeskSetup, wait_for
 
 SUPPORT = "support@caseway.example"
@@ -115,7 +115,7 @@ def test_a_reply_naming_only_the_thread_root_finds_the_ticket(desk) -> None:
     api, _ = desk
     ticket = open_ticket(api)
     root = mailthread.thread_id(ticket["reference"])
-    forged = root.replace(f".{mailthread.signature(ticket['reference'])}@", ".0123456789abcdef@")
+    forged = root.replace(f".{mailthread.signature(ticket['reference'], mailthread.THREAD)}@", ".1.0123456789abcdef@")
 
     def answer(references: str) -> bytes:
         mail = EmailMessage()
@@ -415,3 +415,198 @@ def test_the_route_starts_on_a_ticket_opened_by_mail(desk) -> None:
         what="the support route's first message",
     )
     assert staff_view(api, outcome["ticket_id"])["status"] != "draft"
+
+
+# --- who the sender is: SES's verdicts and DMARC alignment (shared/channels/trust.py) ------------------------------
+
+MALLORY = "mallory@acme.example"  # a contact of Acme (the web form or an e-mail made her one), not an admin
+FORGED = {"dmarc": "GRAY"}  # someone else's server: SPF and DKIM pass for its own domain, no DMARC for Acme's
+FORGED_SIGNED = {"dkim-domain": "evil.example"}  # every verdict PASS, but the passing signature is evil.example's
+
+
+def a_contact(sender: str = MALLORY) -> None:
+    """The sender becomes a contact of the organisation claiming their domain (their first e-mail)."""
+    outcome = receive(question(sender, subject="Hello", message_id=f"first-{sender}"), source=sender)
+    assert outcome["outcome"] == "ticket"
+
+
+def test_a_colleague_who_is_no_admin_cannot_thread_into_a_ticket_by_its_subject_token(desk) -> None:
+    """Finding: an e-mail from mallory@acme.example with "Re: [CW-1003] hi" landed in Alice's ticket as Alice."""
+    api, _ = desk
+    target = open_ticket(api, user=ALICE)
+    a_contact()
+
+    outcome = receive(
+        question(MALLORY, subject=f"Re: [{target['reference']}] hi", message_id="m-1@acme"), source=MALLORY
+    )
+
+    assert outcome["outcome"] == "ticket" and outcome["ticket_id"] != target["id"]
+    assert customer_messages(api, target["id"]) == []
+
+
+@pytest.mark.parametrize("verdicts", [FORGED, FORGED_SIGNED, {"spf": "PROCESSING_FAILED"}, {"dkim": "GRAY"}])
+def test_a_forged_from_of_the_requester_cannot_thread_by_subject_token(desk, verdicts) -> None:
+    """Finding: a forged From of Bob with DMARC GRAY threaded by the subject token, written as Bob."""
+    api, _ = desk
+    target = open_ticket(api)
+    raw = question(BOB, subject=f"Re: [{target['reference']}] hi", message_id="forged-1@evil")
+
+    outcome = receive(raw, source="mallory@evil.example", verdicts=verdicts)
+
+    assert outcome["ticket_id"] != target["id"]
+    assert customer_messages(api, target["id"]) == []
+
+
+def test_a_forged_from_of_the_requester_cannot_thread_by_the_thread_root_or_message_id(desk) -> None:
+    """The thread root and SES's Message-IDs travel in References to anyone the thread is forwarded to."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    root = mailthread.thread_id(thread.reference)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = BOB, SUPPORT, "Re: the export"
+    mail["In-Reply-To"], mail["References"] = thread.notification_id, f"{root} {thread.notification_id}"
+    mail.set_content("Please send the invoice to my new address.")
+
+    outcome = receive(mail.as_bytes(), source="mallory@evil.example", verdicts=FORGED)
+
+    assert outcome["ticket_id"] != thread.ticket_id
+    assert customer_messages(api, thread.ticket_id) == []
+
+
+def test_a_proven_colleague_cannot_thread_by_the_thread_root_either(desk) -> None:
+    api, _ = desk
+    ticket = open_ticket(api, user=ALICE)
+    a_contact()
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = MALLORY, SUPPORT, "Re: the export"
+    mail["References"] = mailthread.thread_id(ticket["reference"])
+    mail.set_content("Adding myself.")
+    outcome = receive(mail.as_bytes(), source=MALLORY)
+    assert outcome["ticket_id"] != ticket["id"] and customer_messages(api, ticket["id"]) == []
+
+
+def test_an_org_admin_threads_by_subject_token_written_as_herself(desk) -> None:
+    api, _ = desk
+    target = open_ticket(api)  # Bob's
+    raw = question(ALICE, subject=f"Re: [{target['reference']}] more", message_id="a-1@acme", body="A detail.")
+    outcome = receive(raw, source=ALICE)
+    assert outcome["outcome"] == "message" and outcome["ticket_id"] == target["id"]
+    [message] = customer_messages(api, target["id"])
+    assert message["author"] == {"sub": "cust-alice", "role": "customer", "email": ALICE}
+
+
+def test_a_reply_to_the_reply_address_is_written_as_its_proven_sender_never_the_requester(desk) -> None:
+    """Finding: a reply from mallory@acme to Alice's reply address was written as Alice (requester.sub)."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api, user=ALICE))
+    a_contact()
+
+    outcome = receive(reply("gmail_reply.eml", thread, MALLORY), source=MALLORY, recipients=[thread.reply_address])
+
+    assert outcome["outcome"] == "message"
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["author"]["email"] == MALLORY and message["author"]["sub"] not in ("cust-alice", "")
+    assert message["author"]["sub"].startswith("contact-")  # her own contact, proven by her domain's DMARC
+
+
+@pytest.mark.parametrize("verdicts", [FORGED, FORGED_SIGNED])
+def test_a_stolen_reply_address_with_a_forged_from_adds_a_message_as_an_unverified_sender(desk, verdicts) -> None:
+    """The signature proves the e-mail answers the desk's mail, not who wrote it: the message is added under the
+    address it claims, marked unverified, never as the requester; nothing of the ticket is mailed back."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    sent_before = len(emulation.sent_emails())
+
+    outcome = receive(
+        reply("gmail_reply.eml", thread, BOB),
+        source="x@evil.example",
+        recipients=[thread.reply_address],
+        **{"verdicts": verdicts},
+    )
+
+    assert outcome["outcome"] == "message"
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["author"] == {"sub": f"email:{BOB}", "role": "customer", "email": BOB}
+    assert [m for m in emulation.sent_emails()[sent_before:] if BOB in m["to"]] == []
+    listed = api("GET", "/tickets?limit=50", user=BOB).json["items"]
+    assert thread.ticket_id in {t["id"] for t in listed}  # still Bob's ticket, unchanged for him
+
+
+def test_a_released_mail_is_let_in_but_its_sender_stays_unproven(desk) -> None:
+    api, _ = desk
+    target = open_ticket(api)
+    raw = question(BOB, subject=f"Re: [{target['reference']}] hi", message_id="held@x")
+    receive(raw, verdicts={"dmarc": "FAIL"}, message_id="ses-held-1")
+    released = api("POST", "/mail/quarantine/ses-held-1/release", user=MARIA)
+    assert released.status == 200, released.text
+    assert released.json["ticket_id"] != target["id"] and customer_messages(api, target["id"]) == []
+
+
+# --- one e-mail, one message -------------------------------------------------------------------------------------
+
+
+def test_the_same_reply_delivered_again_with_another_ses_id_is_logged_and_dropped(desk, caplog) -> None:
+    """Finding: the mail client sent it again (or to support@ and the reply address at once): SES gives each copy its
+    own id, the Message-ID header is the same."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    raw = reply("gmail_reply.eml", thread, BOB)
+
+    first = receive(raw, recipients=[thread.reply_address], message_id="ses-copy-1")
+    again = receive(raw, recipients=[thread.reply_address], message_id="ses-copy-2")
+    to_support = receive(raw, recipients=[SUPPORT], message_id="ses-copy-3")  # its To: still names the reply address
+
+    assert first["outcome"] == "message"
+    for copy in (again, to_support):
+        assert copy["outcome"] == "duplicate" and copy["ticket_id"] == thread.ticket_id
+        assert copy["reason"] == "the same Message-ID from the same sender was received before"
+    assert len(customer_messages(api, thread.ticket_id)) == 1
+    assert InboundMail.get(inbound_pk("ses-copy-2"), INBOUND_SK).outcome == "duplicate"
+
+
+def test_a_new_ticket_sent_again_with_another_ses_id_is_one_ticket(desk) -> None:
+    sender = "again@elsewhere.example"
+    first = receive(question(sender, message_id="again-1@x"), source=sender, message_id="ses-again-1")
+    second = receive(question(sender, message_id="again-1@x"), source=sender, message_id="ses-again-2")
+    assert first["outcome"] == "ticket" and second["outcome"] == "duplicate"
+    assert second["ticket_id"] == first["ticket_id"] and len(tickets_of(sender)) == 1
+
+
+def test_the_same_message_id_from_another_sender_is_another_message(desk) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    receive(reply("gmail_reply.eml", thread, BOB), recipients=[thread.reply_address], message_id="ses-other-1")
+    outcome = receive(
+        reply("gmail_reply.eml", thread, ALICE), source=ALICE, recipients=[thread.reply_address], message_id="ses-2"
+    )
+    assert outcome["outcome"] == "message"
+    assert [m["author"]["email"] for m in customer_messages(api, thread.ticket_id)] == [BOB, ALICE]
+
+
+# --- deactivated means deactivated ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("user_pool")
+def test_a_deactivated_persons_mail_opens_nothing_and_their_reply_address_writes_nothing(desk) -> None:
+    """Finding: a deactivated customer's e-mails still opened tickets, and their reply addresses still wrote."""
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    assert api("POST", "/people/cust-bob/deactivate", user=MARIA).status == 200
+    before = len(tickets_of(BOB))
+
+    new = receive(question(BOB, message_id="deactivated-1@acme"))
+    answer = receive(reply("gmail_reply.eml", thread, BOB), recipients=[thread.reply_address])
+
+    for outcome in (new, answer):
+        assert outcome == {"outcome": "refused", "reason": "the sender's account is deactivated"}
+    assert len(tickets_of(BOB)) == before and customer_messages(api, thread.ticket_id) == []
+
+
+@pytest.mark.parametrize(("name", "expected"), ATTRIBUTED, ids=[a[0].removesuffix(".eml") for a in ATTRIBUTED])
+def test_a_reply_in_our_languages_keeps_no_attribution_line(desk, name, expected) -> None:
+    api, _ = desk
+    thread = thread_of(open_ticket(api))
+    outcome = receive(reply(name, thread, BOB), recipients=[thread.reply_address])
+    assert outcome["outcome"] == "message"
+    [message] = customer_messages(api, thread.ticket_id)
+    assert message["body"] == expected

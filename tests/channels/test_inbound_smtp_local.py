@@ -16,7 +16,7 @@ import pytest
 from infra.local.smtp import SmtpServer, local_verdicts
 from infra.local.stack import free_port
 from shared.tickets import mailthread
-from tests.channels.mailbox import CLIENTS, Thread, fixture, reply
+from tests.channels.mailbox import ATTRIBUTED, CLIENTS, Thread, fixture, question, reply
 from tests.conftest import ALICE, BOB, GUS, LENA, QUESTION
 from tests.local.process import running_stack
 from tests.local.test_scenario_local_stack import Http
@@ -221,3 +221,65 @@ def test_a_reply_without_reply_address_or_subject_token_threads_by_the_notificat
     unknown = Thread(other.ticket_id, other.reference, other.reply_address, "<never-sent-by-the-desk@example>")
     send(port, reply("thunderbird_reply_cs.eml", unknown, BOB), sender=BOB, to=SUPPORT)
     assert messages(http, other.ticket_id) == []
+
+
+# --- who wrote: a forged From over SMTP (the local server writes SES's verdicts from X-Local-SES-Verdicts) ------
+
+FORGED = b"X-Local-SES-Verdicts: dmarc=GRAY, dkim-domain=evil.example\r\n"  # someone else's server, no DMARC at Acme
+
+
+def test_over_smtp_a_forged_from_of_the_requester_does_not_thread_by_subject_token(stack) -> None:
+    http, port, _ = stack
+    thread = open_ticket(http)  # Bob's
+    raw = FORGED + question(BOB, subject=f"Re: [{thread.reference}] hi", message_id="forged-smtp-1@evil.example")
+
+    send(port, raw, sender="mallory@evil.example", to=SUPPORT)
+
+    assert messages(http, thread.ticket_id) == []
+
+
+def test_over_smtp_a_colleagues_reply_to_the_reply_address_is_written_as_herself(stack) -> None:
+    """Mallory, a contact of Acme (her first e-mail made her one), answers Bob's notification: her own name."""
+    http, port, _ = stack
+    thread = open_ticket(http)
+    mallory = "mallory@acme.example"
+    send(port, question(mallory, message_id="mallory-first@acme.example"), sender=mallory, to=SUPPORT)
+
+    send(port, reply("gmail_reply.eml", thread, mallory), sender=mallory, to=thread.reply_address)
+
+    [message] = messages(http, thread.ticket_id)
+    assert message["author"]["email"] == mallory and message["author"]["sub"].startswith("contact-")
+
+
+def test_over_smtp_a_stolen_reply_address_with_a_forged_from_is_an_unverified_sender(stack) -> None:
+    http, port, _ = stack
+    thread = open_ticket(http)
+
+    send(port, FORGED + reply("gmail_reply.eml", thread, BOB), sender="x@evil.example", to=thread.reply_address)
+
+    [message] = messages(http, thread.ticket_id)
+    assert message["author"] == {"sub": f"email:{BOB}", "role": "customer", "email": BOB}
+
+
+def test_over_smtp_the_same_reply_sent_twice_is_one_message(stack) -> None:
+    """Finding: a reply sent over SMTP twice with one Message-ID gave two messages (SES gives each its own id)."""
+    http, port, _ = stack
+    thread = open_ticket(http)
+    raw = reply("yahoo_reply.eml", thread, BOB)
+
+    send(port, raw, sender=BOB, to=thread.reply_address)
+    send(port, raw, sender=BOB, to=thread.reply_address)
+    send(port, raw, sender=BOB, to=SUPPORT)
+
+    assert [m["body"] for m in messages(http, thread.ticket_id)] == [
+        dict((c[0], c[2]) for c in CLIENTS)["yahoo_reply.eml"]
+    ]
+
+
+@pytest.mark.parametrize("name", ["android_reply_ru_wrapped.eml", "thunderbird_reply_en_below.eml"])
+def test_over_smtp_attribution_lines_go_with_the_quote(stack, name) -> None:
+    http, port, _ = stack
+    thread = open_ticket(http)
+    send(port, reply(name, thread, BOB), sender=BOB, to=thread.reply_address)
+    [message] = messages(http, thread.ticket_id)
+    assert message["body"] == dict(ATTRIBUTED)[name]

@@ -10,7 +10,7 @@ import pytest
 
 from shared.channels import safety
 from shared.channels.mailparse import html_to_text, new_text_of, parse
-from tests.channels.mailbox import fixture, question
+from tests.channels.mailbox import ATTRIBUTED, fixture, question
 
 
 def test_encoded_headers_in_any_charset_are_decoded() -> None:
@@ -117,3 +117,24 @@ def test_what_a_person_sent_is_not_automatic(header: str) -> None:
 def test_only_failed_verdicts_count() -> None:
     verdicts = {"spam": "PASS", "virus": "FAIL", "spf": "GRAY", "dkim": "PROCESSING_FAILED", "dmarc": "FAIL"}
     assert safety.failed_verdicts(verdicts) == {"virus": "FAIL", "dmarc": "FAIL"}
+
+
+@pytest.mark.parametrize(("name", "expected"), ATTRIBUTED, ids=[a[0].removesuffix(".eml") for a in ATTRIBUTED])
+def test_attribution_lines_in_our_languages_go_with_the_quote(name: str, expected: str) -> None:
+    """Finding: an Android reply in Russian kept `02.04.2012 14:20 пользователь "..." <...> написал:` and a
+    Thunderbird reply below the quote kept a stray `> Hi`."""
+    mail = parse(fixture(name, sender="ivan@acme.example", reply_address="support+CW-1042.1.0123abcd@caseway.example"))
+    assert mail.new_text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The steps:\n1. open the report\n2. click Export at 10:30:",
+        "My colleague wrote:",
+        "Call me at +420 777 123 456 after 14:00",
+        "> a quote, and nothing of mine",
+    ],
+)
+def test_text_that_only_looks_like_an_attribution_is_kept(text: str) -> None:
+    assert new_text_of(text) == text

@@ -295,3 +295,34 @@ def test_a_body_that_is_not_an_update_is_400_and_a_failed_hand_off_is_503_then_t
     assert len(FAKE.sent_to(CHAT)) == sent_before
     assert deliver(bot, update)["statusCode"] == 200  # Telegram's retry of the same update is taken
     assert last(CHAT)["text"].startswith("This chat is linked to bob@acme.example")
+
+
+# --- deactivated means deactivated --------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("user_pool")
+def test_a_deactivated_persons_linked_chat_opens_nothing_and_hears_nothing(bot):
+    linked(bot)
+    ticket = open_ticket(bot, CHAT, "Cannot print")
+    notification_id = last(CHAT)["message_id"]
+    deactivated = bot("POST", "/people/cust-bob/deactivate", user=MARIA)
+    assert deactivated.status == 200, deactivated.text
+    before = len(FAKE.sent_to(CHAT))
+
+    write(bot, CHAT, "A new problem: the scanner is offline")
+    write(bot, CHAT, "Still broken", reply_to=notification_id)
+    answer = bot(
+        "POST",
+        f"/tickets/{ticket['id']}/messages",
+        user=MARIA,
+        body={"body": "We are looking into it.", "attachments": [], "internal": False},
+    )
+    assert answer.status == 201, answer.text
+
+    answers = [m["text"] for m in FAKE.sent_to(CHAT)[before:]]
+    assert len(answers) == 2 and all(a.startswith("This chat is not linked to a Caseway account") for a in answers)
+    assert "Still broken" not in [m["body"] for m in messages(bot, ticket["id"])]
+    assert [t["subject"] for t in bot("GET", "/tickets?limit=50", user=MARIA).json["items"]].count(
+        "A new problem: the scanner is offline"
+    ) == 0
+    assert telegram.deliver_notification({"ticket_id": ticket["id"], "headline": "new_reply", "text": "x"}) == 0
