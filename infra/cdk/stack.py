@@ -210,6 +210,21 @@ class CasewayStack(cdk.Stack):
         api.add_to_role_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[route_tasks.function_arn])
         )
+        # A route step that changes a ticket's status hands the refresh of its next step to the worker, which is
+        # this function itself (workflows.call_worker): by its name, since a Ref to itself would be circular.
+        route_tasks.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    cdk.Stack.of(self).format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=f"{self.settings.prefix}-route-tasks",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
         machines = self.routes.arns
         if machines:
             api.add_to_role_policy(

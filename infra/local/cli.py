@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     local = sub.add_parser("local", help="run the whole helpdesk locally on emulated AWS, with demo data")
     local.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    local.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="run each function of the dev template as a process of its own, as Lambda would (tests/rehearsal)",
+    )
     _add_sla_parser(sub)
     _add_stage_parsers(sub)
     invite.add_parser(sub)
@@ -34,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "local":
         from infra.local.stack import run  # only `caseway local` loads moto, the API and the demo
 
-        run(args.port)
+        run(args.port, rehearsal=args.rehearsal)
     if args.command == "sla":
         return _sla(args)
     if args.command in ("setup", "doctor"):

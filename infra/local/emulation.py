@@ -31,6 +31,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
 from infra.local import fake_aws, mailbox
+from infra.local.moto_transactions import back_up_only_what_a_transaction_writes
 from infra.rehearsal import resources
 from infra.rehearsal import template as rehearsal_template
 from infra.rehearsal.intrinsics import Physical, Unresolved
@@ -60,12 +61,41 @@ HANDLERS: dict[str, Callable[[dict, Any], Any]] = {
 # Lambda's retries of an asynchronous invocation (infra/cdk/functions.py retry_attempts=2), then the DLQ.
 ASYNC_ATTEMPTS = 3
 
+# In rehearsal mode (`caseway local --rehearsal`, tests/rehearsal) every invocation goes to the function's own process
+# (infra/rehearsal/runner.py), named as the template names it: REHEARSAL_PREFIX replaces FUNCTION_PREFIX.
+REHEARSAL: Any = None
+REHEARSAL_PREFIX = ""
+
+
+def rehearse(runner: Any, prefix: str) -> None:
+    """From now on the desk's functions run as the rehearsal's processes (`runner.invoke(name, event)`)."""
+    global REHEARSAL, REHEARSAL_PREFIX
+    REHEARSAL, REHEARSAL_PREFIX = runner, prefix
+
+
+def call(name: str, event: Any) -> Any:
+    """Invoke one of the desk's functions by its local name (caseway-<short name>) and wait for its result: its own
+    process in rehearsal mode (a failure raises the runner's InvocationFailed), else its handler in this process."""
+    if REHEARSAL is not None:
+        return REHEARSAL.invoke(rehearsed_name(name), event)
+    return HANDLERS[name](event, fake_aws.LambdaContext(name))
+
+
+def rehearsed_name(name: str) -> str:
+    """The template's name of a function named locally or by the template (an ARN's qualifier dropped)."""
+    bare = name.split(":function:")[-1].split(":")[0]
+    if bare.startswith(REHEARSAL_PREFIX):
+        return bare
+    return REHEARSAL_PREFIX + bare.removeprefix(FUNCTION_PREFIX)
+
 
 def install_lambda_dispatcher() -> None:
     """Route moto's Lambda invocations to the project's handlers, in this process."""
 
     def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
         name = function_name.split(":function:")[-1].split(":")[0]
+        if REHEARSAL is not None:
+            return _rehearsed_invoke(name, body, response_headers)
         handler = HANDLERS.get(name)
         if handler is None:
             response_headers["x-amz-function-error"] = "Unhandled"
@@ -88,8 +118,23 @@ def install_lambda_dispatcher() -> None:
     LambdaSimpleBackend.invoke = invoke
     deliver_bus_events()
     make_dynamodb_requests_atomic()
+    back_up_only_what_a_transaction_writes()
     validate_each_definition_once()
     import_user_pool_key_once()
+
+
+def _rehearsed_invoke(name: str, body: Any, response_headers: Any) -> bytes:
+    """Lambda's Invoke answered by the function's rehearsed process: its result, or its error with the header a
+    Catch and a caller read."""
+    event = json.loads(body) if body else {}
+    try:
+        result = REHEARSAL.invoke(rehearsed_name(name), event)
+    except Exception as error:
+        logger.warning("%s failed: %s", name, error)
+        response_headers["x-amz-function-error"] = "Unhandled"
+        payload = error.as_payload() if hasattr(error, "as_payload") else {"errorType": type(error).__name__}
+        return json.dumps(payload).encode()
+    return json.dumps(result).encode()
 
 
 def _own_thread(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Any:
@@ -204,7 +249,7 @@ def _consume(name: str, shaped: dict[str, Any]) -> None:
         return
     for attempt in range(1, ASYNC_ATTEMPTS + 1):
         try:
-            handler(shaped, fake_aws.LambdaContext(name))
+            call(name, shaped)
             return
         except Exception:
             logger.exception("%s failed on %s (attempt %d of %d)", name, shaped["detail-type"], attempt, ASYNC_ATTEMPTS)

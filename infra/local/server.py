@@ -86,6 +86,8 @@ def local_post(path: str) -> Response | None:
         result = emulation.fire_schedule(name)
     except KeyError as error:
         return problem(404, "Not found", str(error).strip("'\""))
+    except RuntimeError as error:  # the function failed: say so, rather than drop the connection
+        return problem(500, "The schedule's function failed", str(error))
     return 200, {"content-type": "application/json"}, json.dumps({"schedule": name, "result": result}).encode()
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from infra.local import emulation, fake_aws
+from infra.local import emulation
 from shared.platform import aws, config
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def deliver(
     receipt = {k: v.upper() for k, v in verdicts.items() if k in ("spam", "virus", "spf", "dkim", "dmarc")}
     event = ses_event(message_id, source=source, recipients=recipients, verdicts=receipt)
     name = f"{emulation.FUNCTION_PREFIX}inbound-email"
-    return emulation.HANDLERS[name](event, fake_aws.LambdaContext(name))
+    return emulation.call(name, event)
 
 
 def local_verdicts(raw: bytes) -> dict[str, str]:

@@ -16,10 +16,12 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
+from typing import Any
 
 from moto.server import ThreadedMotoServer
 
@@ -33,6 +35,10 @@ from infra.local.smtp import SmtpServer
 from infra.local.virtual_time import VirtualClock
 
 DEMO_TICKETS_ENV = "CASEWAY_DEMO_TICKETS"
+# Rehearsal mode (tests/rehearsal): the prepared stage (infra/rehearsal/stage.py, a JSON file; prepared here when
+# unset) and the folder where the function processes leave their records, calls and logs.
+REHEARSAL_PREPARED_ENV = "CASEWAY_REHEARSAL_PREPARED"
+REHEARSAL_DIR_ENV = "CASEWAY_REHEARSAL_DIR"
 
 
 def free_port() -> int:
@@ -60,6 +66,7 @@ class LocalStack:
         seed: bool = True,
         smtp_port: int | None = None,
         tickets: bool | None = None,
+        rehearsal: bool = False,
     ) -> None:
         self.port = port
         self.smtp_port = smtp_port or int(os.environ.get("SMTP_PORT") or DEFAULT_SMTP_PORT)
@@ -68,7 +75,10 @@ class LocalStack:
         self.seed = seed
         if tickets is None:
             tickets = os.environ.get(DEMO_TICKETS_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
-        self.tickets = seed and tickets
+        self.tickets = seed and tickets and not rehearsal  # the demo tickets' virtual clock is this process's own
+        self.rehearsal = rehearsal
+        self.runner: Any = None
+        self.setup_answer: dict[str, Any] = {}
         self.moto: ThreadedMotoServer | None = None
         self.clock: VirtualClock | None = None
         self.progress: demo_tickets.Progress | None = None
@@ -107,8 +117,11 @@ class LocalStack:
         )
         self._start_moto()
         emulation.install_lambda_dispatcher()
-        emulation.provision()  # the dev template's resources, and this process's settings pointing at them
-        local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
+        if self.rehearsal:
+            self._rehearse()
+        else:
+            emulation.provision()  # the dev template's resources, and this process's settings pointing at them
+            local_telegram.install(self.url)  # the bot, its token, the fake Bot API and the webhook registered there
         gateway = Gateway()
         preparing = None
         if self.tickets:
@@ -128,6 +141,75 @@ class LocalStack:
             preparing.daemon = True
             preparing.start()
         return self
+
+    def _rehearse(self) -> None:
+        """Rehearsal mode: the dev template's resources created in the emulated AWS, its functions as processes of
+        their own (infra/rehearsal/runner.py) receiving every invocation, this process's settings the template's
+        (what the local stack does itself, seeding and tokens, uses the same resources), and the desk set up by the
+        template's setup custom resource, as a first deploy does."""
+        from pathlib import Path  # rehearsal mode only
+
+        from infra.rehearsal import stage  # rehearsal mode only
+        from infra.rehearsal.runner import Runner  # rehearsal mode only
+        from shared.platform import aws, config, table  # rehearsal mode only
+
+        prepared_file = os.environ.get(REHEARSAL_PREPARED_ENV)
+        prepared = stage.Prepared.load(Path(prepared_file)) if prepared_file else stage.prepare("dev")
+        template = prepared.template()
+        physical = emulation.provision(template=template)  # every resource from the template: the one list
+        record_dir = Path(os.environ.get(REHEARSAL_DIR_ENV) or tempfile.mkdtemp(prefix="caseway-rehearsal-"))
+        self.runner = Runner(
+            template,
+            physical,
+            endpoint=self.moto_url,
+            record_dir=record_dir,
+            assets=prepared.asset_paths(),
+            runtime=Path(prepared.runtime),
+            profiles=prepared.profiles,
+            overrides={config.TELEGRAM_API_URL: f"{self.url}{local_telegram.PREFIX}"},
+        )
+        (record_dir / "physical.json").write_text(  # what the IAM check resolves the template against
+            json.dumps({"refs": physical.refs, "attributes": physical.attributes}, default=str)
+        )
+        api = next(f for f in self.runner.functions.values() if f.handler == "functions.api.app.handler")
+        os.environ.update(api.environment)
+        os.environ[config.TELEGRAM_API_URL] = f"{self.url}{local_telegram.PREFIX}"
+        worker = os.environ[config.WORKER_FUNCTION]
+        emulation.rehearse(self.runner, worker.removesuffix("route-tasks"))
+        aws.reset()
+        table.configure(os.environ[config.TABLE_NAME], config.region())  # this process's models: the template's table
+        aws.client("secretsmanager").put_secret_value(
+            SecretId=os.environ[config.TELEGRAM_TOKEN_SECRET], SecretString=local_telegram.FAKE.token
+        )
+        local_telegram.register_webhook(self.url)
+        self.runner.warm()
+        self._setup_as_deployed(template)
+
+    def _setup_as_deployed(self, template: dict[str, Any]) -> None:
+        """The setup custom resource's Create, as CloudFormation sends it on a fresh stage: the answer is PUT to the
+        response URL (an emulated S3 object here) and must say SUCCESS."""
+        from shared.platform import aws  # rehearsal mode only
+
+        logical_id, resource = next(
+            (k, r) for k, r in template["Resources"].items() if r["Type"] == "Custom::CasewayDeskSetup"
+        )
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket="rehearsal-cloudformation-responses")
+        key = f"{logical_id}/create"
+        event = {
+            "RequestType": "Create",
+            "ServiceToken": self.runner.physical.resolve(resource["Properties"]["ServiceToken"]),
+            "ResponseURL": f"{self.moto_url}/rehearsal-cloudformation-responses/{key}",
+            "StackId": self.runner.physical.pseudo["AWS::StackId"],
+            "RequestId": "rehearsal-create",
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource["Type"],
+            "ResourceProperties": self.runner.physical.resolve(resource["Properties"]),
+        }
+        self.setup_answer = emulation.call(event["ServiceToken"], event)
+        answered = json.loads(s3.get_object(Bucket="rehearsal-cloudformation-responses", Key=key)["Body"].read())
+        if answered.get("Status") != "SUCCESS":
+            raise SystemExit(f"The desk's setup custom resource failed: {answered.get('Reason')}")
 
     def _prepare_demo(self, gateway: Gateway, now: datetime) -> None:
         """The demo desk and its tickets on the virtual clock started in the past, while the server already answers
@@ -168,6 +250,8 @@ class LocalStack:
         if self.httpd:
             self.httpd.shutdown()
             self.httpd.server_close()
+        if self.runner:
+            self.runner.close()
         if self.moto:
             self.moto.stop()
         if self.clock:
@@ -214,6 +298,14 @@ def banner(stack: LocalStack) -> str:
             f"{demo_tickets.HISTORY_HOURS:g} working hours",
             f"  (the API answers 503 until they are ready: {stack.url}/local/demo says when and what each shows)",
         ]
+    if stack.rehearsal and stack.runner is not None:
+        reason = stack.setup_answer.get("Reason", "")
+        lines += [
+            "",
+            f"Rehearsal: the setup custom resource answered {stack.setup_answer.get('Status')}: {reason}",
+            f"Rehearsal: {len(stack.runner.functions)} functions, each a process of its own; records in "
+            f"{stack.runner.record_dir}",
+        ]
     client = emulation.machine_client()
     lines += [
         "",
@@ -225,8 +317,8 @@ def banner(stack: LocalStack) -> str:
     return "\n".join(lines)
 
 
-def run(port: int) -> None:
-    stack = LocalStack(port=port).start()
+def run(port: int, rehearsal: bool = False) -> None:
+    stack = LocalStack(port=port, rehearsal=rehearsal).start()
     print(banner(stack), flush=True)
     try:
         while True:

@@ -213,11 +213,16 @@ def install(base_url: str | None = None) -> None:
     emulation.HANDLERS[f"{emulation.FUNCTION_PREFIX}telegram"] = telegram_bot.handler
     provision(f"{base_url}{PREFIX}" if base_url else None)
     if base_url:
-        FAKE.bot_call(
-            FAKE.token,
-            "setWebhook",
-            {"url": f"{base_url}{WEBHOOK_PATH}", "secret_token": telegram_api.webhook_secret(FAKE.token)},
-        )
+        register_webhook(base_url)
+
+
+def register_webhook(base_url: str) -> None:
+    """The fake Bot API knows the local server's webhook and its secret token, as setWebhook tells Telegram."""
+    FAKE.bot_call(
+        FAKE.token,
+        "setWebhook",
+        {"url": f"{base_url}{WEBHOOK_PATH}", "secret_token": telegram_api.webhook_secret(FAKE.token)},
+    )
 
 
 def provision(api_url: str | None = None) -> None:
@@ -247,7 +252,10 @@ def answer(gateway: Any, method: str, raw_path: str, headers: dict[str, str], bo
     path = raw_path.partition("?")[0]
     if path == WEBHOOK_PATH and method == "POST":
         event = gateway.event(method, raw_path, headers, body, ip, None)
-        result = telegram_webhook.handler(event, fake_aws.LambdaContext("caseway-telegram-webhook"))
+        if emulation.REHEARSAL is not None:
+            result = emulation.call(f"{emulation.FUNCTION_PREFIX}telegram-webhook", event)
+        else:
+            result = telegram_webhook.handler(event, fake_aws.LambdaContext("caseway-telegram-webhook"))
         return int(result["statusCode"]), dict(result["headers"]), str(result["body"]).encode()
     if not path.startswith(PREFIX):
         return None

@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 from functions import cognito_pre_token
-from infra.local import demo
+from infra.local import demo, emulation
 from shared.directory import items as directory
 from shared.platform import userpool
 from shared.platform.errors import DomainError
@@ -51,7 +51,7 @@ def person_claims(email: str, use: str = "id") -> dict[str, Any] | None:
         "response": {"claimsAndScopeOverrideDetails": None},
     }
     try:
-        details = cognito_pre_token.claims_response(event)
+        details = _pre_token(event)
     except DomainError as error:  # the trigger refuses: Cognito fails the sign-in
         raise TokenRefused(f"The pre-token trigger refused {email}: {error.detail}") from None
     groups = details["groupOverrideDetails"]["groupsToOverride"]
@@ -68,6 +68,18 @@ def person_claims(email: str, use: str = "id") -> dict[str, Any] | None:
         "scope": PERSON_SCOPES,
     }
     return {**base, **details["accessTokenGeneration"]["claimsToAddOrOverride"]}
+
+
+def _pre_token(event: dict[str, Any]) -> dict[str, Any]:
+    """What the pre-token trigger answers for the event: its own process in rehearsal mode (a failure fails the
+    sign-in, as in Cognito), else its logic in this process."""
+    if emulation.REHEARSAL is None:
+        return cognito_pre_token.claims_response(event)
+    try:
+        answered = emulation.call(f"{emulation.FUNCTION_PREFIX}pre-token", event)
+    except RuntimeError as error:  # the runner's InvocationFailed
+        raise TokenRefused(f"The pre-token trigger failed: {error}") from None
+    return answered["response"]["claimsAndScopeOverrideDetails"]
 
 
 def as_access(id_claims: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
-"""The record of one AWS call a rehearsed function made, as its process saw it (infra/rehearsal/bootstrap.py writes
-them, one JSON object a line, into the function's record file; `read` gives them back)."""
+"""The record of one AWS call a rehearsed function made, as botocore got it (infra/rehearsal/bootstrap.py writes them,
+one JSON object a line, into the function's record file; `read` gives them back).
+
+Presigned URLs are signed, not called: they are recorded as the operation the URL's holder will perform under the
+signing function's role ("GetObject" for a presigned download, "PutObject" for a presigned POST upload).
+"""
 
 from __future__ import annotations
 

@@ -21,17 +21,20 @@ READY = "Press Ctrl-C"
 
 
 @contextmanager
-def running_stack(timeout: float = 120.0, *, demo_tickets: bool = False) -> Iterator[tuple[str, list[str]]]:
+def running_stack(
+    timeout: float = 120.0, *, demo_tickets: bool = False, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[tuple[str, list[str]]]:
     """The base URL of a started local stack and the lines it printed while starting. Without `demo_tickets` the
     stack starts without the demo tickets `make run` works through the desk (tests that bring their own tickets
-    see only theirs); with them, GET /local/demo says when they are ready."""
+    see only theirs); with them, GET /local/demo says when they are ready. `args` go to `caseway local` (e.g.
+    --rehearsal), `env` into its environment."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **(env or {})}
     env[DEMO_TICKETS_ENV] = "1" if demo_tickets else "0"
     env.setdefault("SMTP_PORT", str(free_port()))  # its SMTP server too: never the 2525 of a `make run` beside it
     log = tempfile.NamedTemporaryFile("w+", prefix="caseway-local-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port)],
+        [sys.executable, "-m", "infra.local.cli", "local", "--port", str(port), *args],
         cwd=ROOT,
         env=env,
         stdout=log,
