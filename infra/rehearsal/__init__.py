@@ -1,7 +1,6 @@
 """The rehearsal of the deployed stack: the synthesized template's functions, each in a process of its own from its own
 asset, with exactly the environment and the role the template gives it, against emulated AWS (docs/architecture.md).
 
-- `assets`: a function's asset built for this machine (`local_asset`), and the Lambda runtime's boto3 beside it.
 - `intrinsics`: a template's references (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, ...) resolved to the emulated resources.
 - `template`: the dev stage synthesized (cached) and its functions; `resources`: every resource of the template
   created in the emulated AWS, and the `Physical` that resolves it (the rehearsal's stack uses it).
