@@ -420,7 +420,7 @@ def _tell_refused(parsed: ParsedMail, ticket: Ticket, refused: list[str]) -> Non
         + f"\n\nAccepted are files of at most {conversation.MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB of these "
         + "types: "
         + ", ".join(sorted(conversation.ALLOWED_ATTACHMENT_TYPES))
-        + f".\nYou can add them on the ticket's page: {conversation.ticket_page(ticket)}\n",
+        + f".\nYou can add them on the ticket's page: {conversation.ticket_page(ticket, parsed.sender)}\n",
     )
 
 
