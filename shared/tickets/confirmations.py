@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -31,12 +32,18 @@ from shared.directory import items as directory
 from shared.directory import people
 from shared.platform import aws, clock, config, mail, store, words
 from shared.platform.errors import Conflict, Gone, NotFound
+from shared.platform.identity import Caller
 from shared.platform.words import ENGLISH
-from shared.tickets import access, intake
+from shared.tickets import access, follow, intake
 from shared.tickets.idempotency import Idempotency, commit
 from shared.tickets.items import HELD_SK, HeldTicket, Ticket, held_pk
 
 logger = logging.getLogger(__name__)
+
+# How a confirmed request of a channel other than the web form opens its ticket, by channel (shared/desk.py: e-mail
+# registers shared.channels.inbound.open_confirmed, which also attaches the e-mail's files): (held, requester) ->
+# the ticket.
+OPENERS: dict[str, Callable[[HeldTicket, Caller], Ticket]] = {}
 
 CONFIRM_HOURS = 24
 PURPOSE = b"caseway web-form confirmation v1"
@@ -70,9 +77,11 @@ def hold(
     language: str | None,
     channel: str,
     idem: Idempotency | None,
+    mail: tuple[str, str, str] | None = None,
 ) -> HeldTicket:
     """Hold a request from a claimed address and send the address its confirmation link. The request is checked
-    now (422 naming the field), so the link opens a ticket that is whole."""
+    now (422 naming the field), so the link opens a ticket that is whole. `mail`: an e-mail's (SES message id,
+    bucket, key), whose channel opens it (OPENERS)."""
     answers = intake.checked_answers(service_key, fields)
     now = clock.now()
     held = HeldTicket(
@@ -90,6 +99,8 @@ def hold(
         valid_until=int(now.timestamp()) + CONFIRM_HOURS * 3600,
         expires_at=int(now.timestamp()) + CONFIRM_HOURS * 3600 * 2,
     )
+    if mail is not None:
+        held.mail_id, held.mail_bucket, held.mail_key = mail
     held.held_id = held.pk.removeprefix("HELD#")
     commit([(held, HeldTicket.pk.does_not_exist())], idem, f"held:{held.held_id}", 202)
     _send_link(held)
@@ -113,7 +124,7 @@ def _send_link(held: HeldTicket) -> None:
         words.say(language, "confirm.subject"),
         words.say(
             language,
-            "confirm.text",
+            "confirm.text" if held.channel == "web_form" else "confirm.text_email",
             service=service.title if service is not None else held.service,
             hours=CONFIRM_HOURS,
             link=link(held),
@@ -136,8 +147,9 @@ def _held_of(token: str) -> HeldTicket:
 
 
 def confirm(token: str) -> tuple[Ticket, str | None]:
-    """Open the held request's ticket as the address's owner: (the ticket, its follow key). A link used before is
-    409, an expired one 410; a person deactivated meanwhile gets nothing (404, as an unknown link)."""
+    """Open the held request's ticket as the address's owner: (the ticket, its follow key; None for an e-mail's,
+    answered by e-mail). A link used before is 409, an expired one 410; a person deactivated meanwhile gets nothing
+    (404, as an unknown link)."""
     held = _held_of(token)
     if held.confirmed_at is not None:
         raise Conflict(
@@ -150,18 +162,22 @@ def confirm(token: str) -> tuple[Ticket, str | None]:
     if who is None:
         logger.info("held request %s not opened: its requester was deactivated", held.held_id)
         raise NotFound("No request waits for this confirmation link; check that the whole link was opened.")
-    ticket, key, _ = intake.create_ticket(
-        who,
-        service_key=held.service,
-        subject=held.subject,
-        description=held.description,
-        fields=held.fields or {},
-        submit=True,
-        channel=held.channel,
-        idem=Idempotency(scope="webform-confirm", key=held.held_id, request_hash=held.held_id),
-        with_follow_key=True,
-        language=held.language,
-    )
+    opener = OPENERS.get(held.channel)
+    if opener is not None:
+        ticket = opener(held, who)
+    else:
+        ticket, _, _ = intake.create_ticket(
+            who,
+            service_key=held.service,
+            subject=held.subject,
+            description=held.description,
+            fields=held.fields or {},
+            submit=True,
+            channel=held.channel,
+            idem=Idempotency(scope="webform-confirm", key=held.held_id, request_hash=held.held_id),
+            with_follow_key=True,
+            language=held.language,
+        )
     try:  # once: a second use of the link, even at the same moment, gets no follow key
         held.update(
             actions=[HeldTicket.confirmed_at.set(clock.now_iso()), HeldTicket.ticket_id.set(ticket.ticket_id)],
@@ -172,4 +188,4 @@ def confirm(token: str) -> tuple[Ticket, str | None]:
             f"This confirmation link was already used: the ticket is open, and its link was sent to {held.email}."
         ) from None
     logger.info("held request %s confirmed: ticket %s", held.held_id, ticket.ticket_id)
-    return ticket, key
+    return ticket, follow.key_of(ticket)

@@ -387,9 +387,10 @@ class Attachment(Entity, discriminator="attachment"):
 
 
 class HeldTicket(Entity, discriminator="held_ticket"):
-    """A web-form request from an address the desk knows (a person's, a contact's, or in a domain an organisation
-    claims), held until the address's owner follows the confirmation link (shared/tickets/confirmations.py). It is
-    no ticket yet: no route, no list, no file, no follow link. Gone by TTL (`expires_at`) when never confirmed."""
+    """A web-form request (or an e-mail whose sender SES's verdicts did not prove) from an address the desk knows (a
+    person's, a contact's, or in a domain an organisation claims), held until the address's owner follows the
+    confirmation link (shared/tickets/confirmations.py). It is no ticket yet: no route, no list, no file, no follow
+    link. Gone by TTL (`expires_at`) when never confirmed."""
 
     held_id = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -404,6 +405,11 @@ class HeldTicket(Entity, discriminator="held_ticket"):
     valid_until = NumberAttribute()  # epoch seconds: the link's expiry (the TTL removes the item later)
     confirmed_at = UnicodeAttribute(null=True)
     ticket_id = UnicodeAttribute(null=True)
+    # An e-mail held the same way (shared/channels/inbound.py): SES's message id and where the raw e-mail is stored,
+    # so its files reach the ticket once it is confirmed.
+    mail_id = UnicodeAttribute(null=True)
+    mail_bucket = UnicodeAttribute(null=True)
+    mail_key = UnicodeAttribute(null=True)
 
 
 def held_pk(held_id: str) -> str:

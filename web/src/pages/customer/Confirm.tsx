@@ -16,16 +16,23 @@ export default function Confirm() {
   const token = tokenOf();
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [opened, setOpened] = useState<string | null>(null); // an e-mail's request: its reference (answered by e-mail)
 
   const confirm = () => {
     if (!token) return;
     setBusy(true);
     setProblem(null);
     api
-      .post<{ id: string; follow_url: string }, "/public/confirmations">("/public/confirmations", { body: { token } })
-      .then((opened) => {
-        const key = new URL(opened.follow_url, window.location.origin).searchParams.get("key") ?? "";
-        navigate(`/app/tickets/${encodeURIComponent(opened.id)}#key=${encodeURIComponent(key)}`, { replace: true });
+      .post<{ id: string; reference: string; follow_url?: string | null }, "/public/confirmations">("/public/confirmations", {
+        body: { token },
+      })
+      .then((ticket) => {
+        if (!ticket.follow_url) {
+          setOpened(ticket.reference);
+          return;
+        }
+        const key = new URL(ticket.follow_url, window.location.origin).searchParams.get("key") ?? "";
+        navigate(`/app/tickets/${encodeURIComponent(ticket.id)}#key=${encodeURIComponent(key)}`, { replace: true });
       })
       .catch((e: unknown) => {
         const known = e instanceof ApiError && [404, 409, 410].includes(e.status);
@@ -37,7 +44,9 @@ export default function Confirm() {
   return (
     <section aria-labelledby="confirm-title">
       <h1 id="confirm-title">{t("confirm.title")}</h1>
-      {token ? (
+      {opened ? (
+        <p role="status">{t("confirm.done_email", { reference: opened })}</p>
+      ) : token ? (
         <>
           <p>{t("confirm.text")}</p>
           <button type="button" disabled={busy} onClick={confirm}>
