@@ -80,12 +80,13 @@ def _customer_caller(user: User) -> Caller:
 
 def check_web_form_rate(email: str, source_ip: str, proof: tuple[str, str] | None) -> None:
     """The web form's own limits, per source IP and per typed address within the hour: a solved proof of work
-    (shared/tickets/proof_of_work.py) after the first WEBFORM_FREE_PER_HOUR submissions, and no more than
-    WEBFORM_RATE_PER_HOUR in all."""
+    (shared/tickets/proof_of_work.py) after the first WEBFORM_FREE_PER_IP_HOUR from one IP or WEBFORM_FREE_PER_HOUR
+    for one address, and no more than WEBFORM_RATE_PER_HOUR in all."""
     hour = clock.now().strftime("%Y%m%d%H")
     buckets = (f"webform-ip#{source_ip}#{hour}", f"webform-email#{email.lower()}#{hour}")
-    free = int(config.get(config.WEBFORM_FREE_PER_HOUR))
-    if not all([store.take_quota(f"{bucket}#free", free, ttl_seconds=7200) for bucket in buckets]):
+    free = (int(config.get(config.WEBFORM_FREE_PER_IP_HOUR)), int(config.get(config.WEBFORM_FREE_PER_HOUR)))
+    counted = [store.take_quota(f"{bucket}#free", n, ttl_seconds=7200) for bucket, n in zip(buckets, free, strict=True)]
+    if not all(counted):
         why = "a solved challenge is required" if proof is None else proof_of_work.check(*proof)
         if why is not None:
             raise TooManyRequests(

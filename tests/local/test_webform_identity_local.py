@@ -95,6 +95,7 @@ def stack() -> Iterator[Stack]:
     smtp_port = free_port()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CASEWAY_WEBFORM_FREE_PER_HOUR", str(FREE_PER_HOUR))
+        patch.setenv("CASEWAY_WEBFORM_FREE_PER_IP_HOUR", "50")
         patch.setenv("CASEWAY_WEBFORM_PROOF_BITS", "8")
         patch.setenv("SMTP_PORT", str(smtp_port))
         with running_stack() as (url, _):

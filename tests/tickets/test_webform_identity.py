@@ -30,7 +30,7 @@ def sent_to(address: str) -> list[dict[str, Any]]:
 
 
 def confirmation_token(address: str) -> str:
-    mail = wait_for(lambda: [m for m in sent_to(address) if "Confirm your request" in m["subject"]], what="link")[-1]
+    mail = wait_for(lambda: [m for m in sent_to(address) if "/app/confirm#token=" in m["body"]], what="link")[-1]
     link = next(word for word in mail["body"].split() if "/app/confirm#token=" in word)
     return link.split("#token=", 1)[1]
 
@@ -177,6 +177,7 @@ def test_the_refusal_of_files_links_the_signed_in_page_for_anyone_but_the_reques
 @pytest.fixture
 def one_free_submission(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.WEBFORM_FREE_PER_HOUR, "1")
+    monkeypatch.setenv(config.WEBFORM_FREE_PER_IP_HOUR, "1")
     monkeypatch.setenv(config.WEBFORM_PROOF_BITS, "8")
 
 
