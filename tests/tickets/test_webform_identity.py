@@ -15,7 +15,7 @@ from shared.directory import items as directory
 from shared.platform import config
 from shared.tickets import confirmations, proof_of_work
 from shared.tickets.items import HeldTicket, Ticket, get_ticket, ticket_pk
-from tests.conftest import ALICE, MARIA, QUESTION, wait_for
+from tests.conftest import ALICE, LENA, MARIA, QUESTION, wait_for
 
 LICENCE = {
     "service": "licence-key",
@@ -207,3 +207,14 @@ def test_a_challenge_is_the_desks_and_expires():
     challenge = proof_of_work.issue(now=1000.0)
     assert proof_of_work.check(challenge.replace("v1.", "v1.9", 1), "1") == "not a challenge of this desk"
     assert proof_of_work.check(challenge, "1", now=1000.0 + proof_of_work.VALID_SECONDS + 1) == "the challenge expired"
+
+
+def test_closing_rotates_the_follow_key_and_the_closing_email_carries_the_new_one(desk):
+    api, _ = desk
+    created = api("POST", "/public/tickets", body={**QUESTION, "email": "walk-in@example.org"}).json
+    old = follow_key(created)
+    assert api("POST", f"/tickets/{created['id']}/close", user=LENA, body={}).status == 200
+    assert api("GET", f"/public/tickets/{created['id']}?key={old}").status == 404
+    closing = wait_for(lambda: [m for m in sent_to("walk-in@example.org") if "Closed" in m["subject"]])[-1]
+    new = closing["body"].split("#key=", 1)[1].split()[0]
+    assert new != old and api("GET", f"/public/tickets/{created['id']}?key={new}").status == 200
