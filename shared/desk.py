@@ -18,11 +18,19 @@ from shared.directory import organisations, plans
 from shared.figures import counts as figures
 from shared.money import contracts, incidents, offers
 from shared.platform import hooks, table
+from shared.platform.identity import Caller
 from shared.review import tasks as review_tasks
 from shared.tasks import hooks as task_hooks
 from shared.tasks import work
+from shared.tickets import confirmations, mailing
 from shared.tickets import hooks as ticket_hooks
-from shared.tickets import mailing
+from shared.tickets.items import HeldTicket, Ticket
+
+
+def _open_confirmed_mail(held: HeldTicket, requester: Caller) -> Ticket:
+    from shared.channels import inbound  # e-mail parsing, loaded only when a held e-mail is confirmed (cold start)
+
+    return inbound.open_confirmed(held, requester)
 
 
 def assemble() -> None:
@@ -41,6 +49,7 @@ def assemble() -> None:
     task_hooks.route_fault.subscribe(incidents.route_fault)  # R24: a route fault is an incident for the managers
     ticket_hooks.tasks_finished.subscribe(work.release_finished)  # the routes are told; the waiting board follows
     ticket_hooks.customer_notified.subscribe(telegram.on_customer_notified)  # a linked Telegram chat hears it too
+    confirmations.OPENERS["email"] = _open_confirmed_mail  # a held e-mail, confirmed, with its files
     organisations.plan_ids = lambda: plans.known_ids("plan")  # what an organisation may name: the stored ones
     organisations.calendar_ids = lambda: plans.known_ids("calendar")
     if contracts.contract_terms not in plans.ASSIGNMENTS:

@@ -5,7 +5,8 @@ cloud and the local gateway alike):
   (functions.api.pages: no inline scripts, `frame-ancestors 'none'`), `X-Frame-Options: DENY` for browsers
   without CSP 2, and `Referrer-Policy: no-referrer`;
 - other responses: a policy that allows nothing (JSON is never rendered as a document);
-- the follow link's API (/public/tickets/...): `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+- the follow link's API (/public/tickets/...) and the confirmation that answers with a follow link
+  (/public/confirmations): `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 # The follow link's API: its URL carries the ticket's secret key.
 FOLLOW_LINK_PATHS = "/public/tickets/"
+CONFIRMATION_PATH = "/public/confirmations"
 # The page's scripts and styles come from the API only; a page talks to the API only and is never framed.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -37,7 +39,7 @@ def secure(result: dict[str, Any], path: str) -> dict[str, Any]:
     if is_page:
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "no-referrer"
-    if path.startswith(FOLLOW_LINK_PATHS):
+    if path.startswith((FOLLOW_LINK_PATHS, CONFIRMATION_PATH)):
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cache-Control"] = "no-store"
     return result

@@ -7,6 +7,7 @@ the follow link (reply, close, rate, approve) share their handlers with the sign
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -14,15 +15,16 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.api import pages
 from functions.api.callers import FOLLOW_KEY_QUERY, follow_key, follow_view
-from functions.api.http import created, idempotency_key, query, source_ip
+from functions.api.http import created, idempotency_key, json_response, query, source_ip
 from functions.api.router import ApiRouter
 from shared.directory.items import list_services
 from shared.platform import config
 from shared.platform.errors import NotFound, Unprocessable
-from shared.tickets import access, idempotency, intake
+from shared.tickets import access, confirmations, follow, idempotency, intake
 from shared.tickets.items import get_ticket
 from shared.tickets.views import ticket_summary
 
+logger = logging.getLogger(__name__)
 router = ApiRouter(bodies="functions.api.public_bodies")
 
 
@@ -91,7 +93,10 @@ def services() -> dict[str, Any]:
 @router.declare(
     "POST",
     "/public/tickets",
-    "Open a ticket from the web form (anonymous, rate limited)",
+    "Open a ticket from the web form (anonymous, rate limited; after a few an hour, with a solved proof of work). "
+    "From an address new to the desk: 201 with the ticket and its follow link. From an address the desk knows or "
+    "in a domain an organisation claims: 202, the request held until the address's owner follows the link e-mailed "
+    "to it (POST /public/confirmations)",
     "intake",
     public=True,
     body="PublicTicket",
@@ -106,14 +111,35 @@ def create_public_ticket() -> Response:
             "The web form submits tickets; drafts need an account.",
             errors=[{"field": "submit", "message": "must be true"}],
         )
-    idem = idempotency.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump())
+    idem = idempotency.Idempotency.of(f"webform:{body.email}", idempotency_key(), body.model_dump(exclude={"proof"}))
     # A retry is answered before the rate limit counts it and before any contact is created.
     if record := idempotency.replayed_record(idem):
+        if record.resource.startswith("held:"):
+            return _held(body.email, True)
         ticket = get_ticket(record.resource.split(":", 1)[1])
-        return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, record.secret)}, True)
-    who = access.web_form_caller(body.email, body.name, source_ip())
+        key = follow.key_of(ticket)
+        return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, key)}, True)
+    proof = (body.proof.challenge, body.proof.solution) if body.proof else None
+    access.check_web_form_rate(body.email, source_ip(), proof)
+    sender = access.web_form_sender(body.email, body.name)
+    if sender.caller is None:
+        if sender.deactivated:  # answered like any held request: the form tells nobody who was deactivated
+            logger.info("web-form request for deactivated person %s: not held, nothing sent", sender.deactivated_sub)
+        else:
+            confirmations.hold(
+                body.email,
+                body.name,
+                service_key=body.service,
+                subject=body.subject,
+                description=body.description,
+                fields=body.fields,
+                language=body.language,
+                channel="web_form",
+                idem=idem,
+            )
+        return _held(body.email, False)
     ticket, key, replayed = intake.create_ticket(
-        who,
+        sender.caller,
         service_key=body.service,
         subject=body.subject,
         description=body.description,
@@ -123,13 +149,41 @@ def create_public_ticket() -> Response:
         idem=idem,
         with_follow_key=True,
         language=body.language,
+        unproven_sender=True,
     )
     return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, key)}, replayed)
+
+
+def _held(email: str, replayed: bool) -> Response:
+    """202: the request waits for its address's owner; nothing about any ticket, and no follow link."""
+    view = {
+        "status": "unconfirmed",
+        "email": email,
+        "detail": f"We sent a confirmation link to {email}. The request is opened when the link is followed "
+        f"(within {confirmations.CONFIRM_HOURS} hours); until then nothing happens with it.",
+    }
+    return json_response(202, view, {"Idempotent-Replayed": "true"} if replayed else {})
 
 
 def _follow_url(ticket_id: str, key: str | None) -> str | None:
     """The follow link (JSON); the same id and key open the ticket's page in the portal at /app/tickets/<id>#key=..."""
     return f"/public/tickets/{ticket_id}?key={key}" if key else None
+
+
+@router.declare(
+    "POST",
+    "/public/confirmations",
+    "Confirm a web-form request held for its address (the token of the e-mailed link, once, within a day): the "
+    "ticket opens as the address's owner and the answer carries its follow link",
+    "intake",
+    public=True,
+    body="Confirmation",
+    status=201,
+)
+def confirm_public_ticket() -> Response:
+    body = router.body("Confirmation")
+    ticket, key = confirmations.confirm(body.token)
+    return created({**ticket_summary(ticket), "follow_url": _follow_url(ticket.ticket_id, key)}, False)
 
 
 @router.declare(

@@ -10,13 +10,23 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions.api.callers import FOLLOW_KEY_QUERY, caller, ticket_caller, view_for
+from functions.api.callers import FOLLOW_KEY_QUERY, caller, follow_view, ticket_caller, view_for
 from functions.api.http import LIST_QUERY, created, idempotency_key, json_response, query, query_limit
 from functions.api.router import CUSTOMER, SIGNED_IN, STAFF, ApiRouter
 from shared.kb import articles as kb
 from shared.platform.errors import Unprocessable
 from shared.tasks.queues import waiting_on_for
-from shared.tickets import access, conversation, customer_lists, downloads, idempotency, intake, lifecycle, search
+from shared.tickets import (
+    access,
+    conversation,
+    customer_lists,
+    downloads,
+    follow,
+    idempotency,
+    intake,
+    lifecycle,
+    search,
+)
 from shared.tickets import lists as ticket_lists
 from shared.tickets.views import message_view, ticket_summary
 
@@ -342,8 +352,12 @@ def resolve(ticket_id: str) -> dict[str, Any]:
 def close(ticket_id: str) -> dict[str, Any]:
     acting = ticket_caller(ticket_id)
     body = router.body("Reason", optional=True)
-    lifecycle.close_ticket(acting.who, ticket_id, reason=body.reason)
-    return acting.view()
+    ticket = lifecycle.close_ticket(acting.who, ticket_id, reason=body.reason)
+    if acting.follow_key is None:
+        return acting.view()
+    # Closing rotates the follow key: the requester who closed it through the link gets the new one, to rate it.
+    key = follow.key_of(ticket) or ""
+    return {**follow_view(ticket_id, key), "follow_url": f"/public/tickets/{ticket_id}?key={key}"}
 
 
 @router.declare(

@@ -44,14 +44,14 @@ from shared.channels.mailparse import InboundMail as ParsedMail
 from shared.channels.mailparse import MailFile, parse
 from shared.directory import items as directory
 from shared.directory import people
-from shared.platform import clock, config, mail
+from shared.platform import clock, config, files, mail
 from shared.platform.domain import Role, Status
 from shared.platform.errors import DomainError, Unprocessable
 from shared.platform.identity import ORG_ADMIN_GROUP, Caller
-from shared.tickets import conversation, intake, mailthread
+from shared.tickets import confirmations, conversation, intake, mailthread
 from shared.tickets import items as ticket_items
 from shared.tickets.idempotency import Idempotency
-from shared.tickets.items import Ticket
+from shared.tickets.items import HeldTicket, Ticket
 from shared.tickets.log import new_event
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Delivery:
 
 @dataclass
 class Outcome:
-    outcome: str  # message | ticket | ignored | quarantined | refused | duplicate
+    outcome: str  # message | ticket | held | ignored | quarantined | refused | duplicate
     reason: str | None = None
     ticket_id: str | None = None
     reference: str | None = None
@@ -160,17 +160,18 @@ def _into_desk(
     proven: bool,
 ) -> Outcome:
     """The e-mail as a message in the open ticket it answers, or a new ticket (following up the closed one).
-    `proven`: whether the sender proved their From address; a new ticket of an unproven sender is to be held
-    unconfirmed (`_new_ticket(..., proven=proven)` once it takes the flag)."""
+    `proven`: whether the sender proved their From address; a new ticket of an unproven sender from a claimed
+    address is held unconfirmed (`_new_ticket`)."""
     try:
         if ticket is not None:
             return _reply(delivery, parsed, ticket, author, by_address)
         logger.info("inbound e-mail %s opens a new ticket; sender proven: %s", delivery.ses_message_id, proven)
         try:
-            return _new_ticket(delivery, parsed, service=service_for(recipients, closed), follows=closed)
+            service = service_for(recipients, closed)
+            return _new_ticket(delivery, parsed, service=service, follows=closed, proven=proven)
         except Unprocessable as error:  # the mapped service asks what an e-mail cannot answer: the default one
             logger.warning("e-mail %s: %s; opened on the default service", delivery.ses_message_id, error.detail)
-            return _new_ticket(delivery, parsed, service=default_service(), follows=closed)
+            return _new_ticket(delivery, parsed, service=default_service(), follows=closed, proven=proven)
     except DomainError as error:  # nothing to retry: the record says why, the operators see it in the log
         logger.error("inbound e-mail %s refused: %s", delivery.ses_message_id, error.detail)
         return Outcome("refused", reason=error.detail)
@@ -287,8 +288,20 @@ def _reply(delivery: Delivery, parsed: ParsedMail, ticket: Ticket, author: Calle
     return Outcome("message", ticket_id=ticket.ticket_id, reference=ticket.reference, refused_files=refused)
 
 
-def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, service: str, follows: Ticket | None) -> Outcome:
-    """A new ticket from the sender; `follows`: the closed ticket the e-mail answered (the new one links to it)."""
+def _new_ticket(
+    delivery: Delivery, parsed: ParsedMail, *, service: str, follows: Ticket | None, proven: bool = True
+) -> Outcome:
+    """A new ticket from the sender; `follows`: the closed ticket the e-mail answered (the new one links to it).
+    `proven`: SES's verdicts prove the sender's address. An unproven e-mail from an address of a known person or in a
+    domain an organisation claims opens nothing yet: it is held until the address confirms it, as the web form's
+    requests are (shared/tickets/confirmations.py); from any other address it opens a ticket of a new public
+    contact, written to without the sender's words (`unproven_sender`)."""
+    text = _clip(parsed.new_text if follows is not None else parsed.text) or "(the e-mail had no text)"
+    if follows is not None:
+        text = f"Follows up {follows.reference} (closed), answered by e-mail.\n\n{text}"
+    subject = (_REPLY_PREFIX.sub("", SUBJECT_TOKEN.sub("", parsed.subject)).strip() or "(no subject)")[:200]
+    if not proven and _claimed(parsed.sender):
+        return _hold(delivery, parsed, service=service, subject=subject, text=text)
     user = people.match_or_create_contact(parsed.sender, parsed.sender_name)
     requester = Caller(
         sub=user.sub,
@@ -297,20 +310,17 @@ def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, service: str, follows
         org_id=user.organisation_id,
         groups=frozenset({Role.CUSTOMER.value}),
     )
-    text = _clip(parsed.new_text if follows is not None else parsed.text) or "(the e-mail had no text)"
-    if follows is not None:
-        text = f"Follows up {follows.reference} (closed), answered by e-mail.\n\n{text}"
-    subject = _REPLY_PREFIX.sub("", SUBJECT_TOKEN.sub("", parsed.subject)).strip() or "(no subject)"
     ticket, _, _ = intake.create_ticket(
         requester,
         service_key=service,
-        subject=subject[:200],
+        subject=subject,
         description=text,
         fields=_answers(service, text, subject, parsed),
         submit=True,
         channel=CHANNEL,
         idem=_idempotency("ticket", delivery),
         language=parsed.headers.get("content-language") or None,  # a public contact's: as the web form's
+        unproven_sender=not proven,
     )
     refs, refused = _store_files(delivery, parsed, ticket, requester)
     if follows is not None:
@@ -319,6 +329,55 @@ def _new_ticket(delivery: Delivery, parsed: ParsedMail, *, service: str, follows
     kept = len(refs)
     logger.info("e-mail opened %s with %d files kept", ticket.reference, kept)
     return Outcome("ticket", ticket_id=ticket.ticket_id, reference=ticket.reference, refused_files=refused)
+
+
+def _claimed(address: str) -> bool:
+    """The address is a person's or a contact's, or an organisation claims its domain."""
+    return directory.get_user_by_email(address) is not None or people.organisation_for_domain(address) is not None
+
+
+def _hold(delivery: Delivery, parsed: ParsedMail, *, service: str, subject: str, text: str) -> Outcome:
+    """Hold an unproven e-mail from a claimed address and send the address a confirmation link (nothing for a
+    deactivated person: they get no more tickets)."""
+    user = directory.get_user_by_email(parsed.sender)
+    if user is not None and user.active is False:
+        return Outcome("refused", reason="the sender's account was deactivated")
+    confirmations.hold(
+        parsed.sender,
+        parsed.sender_name,
+        service_key=service,
+        subject=subject,
+        description=text,
+        fields=_answers(service, text, subject, parsed),
+        language=parsed.headers.get("content-language") or None,
+        channel=CHANNEL,
+        idem=_idempotency("held", delivery),
+        mail=(delivery.ses_message_id, delivery.bucket, delivery.key),
+    )
+    return Outcome("held", reason="unproven sender: waiting for the address to confirm")
+
+
+def open_confirmed(held: HeldTicket, requester: Caller) -> Ticket:
+    """A held e-mail confirmed by its address's owner (confirmations.OPENERS): its ticket, as the requester, with the
+    e-mail's files from where SES stored it."""
+    ticket, _, _ = intake.create_ticket(
+        requester,
+        service_key=held.service,
+        subject=held.subject,
+        description=held.description,
+        fields=held.fields or {},
+        submit=True,
+        channel=CHANNEL,
+        idem=Idempotency(scope="email-ticket", key=held.mail_id or held.held_id, request_hash=held.mail_id or ""),
+        language=held.language,
+    )
+    if held.mail_bucket and held.mail_key and held.mail_id:
+        raw = files.read_object(held.mail_bucket, held.mail_key)
+        delivery = Delivery(raw=raw, ses_message_id=held.mail_id, bucket=held.mail_bucket, key=held.mail_key)
+        parsed = parse(raw)
+        _, refused = _store_files(delivery, parsed, ticket, requester)
+        _tell_refused(parsed, ticket, refused)
+    return ticket
 
 
 def _mapping() -> list[tuple[str, str]]:
@@ -420,7 +479,7 @@ def _tell_refused(parsed: ParsedMail, ticket: Ticket, refused: list[str]) -> Non
         + f"\n\nAccepted are files of at most {conversation.MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB of these "
         + "types: "
         + ", ".join(sorted(conversation.ALLOWED_ATTACHMENT_TYPES))
-        + f".\nYou can add them on the ticket's page: {conversation.ticket_page(ticket)}\n",
+        + f".\nYou can add them on the ticket's page: {conversation.ticket_page(ticket, parsed.sender)}\n",
     )
 
 

@@ -364,7 +364,7 @@ def _write_into(chat: Chat, ticket_id: str, text: str) -> str:
 
 
 def _page(ticket: Ticket) -> str:
-    return conversation.ticket_page(ticket)
+    return conversation.signed_in_page(ticket)  # a chat is a signed-in person's: never the follow link
 
 
 def _remember(chat: Chat, ticket: Ticket, message_id: int) -> None:

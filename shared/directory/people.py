@@ -400,6 +400,13 @@ def organisation_reader(org_id: str) -> tuple[str | None, str | None]:
     return settings
 
 
+def is_active(sub: str) -> bool:
+    """Whether the person may still act through a door without a token (a follow link, the web form): one GetItem.
+    Someone the desk does not know (a ticket's requester removed since) counts as not active."""
+    user = directory.get_user(sub)
+    return user is not None and user.active is not False
+
+
 def require_active(caller: Caller) -> None:
     if caller.sub in recently_deactivated():
         raise Unauthorized("This account has been deactivated; its tokens are no longer accepted.")

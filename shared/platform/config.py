@@ -15,7 +15,12 @@ SENDER_EMAIL = "CASEWAY_SENDER_EMAIL"
 ROUTE_ARN_PREFIX = "CASEWAY_ROUTE_ARN_PREFIX"  # state machine ARN up to the route name
 PUBLIC_BASE_URL = "CASEWAY_PUBLIC_BASE_URL"  # where the web form and follow links point
 SITE_URL = "CASEWAY_SITE_URL"  # the web app (infra/site.py): its pages are <SITE_URL>/app/...
-WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"
+WEBFORM_RATE_PER_HOUR = "CASEWAY_WEBFORM_RATE_PER_HOUR"  # web-form submissions per source IP and per address an hour
+# After this many submissions in an hour for one typed address, or from one source IP (an office shares one), each
+# further one carries a solved proof-of-work challenge (shared/tickets/proof_of_work.py) of this many leading zero bits
+WEBFORM_FREE_PER_HOUR = "CASEWAY_WEBFORM_FREE_PER_HOUR"
+WEBFORM_FREE_PER_IP_HOUR = "CASEWAY_WEBFORM_FREE_PER_IP_HOUR"
+WEBFORM_PROOF_BITS = "CASEWAY_WEBFORM_PROOF_BITS"
 WORKER_FUNCTION = "CASEWAY_WORKER_FUNCTION"  # the route-steps function, for SLA follow-ups the API hands over
 INCIDENTS_TOPIC_ARN = "CASEWAY_INCIDENTS_TOPIC_ARN"  # SNS topic managers subscribe to: every incident raised (R24)
 USER_POOL_ID = "CASEWAY_USER_POOL_ID"  # the Cognito user pool people are invited into
@@ -45,6 +50,9 @@ DEFAULTS = {
     PUBLIC_BASE_URL: "http://127.0.0.1:8000",
     SITE_URL: "http://127.0.0.1:8000",
     WEBFORM_RATE_PER_HOUR: "30",
+    WEBFORM_FREE_PER_HOUR: "3",
+    WEBFORM_FREE_PER_IP_HOUR: "20",
+    WEBFORM_PROOF_BITS: "16",
     WORKER_FUNCTION: "caseway-route-tasks",
     INCIDENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:caseway-incidents",
     USER_POOL_ID: "",

@@ -50,6 +50,11 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+class Gone(DomainError):
+    status = 410
+    title = "Gone"
+
+
 class Unprocessable(DomainError):
     status = 422
     title = "Unprocessable request"

@@ -15,7 +15,7 @@ from shared.platform.errors import Conflict, Forbidden, NotFound, PayloadTooLarg
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity
-from shared.tickets import hooks, mailing
+from shared.tickets import follow, hooks, mailing
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket, visible_ticket_item
 from shared.tickets.idempotency import Idempotency, commit, replayed_resource
@@ -53,13 +53,23 @@ def site_url(path: str) -> str:
 
 def follow_page(ticket: Ticket) -> str | None:
     """Where a web-form customer follows, answers and closes their ticket without an account: the portal's ticket
-    page with the key in the fragment, which browsers never send to a server (nor in a Referer)."""
-    return site_url(f"{PORTAL_TICKET_PATH}{ticket.ticket_id}#key={ticket.follow_key}") if ticket.follow_key else None
+    page with the key in the fragment, which browsers never send to a server (nor in a Referer). Only ever written to
+    the requester's own address (`ticket_page`)."""
+    key = follow.key_of(ticket)
+    return site_url(f"{PORTAL_TICKET_PATH}{ticket.ticket_id}#key={key}") if key else None
 
 
-def ticket_page(ticket: Ticket) -> str:
-    """The ticket's page in the portal: the follow link for a web-form requester, the signed-in page otherwise."""
-    return follow_page(ticket) or site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
+def signed_in_page(ticket: Ticket) -> str:
+    """The ticket's page by its reference: it opens only for someone who signs in and may see the ticket."""
+    return site_url(f"{PORTAL_TICKET_PATH}{ticket.reference}")
+
+
+def ticket_page(ticket: Ticket, recipient: str | None) -> str:
+    """The ticket's page for a message to `recipient`: the follow link when the recipient is the ticket's requester
+    (their own address, where the link was sent from the start), the signed-in page for anyone else, so a follow key
+    never reaches an address that is not the requester's."""
+    own = bool(recipient) and (recipient or "").strip().lower() == (ticket.requester_email or "").lower()
+    return (follow_page(ticket) if own else None) or signed_in_page(ticket)
 
 
 def notify_customer(
@@ -69,10 +79,11 @@ def notify_customer(
     `headline` names a `headline.*` message, `text` is already in the reader's language. Threaded with the ticket's
     earlier e-mails, Reply-To the ticket's reply address (shared/tickets/mailing.py). Returns the e-mail's
     Message-ID, or None when none was sent. `remember=False`: the caller has the Message-ID kept (off the request
-    path: the "received" e-mail's is kept by the TicketSubmitted event's consumer)."""
+    path: the "received" e-mail's is kept by the TicketSubmitted event's consumer). A linked chat (the hook) gets
+    the signed-in page: the follow link goes to the requester's address only."""
     reader = reader or reader_of(ticket)
-    link = ticket_page(ticket)
-    hooks.customer_notified(ticket, headline, text, link)
+    hooks.customer_notified(ticket, headline, text, signed_in_page(ticket))
+    link = ticket_page(ticket, ticket.requester_email)
     return mailing.send_to_customer(ticket, headline, text, link, reader, remember=remember)
 
 

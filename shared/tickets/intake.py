@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -15,7 +14,7 @@ from shared.platform.domain import BALL_SIDE, Role, Status, reference_for
 from shared.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.platform.identity import Caller
 from shared.platform.store import with_retries
-from shared.tickets import hooks
+from shared.tickets import follow, hooks
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket
 from shared.tickets.conversation import notify_customer
@@ -47,6 +46,13 @@ def _customer_service(service_key: str) -> directory.Service:
     return service
 
 
+def checked_answers(service_key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a request to be submitted, checked against the service's intake form (422 naming the field):
+    a request held for confirmation is checked when it is sent, not when it is confirmed."""
+    service = _customer_service(service_key)
+    return services.validate_answers(service.intake_fields, fields, complete=True)
+
+
 def _new_ticket(
     caller: Caller,
     service: directory.Service,
@@ -58,12 +64,12 @@ def _new_ticket(
     channel: str,
     with_follow_key: bool,
     language: str | None = None,
+    unproven_sender: bool = False,
 ) -> Ticket:
     """The ticket item, with its reference drawn from the counter; a draft, or new when submitted at once."""
     now = clock.now_iso()
     ticket_id = store.new_id()
     reference = reference_for(store.next_sequence("ticket"))
-    follow_key = secrets.token_urlsafe(18) if with_follow_key else None
     ticket = Ticket(
         ticket_items.ticket_pk(ticket_id),
         ticket_items.TICKET_SK,
@@ -81,9 +87,11 @@ def _new_ticket(
         channel=channel,
         created_at=now,
         updated_at=now,
-        follow_key=follow_key,
         language=form_language(caller.org_id, language),
+        unproven_sender=unproven_sender or None,
     )
+    if with_follow_key:
+        follow.issue(ticket)
     if submit:
         set_status(ticket, Status.NEW, now)
         ticket.submitted_at = now
@@ -111,14 +119,18 @@ def create_ticket(
     with_follow_key: bool = False,
     on_behalf: Caller | None = None,
     language: str | None = None,
+    unproven_sender: bool = False,
 ) -> tuple[Ticket, str | None, bool]:
     """Create a ticket (draft or submitted). Returns (ticket, follow key or None, replayed). Staff open one for
     a customer (`on_behalf`: phone, walk-in, e-mail): the customer is its requester and is told as usual, the
-    log says who opened it and how the customer reached us. `language`: the web form's (shared.tickets.readers)."""
+    log says who opened it and how the customer reached us. `language`: the web form's (shared.tickets.readers).
+    `unproven_sender`: the requester's address is a claim nobody proved (shared.tickets.mailing writes to it
+    without their text)."""
     _check_opener(caller, on_behalf)
     previous = replayed_record(idem)
     if previous:
-        return _replayed_ticket(previous.resource), previous.secret, True
+        ticket = _replayed_ticket(previous.resource)
+        return ticket, follow.key_of(ticket), True
 
     service = _customer_service(service_key)
     answers = services.validate_answers(service.intake_fields, fields, complete=submit)
@@ -133,6 +145,7 @@ def create_ticket(
         channel=channel,
         with_follow_key=with_follow_key,
         language=language,
+        unproven_sender=unproven_sender,
     )
     event = _opening_event(ticket, caller, service.title, channel=channel, submit=submit, on_behalf=on_behalf)
     link = ReferenceLink(ticket_items.reference_pk(ticket.reference), "REF", ticket_id=ticket.ticket_id)
@@ -142,7 +155,6 @@ def create_ticket(
             idem,
             f"ticket:{ticket.ticket_id}",
             201,
-            secret=ticket.follow_key,
         )
     except TransactWriteError as error:
         # A concurrent request with the same Idempotency-Key won the race: answer with its ticket.
@@ -159,6 +171,7 @@ def create_ticket(
                 with_follow_key=with_follow_key,
                 on_behalf=on_behalf,
                 language=language,
+                unproven_sender=unproven_sender,
             )
         raise
 
@@ -168,7 +181,7 @@ def create_ticket(
     metrics.count(metrics.TICKETS_CREATED)
     if submit:
         after_submit(ticket, service.route, route_started=True)
-    return ticket, ticket.follow_key, False
+    return ticket, follow.key_of(ticket), False
 
 
 def _opening_event(
@@ -197,7 +210,7 @@ def _start_route_or_undo(ticket: Ticket, route: str, written: list[Any], idem: I
         start_route(ticket, route)
     except Exception:
         if idem is not None:
-            written.append(idem.record(f"ticket:{ticket.ticket_id}", 201, ticket.follow_key))
+            written.append(idem.record(f"ticket:{ticket.ticket_id}", 201))
         try:
             store.delete_together(written)
         except Exception:

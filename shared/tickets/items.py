@@ -155,8 +155,15 @@ class Ticket(Entity, discriminator="ticket"):
     kb_articles = JSONAttribute(null=True)  # R29: articles the resolution cites (shared/kb.py snapshots)
     satisfaction = NumberAttribute(null=True)  # R30: the customer's 1-5 after closing
     satisfaction_comment = UnicodeAttribute(null=True)
-    # The web form's follow link (a capability, like a sign-in link): never in any API view.
+    # The web form's follow link (a capability, like a sign-in link): never in any API view. The key itself is never
+    # stored (shared/tickets/follow.py): its hash and its round, which moves on when the ticket closes. `follow_key`
+    # is a key stored before that, kept until the ticket closes.
+    follow_hash = UnicodeAttribute(null=True)
+    follow_round = NumberAttribute(null=True)
     follow_key = UnicodeAttribute(null=True)
+    # The requester's address was typed or sent, not proven (a web form or e-mail from an address new to the desk):
+    # the desk's e-mails to it carry none of the sender's text (no relay for someone else's words).
+    unproven_sender = BooleanAttribute(null=True)
     language = UnicodeAttribute(null=True)  # a requester without organisation: the web form's language
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -377,6 +384,39 @@ class Attachment(Entity, discriminator="attachment"):
     content_type = UnicodeAttribute()
     uploaded_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class HeldTicket(Entity, discriminator="held_ticket"):
+    """A web-form request (or an e-mail whose sender SES's verdicts did not prove) from an address the desk knows (a
+    person's, a contact's, or in a domain an organisation claims), held until the address's owner follows the
+    confirmation link (shared/tickets/confirmations.py). It is no ticket yet: no route, no list, no file, no follow
+    link. Gone by TTL (`expires_at`) when never confirmed."""
+
+    held_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    service = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    description = UnicodeAttribute()
+    fields = JSONAttribute(default=dict)
+    language = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    valid_until = NumberAttribute()  # epoch seconds: the link's expiry (the TTL removes the item later)
+    confirmed_at = UnicodeAttribute(null=True)
+    ticket_id = UnicodeAttribute(null=True)
+    # An e-mail held the same way (shared/channels/inbound.py): SES's message id and where the raw e-mail is stored,
+    # so its files reach the ticket once it is confirmed.
+    mail_id = UnicodeAttribute(null=True)
+    mail_bucket = UnicodeAttribute(null=True)
+    mail_key = UnicodeAttribute(null=True)
+
+
+def held_pk(held_id: str) -> str:
+    return f"HELD#{held_id}"
+
+
+HELD_SK = "HELD"
 
 
 class ReferenceLink(Entity, discriminator="reference"):

@@ -13,7 +13,7 @@ from shared.platform.identity import Caller
 from shared.platform.store import with_retries
 from shared.platform.table import Entity, OpenIndex
 from shared.platform.words import Phrase
-from shared.tickets import hooks
+from shared.tickets import follow, hooks
 from shared.tickets import items as ticket_items
 from shared.tickets.access import visible_ticket
 from shared.tickets.articles import customer_article_lines
@@ -168,10 +168,12 @@ def close_ticket(
 ) -> Ticket:
     """Close the ticket; the desk's own reason (a `Phrase`, or text) is told to the customer in their language
     and written to the log in English. A route that closes right after writing the customer its result hands that
-    text over (`told`, with its `headline`): one e-mail says both."""
+    text over (`told`, with its `headline`): one e-mail says both. A web-form ticket's follow key rotates: the
+    links sent before stop opening it, and the closing e-mail carries the new one."""
 
     def mutate(ticket: Ticket, now: str) -> None:
         ticket.closed_at = now
+        follow.rotate(ticket)  # the follow links sent so far stop; the closing e-mail carries the new one
 
     who = "the customer" if not caller.is_staff else "Caseway" if caller.role == Role.SYSTEM else "support"
     logged = ENGLISH_READER.text(reason) if reason else None

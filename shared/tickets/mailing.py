@@ -24,9 +24,12 @@ logger = logging.getLogger(__name__)
 
 
 def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader) -> mail.Mail:
-    """The e-mail, in the ticket's thread (its root named by In-Reply-To and References)."""
+    """The e-mail, in the ticket's thread (its root named by In-Reply-To and References). To a requester whose
+    address nobody proved (typed into the web form, or the From of an e-mail new to the desk) it names the ticket
+    by its reference only: the desk never carries someone's words to an address they merely typed."""
     said_headline = reader.say(f"headline.{headline}")
-    subject = reader.say("mail.subject", reference=ticket.reference, headline=said_headline, subject=ticket.subject)
+    shown = reader.say("mail.your_request") if ticket.unproven_sender else ticket.subject
+    subject = reader.say("mail.subject", reference=ticket.reference, headline=said_headline, subject=shown)
     status = reader.status(ticket.status)
     next_at = reader.time(datetime.fromisoformat(ticket.next_step_at)) if ticket.next_step_at else None
     closed = ticket.status == Status.CLOSED.value
@@ -35,19 +38,19 @@ def compose(ticket: Ticket, headline: str, text: str, link: str, reader: Reader)
         "mail.body",
         text=text,
         reference=ticket.reference,
-        subject=ticket.subject,
+        subject=shown,
         status=status,
         next_step=reader.say("mail.next_step", at=next_at) if next_at else "",
         link=link,
         reply=reply,
     )
-    facts = [(reader.say("mail.label_ticket"), f"{ticket.reference}: {ticket.subject}")]
+    facts = [(reader.say("mail.label_ticket"), f"{ticket.reference}: {shown}")]
     facts.append((reader.say("mail.label_status"), status))
     if next_at:
         facts.append((reader.say("mail.label_next_step"), next_at))
     html = mail.html_document(
         language=reader.language,
-        title=f"{said_headline}: {ticket.subject}",
+        title=f"{said_headline}: {shown}",
         text=f"{text}\n\n{reply}",
         facts=facts,
         link=link,

@@ -94,6 +94,7 @@ export const ROUTES: RouteDef[] = [
     page: () => import("./pages/customer/Telegram"),
   },
   { path: "/app/form", title: "webform.title", who: "anyone", page: () => import("./pages/customer/WebForm") },
+  { path: "/app/confirm", title: "confirm.title", who: "anyone", page: () => import("./pages/customer/Confirm") },
   // The agent workspace (pages/agent) and the manager console (pages/manager).
   ...AGENT_ROUTES,
   ...MANAGER_ROUTES,

@@ -36,6 +36,7 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly errors: ProblemField[] = [],
+    readonly problem: Record<string, unknown> = {}, // the whole problem+json, with its extension members
   ) {
     super(detail || title);
   }
@@ -80,7 +81,13 @@ export async function call<T, M extends Method, P extends PathsFor<M>>(
   const body = text ? (JSON.parse(text) as unknown) : null;
   if (!answer.ok) {
     const problem = (body ?? {}) as { title?: string; detail?: string; errors?: ProblemField[] };
-    throw new ApiError(answer.status, problem.title ?? answer.statusText, problem.detail ?? "", problem.errors ?? []);
+    throw new ApiError(
+      answer.status,
+      problem.title ?? answer.statusText,
+      problem.detail ?? "",
+      problem.errors ?? [],
+      problem as Record<string, unknown>,
+    );
   }
   return body as T;
 }

@@ -801,6 +801,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a web-form request held for its address (the token of the e-mailed link, once, within a day): the ticket opens as the address's owner and the answer carries its follow link */
+        post: operations["confirm_public_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/tickets": {
         parameters: {
             query?: never;
@@ -810,7 +827,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open a ticket from the web form (anonymous, rate limited) */
+        /** Open a ticket from the web form (anonymous, rate limited; after a few an hour, with a solved proof of work). From an address new to the desk: 201 with the ticket and its follow link. From an address the desk knows or in a domain an organisation claims: 202, the request held until the address's owner follows the link e-mailed to it (POST /public/confirmations) */
         post: operations["create_public_ticket"];
         delete?: never;
         options?: never;
@@ -1860,6 +1877,14 @@ export interface components {
              */
             outcome: string;
         };
+        /** Confirmation */
+        Confirmation: {
+            /**
+             * Token
+             * @description The token of the confirmation link's #token=
+             */
+            token: string;
+        };
         /** Feedback */
         Feedback: {
             /**
@@ -2378,6 +2403,22 @@ export interface components {
             title: string;
             type: string;
         };
+        /**
+         * Proof
+         * @description A solved proof-of-work challenge (shared/tickets/proof_of_work.py), asked after a few submissions an hour.
+         */
+        Proof: {
+            /**
+             * Challenge
+             * @description The challenge of the desk's 429 answer
+             */
+            challenge: string;
+            /**
+             * Solution
+             * @description A string whose SHA-256 of `<challenge>:<solution>` starts with the challenge's number of zero bits
+             */
+            solution: string;
+        };
         /** PublicTicket */
         PublicTicket: {
             /**
@@ -2409,6 +2450,11 @@ export interface components {
              * @default null
              */
             name: string | null;
+            /**
+             * @description After a few submissions an hour: the solved challenge
+             * @default null
+             */
+            proof: components["schemas"]["Proof"] | null;
             /**
              * Service
              * @description Service key from GET /services
@@ -4168,6 +4214,39 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_public_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirmation"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,7 @@
 // The web form: a ticket without an account (R1). After sending, the ticket's page opens through its follow link
-// (the key in the fragment), which the desk also e-mails.
+// (the key in the fragment), which the desk also e-mails. From an address the desk knows (or in a domain an
+// organisation claims) the request waits for its owner to follow the link the desk e-mails (Confirm.tsx): the form
+// then says so. After a few submissions an hour the desk asks for a proof of work, which the form solves (proof.ts).
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, RetryKey, api } from "../../api/client";
 import { t } from "../../i18n";
@@ -7,6 +9,13 @@ import { currentLanguage } from "../../i18n";
 import { navigate } from "../../router";
 import { describeFrom, describingField, FieldInput, type Answers } from "./NewTicket";
 import { problemText, serviceTitle, type Service } from "./portal";
+import { challengeOf, solve, type Proof } from "./proof";
+
+interface Sent {
+  id?: string;
+  follow_url?: string;
+  status?: string;
+}
 
 export default function WebForm() {
   const [services, setServices] = useState<Service[]>([]);
@@ -18,6 +27,7 @@ export default function WebForm() {
   const [answers, setAnswers] = useState<Answers>({});
   const [problems, setProblems] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const [waiting, setWaiting] = useState<string | null>(null); // the address a held request waits for
   const [attempt] = useState(() => new RetryKey()); // a resubmission after an error retries the same request
   useEffect(() => {
     api
@@ -39,21 +49,49 @@ export default function WebForm() {
     setProblems([]);
     const fields: Answers = Object.fromEntries(Object.entries(answers).filter(([k, v]) => v !== "" && asked.some((f) => f.key === k)));
     const text = describing ? String(fields[describing.key] ?? "") : description.trim() || describeFrom(subject, asked, fields);
-    api
-      .post<{ id: string; follow_url: string }, "/public/tickets">("/public/tickets", {
-        body: { service: service.key, email, name: name || undefined, subject, description: text, fields, submit: true, language: currentLanguage() } as never,
+    const send = (proof?: Proof) =>
+      api.post<Sent, "/public/tickets">("/public/tickets", {
+        body: {
+          service: service.key,
+          email,
+          name: name || undefined,
+          subject,
+          description: text,
+          fields,
+          submit: true,
+          language: currentLanguage(),
+          proof,
+        } as never,
         idempotencyKey: attempt.current(),
+      });
+    send()
+      .catch(async (e: unknown) => {
+        const challenge = challengeOf(e);
+        if (!challenge) throw e;
+        return send(await solve(challenge)); // many requests this hour: a small puzzle first
       })
-      .then((created) => {
+      .then((sent) => {
         attempt.done();
-        const key = new URL(created.follow_url, window.location.origin).searchParams.get("key") ?? "";
-        navigate(`/app/tickets/${encodeURIComponent(created.id)}#key=${encodeURIComponent(key)}`);
+        if (!sent.follow_url || !sent.id) {
+          setWaiting(email);
+          return;
+        }
+        const key = new URL(sent.follow_url, window.location.origin).searchParams.get("key") ?? "";
+        navigate(`/app/tickets/${encodeURIComponent(sent.id)}#key=${encodeURIComponent(key)}`);
       })
       .catch((e: unknown) =>
         setProblems([problemText(e), ...(e instanceof ApiError ? e.errors.map((p) => `${p.field}: ${p.message}`) : [])]),
       )
       .finally(() => setBusy(false));
   };
+
+  if (waiting)
+    return (
+      <section aria-labelledby="webform-title">
+        <h1 id="webform-title">{t("webform.check_email_title")}</h1>
+        <p role="status">{t("webform.check_email", { email: waiting })}</p>
+      </section>
+    );
 
   return (
     <section aria-labelledby="webform-title">

@@ -142,8 +142,15 @@ export class TicketCalls {
   reply(body: string, attachments: string[], idempotencyKey: string): Promise<unknown> {
     return this.send("post", "/messages", { body, attachments }, idempotencyKey);
   }
-  close(reason?: string): Promise<Ticket> {
-    return this.send<Ticket>("post", "/close", reason ? { reason } : {});
+  async close(reason?: string): Promise<Ticket> {
+    const closed = await this.send<Ticket & { follow_url?: string }>("post", "/close", reason ? { reason } : {});
+    const next = this.key && closed.follow_url ? new URL(closed.follow_url, window.location.origin).searchParams.get("key") : null;
+    if (next) {
+      // Closing rotates the follow link's key (the links sent before stop): the page goes on with the new one.
+      const here = window.location.pathname + window.location.search;
+      window.history.replaceState(null, "", `${here}#key=${encodeURIComponent(next)}`);
+    }
+    return closed;
   }
   rate(rating: number, comment: string): Promise<Ticket> {
     return this.send<Ticket>("post", "/feedback", { rating, comment: comment || null });
