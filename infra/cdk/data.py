@@ -12,9 +12,12 @@ from constructs import Construct
 
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared.platform import table
+from shared.platform import files, table
 
-ATTACHMENTS_PREFIX = "tickets/"  # shared/tickets.py writes attachments under tickets/<ticket id>/
+# A message's attachments live under tickets/<ticket id>/ (shared/tickets/conversation.py); a browser's upload waits
+# under uploads/<ticket id>/ until a message claims it, and what nobody claims expires there.
+ATTACHMENTS_PREFIX = files.CLAIMED_PREFIX
+PENDING_PREFIX = files.PENDING_PREFIX
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -93,6 +96,13 @@ class Data(Construct):
                 s3.LifecycleRule(
                     id="abort-abandoned-uploads",
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                ),
+                # An upload no message claimed (moved to tickets/) within its days is removed, every version of it.
+                s3.LifecycleRule(
+                    id="expire-unclaimed-uploads",
+                    prefix=PENDING_PREFIX,
+                    expiration=cdk.Duration.days(files.PENDING_DAYS),
+                    noncurrent_version_expiration=cdk.Duration.days(1),
                 ),
                 s3.LifecycleRule(
                     id="expire-replaced-versions",

@@ -10,7 +10,7 @@ from constructs import Construct
 from infra.cdk import nag
 from infra.cdk.api import Api
 from infra.cdk.consumers import Consumers
-from infra.cdk.data import ATTACHMENTS_PREFIX, Data
+from infra.cdk.data import ATTACHMENTS_PREFIX, PENDING_PREFIX, Data
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity, hosted_ui_url
 from infra.cdk.inbound import INBOUND_PREFIX, InboundMail, ReplySecret
@@ -235,18 +235,38 @@ class CasewayStack(cdk.Stack):
                 "their ARNs cannot be named without a circular dependency, and the resource is this stage's state "
                 "machines by their name prefix.",
             )
-        # Presigned POST and GET: the browser uploads and downloads with the API function's permission (S3 checks a
-        # presigned URL against the role that signed it, when it is used), under tickets/ only.
-        uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
-        api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[uploads]))
-        nag.acknowledge_wildcard(
-            api.role,
-            uploads,
-            "Presigned POST uploads create keys tickets/<ticket id>/<attachment id>/<file name> chosen per "
-            "request (shared/tickets.py), and presigned GETs hand the same files out to whoever may see them, so "
-            "the tickets/ prefix of the attachments bucket is the narrowest resource that covers them; the actions "
-            "are s3:PutObject and s3:GetObject.",
-        )
+        self._grant_attachments(api, route_tasks)
+
+    def _grant_attachments(self, api: lambda_.Function, route_tasks: lambda_.Function) -> None:
+        """Presigned POSTs put a browser's upload under uploads/ with the API's permission; a message claims it (read
+        back, copied to tickets/): the API for a person's message, the route worker for a route's hand-over. Presigned
+        downloads are GETs signed by the API, of either prefix (staff read an upload before it is claimed)."""
+        pending = self.data.attachments.arn_for_objects(f"{PENDING_PREFIX}*")
+        claimed = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
+        for function, statements, why in (
+            (
+                api,
+                ((["s3:PutObject", "s3:GetObject"], pending), (["s3:PutObject", "s3:GetObject"], claimed)),
+                "The API signs the uploads' presigned POSTs (uploads/) and the downloads' GETs (both prefixes), reads "
+                "an upload back and copies it to tickets/ when a message claims it",
+            ),
+            (
+                route_tasks,
+                ((["s3:GetObject"], pending), (["s3:PutObject"], claimed)),
+                "The route worker claims the office's uploads it hands over (reads them under uploads/, copies them "
+                "to tickets/)",
+            ),
+        ):
+            for actions, resource in statements:
+                function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[resource]))
+            assert function.role is not None
+            for resource in (pending, claimed):
+                nag.acknowledge_wildcard(
+                    function.role,
+                    resource,
+                    f"{why}. Keys are <prefix><ticket id>/<attachment id>/<file name>, made per request, so the "
+                    "prefix is the narrowest resource that covers them.",
+                )
 
     def _inbound_mail(self) -> None:
         """The reply-address key for every function that signs or checks reply addresses; the receipt rules and the

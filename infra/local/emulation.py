@@ -28,7 +28,7 @@ from functions import counters, housekeeping, inbound_email, route_tasks
 from functions import setup as desk_setup
 from infra.cdk import asl
 from infra.local import fake_aws, mailbox
-from shared.platform import aws, bus, clock, config, identity, table, workflows
+from shared.platform import aws, bus, clock, config, files, identity, table, workflows
 from shared.platform.schedules import SCHEDULES, by_name, next_firing
 
 logger = logging.getLogger(__name__)
@@ -247,6 +247,20 @@ def provision(*, user_pool: bool = True) -> None:
     aws.client("events").create_event_bus(Name=config.get(config.EVENT_BUS_NAME))
     aws.client("sns").create_topic(Name=config.get(config.INCIDENTS_TOPIC_ARN).rsplit(":", 1)[-1])  # R24 mail
     aws.client("s3").create_bucket(Bucket=config.get(config.ATTACHMENTS_BUCKET))
+    # The deployed bucket's rule (infra/cdk/data.py): uploads no message claimed expire. moto stores it, never runs it.
+    aws.client("s3").put_bucket_lifecycle_configuration(
+        Bucket=config.get(config.ATTACHMENTS_BUCKET),
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-unclaimed-uploads",
+                    "Filter": {"Prefix": files.PENDING_PREFIX},
+                    "Status": "Enabled",
+                    "Expiration": {"Days": files.PENDING_DAYS},
+                }
+            ]
+        },
+    )
     aws.client("s3").create_bucket(Bucket=config.get(config.INBOUND_BUCKET))  # SES's receipt rule stores mail here
     sender = config.get(config.SENDER_EMAIL)
     aws.client("ses").verify_domain_identity(Domain=sender.split("@", 1)[1])

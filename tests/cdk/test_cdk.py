@@ -40,6 +40,7 @@ from infra.stages import (
     settings_for,
 )
 from shared.platform import config
+from shared.platform import files as attachment_files
 from shared.platform import table as table_module
 from shared.platform.schedules import SCHEDULES
 
@@ -267,7 +268,18 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
             "LoggingConfiguration": Match.object_like({"LogFilePrefix": "attachments/"}),
             "LifecycleConfiguration": {
                 "Rules": Match.array_with(
-                    [Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})]
+                    [
+                        Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}),
+                        # An upload no message claimed expires under uploads/ (shared/platform/files.py)
+                        Match.object_like(
+                            {
+                                "Id": "expire-unclaimed-uploads",
+                                "Prefix": attachment_files.PENDING_PREFIX,
+                                "ExpirationInDays": attachment_files.PENDING_DAYS,
+                                "Status": "Enabled",
+                            }
+                        ),
+                    ]
                 )
             },
         },
@@ -303,6 +315,35 @@ def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage
         for action in as_list(st["Action"])
     }
     assert {"s3:GetObject", "s3:PutObject"} <= granted
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_who_may_touch_the_attachments_and_under_which_prefix(synth: Synthesized, stage: str) -> None:
+    """The API signs uploads (uploads/) and downloads (both prefixes) and claims uploads (read, copy to tickets/);
+    the route worker claims the office's uploads; the inbound function stores e-mailed files in tickets/."""
+    bucket = next(
+        k for k, b in synth.resources(stage, "AWS::S3::Bucket").items() if "CorsConfiguration" in b["Properties"]
+    )
+    granted: dict[str, set[tuple[str, str]]] = {}
+    for name, function in synth.functions(stage).items():
+        for policy in policies_of_role(synth, stage, function["Properties"]["Role"]["Fn::GetAtt"][0]):
+            for statement in statements(policy):
+                for resource in as_list(statement["Resource"]):
+                    flat = nag.flatten_reference(resource)
+                    if flat.startswith(f"<{bucket}.Arn>/"):
+                        prefix = flat.removeprefix(f"<{bucket}.Arn>/")
+                        granted.setdefault(name, set()).update((a, prefix) for a in as_list(statement["Action"]))
+    pending, claimed = f"{attachment_files.PENDING_PREFIX}*", f"{attachment_files.CLAIMED_PREFIX}*"
+    assert granted == {
+        "api": {
+            ("s3:PutObject", pending),
+            ("s3:GetObject", pending),
+            ("s3:PutObject", claimed),
+            ("s3:GetObject", claimed),
+        },
+        "route-tasks": {("s3:GetObject", pending), ("s3:PutObject", claimed)},
+        "inbound-email": {("s3:PutObject", claimed)},
+    }
 
 
 # --- functions --------------------------------------------------------------------------------------
