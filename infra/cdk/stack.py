@@ -36,6 +36,16 @@ TABLE_ITEM_ACTIONS = [
     "dynamodb:BatchGetItem",  # the knowledge base reads a search page's articles at once (shared/kb.py)
 ]
 
+# The items a function that anyone on the internet can set off may touch, by partition key (dynamodb:LeadingKeys):
+# its code reads and writes nothing else, so a flaw in it reaches no ticket, no organisation, no other person.
+# The Telegram webhook takes each update once (shared/channels/telegram_items.py take_update, release_update).
+TELEGRAM_WEBHOOK_KEYS = ("TGUPDATE#*",)
+TELEGRAM_WEBHOOK_ACTIONS = ("dynamodb:PutItem", "dynamodb:DeleteItem")
+# The pre-token trigger keeps the person's record and the link from their address (shared/directory/people.py
+# keep_record, save_user) and a staff member's line on the specialists' day map (shared/figures/counts.py).
+PRE_TOKEN_KEYS = ("USER#*", "EMAIL#*", "FIGURES#DIRECTORY")
+PRE_TOKEN_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+
 
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
 # counters: contract thresholds; inbound-email: a ticket opened by e-mail is checked against its contract too
@@ -104,7 +114,7 @@ class CasewayStack(cdk.Stack):
         # be circular), so only the API is told which pool it is.
         self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
-        self._grant_table(self.functions["telegram-webhook"])
+        self._grant_table_keys(self.functions["telegram-webhook"], TELEGRAM_WEBHOOK_ACTIONS, TELEGRAM_WEBHOOK_KEYS)
         self._grant_table(self.functions["telegram"])
         self.telegram = Telegram(
             self,
@@ -187,8 +197,8 @@ class CasewayStack(cdk.Stack):
             self._grant_table(function)
             self.notifications.bus.grant_put_events_to(function)
         # The pre-token trigger keeps people's records (it reads and writes the table, nothing else); saving a
-        # person tells the figures, which count in the table too.
-        self._grant_table(self.functions["pre-token"])
+        # person tells the figures, which count in the table too: those items only.
+        self._grant_table_keys(self.functions["pre-token"], PRE_TOKEN_ACTIONS, PRE_TOKEN_KEYS)
         api.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[
@@ -359,6 +369,16 @@ class CasewayStack(cdk.Stack):
                     resources=[f"{table.table_arn}/index/{name}" for name in self.data.index_names],
                 )
             )
+
+    def _grant_table_keys(self, function: lambda_.Function, actions: tuple[str, ...], keys: tuple[str, ...]) -> None:
+        """Item actions on the table limited to items whose partition key matches one of `keys` (no index)."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=list(actions),
+                resources=[self.data.table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys)}},
+            )
+        )
 
     def _grant_send_email(self, function: lambda_.Function) -> None:
         identities = f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/*"

@@ -29,7 +29,13 @@ from infra.cdk import asl as routes
 from infra.cdk import bundling, nag
 from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
-from infra.cdk.stack import CasewayStack
+from infra.cdk.stack import (
+    PRE_TOKEN_ACTIONS,
+    PRE_TOKEN_KEYS,
+    TELEGRAM_WEBHOOK_ACTIONS,
+    TELEGRAM_WEBHOOK_KEYS,
+    CasewayStack,
+)
 from infra.rehearsal import template as rehearsal_template
 from infra.stages import (
     CORS_EXPOSED_HEADERS,
@@ -344,6 +350,26 @@ def test_who_may_touch_the_attachments_and_under_which_prefix(synth: Synthesized
         "route-tasks": {("s3:GetObject", pending), ("s3:PutObject", claimed)},
         "inbound-email": {("s3:PutObject", claimed)},
     }
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_webhook_and_the_pre_token_trigger_reach_only_their_items(synth: Synthesized, stage: str) -> None:
+    """Anyone can set these two off: their table rights name the partition keys they need (dynamodb:LeadingKeys;
+    tests/cdk/test_leading_keys.py runs their handlers against those patterns), and no index."""
+    for name, actions, keys in (
+        ("telegram-webhook", TELEGRAM_WEBHOOK_ACTIONS, TELEGRAM_WEBHOOK_KEYS),
+        ("pre-token", PRE_TOKEN_ACTIONS, PRE_TOKEN_KEYS),
+    ):
+        role = synth.functions(stage)[name]["Properties"]["Role"]["Fn::GetAtt"][0]
+        table = [
+            st
+            for policy in policies_of_role(synth, stage, role)
+            for st in statements(policy)
+            if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))
+        ]
+        assert [sorted(as_list(st["Action"])) for st in table] == [sorted(actions)], name
+        assert table[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys)}}, name
+        assert "/index/" not in json.dumps(table[0]["Resource"]), name
 
 
 # --- functions --------------------------------------------------------------------------------------
