@@ -113,9 +113,3 @@ class Data(Construct):
             removal_policy=removal_policy(settings),
             auto_delete_objects=settings.empty_buckets_on_destroy and not settings.retain,
         )
-
-    def allow_uploads_from(self, site_url: str) -> None:
-        """The web app's browsers upload with presigned POSTs straight to the attachments bucket."""
-        self.attachments.add_cors_rule(
-            allowed_methods=[s3.HttpMethods.POST], allowed_origins=[site_url], allowed_headers=["*"], max_age=3600
-        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -10,6 +13,7 @@ from constructs import Construct
 from infra.cdk import nag
 from infra.cdk.api import Api
 from infra.cdk.consumers import Consumers
+from infra.cdk.cross_origin import CrossOrigin
 from infra.cdk.data import ATTACHMENTS_PREFIX, PENDING_PREFIX, Data
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity, hosted_ui_url
@@ -55,6 +59,17 @@ INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegr
 REPLY_SIGNERS = ("api", "route-tasks", "housekeeping", "inbound-email", "telegram")
 
 
+@jsii.implements(cdk.IStableStringProducer)
+class _Later:
+    """A value known once a construct made later exists (cdk.Lazy)."""
+
+    def __init__(self, value: Callable[[], str]) -> None:
+        self._value = value
+
+    def produce(self) -> str:
+        return self._value()
+
+
 class CasewayStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -63,9 +78,14 @@ class CasewayStack(cdk.Stack):
         self.data = Data(self, "Data", settings=settings)
         self.notifications = Notifications(self, "Notifications", settings=settings)
         self.site = Site(
-            self, "Site", settings=settings, access_logs=self.data.access_logs, hosted_ui=hosted_ui_url(settings)
+            self,
+            "Site",
+            settings=settings,
+            access_logs=self.data.access_logs,
+            hosted_ui=hosted_ui_url(settings),
+            api_url=cdk.Lazy.string(_Later(lambda: self.api.url)),  # the API is made below: it needs the site's URL
+            attachments=self.data.attachments,
         )
-        self.data.allow_uploads_from(self.site.url)
         self.identity = Identity(self, "Identity", settings=settings, site_url=self.site.url)
         self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
         self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
@@ -75,7 +95,14 @@ class CasewayStack(cdk.Stack):
             settings=settings,
             function=self.functions["api"],
             identity=self.identity,
+        )
+        CrossOrigin(
+            self,
+            "CrossOrigin",
+            settings=settings,
             site_url=self.site.url,
+            http_api=self.api.http_api,
+            bucket=self.data.attachments,
         )
         self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)

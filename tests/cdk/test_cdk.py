@@ -115,6 +115,30 @@ def site_url(synth: Synthesized, stage: str) -> str:
     return url
 
 
+def sdk_call(synth: Synthesized, stage: str, action: str) -> dict[str, Any]:
+    """The parameters of the stack's one AwsCustomResource call of `action` (references flattened to <X.Attr>)."""
+
+    def text(create: Any) -> str:  # the JSON as a Fn::Join of literal text and references
+        _, parts = create["Fn::Join"]
+        return "".join(part if isinstance(part, str) else nag.flatten_reference(part) for part in parts)
+
+    (found,) = [
+        call["parameters"]
+        for resource in synth.resources(stage, "Custom::AWS").values()
+        if (call := json.loads(text(resource["Properties"]["Create"])))["action"] == action
+    ]
+    return found
+
+
+def attachments_bucket(synth: Synthesized, stage: str) -> str:
+    """The attachments bucket's logical id (the bucket whose access logs go under attachments/)."""
+    return next(
+        k
+        for k, b in synth.resources(stage, "AWS::S3::Bucket").items()
+        if b["Properties"].get("LoggingConfiguration", {}).get("LogFilePrefix") == "attachments/"
+    )
+
+
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
     return policy["Properties"]["PolicyDocument"]["Statement"]
 
@@ -290,14 +314,11 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
             },
         },
     )
-    attachments = next(
-        b["Properties"]
-        for b in synth.resources(stage, "AWS::S3::Bucket").values()
-        if "CorsConfiguration" in b["Properties"]
-    )
-    (cors,) = attachments["CorsConfiguration"]["CorsRules"]
+    upload_cors = sdk_call(synth, stage, "putBucketCors")
+    assert upload_cors["Bucket"] == f"<{attachments_bucket(synth, stage)}>"
+    (cors,) = upload_cors["CORSConfiguration"]["CORSRules"]
     assert cors["AllowedMethods"] == ["POST"]
-    assert [nag.flatten_reference(o) for o in cors["AllowedOrigins"]] == [site_url(synth, stage)]
+    assert cors["AllowedOrigins"] == [site_url(synth, stage)]
     for policy in synth.resources(stage, "AWS::S3::BucketPolicy").values():
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -327,9 +348,7 @@ def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage
 def test_who_may_touch_the_attachments_and_under_which_prefix(synth: Synthesized, stage: str) -> None:
     """The API signs uploads (uploads/) and downloads (both prefixes) and claims uploads (read, copy to tickets/);
     the route worker claims the office's uploads; the inbound function stores e-mailed files in tickets/."""
-    bucket = next(
-        k for k, b in synth.resources(stage, "AWS::S3::Bucket").items() if "CorsConfiguration" in b["Properties"]
-    )
+    bucket = attachments_bucket(synth, stage)
     granted: dict[str, set[tuple[str, str]]] = {}
     for name, function in synth.functions(stage).items():
         for policy in policies_of_role(synth, stage, function["Properties"]["Role"]["Fn::GetAtt"][0]):
@@ -524,8 +543,12 @@ def test_api_stage_throttles_logs_and_allows_the_portal(synth: Synthesized, stag
     for setting in props["RouteSettings"].values():
         assert setting["ThrottlingRateLimit"] == settings.webform_rate_limit < settings.api_rate_limit
         assert setting["ThrottlingBurstLimit"] == settings.webform_burst_limit < settings.api_burst_limit
-    cors = synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
-    assert [nag.flatten_reference(o) for o in cors["AllowOrigins"]] == [site_url(synth, stage)]
+    # CORS is set by an SDK call once the site exists (infra/cdk/cross_origin.py), not by a property of the API
+    assert "CorsConfiguration" not in synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]
+    api_cors = sdk_call(synth, stage, "updateApi")
+    assert api_cors["ApiId"] == f"<{next(iter(synth.resources(stage, 'AWS::ApiGatewayV2::Api')))}>"
+    cors = api_cors["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [site_url(synth, stage)]
     assert "authorization" in cors["AllowHeaders"]
     # The settings the local gateway answers preflights by (tests/local/test_gateway.py)
     assert (cors["AllowMethods"], cors["AllowHeaders"], cors["ExposeHeaders"], cors["MaxAge"]) == (
@@ -883,9 +906,19 @@ def test_the_site_sends_the_security_headers(synth: Synthesized, stage: str) -> 
     assert "unsafe" not in csp
     assert directives["frame-ancestors"] == "'none'"
     assert directives["default-src"] == "'none'"
-    assert "https://*.execute-api.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
-    assert "https://cognito-idp.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
-    assert "https://*.s3.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()  # browser uploads
+    # connect-src names each host the app calls exactly: no wildcard (the API, Cognito, the attachments bucket)
+    connect = directives["connect-src"].split()
+    assert not any("*" in source for source in connect), connect
+    api = next(iter(synth.resources(stage, "AWS::ApiGatewayV2::Api")))
+    bucket = attachments_bucket(synth, stage)
+    expected_api = (
+        f"https://{STAGES[stage].custom_domain}"
+        if STAGES[stage].custom_domain
+        else f"<{api}.ApiEndpoint>"  # https://<api id>.execute-api.<region>.amazonaws.com
+    )
+    assert connect[:3] == ["'self'", expected_api, "https://cognito-idp.<AWS::Region>.amazonaws.com"]
+    # browser uploads: the bucket's virtual-hosted addresses
+    assert connect[-2:] == [f"https://<{bucket}>.s3.amazonaws.com", f"https://<{bucket}.RegionalDomainName>"]
     hsts = headers["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= 365 * 24 * 3600
     assert hsts["IncludeSubdomains"] is True
