@@ -81,7 +81,9 @@ def receive(delivery: Delivery, *, released: bool = False) -> Outcome:
         return Outcome("duplicate", reason=record.outcome, ticket_id=record.ticket_id, reference=record.reference)
     outcome = _decide(delivery, parsed, released=released, received_at=record.received_at)
     _finish(delivery.ses_message_id, outcome)
-    logger.info("inbound e-mail %s from %s: %s", delivery.ses_message_id, parsed.sender, outcome.as_dict())
+    logger.info(
+        "inbound e-mail %s from %s: %s", delivery.ses_message_id, mail.address_ref(parsed.sender), outcome.as_dict()
+    )
     return outcome
 
 
