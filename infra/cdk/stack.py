@@ -15,6 +15,7 @@ from infra.cdk.api import Api
 from infra.cdk.consumers import Consumers
 from infra.cdk.cross_origin import CrossOrigin
 from infra.cdk.data import ATTACHMENTS_PREFIX, PENDING_PREFIX, Data
+from infra.cdk.edge import ApiEdge
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity, hosted_ui_url
 from infra.cdk.inbound import INBOUND_PREFIX, InboundMail, ReplySecret
@@ -104,6 +105,11 @@ class CasewayStack(cdk.Stack):
             http_api=self.api.http_api,
             bucket=self.data.attachments,
         )
+        if settings.edge_waf:  # the app, its CSP and Telegram's webhook go through the web ACL
+            self.edge = ApiEdge(
+                self, "ApiEdge", settings=settings, http_api=self.api.http_api, log_bucket=self.site.cdn_logs
+            )
+            self.api.url = self.edge.url
         self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
         self.consumers = Consumers(
