@@ -330,9 +330,7 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
 def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage: str) -> None:
     """S3 checks a presigned URL against the role that signed it, when it is used: the API signs every download (a
     customer's or an agent's file) and every upload, so its role needs s3:GetObject as well as s3:PutObject there."""
-    attachments_id = next(
-        k for k, b in synth.resources(stage, "AWS::S3::Bucket").items() if "CorsConfiguration" in b["Properties"]
-    )
+    attachments_id = attachments_bucket(synth, stage)
     role_id = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
     granted = {
         action
