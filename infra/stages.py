@@ -38,6 +38,10 @@ class StageSettings:
     webform_rate_limit: float  # the anonymous write routes (web form, follow-link replies and close)
     webform_burst_limit: int
     webform_rate_per_hour: int  # the application's own per-address quota (CASEWAY_WEBFORM_RATE_PER_HOUR)
+    # The API behind CloudFront with a WAF web ACL of per-IP rate limits (infra/cdk/edge.py; the stack in us-east-1)
+    edge_waf: bool = False
+    waf_anonymous_per_5min: int = 100  # requests per client IP in five minutes to /public/... (then 429)
+    waf_all_per_5min: int = 2000  # requests per client IP in five minutes to any route
     # The web app's site (infra/cdk/site.py) is the API's CORS origin and the Cognito callback. Its address: the
     # CloudFront distribution's own https://<id>.cloudfront.net, or portal_url (e.g. "https://help.acme.example",
     # a DNS name pointed at the distribution) with site_certificate_arn (ACM, us-east-1, as CloudFront requires).

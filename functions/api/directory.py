@@ -79,6 +79,21 @@ def put_machine_client(organisation_id: str, client_id: str) -> Response:
     return json_response(201 if is_new else 200, clients.client_view(client))
 
 
+@router.declare(
+    "DELETE",
+    "/organisations/{organisation_id}/machine-clients/{client_id}",
+    "Stop a client-credentials app client acting for this organisation (managers); its tokens are refused",
+    "directory",
+    status=204,
+    roles=(MANAGER,),
+)
+def delete_machine_client(organisation_id: str, client_id: str) -> Response:
+    who = caller()
+    people.require_manager(who)
+    clients.unmap_machine_client(who, organisation_id, client_id)
+    return Response(204, "application/json", "")
+
+
 # --- people ---------------------------------------------------------------------------------------------------
 
 

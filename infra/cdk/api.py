@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 
-import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_apigateway as restapi
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -28,7 +27,7 @@ from functions.api.router import Route
 from infra.cdk import nag
 from infra.cdk.functions import removal_policy, retention
 from infra.cdk.identity import Identity
-from infra.stages import CORS_EXPOSED_HEADERS, CORS_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, StageSettings
+from infra.stages import StageSettings
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -81,7 +80,6 @@ class Api(Construct):
         settings: StageSettings,
         function: lambda_.IFunction,
         identity: Identity,
-        site_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.http_api = apigw.HttpApi(
@@ -90,13 +88,7 @@ class Api(Construct):
             api_name=settings.prefix,
             description=f"Caseway {settings.name}: tickets, tasks, catalog and web form",
             create_default_stage=False,
-            cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=[site_url],
-                allow_methods=[getattr(apigw.CorsHttpMethod, method) for method in CORS_METHODS],
-                allow_headers=list(CORS_HEADERS),
-                expose_headers=list(CORS_EXPOSED_HEADERS),
-                max_age=cdk.Duration.seconds(CORS_MAX_AGE_SECONDS),
-            ),
+            # CORS (the site's origin) is set after the site exists: infra/cdk/cross_origin.py says why.
         )
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=retention(settings), removal_policy=removal_policy(settings)

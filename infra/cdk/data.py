@@ -12,9 +12,12 @@ from constructs import Construct
 
 from infra.cdk.functions import removal_policy
 from infra.stages import StageSettings
-from shared.platform import table
+from shared.platform import files, table
 
-ATTACHMENTS_PREFIX = "tickets/"  # shared/tickets.py writes attachments under tickets/<ticket id>/
+# A message's attachments live under tickets/<ticket id>/ (shared/tickets/conversation.py); a browser's upload waits
+# under uploads/<ticket id>/ until a message claims it, and what nobody claims expires there.
+ATTACHMENTS_PREFIX = files.CLAIMED_PREFIX
+PENDING_PREFIX = files.PENDING_PREFIX
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -94,6 +97,13 @@ class Data(Construct):
                     id="abort-abandoned-uploads",
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
                 ),
+                # An upload no message claimed (moved to tickets/) within its days is removed, every version of it.
+                s3.LifecycleRule(
+                    id="expire-unclaimed-uploads",
+                    prefix=PENDING_PREFIX,
+                    expiration=cdk.Duration.days(files.PENDING_DAYS),
+                    noncurrent_version_expiration=cdk.Duration.days(1),
+                ),
                 s3.LifecycleRule(
                     id="expire-replaced-versions",
                     noncurrent_version_expiration=cdk.Duration.days(30),
@@ -102,10 +112,4 @@ class Data(Construct):
             ],
             removal_policy=removal_policy(settings),
             auto_delete_objects=settings.empty_buckets_on_destroy and not settings.retain,
-        )
-
-    def allow_uploads_from(self, site_url: str) -> None:
-        """The web app's browsers upload with presigned POSTs straight to the attachments bucket."""
-        self.attachments.add_cors_rule(
-            allowed_methods=[s3.HttpMethods.POST], allowed_origins=[site_url], allowed_headers=["*"], max_age=3600
         )

@@ -3,8 +3,9 @@ the built app (web/dist) deployed into it with its /config.json, and the securit
 response headers policy (CSP without inline scripts, frame-ancestors 'none', HSTS, nosniff, Referrer-Policy).
 
 The site's URL is the Cognito portal client's callback and sign-out URL and the API's (and the attachments bucket's)
-CORS origin. The distribution names neither the API nor the user pool (the CSP allows the stage region's API
-Gateway and Cognito hosts by name), so those can name the site without a circular reference.
+CORS origin. The CSP's connect-src names the API's and the attachments bucket's exact hosts, so the distribution
+depends on both: their CORS rules are set after deploy (infra/cdk/cross_origin.py) to keep CloudFormation free of a
+cycle. Cognito's hosts are named by the stage's region and prefix, so the user pool can name the site.
 
 Deploying the files: s3-deployment's BucketDeployment (a Lambda with the AWS CLI layer, a prebuilt asset of the
 aws-cdk-lib packages: no Docker at synth). Hashed files (/static/*) first, cached for a year and never pruned (a
@@ -43,17 +44,16 @@ APP_PATHS = """function handler(event) {
 """
 
 
-def connect_sources(settings: StageSettings, hosted_ui: str) -> tuple[str, ...]:
-    """What the app's pages may call: the stage region's API Gateway endpoints (or the API's custom domain), Cognito's
-    OIDC discovery and the hosted UI's token endpoint (`hosted_ui`: https://<prefix>.auth.<region>.amazoncognito.com)."""
-    api = (
-        f"https://{settings.custom_domain}"
-        if settings.custom_domain
-        else f"https://*.execute-api.{cdk.Aws.REGION}.amazonaws.com"
+def connect_sources(hosted_ui: str, api_url: str, attachments: s3.IBucket) -> tuple[str, ...]:
+    """What the app's pages may call, each by its exact host: the API (`api_url`: its custom domain or its
+    execute-api endpoint), Cognito's OIDC discovery and the hosted UI's token endpoint (`hosted_ui`:
+    https://<prefix>.auth.<region>.amazoncognito.com), and the attachments bucket, where browsers upload with presigned
+    POSTs (its virtual-hosted addresses, global and regional)."""
+    uploads = (
+        f"https://{attachments.bucket_name}.s3.amazonaws.com",
+        f"https://{attachments.bucket_regional_domain_name}",
     )
-    # The attachments bucket: browsers upload files with presigned POSTs straight to it (virtual-hosted addresses)
-    uploads = ("https://*.s3.amazonaws.com", f"https://*.s3.{cdk.Aws.REGION}.amazonaws.com")
-    return (api, f"https://cognito-idp.{cdk.Aws.REGION}.amazonaws.com", hosted_ui, *uploads)
+    return (api_url, f"https://cognito-idp.{cdk.Aws.REGION}.amazonaws.com", hosted_ui, *uploads)
 
 
 class Site(Construct):
@@ -65,6 +65,8 @@ class Site(Construct):
         settings: StageSettings,
         access_logs: s3.IBucket,
         hosted_ui: str,
+        api_url: str,
+        attachments: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
@@ -97,7 +99,7 @@ class Site(Construct):
             "This bucket receives the site distribution's CloudFront logs; logging the reads of the log bucket "
             "itself would need yet another bucket, and only CloudFront and the account's operators write or read it.",
         )
-        self.headers = self._headers(settings, hosted_ui)
+        self.headers = self._headers(settings, connect_sources(hosted_ui, api_url, attachments))
         self.distribution = self._distribution(settings)
         self.url = settings.portal_url or f"https://{self.distribution.distribution_domain_name}"
         cdk.CfnOutput(
@@ -107,7 +109,7 @@ class Site(Construct):
             description="The web app: customers, agents and managers sign in here",
         )
 
-    def _headers(self, settings: StageSettings, hosted_ui: str) -> cloudfront.ResponseHeadersPolicy:
+    def _headers(self, settings: StageSettings, connect: tuple[str, ...]) -> cloudfront.ResponseHeadersPolicy:
         return cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
@@ -115,7 +117,7 @@ class Site(Construct):
             comment="Caseway web app: CSP without inline scripts, never framed, HSTS, nosniff, no referrer",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=site.content_security_policy(connect_sources(settings, hosted_ui)),
+                    content_security_policy=site.content_security_policy(connect),
                     override=True,
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -10,7 +13,9 @@ from constructs import Construct
 from infra.cdk import nag
 from infra.cdk.api import Api
 from infra.cdk.consumers import Consumers
-from infra.cdk.data import ATTACHMENTS_PREFIX, Data
+from infra.cdk.cross_origin import CrossOrigin
+from infra.cdk.data import ATTACHMENTS_PREFIX, PENDING_PREFIX, Data
+from infra.cdk.edge import ApiEdge
 from infra.cdk.functions import Functions
 from infra.cdk.identity import Identity, hosted_ui_url
 from infra.cdk.inbound import INBOUND_PREFIX, InboundMail, ReplySecret
@@ -36,6 +41,16 @@ TABLE_ITEM_ACTIONS = [
     "dynamodb:BatchGetItem",  # the knowledge base reads a search page's articles at once (shared/kb.py)
 ]
 
+# The items a function that anyone on the internet can set off may touch, by partition key (dynamodb:LeadingKeys):
+# its code reads and writes nothing else, so a flaw in it reaches no ticket, no organisation, no other person.
+# The Telegram webhook takes each update once (shared/channels/telegram_items.py take_update, release_update).
+TELEGRAM_WEBHOOK_KEYS = ("TGUPDATE#*",)
+TELEGRAM_WEBHOOK_ACTIONS = ("dynamodb:PutItem", "dynamodb:DeleteItem")
+# The pre-token trigger keeps the person's record and the link from their address (shared/directory/people.py
+# keep_record, save_user) and a staff member's line on the specialists' day map (shared/figures/counts.py).
+PRE_TOKEN_KEYS = ("USER#*", "EMAIL#*", "FIGURES#DIRECTORY")
+PRE_TOKEN_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+
 
 # The functions whose code raises incidents (shared/money/incidents.py: limits, SLA breaches, route faults, billing).
 # counters: contract thresholds; inbound-email: a ticket opened by e-mail is checked against its contract too
@@ -43,6 +58,17 @@ INCIDENT_PUBLISHERS = ("api", "route-tasks", "housekeeping", "counters", "telegr
 # The functions that write reply addresses into e-mails or read them back (shared/tickets/mailthread.py); the Telegram
 # bot too: a ticket opened from a chat is told by e-mail as well ("received"), which carries the reply address.
 REPLY_SIGNERS = ("api", "route-tasks", "housekeeping", "inbound-email", "telegram")
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _Later:
+    """A value known once a construct made later exists (cdk.Lazy)."""
+
+    def __init__(self, value: Callable[[], str]) -> None:
+        self._value = value
+
+    def produce(self) -> str:
+        return self._value()
 
 
 class CasewayStack(cdk.Stack):
@@ -53,9 +79,14 @@ class CasewayStack(cdk.Stack):
         self.data = Data(self, "Data", settings=settings)
         self.notifications = Notifications(self, "Notifications", settings=settings)
         self.site = Site(
-            self, "Site", settings=settings, access_logs=self.data.access_logs, hosted_ui=hosted_ui_url(settings)
+            self,
+            "Site",
+            settings=settings,
+            access_logs=self.data.access_logs,
+            hosted_ui=hosted_ui_url(settings),
+            api_url=cdk.Lazy.string(_Later(lambda: self.api.url)),  # the API is made below: it needs the site's URL
+            attachments=self.data.attachments,
         )
-        self.data.allow_uploads_from(self.site.url)
         self.identity = Identity(self, "Identity", settings=settings, site_url=self.site.url)
         self.functions = Functions(self, "Functions", settings=settings, metrics_namespace=metrics_namespace(settings))
         self.routes = RouteMachines(self, "Routes", settings=settings, functions=self.functions)
@@ -65,8 +96,20 @@ class CasewayStack(cdk.Stack):
             settings=settings,
             function=self.functions["api"],
             identity=self.identity,
-            site_url=self.site.url,
         )
+        CrossOrigin(
+            self,
+            "CrossOrigin",
+            settings=settings,
+            site_url=self.site.url,
+            http_api=self.api.http_api,
+            bucket=self.data.attachments,
+        )
+        if settings.edge_waf:  # the app, its CSP and Telegram's webhook go through the web ACL
+            self.edge = ApiEdge(
+                self, "ApiEdge", settings=settings, http_api=self.api.http_api, log_bucket=self.site.cdn_logs
+            )
+            self.api.url = self.edge.url
         self.identity.keep_tokens_with(self.functions["pre-token"])
         self.schedules = Schedules(self, "Schedules", settings=settings, functions=self.functions)
         self.consumers = Consumers(
@@ -104,7 +147,7 @@ class CasewayStack(cdk.Stack):
         # be circular), so only the API is told which pool it is.
         self.functions["api"].add_environment(config.USER_POOL_ID, self.identity.user_pool.user_pool_id)
         self._grant()
-        self._grant_table(self.functions["telegram-webhook"])
+        self._grant_table_keys(self.functions["telegram-webhook"], TELEGRAM_WEBHOOK_ACTIONS, TELEGRAM_WEBHOOK_KEYS)
         self._grant_table(self.functions["telegram"])
         self.telegram = Telegram(
             self,
@@ -187,8 +230,8 @@ class CasewayStack(cdk.Stack):
             self._grant_table(function)
             self.notifications.bus.grant_put_events_to(function)
         # The pre-token trigger keeps people's records (it reads and writes the table, nothing else); saving a
-        # person tells the figures, which count in the table too.
-        self._grant_table(self.functions["pre-token"])
+        # person tells the figures, which count in the table too: those items only.
+        self._grant_table_keys(self.functions["pre-token"], PRE_TOKEN_ACTIONS, PRE_TOKEN_KEYS)
         api.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[
@@ -250,18 +293,38 @@ class CasewayStack(cdk.Stack):
                 "their ARNs cannot be named without a circular dependency, and the resource is this stage's state "
                 "machines by their name prefix.",
             )
-        # Presigned POST and GET: the browser uploads and downloads with the API function's permission (S3 checks a
-        # presigned URL against the role that signed it, when it is used), under tickets/ only.
-        uploads = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
-        api.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[uploads]))
-        nag.acknowledge_wildcard(
-            api.role,
-            uploads,
-            "Presigned POST uploads create keys tickets/<ticket id>/<attachment id>/<file name> chosen per "
-            "request (shared/tickets.py), and presigned GETs hand the same files out to whoever may see them, so "
-            "the tickets/ prefix of the attachments bucket is the narrowest resource that covers them; the actions "
-            "are s3:PutObject and s3:GetObject.",
-        )
+        self._grant_attachments(api, route_tasks)
+
+    def _grant_attachments(self, api: lambda_.Function, route_tasks: lambda_.Function) -> None:
+        """Presigned POSTs put a browser's upload under uploads/ with the API's permission; a message claims it (read
+        back, copied to tickets/): the API for a person's message, the route worker for a route's hand-over. Presigned
+        downloads are GETs signed by the API, of either prefix (staff read an upload before it is claimed)."""
+        pending = self.data.attachments.arn_for_objects(f"{PENDING_PREFIX}*")
+        claimed = self.data.attachments.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
+        for function, statements, why in (
+            (
+                api,
+                ((["s3:PutObject", "s3:GetObject"], pending), (["s3:PutObject", "s3:GetObject"], claimed)),
+                "The API signs the uploads' presigned POSTs (uploads/) and the downloads' GETs (both prefixes), reads "
+                "an upload back and copies it to tickets/ when a message claims it",
+            ),
+            (
+                route_tasks,
+                ((["s3:GetObject"], pending), (["s3:PutObject"], claimed)),
+                "The route worker claims the office's uploads it hands over (reads them under uploads/, copies them "
+                "to tickets/)",
+            ),
+        ):
+            for actions, resource in statements:
+                function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[resource]))
+            assert function.role is not None
+            for resource in (pending, claimed):
+                nag.acknowledge_wildcard(
+                    function.role,
+                    resource,
+                    f"{why}. Keys are <prefix><ticket id>/<attachment id>/<file name>, made per request, so the "
+                    "prefix is the narrowest resource that covers them.",
+                )
 
     def _inbound_mail(self) -> None:
         """The reply-address key for every function that signs or checks reply addresses; the receipt rules and the
@@ -354,6 +417,16 @@ class CasewayStack(cdk.Stack):
                     resources=[f"{table.table_arn}/index/{name}" for name in self.data.index_names],
                 )
             )
+
+    def _grant_table_keys(self, function: lambda_.Function, actions: tuple[str, ...], keys: tuple[str, ...]) -> None:
+        """Item actions on the table limited to items whose partition key matches one of `keys` (no index)."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=list(actions),
+                resources=[self.data.table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys)}},
+            )
+        )
 
     def _grant_send_email(self, function: lambda_.Function) -> None:
         identities = f"arn:{cdk.Aws.PARTITION}:ses:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:identity/*"

@@ -77,8 +77,9 @@ class Telegram(Construct):
             functions[name].add_to_role_policy(
                 iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[bot_arn])
             )
-        # Link codes are used once, answered questions and released updates removed: DeleteItem on the table.
-        for name in ("api", "telegram-webhook", "telegram"):
+        # Link codes are used once and answered questions removed: DeleteItem on the table. (The webhook deletes
+        # only the updates it releases: its grant names those items, infra/cdk/stack.py TELEGRAM_WEBHOOK_KEYS.)
+        for name in ("api", "telegram"):
             functions[name].add_to_role_policy(
                 iam.PolicyStatement(actions=["dynamodb:DeleteItem"], resources=[table_arn])
             )

@@ -322,6 +322,16 @@ def _s3_object(action: str) -> Rule:
     return rule
 
 
+def _s3_copy(call: Call, stack: Stack) -> list[Request]:
+    """CopyObject reads its source (s3:GetObject) and writes its target (s3:PutObject)."""
+    source = call.params["CopySource"]
+    bucket, key = (source["Bucket"], source["Key"]) if isinstance(source, dict) else source.lstrip("/").split("/", 1)
+    return [
+        Request(call, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}"),
+        Request(call, "s3:PutObject", f"arn:aws:s3:::{call.params['Bucket']}/{call.params['Key']}"),
+    ]
+
+
 def _s3_bucket(action: str) -> Rule:
     def rule(call: Call, stack: Stack) -> list[Request]:
         context: Context = {"s3:prefix": call.params["Prefix"]} if "Prefix" in call.params else {}
@@ -481,6 +491,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("s3", "GetObject"): _s3_object("s3:GetObject"),
     ("s3", "HeadObject"): _s3_object("s3:GetObject"),
     ("s3", "PutObject"): _s3_object("s3:PutObject"),
+    ("s3", "CopyObject"): _s3_copy,
     ("s3", "DeleteObject"): _s3_object("s3:DeleteObject"),
     ("s3", "ListObjectsV2"): _s3_bucket("s3:ListBucket"),
     ("stepfunctions", "StartExecution"): _states_start,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.directory import domains
 from shared.directory import items as directory
 from shared.directory.items import MachineClient
 from shared.directory.people import require_manager
@@ -30,6 +31,7 @@ def register_machine_client(
 ) -> tuple[MachineClient, bool]:
     """Map a client-credentials app client of the pool to one organisation (managers). Returns (client, created)."""
     require_manager(caller)
+    domains.refuse_public(org_id, "a machine client's mapping")
     if directory.get_organisation(org_id) is None:
         raise NotFound(f"No organisation {org_id}; create it first (PUT /organisations/{org_id}).")
     app_client = userpool.describe_client(client_id)
@@ -40,7 +42,7 @@ def register_machine_client(
             errors=[{"field": "client_id", "message": "not a client-credentials app client of the pool"}],
         )
     before = directory.get_machine_client(client_id)
-    if before is not None and before.organisation_id != org_id:
+    if before is not None and before.active is not False and before.organisation_id != org_id:
         raise Conflict(f"App client {client_id} already acts for organisation {before.organisation_id}.")
     client = MachineClient(
         directory.client_pk(client_id),
@@ -55,6 +57,21 @@ def register_machine_client(
     )
     client.save()
     return client, before is None
+
+
+def unmap_machine_client(caller: Caller, org_id: str, client_id: str) -> MachineClient:
+    """Stop an app client acting for an organisation (managers): its tokens, valid or new, are refused from the next
+    request on (`machine_caller`). The record stays, inactive, as the desk's memory of who the client was (its
+    tickets name it); a manager may map it again, to this or another organisation."""
+    require_manager(caller)
+    client = directory.get_machine_client(client_id)
+    if client is None or client.organisation_id != org_id or client.active is False:
+        raise NotFound(f"App client {client_id} does not act for organisation {org_id}.")
+    client.active = False
+    client.unmapped_at = clock.now_iso()
+    client.unmapped_by = caller.sub
+    client.save()
+    return client
 
 
 def machine_caller(claims: dict[str, Any]) -> Caller:

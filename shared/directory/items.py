@@ -61,6 +61,8 @@ class MachineClient(Entity, discriminator="machine_client"):
     active = BooleanAttribute(default=True)
     registered_at = UnicodeAttribute(null=True)
     registered_by = UnicodeAttribute(null=True)
+    unmapped_at = UnicodeAttribute(null=True)  # a manager stopped it acting for the organisation (active False)
+    unmapped_by = UnicodeAttribute(null=True)
 
 
 class Deactivated(Entity, discriminator="deactivated"):

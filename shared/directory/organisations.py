@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.directory import domains, people, plans
 from shared.directory import items as directory
-from shared.directory import people, plans
 from shared.directory.items import Organisation
 from shared.platform import clock, store, words
 from shared.platform.domain import Role
@@ -138,6 +138,7 @@ def save(caller: Caller, org_id: str, spec: dict[str, Any]) -> tuple[dict[str, A
     require_manager(caller)
     check_org_id(org_id)
     spec = _checked(spec)
+    domains.check_claimable(org_id, spec["email_domains"])
     _domains_taken(org_id, spec["email_domains"])
     before = directory.get_organisation(org_id)
     terms_before = plans.terms_of_organisation(org_id)

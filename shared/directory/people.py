@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 
-from shared.directory import hooks
+from shared.directory import domains, hooks
 from shared.directory import items as directory
 from shared.directory.items import PUBLIC_ORGANISATION, Deactivated, EmailLink, Organisation, User
 from shared.platform import clock, store, userpool
@@ -105,7 +105,10 @@ def drop_domains(domains: set[str], org_id: str) -> None:
 
 
 def organisation_for_domain(email: str) -> str | None:
+    """The organisation claiming the address's domain; never for a free-mail provider's (whatever was stored)."""
     domain = email.rsplit("@", 1)[-1].lower()
+    if domains.is_free_mail(domain):
+        return None
     try:
         return EmailLink.get(f"DOMAIN#{domain}", "DOMAIN").sub
     except EmailLink.DoesNotExist:
@@ -224,6 +227,7 @@ def check_invitation(role: Role, organisation_id: str | None, org_admin: bool) -
                 "A customer belongs to an organisation: give organisation_id.",
                 errors=[{"field": "organisation_id", "message": "required for customers"}],
             )
+        domains.refuse_public(organisation_id, "an invitation")
         if directory.get_organisation(organisation_id) is None:
             raise Unprocessable(
                 f"No organisation {organisation_id}; create it first (PUT /organisations/{organisation_id}).",
@@ -427,6 +431,8 @@ def keep_record(sub: str, attributes: dict[str, str], groups: list[str]) -> User
         org_id = attributes.get(userpool.ORG_ATTRIBUTE) or None
         if role == Role.CUSTOMER and not org_id:
             raise Forbidden(f"Customer {email} has no organisation (custom:org_id).")
+        if org_id == PUBLIC_ORGANISATION:
+            raise Forbidden(f"User {sub} belongs to no customer organisation of their own.")
         user = save_user(
             sub,
             email,
@@ -437,6 +443,8 @@ def keep_record(sub: str, attributes: dict[str, str], groups: list[str]) -> User
         )
     if user.active is False:
         raise Forbidden(f"{user.email} has been deactivated.")
+    if user.organisation_id == PUBLIC_ORGANISATION:  # its contacts have no accounts; an account there is a mistake
+        raise Forbidden(f"User {sub} belongs to no customer organisation of their own.")
     return user
 
 

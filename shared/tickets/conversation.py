@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.directory import items as directory
 from shared.directory import mail_settings
-from shared.platform import bus, clock, config, files, store, workflows
+from shared.platform import bus, clock, config, files, filetypes, store, workflows
 from shared.platform.domain import Role, Status, status_after_message
 from shared.platform.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from shared.platform.identity import Caller
@@ -26,21 +26,7 @@ from shared.tickets.readers import Reader, reader_of
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
-ALLOWED_ATTACHMENT_TYPES = frozenset(
-    {
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "application/pdf",
-        "text/plain",
-        "text/csv",
-        "application/zip",
-        "application/json",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-)
+ALLOWED_ATTACHMENT_TYPES = frozenset(filetypes.TYPES)
 
 
 # The portal's ticket page (web/src/routes.ts): the web app's pages live under /app on the site.
@@ -218,7 +204,8 @@ def add_message(
             caller, ticket_id, with_items=bool(attachment_ids), by_capability=by_capability
         )
         _check_open_for_messages(ticket)
-        attachments = _claim_attachments(items, attachment_ids)
+        claimed = _claim_attachments(caller, items, attachment_ids)
+        attachments = [attachment_ref(a) for a in claimed]
         now = clock.now_iso()
         message = new_message(
             ticket, message_id, caller, body, internal=internal, channel=channel, attachments=attachments, now=now
@@ -226,7 +213,12 @@ def add_message(
         before = ticket.status
         events = _message_written(ticket, caller, message_id, internal=internal, now=now)
         commit(
-            [(ticket, None), (message, Message.pk.does_not_exist()), *((e, None) for e in events)],
+            [
+                (ticket, None),
+                (message, Message.pk.does_not_exist()),
+                *((e, None) for e in events),
+                *((a, None) for a in claimed),
+            ],
             idem,
             f"message:{ticket.ticket_id}:{message_id}",
             201,
@@ -253,37 +245,92 @@ def add_message(
     return ticket, message, False
 
 
-def _claim_attachments(items: list[Entity], attachment_ids: list[str]) -> list[dict[str, Any]]:
+def _claim_attachments(caller: Caller, items: list[Entity], attachment_ids: list[str]) -> list[Attachment]:
+    """The uploads a message names, each claimed (`claim_upload`). Who may name which comes first: staff any upload
+    of the ticket, anyone else only their own (an upload of an internal note's author is not theirs to hand to
+    themselves). An upload that is someone else's answers like an unknown one. Nothing is written when one fails."""
     by_id = {i.attachment_id: i for i in items if isinstance(i, Attachment)}
+    if not caller.is_staff:
+        by_id = {k: a for k, a in by_id.items() if a.uploaded_by == caller.sub}
     unknown = [a for a in attachment_ids if a not in by_id]
     if unknown:
         raise Unprocessable(
             "Unknown attachments; upload them to this ticket first (POST /tickets/{id}/attachments).",
-            errors=[{"field": "attachments", "message": f"not an upload of this ticket: {a}"} for a in unknown],
+            errors=[
+                {"field": "attachments", "message": f"not an upload of yours in this ticket: {a}"} for a in unknown
+            ],
         )
-    return [attachment_ref(by_id[i]) for i in attachment_ids]
+    named = [by_id[i] for i in attachment_ids]
+    problems = [f"{a.attachment_id} ({a.file_name}): {p}" for a in named if (p := upload_problem(a)) is not None]
+    if problems:
+        raise Unprocessable(
+            "These uploads cannot be attached; upload the files again (POST /tickets/{id}/attachments).",
+            errors=[{"field": "attachments", "message": p} for p in problems],
+        )
+    for attachment in named:
+        claim_upload(attachment)
+    return named
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def is_pending(attachment: Attachment) -> bool:
+    """An upload no message (or route) has claimed yet: it sits under the bucket's pending prefix."""
+    return attachment.s3_key.startswith(files.PENDING_PREFIX)
+
+
+def upload_problem(attachment: Attachment) -> str | None:
+    """Why an upload cannot be claimed, in words for the person who uploaded it; None when it can. What S3 holds is
+    read back: the file must be there, of exactly the declared size and type (the presigned POST's policy says so;
+    this holds without it too), and its first bytes must be what its type starts with."""
+    if not is_pending(attachment):
+        return None  # claimed (and checked) before, or a file the desk stored itself
+    stored = files.inspect(attachment.s3_key, filetypes.SNIFF_BYTES)
+    if stored is None:
+        return "the file was not uploaded (POST it to the upload's url first), or the upload expired"
+    if stored.size != attachment.size:
+        return f"the uploaded file has {stored.size} bytes, {attachment.size} were announced"
+    if stored.content_type != attachment.content_type:
+        return f"the file was uploaded as {stored.content_type or 'no type'}, not {attachment.content_type}"
+    if not filetypes.sniff(stored.head, attachment.content_type):
+        return f"the content is not a {filetypes.TYPES[attachment.content_type].label} ({attachment.content_type})"
+    return None
+
+
+def claim_upload(attachment: Attachment) -> None:
+    """Move a checked pending upload to its ticket's prefix (out of reach of the lifecycle rule that removes
+    unclaimed uploads) and stop its item's expiry; the caller saves the item with what it writes."""
+    if not is_pending(attachment):
+        return
+    claimed = files.CLAIMED_PREFIX + attachment.s3_key.removeprefix(files.PENDING_PREFIX)
+    files.copy(attachment.s3_key, claimed)
+    attachment.s3_key = claimed
+    attachment.expires_at = None
+
+
 def create_attachment_upload(
     caller: Caller, ticket_id: str, *, file_name: str, size: int, content_type: str
 ) -> tuple[Attachment, dict[str, Any]]:
-    """A presigned S3 upload for one file, within size and type limits."""
+    """A presigned S3 upload for one file of exactly the declared size and type, under the pending prefix until a
+    message claims it (it expires otherwise)."""
     ticket, _ = visible_ticket(caller, ticket_id)
     if ticket.status == Status.CLOSED.value:
         raise Conflict(f"Ticket {ticket.reference} is closed; attachments can no longer be added.")
-    check_attachment(size, content_type)
-    attachment = _attachment(ticket, store.new_id(), caller, file_name=file_name, size=size, content_type=content_type)
+    name = check_attachment(file_name, size, content_type)
+    attachment = _attachment(
+        ticket, store.new_id(), caller, file_name=name, size=size, content_type=content_type, pending=True
+    )
     attachment.save()
-    upload = files.presigned_upload(attachment.s3_key, content_type, MAX_ATTACHMENT_BYTES)
+    upload = files.presigned_upload(attachment.s3_key, content_type, size)
     bus.publish("AttachmentAdded", {**ticket_detail(ticket), "attachment_id": attachment.attachment_id})
     return attachment, upload
 
 
-def check_attachment(size: int, content_type: str) -> None:
-    """The API's limits on a file: 413 too large, 415 a type not accepted."""
+def check_attachment(file_name: str, size: int, content_type: str) -> str:
+    """The API's limits on a file: 413 too large, 415 a type not accepted, 422 a name whose extension is not its
+    type's. The name the file is kept under: cleaned of bidi and control characters, with its type's extension when
+    it had none."""
     if size > MAX_ATTACHMENT_BYTES:
         raise PayloadTooLarge(
             f"Files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB; this one is {size} bytes."
@@ -292,23 +339,43 @@ def check_attachment(size: int, content_type: str) -> None:
         raise UnsupportedMediaType(
             f"Files of type {content_type} are not accepted. Accepted: {', '.join(sorted(ALLOWED_ATTACHMENT_TYPES))}."
         )
+    name = filetypes.named_for(file_name, content_type)
+    if name is None:
+        expected = ", ".join(filetypes.TYPES[content_type].extensions)
+        shown = filetypes.clean_name(file_name)
+        raise Unprocessable(
+            f"The file name {shown!r} does not end like a {filetypes.TYPES[content_type].label} ({expected}); "
+            "name the file after what it is.",
+            errors=[{"field": "file_name", "message": f"expected an extension of {content_type}: {expected}"}],
+        )
+    return name
 
 
 def _attachment(
-    ticket: Ticket, attachment_id: str, author: Caller, *, file_name: str, size: int, content_type: str
+    ticket: Ticket,
+    attachment_id: str,
+    author: Caller,
+    *,
+    file_name: str,
+    size: int,
+    content_type: str,
+    pending: bool = False,
 ) -> Attachment:
     safe_name = _SAFE_NAME.sub("_", file_name).strip("._")[:120] or "file"
+    prefix = files.PENDING_PREFIX if pending else files.CLAIMED_PREFIX
+    expires = int(clock.now().timestamp()) + files.PENDING_DAYS * 86400 if pending else None
     return Attachment(
         ticket_items.ticket_pk(ticket.ticket_id),
         f"ATT#{attachment_id}",
         ticket_id=ticket.ticket_id,
         attachment_id=attachment_id,
-        s3_key=f"tickets/{ticket.ticket_id}/{attachment_id}/{safe_name}",
+        s3_key=f"{prefix}{ticket.ticket_id}/{attachment_id}/{safe_name}",
         file_name=file_name,
         size=size,
         content_type=content_type,
         uploaded_by=author.sub,
         created_at=clock.now_iso(),
+        expires_at=expires,
     )
 
 
@@ -326,7 +393,11 @@ def attach_file(
     uploads, within the API's limits (413, 415), for a message to name (`attachment_ids`). `record`: the message as
     it was received (an e-mail's .eml, R12), kept whatever its type. The same `attachment_id` again overwrites."""
     if not record:
-        check_attachment(len(data), content_type)
+        file_name = check_attachment(file_name, len(data), content_type)
+        if not filetypes.sniff(data[: filetypes.SNIFF_BYTES], content_type):
+            raise UnsupportedMediaType(
+                f"The content is not a {filetypes.TYPES[content_type].label} ({content_type}), as it was declared."
+            )
     attachment = _attachment(
         ticket, attachment_id, author, file_name=file_name, size=len(data), content_type=content_type
     )

@@ -11,6 +11,7 @@ import pytest
 
 from shared.platform import aws, clock, workflows
 from tests.conftest import ALICE, BOB, LENA, QUESTION, open_l1_task
+from tests.uploads import file_like, post_upload
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 MISSING_TICKET_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
@@ -515,6 +516,7 @@ def test_presigned_upload_then_message_with_the_attachment(api):
     assert fields["key"] == upload.json["s3_key"]
     assert fields["Content-Type"] == "application/pdf"
     assert upload.json["s3_key"].endswith("/invoice.pdf")
+    post_upload(upload.json, file_like("application/pdf", PDF["size"]))
 
     # And when a message references the upload
     message = api(

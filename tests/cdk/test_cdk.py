@@ -29,7 +29,13 @@ from infra.cdk import asl as routes
 from infra.cdk import bundling, nag
 from infra.cdk.functions import FUNCTIONS
 from infra.cdk.identity import GROUPS, ORG_ATTRIBUTE
-from infra.cdk.stack import CasewayStack
+from infra.cdk.stack import (
+    PRE_TOKEN_ACTIONS,
+    PRE_TOKEN_KEYS,
+    TELEGRAM_WEBHOOK_ACTIONS,
+    TELEGRAM_WEBHOOK_KEYS,
+    CasewayStack,
+)
 from infra.rehearsal import template as rehearsal_template
 from infra.stages import (
     CORS_EXPOSED_HEADERS,
@@ -40,6 +46,7 @@ from infra.stages import (
     settings_for,
 )
 from shared.platform import config
+from shared.platform import files as attachment_files
 from shared.platform import table as table_module
 from shared.platform.schedules import SCHEDULES
 
@@ -106,6 +113,30 @@ def site_url(synth: Synthesized, stage: str) -> str:
     url = nag.flatten_reference(synth.json[stage]["Outputs"]["SiteUrl"]["Value"])
     assert re.fullmatch(r"https://<SiteDistribution\w+\.DomainName>", url), url
     return url
+
+
+def sdk_call(synth: Synthesized, stage: str, action: str) -> dict[str, Any]:
+    """The parameters of the stack's one AwsCustomResource call of `action` (references flattened to <X.Attr>)."""
+
+    def text(create: Any) -> str:  # the JSON as a Fn::Join of literal text and references
+        _, parts = create["Fn::Join"]
+        return "".join(part if isinstance(part, str) else nag.flatten_reference(part) for part in parts)
+
+    (found,) = [
+        call["parameters"]
+        for resource in synth.resources(stage, "Custom::AWS").values()
+        if (call := json.loads(text(resource["Properties"]["Create"])))["action"] == action
+    ]
+    return found
+
+
+def attachments_bucket(synth: Synthesized, stage: str) -> str:
+    """The attachments bucket's logical id (the bucket whose access logs go under attachments/)."""
+    return next(
+        k
+        for k, b in synth.resources(stage, "AWS::S3::Bucket").items()
+        if b["Properties"].get("LoggingConfiguration", {}).get("LogFilePrefix") == "attachments/"
+    )
 
 
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
@@ -267,19 +298,27 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
             "LoggingConfiguration": Match.object_like({"LogFilePrefix": "attachments/"}),
             "LifecycleConfiguration": {
                 "Rules": Match.array_with(
-                    [Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})]
+                    [
+                        Match.object_like({"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}),
+                        # An upload no message claimed expires under uploads/ (shared/platform/files.py)
+                        Match.object_like(
+                            {
+                                "Id": "expire-unclaimed-uploads",
+                                "Prefix": attachment_files.PENDING_PREFIX,
+                                "ExpirationInDays": attachment_files.PENDING_DAYS,
+                                "Status": "Enabled",
+                            }
+                        ),
+                    ]
                 )
             },
         },
     )
-    attachments = next(
-        b["Properties"]
-        for b in synth.resources(stage, "AWS::S3::Bucket").values()
-        if "CorsConfiguration" in b["Properties"]
-    )
-    (cors,) = attachments["CorsConfiguration"]["CorsRules"]
+    upload_cors = sdk_call(synth, stage, "putBucketCors")
+    assert upload_cors["Bucket"] == f"<{attachments_bucket(synth, stage)}>"
+    (cors,) = upload_cors["CORSConfiguration"]["CORSRules"]
     assert cors["AllowedMethods"] == ["POST"]
-    assert [nag.flatten_reference(o) for o in cors["AllowedOrigins"]] == [site_url(synth, stage)]
+    assert cors["AllowedOrigins"] == [site_url(synth, stage)]
     for policy in synth.resources(stage, "AWS::S3::BucketPolicy").values():
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -291,9 +330,7 @@ def test_attachments_bucket_is_private_encrypted_and_cleans_up(synth: Synthesize
 def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage: str) -> None:
     """S3 checks a presigned URL against the role that signed it, when it is used: the API signs every download (a
     customer's or an agent's file) and every upload, so its role needs s3:GetObject as well as s3:PutObject there."""
-    attachments_id = next(
-        k for k, b in synth.resources(stage, "AWS::S3::Bucket").items() if "CorsConfiguration" in b["Properties"]
-    )
+    attachments_id = attachments_bucket(synth, stage)
     role_id = synth.functions(stage)["api"]["Properties"]["Role"]["Fn::GetAtt"][0]
     granted = {
         action
@@ -303,6 +340,53 @@ def test_the_api_may_read_the_attachments_it_hands_out(synth: Synthesized, stage
         for action in as_list(st["Action"])
     }
     assert {"s3:GetObject", "s3:PutObject"} <= granted
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_who_may_touch_the_attachments_and_under_which_prefix(synth: Synthesized, stage: str) -> None:
+    """The API signs uploads (uploads/) and downloads (both prefixes) and claims uploads (read, copy to tickets/);
+    the route worker claims the office's uploads; the inbound function stores e-mailed files in tickets/."""
+    bucket = attachments_bucket(synth, stage)
+    granted: dict[str, set[tuple[str, str]]] = {}
+    for name, function in synth.functions(stage).items():
+        for policy in policies_of_role(synth, stage, function["Properties"]["Role"]["Fn::GetAtt"][0]):
+            for statement in statements(policy):
+                for resource in as_list(statement["Resource"]):
+                    flat = nag.flatten_reference(resource)
+                    if flat.startswith(f"<{bucket}.Arn>/"):
+                        prefix = flat.removeprefix(f"<{bucket}.Arn>/")
+                        granted.setdefault(name, set()).update((a, prefix) for a in as_list(statement["Action"]))
+    pending, claimed = f"{attachment_files.PENDING_PREFIX}*", f"{attachment_files.CLAIMED_PREFIX}*"
+    assert granted == {
+        "api": {
+            ("s3:PutObject", pending),
+            ("s3:GetObject", pending),
+            ("s3:PutObject", claimed),
+            ("s3:GetObject", claimed),
+        },
+        "route-tasks": {("s3:GetObject", pending), ("s3:PutObject", claimed)},
+        "inbound-email": {("s3:PutObject", claimed)},
+    }
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_webhook_and_the_pre_token_trigger_reach_only_their_items(synth: Synthesized, stage: str) -> None:
+    """Anyone can set these two off: their table rights name the partition keys they need (dynamodb:LeadingKeys;
+    tests/cdk/test_leading_keys.py runs their handlers against those patterns), and no index."""
+    for name, actions, keys in (
+        ("telegram-webhook", TELEGRAM_WEBHOOK_ACTIONS, TELEGRAM_WEBHOOK_KEYS),
+        ("pre-token", PRE_TOKEN_ACTIONS, PRE_TOKEN_KEYS),
+    ):
+        role = synth.functions(stage)[name]["Properties"]["Role"]["Fn::GetAtt"][0]
+        table = [
+            st
+            for policy in policies_of_role(synth, stage, role)
+            for st in statements(policy)
+            if any(a.startswith("dynamodb:") for a in as_list(st["Action"]))
+        ]
+        assert [sorted(as_list(st["Action"])) for st in table] == [sorted(actions)], name
+        assert table[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(keys)}}, name
+        assert "/index/" not in json.dumps(table[0]["Resource"]), name
 
 
 # --- functions --------------------------------------------------------------------------------------
@@ -457,8 +541,12 @@ def test_api_stage_throttles_logs_and_allows_the_portal(synth: Synthesized, stag
     for setting in props["RouteSettings"].values():
         assert setting["ThrottlingRateLimit"] == settings.webform_rate_limit < settings.api_rate_limit
         assert setting["ThrottlingBurstLimit"] == settings.webform_burst_limit < settings.api_burst_limit
-    cors = synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
-    assert [nag.flatten_reference(o) for o in cors["AllowOrigins"]] == [site_url(synth, stage)]
+    # CORS is set by an SDK call once the site exists (infra/cdk/cross_origin.py), not by a property of the API
+    assert "CorsConfiguration" not in synth.one(stage, "AWS::ApiGatewayV2::Api")["Properties"]
+    api_cors = sdk_call(synth, stage, "updateApi")
+    assert api_cors["ApiId"] == f"<{next(iter(synth.resources(stage, 'AWS::ApiGatewayV2::Api')))}>"
+    cors = api_cors["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [site_url(synth, stage)]
     assert "authorization" in cors["AllowHeaders"]
     # The settings the local gateway answers preflights by (tests/local/test_gateway.py)
     assert (cors["AllowMethods"], cors["AllowHeaders"], cors["ExposeHeaders"], cors["MaxAge"]) == (
@@ -816,9 +904,19 @@ def test_the_site_sends_the_security_headers(synth: Synthesized, stage: str) -> 
     assert "unsafe" not in csp
     assert directives["frame-ancestors"] == "'none'"
     assert directives["default-src"] == "'none'"
-    assert "https://*.execute-api.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
-    assert "https://cognito-idp.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()
-    assert "https://*.s3.<AWS::Region>.amazonaws.com" in directives["connect-src"].split()  # browser uploads
+    # connect-src names each host the app calls exactly: no wildcard (the API, Cognito, the attachments bucket)
+    connect = directives["connect-src"].split()
+    assert not any("*" in source for source in connect), connect
+    api = next(iter(synth.resources(stage, "AWS::ApiGatewayV2::Api")))
+    bucket = attachments_bucket(synth, stage)
+    expected_api = (
+        f"https://{STAGES[stage].custom_domain}"
+        if STAGES[stage].custom_domain
+        else f"<{api}.ApiEndpoint>"  # https://<api id>.execute-api.<region>.amazonaws.com
+    )
+    assert connect[:3] == ["'self'", expected_api, "https://cognito-idp.<AWS::Region>.amazonaws.com"]
+    # browser uploads: the bucket's virtual-hosted addresses
+    assert connect[-2:] == [f"https://<{bucket}>.s3.amazonaws.com", f"https://<{bucket}.RegionalDomainName>"]
     hsts = headers["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= 365 * 24 * 3600
     assert hsts["IncludeSubdomains"] is True

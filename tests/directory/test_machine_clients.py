@@ -10,7 +10,7 @@ import json
 import pytest
 
 from infra.local import emulation, tokens
-from tests.conftest import GUS, LENA, MARIA, QUESTION
+from tests.conftest import ALICE, GUS, LENA, MARIA, QUESTION
 from tests.tickets.test_authorization import assert_problem
 
 pytestmark = pytest.mark.usefixtures("user_pool")  # people are invited into the emulated user pool
@@ -109,3 +109,38 @@ def test_the_local_token_endpoints_sign_what_the_gateway_accepts(api, mapped):
     person = gateway.verify_token(json.loads(body)["token"])
     assert (person["token_use"], person["custom:org_id"], person["email"]) == ("access", "acme", "kim@acme.example")
     assert server.local_get("/local/token", {"user": ["nobody@acme.example"]})[0] == 404
+
+
+def test_a_manager_unmaps_a_client_and_its_tokens_are_refused_from_then_on(api, mapped):
+    claims = client_token("caseway/tickets.read caseway/tickets.write")
+    assert api("GET", "/tickets", claims=claims).status == 200
+    path = f"/organisations/acme/machine-clients/{mapped}"
+
+    # Only a manager unmaps: agents, the organisation's admin and the client itself are refused, nothing changes
+    for who in ({"user": LENA}, {"user": ALICE}, {"claims": claims}):
+        assert_problem(api("DELETE", path, **who), 403)
+    assert api("DELETE", path).status == 401
+    assert_problem(api("DELETE", f"/organisations/globex/machine-clients/{mapped}", user=MARIA), 404)
+    assert api("GET", "/tickets", claims=claims).status == 200
+
+    reply = api("DELETE", path, user=MARIA)
+
+    assert reply.status == 204, reply.text
+    assert "acts for no organisation" in assert_problem(api("GET", "/tickets", claims=claims), 403)["detail"]
+    assert_problem(api("DELETE", path, user=MARIA), 404)  # already unmapped
+    # A manager may map it again, to another organisation too
+    remapped = api("PUT", f"/organisations/globex/machine-clients/{mapped}", user=MARIA, body={"name": "Globex ops"})
+    assert remapped.status == 200, remapped.text
+    assert (remapped.json["organisation_id"], remapped.json["active"]) == ("globex", True)
+    assert api("GET", "/tickets", claims=client_token("caseway/tickets.read")).status == 200
+
+
+def test_a_client_cannot_be_mapped_to_the_public_organisation(api):
+    client_id = emulation.machine_client()["ClientId"]
+
+    reply = api("PUT", f"/organisations/public/machine-clients/{client_id}", user=MARIA, body={"name": "x"})
+
+    problem = assert_problem(reply, 422)
+    assert "'public' organisation holds the tickets of senders without an organisation" in problem["detail"]
+    assert problem["errors"] == [{"field": "organisation_id", "message": "'public' has no members"}]
+    assert "acts for no organisation" in assert_problem(api("GET", "/tickets", claims=client_token()), 403)["detail"]

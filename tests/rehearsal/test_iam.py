@@ -26,6 +26,7 @@ from infra.rehearsal.intrinsics import Physical
 from shared.platform import aws
 from tests.conftest import BOB, Api
 from tests.tickets.test_authorization import open_ticket
+from tests.uploads import file_like, post_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -519,6 +520,7 @@ def _attachment_round(api: Api) -> str:
         body={"file_name": "invoice.pdf", "size": 2048, "content_type": "application/pdf"},
     )
     assert upload.status == 201, upload.text
+    post_upload(upload.json, file_like("application/pdf", 2048))  # the browser's POST, as the web app sends it
     body = {"body": "The invoice", "attachments": [upload.json["id"]]}
     assert api("POST", f"/tickets/{ticket['id']}/messages", user=BOB, body=body).status == 201
     return f"{ticket['id']}/{upload.json['id']}"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from infra.local import emulation as aws_emulation
 from shared.routes import licences
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, VERA, Api, finish_task, route_task, wait_for
+from tests.uploads import file_like, post_upload
 
 OLGA = "office@caseway.example"  # the office group
 KEY = re.compile(r"[A-HJ-NP-Z2-9]{5}(?:-[A-HJ-NP-Z2-9]{5}){4}")
@@ -192,6 +193,7 @@ def test_document_request_office_sends_it_by_the_deadline_and_the_customer_confi
         user=OLGA,
         body={"file_name": "invoice-2026-10.pdf", "size": 2048, "content_type": "application/pdf"},
     ).json
+    post_upload(upload, file_like("application/pdf", 2048))
     api(
         "POST",
         f"/tickets/{ticket['id']}/messages",
@@ -230,6 +232,7 @@ def test_document_request_closes_after_the_customers_silence(desk):
         user=OLGA,
         body={"file_name": "certificate.pdf", "size": 1024, "content_type": "application/pdf"},
     ).json
+    post_upload(upload, file_like("application/pdf", 1024))
     assert api("POST", f"/tasks/{task['id']}/complete", user=OLGA, body={"outcome": "sent"}).status == 200
     wait_for(
         lambda: "AwaitCustomer" in aws_emulation.route_states(ticket["id"], "document-request"),

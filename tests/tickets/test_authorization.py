@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ALICE, BOB, DANA, GUS, LENA, MARIA, PETR, QUESTION, VERA, open_l1_task, wait_for
+from tests.uploads import file_like, post_upload
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 MISSING_TICKET_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"  # a well-formed ULID no ticket has
@@ -244,6 +245,7 @@ def test_attachment_of_an_internal_note_is_not_shown_to_the_customer(api):
         body={"file_name": "internal-diagnosis.txt", "size": 120, "content_type": "text/plain"},
     )
     assert upload.status == 201, upload.text
+    post_upload(upload.json, file_like("text/plain", 120))
     note = api(
         "POST",
         f"/tickets/{ticket['id']}/messages",

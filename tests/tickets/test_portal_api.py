@@ -10,14 +10,13 @@ from urllib.parse import parse_qs, urlparse
 from shared.platform import mail
 from tests.conftest import ALICE, BOB, GUS, LENA, MARIA, QUESTION, Api
 from tests.tickets.test_authorization import MISSING_TICKET_ID, assert_problem, open_ticket
+from tests.uploads import file_like, post_upload, upload
 
 PDF = {"file_name": "screen shot.pdf", "size": 2048, "content_type": "application/pdf"}
 
 
 def _upload(api: Api, user: str, ticket_id: str, path: str = "/tickets") -> str:
-    reply = api("POST", f"{path}/{ticket_id}/attachments", user=user, body=PDF)
-    assert reply.status == 201, reply.text
-    return reply.json["id"]
+    return upload(api, f"{path}/{ticket_id}/attachments", PDF, user=user)
 
 
 def _write(api: Api, user: str, ticket_id: str, body: str, attachments: list[str], internal: bool = False) -> None:
@@ -94,9 +93,7 @@ def test_a_web_form_requester_downloads_through_the_follow_link(api):
         body={**QUESTION, "email": "olga@example.org", "name": "Olga"},
     ).json
     key = parse_qs(urlparse(created["follow_url"]).query)["key"][0]
-    attachment = api(
-        "POST", f"/tickets/{created['id']}/attachments", user=LENA, body={**PDF, "file_name": "answer.pdf"}
-    ).json["id"]
+    attachment = upload(api, f"/tickets/{created['id']}/attachments", {**PDF, "file_name": "answer.pdf"}, user=LENA)
     _write(api, LENA, created["id"], "See the attached answer", [attachment])
 
     reply = api("GET", f"/public/tickets/{created['id']}/attachments/{attachment}?key={key}")
@@ -117,6 +114,7 @@ def test_a_web_form_requester_attaches_a_file_through_the_follow_link(api):
     slot = api("POST", f"{base}/attachments?key={key}", body=PDF)
     assert slot.status == 201, slot.text
     assert slot.json["upload"]["url"] and slot.json["upload"]["fields"]
+    post_upload(slot.json, file_like(PDF["content_type"], PDF["size"]))
     reply = api(
         "POST", f"{base}/messages?key={key}", body={"body": "The error, attached", "attachments": [slot.json["id"]]}
     )
