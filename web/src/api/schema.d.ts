@@ -687,7 +687,11 @@ export interface paths {
          */
         put: operations["put_machine_client"];
         post?: never;
-        delete?: never;
+        /**
+         * Stop a client-credentials app client acting for this organisation (managers); its tokens are refused
+         * @description For: manager.
+         */
+        delete: operations["delete_machine_client"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3985,6 +3989,38 @@ export interface operations {
         responses: {
             /** @description Success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_machine_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organisation_id: string;
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
