@@ -124,7 +124,8 @@ def create_public_ticket() -> Response:
     sender = access.web_form_sender(body.email, body.name)
     if sender.caller is None:
         if sender.deactivated:  # answered like any held request: the form tells nobody who was deactivated
-            logger.info("web-form request for deactivated person %s: not held, nothing sent", sender.deactivated_sub)
+            person_id = sender.deactivated_sub  # an id, never the address
+            logger.info("web-form request for deactivated person %s: not held, nothing sent", person_id)
         else:
             confirmations.hold(
                 body.email,

@@ -140,6 +140,10 @@ class CasewayStack(cdk.Stack):
                 config.PUBLIC_BASE_URL: self.api.url,
                 config.SITE_URL: self.site.url,
                 config.WEBFORM_RATE_PER_HOUR: str(settings.webform_rate_per_hour),
+                # the web form's free submissions before a proof of work, and its difficulty (the desk's defaults)
+                config.WEBFORM_FREE_PER_HOUR: config.DEFAULTS[config.WEBFORM_FREE_PER_HOUR],
+                config.WEBFORM_FREE_PER_IP_HOUR: config.DEFAULTS[config.WEBFORM_FREE_PER_IP_HOUR],
+                config.WEBFORM_PROOF_BITS: config.DEFAULTS[config.WEBFORM_PROOF_BITS],
                 config.WORKER_FUNCTION: f"{settings.prefix}-route-tasks",  # a literal: a Ref would be circular
             }
         )

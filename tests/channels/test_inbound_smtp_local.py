@@ -5,6 +5,7 @@ calls the inbound function with SES's event, as the cloud's receipt rule does.""
 # ruff: noqa: RUF001 (Russian text is Cyrillic on purpose)
 from __future__ import annotations
 
+import re
 import smtplib
 import time
 import urllib.request
@@ -15,7 +16,6 @@ import pytest
 
 from infra.local.smtp import SmtpServer, local_verdicts
 from infra.local.stack import free_port
-from shared.tickets import mailthread
 from tests.channels.mailbox import ATTRIBUTED, CLIENTS, Thread, fixture, question, reply
 from tests.conftest import ALICE, BOB, GUS, LENA, QUESTION
 from tests.local.process import running_stack
@@ -62,7 +62,23 @@ def open_ticket(http: Http) -> Thread:
     status, ticket = http("POST", "/tickets", QUESTION, token=http.token(BOB))
     assert status == 201, ticket
     reference = ticket["reference"]
-    return Thread(ticket["id"], reference, mailthread.reply_address(reference), "<not-remembered@example>")
+    return Thread(ticket["id"], reference, stack_reply_address(http, reference), "<not-remembered@example>")
+
+
+def stack_reply_address(http: Http, reference: str, timeout: float = 30.0) -> str:
+    """The ticket's reply address as the stack signs it (with the key its own emulated stage generated), read from
+    the first e-mail the desk sent about the ticket."""
+    pattern = re.compile(rf"support\+{re.escape(reference)}\.[^@\s<>]+@[^\s<>]+", re.IGNORECASE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, box = http("GET", "/local/mailbox?format=json")
+        assert status == 200, box
+        for item in box["items"]:
+            found = pattern.search(item["reply_to"] or "")
+            if found:
+                return found.group(0)
+        time.sleep(0.3)
+    raise AssertionError(f"the desk sent no e-mail with a reply address of {reference}")
 
 
 def messages(http: Http, ticket_id: str) -> list[dict[str, Any]]:

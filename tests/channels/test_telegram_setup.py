@@ -25,9 +25,10 @@ def stage(emulated_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     FAKE.reset()
     FAKE.token = TOKEN
     monkeypatch.setenv(config.TELEGRAM_API_URL, server.url)
-    arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-        Name="caseway-dev/telegram-bot-token", SecretString="placeholder the deploy generated"
-    )["ARN"]
+    # The deployed stage's token secret, as the deploy leaves it (the emulation made it from the template).
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = secrets.describe_secret(SecretId="caseway-dev/telegram-bot-token")["ARN"]
+    secrets.put_secret_value(SecretId=arn, SecretString="placeholder the deploy generated")
     outputs = {"TelegramTokenSecretArn": arn, "TelegramWebhookUrl": WEBHOOK}
     found = deployed.Stage("dev", boto3.Session(region_name="us-east-1"), "UPDATE_COMPLETE", outputs)
     monkeypatch.setattr(deployed, "find_stage", lambda name, **_: found)

@@ -151,6 +151,9 @@ def test_web_form_ticket_from_submission_to_closing(stack):
     assert status == 200 and resolved["status"] == "resolved", resolved
     status, closed = http("POST", follow.replace("?", "/close?"), {"reason": "Works now, thanks"})
     assert status == 200 and closed["status"] == "closed", closed
+    # Closing rotates the follow key: the old link opens nothing, the answer carries the new one
+    assert http("GET", follow)[0] == 404
+    follow = closed["follow_url"]
     status, rated = http("POST", follow.replace("?", "/feedback?"), {"rating": 5, "comment": "Fast and kind"})
     assert status == 200 and rated["satisfaction"] == {"rating": 5, "comment": "Fast and kind"}, rated
 

@@ -7,7 +7,16 @@ import hmac
 
 import pytest
 
+from shared.platform import aws, config
 from shared.tickets import mailthread
+
+
+@pytest.fixture(autouse=True)
+def local_reply_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests sign with the process's own key (CASEWAY_REPLY_SECRET), never a secret of an emulated stage that
+    another test in this process provisioned (its ARN would stay in the environment)."""
+    monkeypatch.delenv(config.REPLY_SECRET_ARN, raising=False)
+    aws.reset()
 
 
 def test_reply_address_names_its_ticket_and_is_signed() -> None:
