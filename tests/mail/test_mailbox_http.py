@@ -12,7 +12,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from shared.tickets import mailthread
 from tests.conftest import BOB, LENA, QUESTION
 from tests.local.process import running_stack
 
@@ -74,7 +73,8 @@ def test_the_mailbox_lists_each_email_with_its_full_headers_and_both_bodies(stac
         # signed with the stack's own generated key (its emulated stage's secret): the address names the ticket
         assert headers["Reply-To"].startswith(f"support+{ticket['reference']}.")
         assert sent["body"] and sent["html"].startswith("<!DOCTYPE html>")
-    root = mailthread.thread_id(ticket["reference"])  # the ticket's thread root, named by each of its e-mails
+    root = first["headers"]["In-Reply-To"]  # the ticket's thread root (signed with the stack's key), named by each
+    assert root.startswith(f"<ticket+{ticket['reference']}.")
     assert first["headers"]["In-Reply-To"] == second["headers"]["In-Reply-To"] == root
     assert first["headers"]["References"] == second["headers"]["References"] == root
     assert "Try <b>again</b>." in second["body"] and "Try &lt;b&gt;again&lt;/b&gt;." in second["html"]
